@@ -1,0 +1,283 @@
+"""TOML in, validated :class:`RigcastConfig` out (and back to TOML with tomli-w).
+
+Every problem becomes one :class:`ConfigError` naming the file, the key and what was expected,
+because the user reads it over SSH on a box where a traceback is useless.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import tomli_w
+
+from config.model import (
+    ENCODER_NAMES,
+    OUTPUT_KINDS,
+    RECORD_SUFFIXES,
+    SCALERS,
+    SOURCE_KINDS,
+    AudioConfig,
+    OutputConfig,
+    RigcastConfig,
+    Size,
+    SourceConfig,
+    VideoConfig,
+)
+from config.secrets import mask_url, remember_secret, url_secret_parts
+
+PUSH_SCHEMES = ("rtmp", "rtmps")
+
+
+class ConfigError(ValueError):
+    """A user-facing configuration problem; ``str()`` is the one line to print."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"{where}: {problem}")
+        self.where = where
+        self.problem = problem
+
+
+def validate_push_url(url: str, where: str = "--url") -> str:
+    """Check an RTMP(S) URL and remember its secret parts for masking."""
+    for part in url_secret_parts(url):
+        remember_secret(part)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise ConfigError(where, f"malformed URL {mask_url(url)}; expected rtmp://HOST[:PORT]/APP/KEY")
+    if not parts.scheme:
+        raise ConfigError(where, f"malformed URL {mask_url(url)}; expected rtmp://HOST[:PORT]/APP/KEY")
+    if parts.scheme.lower() not in PUSH_SCHEMES:
+        extra = " (this FFmpeg build has no SRT; use rtmp:// to SRS)" if parts.scheme == "srt" else ""
+        raise ConfigError(
+            where,
+            f'unsupported scheme "{parts.scheme}://"{extra}; use rtmp:// or rtmps://',
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConfigError(where, f"malformed URL {mask_url(url)}: the port is not a number 1-65535")
+    if not parts.hostname:
+        raise ConfigError(where, f"malformed URL {mask_url(url)}: no host; expected rtmp://HOST[:PORT]/APP/KEY")
+    if port == 0:
+        raise ConfigError(where, f"malformed URL {mask_url(url)}: port 0")
+    if not [s for s in parts.path.split("/") if s]:
+        raise ConfigError(where, f"malformed URL {mask_url(url)}: no application; expected rtmp://HOST/APP/KEY")
+    return url
+
+
+def validate_record_path(path: str, where: str = "--record") -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in RECORD_SUFFIXES:
+        raise ConfigError(
+            where, f'cannot record to "{path}": use a file ending in {", ".join(RECORD_SUFFIXES)}'
+        )
+    parent = Path(path).expanduser().resolve().parent
+    if not parent.is_dir():
+        raise ConfigError(where, f'cannot record to "{path}": folder {parent} does not exist')
+    return path
+
+
+class _Table:
+    """A TOML table with the path used in error messages, and typed getters."""
+
+    def __init__(self, data: dict[str, Any], where: str) -> None:
+        self.data = data
+        self.where = where
+        self.used: set[str] = set()
+
+    def _err(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.where}{key}", problem)
+
+    def get(self, key: str, kinds: tuple[type, ...], expected: str, default: Any = None) -> Any:
+        self.used.add(key)
+        if key not in self.data:
+            return default
+        value = self.data[key]
+        # bool is an int in Python; a TOML `true` is never a number here.
+        if isinstance(value, bool) and bool not in kinds:
+            raise self._err(key, f"expected {expected}, got {value!r}")
+        if not isinstance(value, kinds):
+            raise self._err(key, f"expected {expected}, got {value!r}")
+        return value
+
+    def number(self, key: str, default: float, lo: float, hi: float, integer: bool = False) -> Any:
+        kinds: tuple[type, ...] = (int,) if integer else (int, float)
+        what = "a whole number" if integer else "a number"
+        value = self.get(key, kinds, f"{what} from {lo:g} to {hi:g}", default)
+        if not lo <= value <= hi:
+            raise self._err(key, f"expected {what} from {lo:g} to {hi:g}, got {value!r}")
+        return value
+
+    def choice(self, key: str, choices: tuple[str, ...], default: str | None) -> Any:
+        value = self.get(key, (str,), "one of " + ", ".join(choices), default)
+        if value is not None and value not in choices:
+            raise self._err(key, f'expected one of {", ".join(choices)}, got "{value}"')
+        return value
+
+    def check_unknown(self) -> None:
+        for key in self.data:
+            if key not in self.used:
+                raise self._err(key, "unknown key; check its spelling against the README's config reference")
+
+
+def _video(t: _Table) -> VideoConfig:
+    v = VideoConfig()
+    size = t.get("size", (str,), 'a string like "1280x720"')
+    if size is not None:
+        try:
+            v.size = Size.parse(size)
+        except ValueError as e:
+            raise ConfigError(f"{t.where}size", str(e))
+    v.fps = t.number("fps", v.fps, 1, 240, integer=True)
+    v.encoder = t.choice("encoder", ENCODER_NAMES, v.encoder)
+    v.bitrate_kbps = t.number("bitrate", v.bitrate_kbps, 100, 100_000, integer=True)
+    v.keyint_s = float(t.number("keyint", v.keyint_s, 0.1, 20))
+    v.preset = t.get("preset", (str,), "a preset name like veryfast", v.preset)
+    v.profile = t.get("profile", (str,), "a profile name like high", v.profile)
+    v.bframes = t.number("bframes", v.bframes, 0, 4, integer=True)
+    v.scaler = t.choice("scaler", SCALERS, v.scaler)
+    t.check_unknown()
+    return v
+
+
+def _audio(t: _Table) -> AudioConfig:
+    a = AudioConfig()
+    a.bitrate_kbps = t.number("bitrate", a.bitrate_kbps, 32, 512, integer=True)
+    t.check_unknown()
+    return a
+
+
+def _source(t: _Table, index: int) -> SourceConfig:
+    name = t.get("name", (str,), "a name", f"source{index + 1}")
+    kind = t.choice("kind", SOURCE_KINDS, None)
+    if kind is None:
+        raise ConfigError(f"{t.where}kind", "missing; expected one of " + ", ".join(SOURCE_KINDS))
+    s = SourceConfig(name=name, kind=kind)
+    if kind == "window":
+        s.match = t.get("match", (str,), "a title substring")
+        s.regex = t.get("regex", (str,), "a title regular expression")
+        s.window_class = t.get("class", (str,), "a WM_CLASS name")
+        s.pid = t.get("pid", (int,), "a process id")
+        given = [k for k in ("match", "regex", "class", "pid") if k in t.data]
+        if len(given) != 1:
+            raise ConfigError(
+                f"{t.where}match",
+                "a window source needs exactly one of match, regex, class or pid"
+                + (f" (got {', '.join(given)})" if given else ""),
+            )
+        if s.regex is not None:
+            try:
+                re.compile(s.regex)
+            except re.error as e:
+                raise ConfigError(f"{t.where}regex", f"not a valid regular expression: {e}")
+    else:
+        s.display = t.number("display", 1, 0, 64, integer=True)
+    t.check_unknown()
+    return s
+
+
+def _output(t: _Table, index: int) -> OutputConfig:
+    name = t.get("name", (str,), "a name", f"output{index + 1}")
+    kind = t.choice("kind", OUTPUT_KINDS, None)
+    if kind is None:
+        raise ConfigError(f"{t.where}kind", "missing; expected one of " + ", ".join(OUTPUT_KINDS))
+    o = OutputConfig(name=name, kind=kind)
+    if kind == "rtmp":
+        url = t.get("url", (str,), "an rtmp:// URL")
+        if url is None:
+            raise ConfigError(f"{t.where}url", "missing; expected rtmp://HOST[:PORT]/APP/KEY")
+        o.url = validate_push_url(url, f"{t.where}url")
+    else:
+        path = t.get("path", (str,), "a file path")
+        if path is None:
+            raise ConfigError(f"{t.where}path", "missing; expected a file path ending in .mkv or .mp4")
+        o.path = validate_record_path(path, f"{t.where}path")
+    o.reconnect_initial_s = float(t.number("reconnect_initial", o.reconnect_initial_s, 0.1, 60))
+    o.reconnect_factor = float(t.number("reconnect_factor", o.reconnect_factor, 1.0, 10))
+    o.reconnect_max_s = float(t.number("reconnect_max", o.reconnect_max_s, 0.5, 600))
+    t.check_unknown()
+    return o
+
+
+def _tables(doc: dict[str, Any], key: str, where: str) -> list[_Table]:
+    value = doc.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(x, dict) for x in value):
+        raise ConfigError(f"{where}{key}", f"expected an array of tables ([[{key}]])")
+    return [_Table(x, f"{where}{key}[{i}].") for i, x in enumerate(value)]
+
+
+def parse_config(doc: dict[str, Any], where: str = "") -> RigcastConfig:
+    """Validate an already-parsed TOML document. ``where`` prefixes every error (the file)."""
+    top = _Table(doc, where)
+    cfg = RigcastConfig()
+    for key, build in (("video", _video), ("audio", _audio)):
+        value = top.get(key, (dict,), f"a [{key}] table", {})
+        setattr(cfg, key, build(_Table(value, f"{where}{key}.")))
+    top.used.update({"sources", "outputs"})
+    cfg.sources = [_source(t, i) for i, t in enumerate(_tables(doc, "sources", where))]
+    cfg.outputs = [_output(t, i) for i, t in enumerate(_tables(doc, "outputs", where))]
+    for what, items in (("sources", cfg.sources), ("outputs", cfg.outputs)):
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.name in seen:
+                raise ConfigError(f"{where}{what}[{i}].name", f'"{item.name}" is used twice; names must be unique')
+            seen.add(item.name)
+    top.check_unknown()
+    return cfg
+
+
+def load_config(path: str) -> RigcastConfig:
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise ConfigError(str(path), "no such file; pass --config with the path of a rigcast TOML file")
+    try:
+        doc = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(str(path), f"not valid TOML: {e}")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(str(path), f"cannot read: {e}")
+    cfg = parse_config(doc, f"{path}: ")
+    cfg.path = str(p)
+    return cfg
+
+
+def to_toml(cfg: RigcastConfig) -> str:
+    """Serialise back to TOML (tomli-w), in the same shape :func:`parse_config` reads."""
+    video: dict[str, Any] = {
+        "fps": cfg.video.fps,
+        "encoder": cfg.video.encoder,
+        "bitrate": cfg.video.bitrate_kbps,
+        "keyint": cfg.video.keyint_s,
+        "preset": cfg.video.preset,
+        "bframes": cfg.video.bframes,
+        "scaler": cfg.video.scaler,
+    }
+    if cfg.video.size is not None:
+        video["size"] = str(cfg.video.size)
+    if cfg.video.profile is not None:
+        video["profile"] = cfg.video.profile
+    sources: list[dict[str, Any]] = []
+    for s in cfg.sources:
+        d: dict[str, Any] = {"name": s.name, "kind": s.kind}
+        if s.kind == "display":
+            d["display"] = s.display
+        for key, value in (("match", s.match), ("regex", s.regex), ("class", s.window_class), ("pid", s.pid)):
+            if value is not None:
+                d[key] = value
+        sources.append(d)
+    outputs: list[dict[str, Any]] = []
+    for o in cfg.outputs:
+        d = {"name": o.name, "kind": o.kind}
+        if o.url is not None:
+            d["url"] = o.url
+        if o.path is not None:
+            d["path"] = o.path
+        d["reconnect_max"] = o.reconnect_max_s
+        outputs.append(d)
+    doc = {"video": video, "audio": {"bitrate": cfg.audio.bitrate_kbps}, "sources": sources, "outputs": outputs}
+    return tomli_w.dumps(doc)

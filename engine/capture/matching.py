@@ -1,0 +1,46 @@
+"""Which window a source means: platform-independent, so X11 and Windows share it.
+
+A streamer names a game by a piece of its title, a regex, its class (WM_CLASS on X11, the window
+class on Windows) or its PID. Titles change (FPS counters, level names), so substring and regex
+matches are case-insensitive; the first visible match in the window manager's order wins.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from config.model import SourceConfig
+
+
+@dataclass(frozen=True)
+class WindowInfo:
+    id: int
+    title: str
+    wm_class: str
+    pid: int | None
+    x: int
+    y: int
+    width: int
+    height: int
+    visible: bool = True
+    exe: str | None = None
+
+
+def matches(win: WindowInfo, src: SourceConfig) -> bool:
+    if src.match is not None:
+        return src.match.casefold() in win.title.casefold()
+    if src.regex is not None:
+        return re.search(src.regex, win.title, re.IGNORECASE) is not None
+    if src.window_class is not None:
+        wanted = src.window_class.casefold()
+        return any(part.casefold() == wanted for part in win.wm_class.split(".") if part)
+    if src.pid is not None:
+        return win.pid == src.pid
+    return False
+
+
+def pick_window(windows: list[WindowInfo], src: SourceConfig) -> WindowInfo | None:
+    found = [w for w in windows if matches(w, src) and w.width > 0 and w.height > 0]
+    found.sort(key=lambda w: not w.visible)  # stable: visible first, WM order kept
+    return found[0] if found else None

@@ -1,0 +1,12 @@
+"""Imports every source module of this platform so each registers its kinds.
+
+Modules are imported by platform so Linux never imports a Windows-only package and vice versa.
+"""
+
+from __future__ import annotations
+
+import sys
+
+if sys.platform.startswith("linux"):
+    import engine.capture.x11  # noqa: F401
+    import engine.capture.display  # noqa: F401

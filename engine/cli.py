@@ -1,0 +1,168 @@
+"""``rigcast`` on the command line: flags are one more way to fill the config model.
+
+Bad input of any kind ends in one line on stderr naming the problem and the fix, and a
+non-zero exit — never a traceback (``-v`` shows one for a genuine internal error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import logging
+import sys
+from pathlib import Path
+from typing import NoReturn, Sequence
+
+from config.loader import ConfigError, load_config, validate_push_url, validate_record_path
+from config.model import ENCODER_NAMES, OutputConfig, RigcastConfig, Size, SourceConfig
+from config.secrets import mask_text
+from engine.errors import RigcastError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        print(f"rigcast: {mask_text(message)} (see `{self.prog} --help`)", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="rigcast", description="Capture a game window, encode, push to SRS over RTMP.")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    s = sub.add_parser("stream", help="stream in the foreground (Ctrl-C stops)")
+    s.add_argument("--config", metavar="FILE", help="TOML config; flags override it")
+    src = s.add_mutually_exclusive_group()
+    src.add_argument("--window", metavar="TITLE", help="capture the window whose title contains TITLE")
+    src.add_argument("--window-regex", metavar="REGEX", help="capture the window whose title matches REGEX")
+    src.add_argument("--window-class", metavar="CLASS", help="capture the window of this WM_CLASS")
+    src.add_argument("--window-pid", metavar="PID", type=int, help="capture the window of this process")
+    src.add_argument("--display", metavar="N", type=int, help="capture monitor N (1 = primary, 0 = all)")
+    s.add_argument("--url", metavar="URL", action="append", help="rtmp:// or rtmps:// URL to push to (repeatable)")
+    s.add_argument("--record", metavar="FILE", help="also record to FILE (.mkv, .mp4, .flv, .ts)")
+    s.add_argument("--encoder", metavar="NAME", help=f"one of {', '.join(ENCODER_NAMES)} (default auto)")
+    s.add_argument("--preset", metavar="P", help="x264 preset name (mapped for hardware encoders)")
+    s.add_argument("--size", metavar="WxH", help="canvas size (default: the source's size)")
+    s.add_argument("--fps", metavar="N", type=int, help="canvas frame rate (default 30)")
+    s.add_argument("--bitrate", metavar="KBPS", type=int, help="video bitrate, CBR (default 3000)")
+    s.add_argument("--keyint", metavar="SECONDS", type=float, help="keyframe interval (default 2)")
+    s.add_argument("--duration", metavar="SECONDS", type=float, help="stop after this long")
+
+    sub.add_parser("windows", help="list capturable windows")
+    return p
+
+
+def _check_range(flag: str, value: float | None, lo: float, hi: float) -> None:
+    if value is not None and not lo <= value <= hi:
+        raise ConfigError(flag, f"expected a value from {lo:g} to {hi:g}, got {value:g}")
+
+
+def default_recording_path() -> str:
+    videos = Path.home() / "Videos"
+    folder = videos if videos.is_dir() else Path.cwd()
+    return str(folder / datetime.datetime.now().strftime("rigcast-%Y-%m-%d_%H-%M-%S.mkv"))
+
+
+def config_from_args(a: argparse.Namespace) -> RigcastConfig:
+    cfg = load_config(a.config) if a.config else RigcastConfig()
+    v = cfg.video
+    if a.size is not None:
+        try:
+            v.size = Size.parse(a.size)
+        except ValueError as e:
+            raise ConfigError("--size", str(e))
+    _check_range("--fps", a.fps, 1, 240)
+    _check_range("--bitrate", a.bitrate, 100, 100_000)
+    _check_range("--keyint", a.keyint, 0.1, 20)
+    _check_range("--duration", a.duration, 0.1, 1e9)
+    v.fps = a.fps or v.fps
+    v.bitrate_kbps = a.bitrate or v.bitrate_kbps
+    v.keyint_s = a.keyint or v.keyint_s
+    if a.encoder is not None:
+        if a.encoder not in ENCODER_NAMES:
+            raise ConfigError("--encoder", f'unknown encoder "{a.encoder}"; use one of {", ".join(ENCODER_NAMES)}')
+        v.encoder = a.encoder
+    if a.preset is not None:
+        from engine.encode.video import X264_PRESETS
+
+        if a.preset not in X264_PRESETS:
+            raise ConfigError("--preset", f'unknown preset "{a.preset}"; use one of {", ".join(X264_PRESETS)}')
+        v.preset = a.preset
+
+    window = [(k, getattr(a, attr)) for k, attr in (("match", "window"), ("regex", "window_regex"),
+                                                      ("window_class", "window_class"), ("pid", "window_pid"))
+              if getattr(a, attr) is not None]
+    if window:
+        key, value = window[0]
+        cfg.sources = [SourceConfig(name="game", kind="window", **{key: value})]
+    elif a.display is not None:
+        _check_range("--display", a.display, 0, 64)
+        cfg.sources = [SourceConfig(name="display", kind="display", display=a.display)]
+    elif not cfg.sources:
+        cfg.sources = [SourceConfig(name="display", kind="display", display=1)]
+
+    if a.url:
+        urls = [validate_push_url(u, "--url") for u in a.url]
+        cfg.outputs = [o for o in cfg.outputs if o.kind != "rtmp"]
+        cfg.outputs += [OutputConfig(name=f"rtmp{i + 1}" if len(urls) > 1 else "rtmp", kind="rtmp", url=u)
+                        for i, u in enumerate(urls)]
+    if a.record:
+        cfg.outputs = [o for o in cfg.outputs if o.kind != "record"]
+        cfg.outputs.append(OutputConfig(name="record", kind="record", path=validate_record_path(a.record)))
+    if not cfg.outputs:
+        # Nothing to push to: a box with no server still gets a useful recording.
+        cfg.outputs = [OutputConfig(name="record", kind="record", path=default_recording_path())]
+    return cfg
+
+
+def cmd_stream(a: argparse.Namespace) -> int:
+    from engine.supervisor import run_stream
+
+    cfg = config_from_args(a)
+    for o in cfg.outputs:
+        if o.kind == "record":
+            print(f"rigcast: recording to {o.path}", flush=True)
+    return run_stream(cfg, a.duration, log_level=logging.DEBUG if a.verbose else logging.INFO)
+
+
+def cmd_windows(_a: argparse.Namespace) -> int:
+    from engine.capture.x11_windows import list_windows, open_display
+
+    d = open_display()
+    try:
+        rows = list_windows(d)
+    finally:
+        d.close()
+    print(f"{'ID':>10}  {'PID':>7}  {'GEOMETRY':<20} {'CLASS':<24} TITLE")
+    for w in rows:
+        geom = f"{w.width}x{w.height}+{w.x}+{w.y}"
+        print(f"0x{w.id:08x}  {w.pid or '-':>7}  {geom:<20} {w.wm_class[:24]:<24} {w.title}"
+              + ("" if w.visible else "  (hidden)"))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    from engine.logsetup import setup_logging
+
+    setup_logging(logging.DEBUG if args.verbose else logging.INFO, "main")
+    commands = {"stream": cmd_stream, "windows": cmd_windows}
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return commands[args.command](args)
+    except (RigcastError, ConfigError) as e:
+        print(f"rigcast: {mask_text(str(e))}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(e, ConfigError) else 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # an internal error still gets one line, masked
+        if args.verbose:
+            raise
+        print(f"rigcast: internal error: {mask_text(f'{type(e).__name__}: {e}')} (run with -v for details)",
+              file=sys.stderr)
+        return 1

@@ -1,0 +1,46 @@
+"""The audio track: AAC 48 kHz stereo, always present.
+
+SRS, nginx-rtmp and players expect an audio track in an FLV stream (some players stall without
+one), so until audio capture exists the track carries silence. Timestamps are a sample count
+anchored to the canvas's t0: sample ``k`` plays at ``t0 + k / rate`` on the same clock as video,
+so audio and video cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import fractions
+from typing import Any
+
+import av
+
+
+class AudioTrack:
+    def __init__(self, template: Any, sample_rate: int = 48000, bitrate_kbps: int = 160) -> None:
+        self.stream = template.add_stream("aac", rate=sample_rate)
+        self.ctx: Any = self.stream.codec_context
+        self.ctx.layout = "stereo"
+        self.ctx.format = "fltp"
+        self.ctx.bit_rate = bitrate_kbps * 1000
+        self.ctx.time_base = fractions.Fraction(1, sample_rate)
+        self.ctx.flags |= av.codec.context.Flags.global_header
+        self.ctx.open()
+        self.rate = sample_rate
+        self.frame_size = self.ctx.frame_size or 1024
+        self.sent = 0  # samples handed to the encoder
+        self._silence = av.AudioFrame(format="fltp", layout="stereo", samples=self.frame_size)
+        self._silence.sample_rate = sample_rate
+        for plane in self._silence.planes:
+            plane.update(bytes(plane.buffer_size))
+
+    def encode_until(self, elapsed_ns: int) -> list[Any]:
+        """Encode whole frames of audio up to ``elapsed_ns`` after t0."""
+        due = elapsed_ns * self.rate // 1_000_000_000
+        packets: list[Any] = []
+        while self.sent + self.frame_size <= due:
+            self._silence.pts = self.sent
+            packets.extend(self.ctx.encode(self._silence))
+            self.sent += self.frame_size
+        return packets
+
+    def flush(self) -> list[Any]:
+        return list(self.ctx.encode(None))

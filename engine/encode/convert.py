@@ -1,0 +1,81 @@
+"""From a BGRA frame in the ring to the encoder's pixel format at canvas size: once, in C.
+
+The ring slot is wrapped as a PyAV frame without a copy (``from_numpy_buffer``) and swscale
+does colour conversion and scaling in one pass, on its own threads. A source whose aspect
+differs from the canvas (the game window was resized) is fitted and centred on black, like
+OBS's "fit to screen", which costs one plane copy in numpy — never per-pixel Python.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import av
+import numpy as np
+from av.video.reformatter import ColorRange, Colorspace, Interpolation
+
+from engine.framering import FrameRef, FrameRing
+
+INTERPOLATION = {
+    "fast_bilinear": Interpolation.FAST_BILINEAR,
+    "bilinear": Interpolation.BILINEAR,
+    "bicubic": Interpolation.BICUBIC,
+    "lanczos": Interpolation.LANCZOS,
+}
+# Black in limited-range YUV: Y=16, U=V=128.
+_BLACK = {0: 16}
+
+
+def fit_rect(src_w: int, src_h: int, dst_w: int, dst_h: int) -> tuple[int, int, int, int]:
+    """(x, y, w, h) of the largest even-sized rectangle with the source's aspect inside dst."""
+    scale = min(dst_w / src_w, dst_h / src_h)
+    w = max(2, min(dst_w, round(src_w * scale)) & ~1)
+    h = max(2, min(dst_h, round(src_h * scale)) & ~1)
+    return ((dst_w - w) // 2) & ~1, ((dst_h - h) // 2) & ~1, w, h
+
+
+def _plane_array(plane: Any, rows: int) -> np.ndarray:
+    return np.frombuffer(plane, dtype=np.uint8).reshape(rows, plane.line_size)
+
+
+class Converter:
+    def __init__(self, width: int, height: int, pix_fmt: str, scaler: str) -> None:
+        self.width, self.height, self.pix_fmt = width, height, pix_fmt
+        self.interp = INTERPOLATION[scaler]
+
+    def black(self) -> Any:
+        frame = av.VideoFrame(self.width, self.height, self.pix_fmt)
+        self._fill_black(frame)
+        return frame
+
+    def _fill_black(self, frame: Any) -> None:
+        for i, plane in enumerate(frame.planes):
+            np.frombuffer(plane, dtype=np.uint8)[:] = _BLACK.get(i, 128)
+
+    def convert(self, ring: FrameRing, ref: FrameRef) -> Any:
+        pixels = ring.slot_pixels(ref.slot, ref.width, ref.height, ref.stride)
+        src = av.VideoFrame.from_numpy_buffer(pixels, format="bgra")
+        if (ref.width, ref.height) == (self.width, self.height):
+            return self._reformat(src, self.width, self.height)
+        x, y, w, h = fit_rect(ref.width, ref.height, self.width, self.height)
+        if (w, h) == (self.width, self.height):
+            return self._reformat(src, w, h)
+        fitted = self._reformat(src, w, h)
+        canvas = self.black()
+        # Chroma planes of 4:2:0 formats are half size both ways (nv12 interleaves U/V, so its
+        # second plane is half height but full width in bytes).
+        for i, (dst_plane, src_plane) in enumerate(zip(canvas.planes, fitted.planes)):
+            sub_y = 1 if i == 0 else 2
+            sub_x = 1 if (i == 0 or self.pix_fmt == "nv12") else 2
+            dst = _plane_array(dst_plane, self.height // sub_y)
+            srcp = _plane_array(src_plane, h // sub_y)
+            dst[y // sub_y : (y + h) // sub_y, x // sub_x : (x + w) // sub_x] = srcp[:, : w // sub_x]
+        return canvas
+
+    def _reformat(self, src: Any, w: int, h: int) -> Any:
+        return src.reformat(
+            w, h, self.pix_fmt,
+            src_colorspace=Colorspace.ITU709, dst_colorspace=Colorspace.ITU709,
+            src_color_range=ColorRange.JPEG, dst_color_range=ColorRange.MPEG,
+            interpolation=self.interp,
+        )

@@ -1,0 +1,152 @@
+"""H.264 video encoders: one small profile per FFmpeg encoder, looked up by name.
+
+Each profile says which pixel format it wants (swscale converts into it once, in C) and how the
+streamer's settings — CBR bitrate, keyframe interval, x264-style preset, B-frames — translate
+into that encoder's options. Presets are spoken in x264's names everywhere and mapped here, so a
+config moves between a box with NVENC and one without.
+"""
+
+from __future__ import annotations
+
+import fractions
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import av
+import av.logging
+
+from engine.encode.select import EncoderUnavailable
+
+COLORSPACE_BT709 = 1  # AVCOL_SPC/PRI/TRC_BT709
+COLOR_RANGE_MPEG = 1  # AVCOL_RANGE_MPEG (limited)
+
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+PROFILES = ("baseline", "main", "high")
+
+
+@dataclass(frozen=True)
+class VideoSettings:
+    width: int
+    height: int
+    fps: int
+    bitrate_kbps: int
+    keyint_s: float
+    preset: str
+    profile: str | None
+    bframes: int
+
+    @property
+    def gop(self) -> int:
+        return max(1, round(self.keyint_s * self.fps))
+
+
+class EncoderProfile(Protocol):
+    name: str
+    pix_fmt: str
+
+    def options(self, s: VideoSettings) -> dict[str, str]: ...
+
+
+def _rank(preset: str) -> int:
+    return X264_PRESETS.index(preset) if preset in X264_PRESETS else 2
+
+
+class X264:
+    name, pix_fmt = "libx264", "yuv420p"
+
+    def options(self, s: VideoSettings) -> dict[str, str]:
+        # CBR the way OBS does it: VBV of one second at the bitrate, HRD signalled, constant
+        # frame rate; SRS and the platforms behind it expect exactly this.
+        opts = {"preset": s.preset, "x264-params": "nal-hrd=cbr:force-cfr=1"}
+        if s.profile:
+            opts["profile"] = s.profile
+        return opts
+
+
+class Nvenc:
+    name, pix_fmt = "h264_nvenc", "yuv420p"
+
+    def options(self, s: VideoSettings) -> dict[str, str]:
+        preset = ("p1", "p1", "p2", "p3", "p3", "p4", "p5", "p6", "p7")[_rank(s.preset)]
+        opts = {"preset": preset, "rc": "cbr", "tune": "ll"}
+        if s.profile:
+            opts["profile"] = s.profile
+        return opts
+
+
+class Qsv:
+    name, pix_fmt = "h264_qsv", "nv12"
+
+    def options(self, s: VideoSettings) -> dict[str, str]:
+        preset = s.preset if s.preset in X264_PRESETS[2:] else "veryfast"
+        opts = {"preset": preset}
+        if s.profile:
+            opts["profile"] = s.profile
+        return opts
+
+
+class Amf:
+    name, pix_fmt = "h264_amf", "nv12"
+
+    def options(self, s: VideoSettings) -> dict[str, str]:
+        quality = ("speed",) * 3 + ("balanced",) * 3 + ("quality",) * 3
+        opts = {"rc": "cbr", "usage": "transcoding", "quality": quality[_rank(s.preset)]}
+        if s.profile:
+            opts["profile"] = s.profile
+        return opts
+
+
+ENCODERS: dict[str, EncoderProfile] = {p.name: p for p in (X264(), Nvenc(), Qsv(), Amf())}
+
+
+def _ffmpeg_reason(logs: list[Any], exc: Exception) -> str:
+    lines = [str(m).strip() for _level, _name, m in logs if str(m).strip()]
+    text = " ".join(lines[:2]) if lines else str(exc)
+    return text.rstrip(".")
+
+
+def _configure(ctx: Any, profile: EncoderProfile, s: VideoSettings) -> None:
+    ctx.width, ctx.height, ctx.pix_fmt = s.width, s.height, profile.pix_fmt
+    ctx.time_base = fractions.Fraction(1, s.fps)
+    ctx.framerate = fractions.Fraction(s.fps, 1)
+    ctx.bit_rate = s.bitrate_kbps * 1000
+    ctx.gop_size = s.gop
+    ctx.max_b_frames = s.bframes
+    # Tag what swscale produces (BT.709, limited range) so players convert it back correctly.
+    ctx.colorspace, ctx.color_range = COLORSPACE_BT709, COLOR_RANGE_MPEG
+    ctx.color_primaries, ctx.color_trc = COLORSPACE_BT709, COLORSPACE_BT709
+    # FLV/MKV/MP4 carry SPS/PPS and the AAC config in their headers, once per container.
+    ctx.flags |= av.codec.context.Flags.global_header
+    opts = profile.options(s)
+    rate = f"{s.bitrate_kbps}k"
+    opts.update({"maxrate": rate, "bufsize": rate, "bf": str(s.bframes), "g": str(s.gop)})
+    ctx.options = opts
+
+
+def probe_video_encoder(name: str, s: VideoSettings) -> None:
+    """Open ``name`` and encode one black frame: a hardware encoder can open and still fail on
+    its first frame. Raises :class:`EncoderUnavailable` with FFmpeg's own reason."""
+    profile = ENCODERS[name]
+    if av.logging.get_level() is None:
+        av.logging.set_level(av.logging.ERROR)  # needed for Capture to see FFmpeg's reason
+    with av.logging.Capture() as logs:
+        try:
+            ctx = av.CodecContext.create(name, "w")
+            _configure(ctx, profile, s)
+            ctx.open()
+            frame = av.VideoFrame(s.width, s.height, profile.pix_fmt)
+            for plane in frame.planes:
+                plane.update(bytes(plane.buffer_size))
+            frame.pts = 0
+            ctx.encode(frame)
+            ctx.encode(None)
+        except (av.FFmpegError, ValueError, OSError) as e:
+            raise EncoderUnavailable(_ffmpeg_reason(logs, e)) from None
+
+
+def add_video_stream(template: Any, name: str, s: VideoSettings) -> Any:
+    """The real encoder, as a stream of the template container outputs copy from."""
+    stream = template.add_stream(name, rate=s.fps)
+    _configure(stream.codec_context, ENCODERS[name], s)
+    stream.codec_context.open()
+    return stream

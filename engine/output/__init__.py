@@ -1,0 +1,1 @@
+"""Outputs fed from one encode: RTMP push and local recording; see :mod:`engine.output.base`."""

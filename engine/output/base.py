@@ -1,0 +1,189 @@
+"""The output protocol and what every output shares: a queue, keyframe gating, rebased time.
+
+Outputs run as threads inside the video process and are fed the same encoded packets; a slow
+or dead network output only ever fills *its own* queue, never stalls the encoder or the
+recording. When a queue overflows the output drops packets until the next keyframe (a decoder
+can't use anything else), counting them as dropped, like OBS's "dropped frames".
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from typing import Any, Callable, ClassVar, Protocol
+
+import av
+
+from config.model import OutputConfig
+from engine.output.packets import AUDIO, VIDEO, EncodedPacket, StreamTemplates
+
+log = logging.getLogger("rigcast.output")
+
+QUEUE_PACKETS = 600  # ~8 s of 30 fps video + AAC: rides out a short stall without dropping
+
+
+@dataclass
+class OutputStatus:
+    name: str
+    kind: str
+    target: str  # masked
+    state: str
+    kbps: float = 0.0
+    bytes: int = 0
+    dropped: int = 0
+    reconnects: int = 0
+    retry_in_s: float | None = None
+    uptime_s: float = 0.0
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Output(Protocol):
+    name: str
+
+    def start(self) -> None: ...
+
+    def put(self, packet: EncodedPacket) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def status(self) -> OutputStatus: ...
+
+
+class QueuedOutput(threading.Thread):
+    """Base for outputs that mux packets into a container from their own thread."""
+
+    kind: ClassVar[str] = ""
+
+    def __init__(self, cfg: OutputConfig, templates: StreamTemplates) -> None:
+        super().__init__(name=f"output:{cfg.name}", daemon=True)
+        self.cfg = cfg
+        self.name = cfg.name
+        self.templates = templates
+        self.q: queue.Queue[EncodedPacket] = queue.Queue(QUEUE_PACKETS)
+        self.stopping = threading.Event()
+        self.accepting = True
+        self.need_keyframe = True
+        self.base_s: float | None = None
+        self.dropped = 0
+        self.bytes_out = 0
+        self.state = "starting"
+        self.error: str | None = None
+        self.connected_at: float | None = None
+        self.reconnects = 0
+        self.retry_at: float | None = None
+        self._last_bytes = 0
+        self._last_t = time.monotonic()
+        self._kbps = 0.0
+        self._offsets: dict[Fraction, int] = {}
+
+    # -- producer side (the encode thread) -----------------------------------------------------
+    def put(self, packet: EncodedPacket) -> None:
+        if not self.accepting:
+            return
+        try:
+            self.q.put_nowait(packet)
+        except queue.Full:
+            self.dropped += 1
+            self.need_keyframe = True
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=15)
+
+    def target(self) -> str:
+        raise NotImplementedError
+
+    def status(self) -> OutputStatus:
+        now = time.monotonic()
+        if now - self._last_t >= 0.5:
+            self._kbps = (self.bytes_out - self._last_bytes) * 8 / 1000 / (now - self._last_t)
+            self._last_bytes, self._last_t = self.bytes_out, now
+        return OutputStatus(
+            name=self.name,
+            kind=self.kind,
+            target=self.target(),
+            state=self.state,
+            kbps=round(self._kbps, 1),
+            bytes=self.bytes_out,
+            dropped=self.dropped,
+            reconnects=self.reconnects,
+            retry_in_s=round(max(0.0, self.retry_at - now), 1) if self.retry_at else None,
+            uptime_s=round(now - self.connected_at, 1) if self.connected_at else 0.0,
+            error=self.error,
+        )
+
+    # -- consumer side (this thread) -----------------------------------------------------------
+    def discard_queued(self) -> None:
+        while True:
+            try:
+                self.q.get_nowait()
+            except queue.Empty:
+                return
+
+    def new_session(self) -> None:
+        """Each container starts at a keyframe with time 0."""
+        self.need_keyframe = True
+        self.base_s = None
+        self._offsets.clear()
+
+    def open_streams(self, container: Any) -> dict[int, Any]:
+        return {
+            VIDEO: container.add_stream_from_template(self.templates.video),
+            AUDIO: container.add_stream_from_template(self.templates.audio),
+        }
+
+    def mux_from_queue(self, container: Any, streams: dict[int, Any], idle: Callable[[], None]) -> None:
+        """Mux queued packets until stopping (after draining the queue) or an error raises.
+
+        ``idle`` runs between packets (the RTMP output reads the server's messages there)."""
+        while True:
+            try:
+                pkt = self.q.get(timeout=0.1)
+            except queue.Empty:
+                if self.stopping.is_set():
+                    return
+                idle()
+                continue
+            if self.need_keyframe:
+                if pkt.kind != VIDEO or not pkt.keyframe:
+                    continue
+                self.need_keyframe = False
+                if self.base_s is None:
+                    self.base_s = pkt.dts_s
+            assert self.base_s is not None
+            offset = self._offsets.get(pkt.time_base)
+            if offset is None:
+                offset = self._offsets[pkt.time_base] = round(self.base_s / pkt.time_base)
+            dts = pkt.dts - offset
+            if dts < 0:
+                continue  # audio from just before the first keyframe
+            p = av.Packet(pkt.data)
+            p.pts, p.dts, p.time_base = pkt.pts - offset, dts, pkt.time_base
+            if pkt.duration:
+                p.duration = pkt.duration
+            p.is_keyframe = pkt.keyframe
+            p.stream = streams[pkt.kind]
+            container.mux(p)
+            self.bytes_out += len(pkt.data)
+            idle()
+
+
+_OUTPUTS: dict[str, type[QueuedOutput]] = {}
+
+
+def register_output(cls: type[QueuedOutput]) -> type[QueuedOutput]:
+    _OUTPUTS[cls.kind] = cls
+    return cls
+
+
+def create_output(cfg: OutputConfig, templates: StreamTemplates) -> QueuedOutput:
+    import engine.output.plugins  # noqa: F401  (registers the kinds)
+
+    return _OUTPUTS[cfg.kind](cfg, templates)

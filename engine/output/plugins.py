@@ -1,0 +1,6 @@
+"""Imports every output module so each registers its kind."""
+
+from __future__ import annotations
+
+import engine.output.record  # noqa: F401
+import engine.output.rtmp  # noqa: F401

@@ -1,0 +1,33 @@
+"""The one-line-per-second status a foreground ``rigcast stream`` prints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def _output(o: dict[str, Any]) -> str:
+    state = o["state"]
+    if o.get("retry_in_s") is not None:
+        state += f" (retry in {o['retry_in_s']:.0f}s)"
+    parts = [f"{o['name']}: {state}"]
+    if o["state"] in ("live", "recording"):
+        parts.append(f"{o['kbps']:.0f} kbps")
+    if o.get("dropped"):
+        parts.append(f"dropped {o['dropped']}")
+    return " ".join(parts)
+
+
+def status_line(st: dict[str, Any]) -> str:
+    outs = " | ".join(_output(o) for o in st.get("outputs", []))
+    return (
+        f"{_clock(st['uptime_s'])} fps {st['fps']} repeated {st['repeated']} skipped {st['skipped']}"
+        + (f" lagged {st['lagged']}" if st.get("lagged") else "")
+        + f" | {st['encoder']} {st['encode_ms']:.1f}/{st['budget_ms']:.1f} ms"
+        + f" | {st['source']['name']}: {st['source']['state']}"
+        + (f" | {outs}" if outs else "")
+    )
