@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 MASK = "****"
 
-_URL_RE = re.compile(r"\b(?:rtmps?|srt|rtsp|https?|wss?)://[^\s'\"<>]+", re.IGNORECASE)
+# A URL ends before whitespace/quotes, and never on sentence punctuation that follows it.
+_URL_RE = re.compile(r"\b(?:rtmps?|srt|rtsp|https?|wss?)://[^\s'\"<>]*[^\s'\"<>.,;:)]", re.IGNORECASE)
 _known: set[str] = set()
 _lock = threading.Lock()
 
@@ -54,7 +55,8 @@ def mask_text(text: str) -> str:
     with _lock:
         known = sorted(_known, key=len, reverse=True)
     for secret in known:
-        out = out.replace(secret, MASK)
+        # Whole tokens only: a key "gears" must not turn "glxgears" into "glx****".
+        out = re.sub(rf"(?<![\w-]){re.escape(secret)}(?![\w-])", MASK, out)
     return out
 
 

@@ -121,9 +121,6 @@ def cmd_stream(a: argparse.Namespace) -> int:
     from engine.supervisor import run_stream
 
     cfg = config_from_args(a)
-    for o in cfg.outputs:
-        if o.kind == "record":
-            print(f"rigcast: recording to {o.path}", flush=True)
     return run_stream(cfg, a.duration, log_level=logging.DEBUG if a.verbose else logging.INFO)
 
 

@@ -19,6 +19,7 @@ import time
 from typing import Any, Callable, TextIO
 
 from config.model import RigcastConfig, Size
+from config.secrets import mask_url
 from engine.capture.base import source_kind
 from engine.capture.worker import run_capture_worker
 from engine.clock import now_ns
@@ -46,6 +47,8 @@ def run_stream(cfg: RigcastConfig, duration: float | None = None, out: TextIO = 
     probe = source_kind(src.kind).probe(src)
     canvas = canvas_size(cfg, probe.size)
     print(f"rigcast: {probe.description} {probe.size} -> canvas {canvas} @ {cfg.video.fps} fps", file=out, flush=True)
+    for o in cfg.outputs:
+        print(f"rigcast: {o.name} -> {mask_url(o.url) if o.url else 'recording to ' + str(o.path)}", file=out, flush=True)
 
     ring = FrameRing.create(probe.max_size.width, probe.max_size.height)
     ctx = mp.get_context("spawn")

@@ -64,7 +64,7 @@ def window_info(d: Any, wid: int) -> WindowInfo | None:
         title = _text_prop(d, win, ("_NET_WM_NAME", "WM_NAME"))
         cls = win.get_wm_class() or ()
         pid_prop = win.get_full_property(d.intern_atom("_NET_WM_PID"), X.AnyPropertyType)
-        pid = int(pid_prop.value[0]) if pid_prop is not None and len(pid_prop.value) else None
+        pid = int(pid_prop.value[0]) if pid_prop is not None and len(pid_prop.value) else _client_pid(d, wid)
     except (XError, AttributeError, TypeError):
         return None  # vanished while we looked
     return WindowInfo(
@@ -78,6 +78,24 @@ def window_info(d: Any, wid: int) -> WindowInfo | None:
         height=geom.height,
         visible=attrs.map_state == X.IsViewable,
     )
+
+
+def _client_pid(d: Any, wid: int) -> int | None:
+    """The PID of the client owning ``wid``, from the server (X-Resource), for the many games
+    that never set _NET_WM_PID (glxgears, SDL and Wine builds among them)."""
+    if not d.has_extension("X-Resource"):
+        return None
+    from Xlib.error import XError
+    from Xlib.ext import res
+
+    try:
+        reply = d.res_query_client_ids([{"client": wid, "mask": res.LocalClientPIDMask}])
+    except XError:
+        return None
+    for client in reply.ids:
+        if client.spec.mask == res.LocalClientPIDMask and client.value:
+            return int(client.value[0])
+    return None
 
 
 def list_windows(d: Any) -> list[WindowInfo]:

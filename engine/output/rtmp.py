@@ -25,6 +25,7 @@ from engine.output.rtmp_client import RtmpNetworkError, RtmpPublisher, RtmpRejec
 log = logging.getLogger("rigcast.output.rtmp")
 
 CONNECT_TIMEOUT_S = 5.0
+EARLY_CLOSE_S = 3.0  # a server that hangs up this soon after accepting is refusing us
 STABLE_AFTER_S = 10.0  # a session that lasted this long resets the backoff
 POLL_EVERY_S = 0.1
 
@@ -116,7 +117,11 @@ class RtmpOutput(QueuedOutput):
         except RtmpRejected as e:
             self.error, outcome = f"rejected by server: {e}", "rejected"
         except (RtmpNetworkError, OSError, av.FFmpegError) as e:
-            self.error, outcome = f"network error: {mask_text(str(e))}", "network"
+            if time.monotonic() - started < EARLY_CLOSE_S and pub.closed_by_server:
+                self.error, outcome = f"rejected by server: it closed the stream {time.monotonic() - started:.1f} s " \
+                                      "after accepting it (access denied?)", "rejected"
+            else:
+                self.error, outcome = f"network error: {mask_text(str(e))}", "network"
         finally:
             self.connected_at = None
             if container is not None:

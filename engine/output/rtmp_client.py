@@ -33,6 +33,7 @@ AUDIO, VIDEO, DATA_AMF0, COMMAND_AMF0 = 8, 9, 18, 20
 CS_CONTROL, CS_COMMAND, CS_AUDIO, CS_DATA, CS_VIDEO = 2, 3, 4, 5, 6
 
 OUT_CHUNK_SIZE = 4096
+CONFIRM_S = 0.5  # how long a fresh publish is watched for an immediate hang-up
 HANDSHAKE_SIZE = 1536
 
 
@@ -195,6 +196,7 @@ class RtmpPublisher:
         self._window = 2_500_000
         self._received = 0
         self._acked = 0
+        self.closed_by_server = False  # EOF/RST/EPIPE, as opposed to a timeout
 
     # -- connection ----------------------------------------------------------------------------
     def connect(self) -> None:
@@ -227,6 +229,7 @@ class RtmpPublisher:
             self.stream_id = int(result[3]) if len(result) > 3 and isinstance(result[3], float) else 1
             self._command("publish", None, t.stream, "live", stream_id=self.stream_id)
             self._expect_publish_start()
+            self._confirm_publish()
             self.sock.settimeout(self.timeout)
         except BaseException:
             self.close()
@@ -265,6 +268,7 @@ class RtmpPublisher:
         except socket.timeout:
             raise RtmpNetworkError(f"sending stalled for {self.timeout:g} s (network congested or server stuck)") from None
         except OSError as e:
+            self.closed_by_server = isinstance(e, (BrokenPipeError, ConnectionResetError))
             raise RtmpNetworkError(f"connection lost: {e.strerror or e}") from None
         self.bytes_sent += len(data)
 
@@ -355,6 +359,18 @@ class RtmpPublisher:
 
         self._await("publish", accept)
 
+    def _confirm_publish(self) -> None:
+        """nginx-rtmp answers Publish.Start and only then applies ``deny publish`` and hangs
+        up; watch the socket briefly so that counts as the rejection it is."""
+        end = time.monotonic() + CONFIRM_S
+        while time.monotonic() < end:
+            try:
+                self.poll()
+            except RtmpNetworkError:
+                raise RtmpRejected("server closed the connection right after accepting publish "
+                                   "(access denied?)") from None
+            time.sleep(0.05)
+
     def poll(self) -> None:
         """Read what the server sent, without blocking; raise if it closed or said no."""
         if self.sock is None:
@@ -369,10 +385,13 @@ class RtmpPublisher:
         except (socket.timeout, ssl.SSLWantReadError):
             return
         except OSError as e:
+            self.closed_by_server = isinstance(e, ConnectionResetError)
             raise RtmpNetworkError(f"connection lost: {e.strerror or e}") from None
         finally:
-            self.sock.settimeout(self.timeout)
+            if self.sock is not None:
+                self.sock.settimeout(self.timeout)
         if not data:
+            self.closed_by_server = True
             raise RtmpNetworkError("server closed the connection")
         for m in self._handle(data):
             if m.type_id == COMMAND_AMF0:

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.harness import NginxRtmp, XServer, require_tools  # noqa: E402
+
+REAL_PARTS = ("Xvfb", "openbox", "glxgears", "display", "nginx", "xprop")
+
+
+@pytest.fixture(scope="session")
+def xserver() -> Iterator[XServer]:
+    missing = require_tools(*REAL_PARTS)
+    if missing:
+        # Not a skip: these tests are the proof, and .ci/run installs the tools.
+        pytest.fail(f"missing test tools {missing}; run `bash .ci/run` (it installs them)", pytrace=False)
+    x = XServer.start()
+    old = os.environ.get("DISPLAY")
+    os.environ["DISPLAY"] = x.display
+    yield x
+    x.stop()
+    if old is None:
+        os.environ.pop("DISPLAY", None)
+    else:
+        os.environ["DISPLAY"] = old
+
+
+@pytest.fixture
+def nginx(tmp_path: Path) -> Iterator[NginxRtmp]:
+    server = NginxRtmp(tmp_path / "nginx")
+    server.start()
+    yield server
+    server.stop()

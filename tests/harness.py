@@ -1,0 +1,347 @@
+"""Real parts for the tests: an Xvfb display with openbox, X11 apps, nginx-rtmp, rigcast itself.
+
+Nothing here imitates a part a user runs: the display is a real X server, the windows are
+real X clients (glxgears, ImageMagick's display), the server is nginx with its RTMP module,
+and what it received is decoded with PyAV.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+NGINX_RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(pred: Callable[[], Any], timeout: float, interval: float = 0.1, what: str = "condition") -> Any:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = pred()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+
+
+# -- X11 ---------------------------------------------------------------------------------------
+@dataclass
+class XServer:
+    display: str
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, width: int = 1280, height: int = 720) -> XServer:
+        for n in range(90, 140):
+            if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+                break
+        display = f":{n}"
+        xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: Path(f"/tmp/.X11-unix/X{n}").exists(), 10, what="Xvfb")
+        env = dict(os.environ, DISPLAY=display)
+        wm = subprocess.Popen(["openbox", "--sm-disable"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = cls(display, [wm, xvfb])
+        wait_for(lambda: server._has_wm(), 10, what="openbox to manage the screen")
+        return server
+
+    def _has_wm(self) -> bool:
+        out = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=self.env(),
+                             capture_output=True, text=True)
+        return "window id" in out.stdout
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return dict(os.environ, DISPLAY=self.display, **extra)
+
+    def stop(self) -> None:
+        for p in self.procs:
+            p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def write_ppm(path: Path, rgb: np.ndarray) -> None:
+    h, w, _ = rgb.shape
+    path.write_bytes(f"P6 {w} {h} 255\n".encode() + np.ascontiguousarray(rgb, dtype=np.uint8).tobytes())
+
+
+def sample_picture(width: int, height: int, seed: int = 1) -> np.ndarray:
+    """A picture with edges, gradients and flat areas: PSNR on it means something.
+
+    Blocks sit on even pixels, so 4:2:0 chroma subsampling alone loses nothing on their edges
+    and the PSNR measures capture + encode, not the chroma format (odd-aligned saturated
+    edges cap even a lossless 4:2:0 round trip near 29 dB)."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width]
+    img = np.zeros((height, width, 3), np.uint8)
+    img[..., 0] = (x * 255 // max(1, width - 1)).astype(np.uint8)
+    img[..., 1] = (y * 255 // max(1, height - 1)).astype(np.uint8)
+    img[..., 2] = ((x // 40 + y // 40) % 2 * 180 + 40).astype(np.uint8)
+    for _ in range(12):
+        x0, y0 = int(rng.integers(0, width - 60)) & ~1, int(rng.integers(0, height - 60)) & ~1
+        img[y0 : y0 + 50, x0 : x0 + 50] = rng.integers(0, 255, 3)
+    return img
+
+
+@dataclass
+class XApp:
+    proc: subprocess.Popen[bytes]
+    title: str
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def window_geometry(x: XServer, title: str) -> tuple[int, int, int, int] | None:
+    """(x, y, w, h) of the client window titled ``title``, via rigcast's own EWMH listing."""
+    out = subprocess.run([sys.executable, "-m", "engine", "windows"], env=x.env(), capture_output=True, text=True)
+    for line in out.stdout.splitlines():
+        if line.rstrip().endswith(title):
+            m = re.search(r"(\d+)x(\d+)\+(-?\d+)\+(-?\d+)", line)
+            if m:
+                w, h, px, py = map(int, m.groups())
+                return px, py, w, h
+    return None
+
+
+def show_image(x: XServer, img: np.ndarray, title: str, pos: tuple[int, int], tmp: Path) -> XApp:
+    path = tmp / f"{title}.ppm"
+    write_ppm(path, img)
+    proc = subprocess.Popen(["display", "-title", title, "-geometry", f"+{pos[0]}+{pos[1]}", str(path)],
+                            env=x.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: window_geometry(x, title), 15, what=f"window {title}")
+    return XApp(proc, title)
+
+
+def start_glxgears(x: XServer, geometry: str = "400x300+600+100") -> XApp:
+    proc = subprocess.Popen(["glxgears", "-geometry", geometry], env=x.env(LIBGL_ALWAYS_SOFTWARE="1", LP_NUM_THREADS="1"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: window_geometry(x, "glxgears"), 15, what="glxgears window")
+    return XApp(proc, "glxgears")
+
+
+# -- nginx-rtmp --------------------------------------------------------------------------------
+class NginxRtmp:
+    """nginx with libnginx-mod-rtmp on loopback; records every publish, reports on /stat."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.rtmp_port = free_port()
+        self.http_port = free_port()
+        self.rec = root / "rec"
+        self.proc: subprocess.Popen[bytes] | None = None
+        for d in (self.rec, root / "logs", root / "tmp"):
+            d.mkdir(parents=True, exist_ok=True)
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        (root / "nginx.conf").write_text(f"""
+load_module {NGINX_RTMP_MODULE};
+{user}daemon off;
+master_process on;
+worker_processes 1;
+pid {root}/nginx.pid;
+error_log {root}/logs/error.log info;
+events {{ worker_connections 256; }}
+rtmp {{
+  server {{
+    listen 127.0.0.1:{self.rtmp_port};
+    chunk_size 4096;
+    application live {{
+      live on;
+      record all;
+      record_path {self.rec};
+      record_unique on;
+    }}
+    application deny {{
+      live on;
+      deny publish all;
+    }}
+  }}
+}}
+http {{
+  access_log off;
+  client_body_temp_path {root}/tmp;
+  server {{
+    listen 127.0.0.1:{self.http_port};
+    location /stat {{ rtmp_stat all; }}
+  }}
+}}
+""")
+
+    def url(self, key: str, app: str = "live") -> str:
+        return f"rtmp://127.0.0.1:{self.rtmp_port}/{app}/{key}"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(["nginx", "-c", str(self.root / "nginx.conf"), "-p", str(self.root)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(self._listening, 10, what="nginx-rtmp to listen")
+
+    def _listening(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.rtmp_port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        """Stop the server hard (like a crash or a restart of SRS): connections are cut."""
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+
+    def stat(self) -> str:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/stat", timeout=2) as r:
+                return r.read().decode()
+        except OSError:
+            return ""
+
+    def publishing(self, key: str) -> bool:
+        xml = self.stat()
+        for block in re.findall(r"<stream>(.*?)</stream>", xml, re.S):
+            if f"<name>{key}</name>" in block and "<publishing/>" in block:
+                return True
+        return False
+
+    def recordings(self, key: str) -> list[Path]:
+        return sorted(self.rec.glob(f"{key}-*.flv"), key=lambda p: p.stat().st_mtime)
+
+    def log(self) -> str:
+        p = self.root / "logs" / "error.log"
+        return p.read_text() if p.exists() else ""
+
+
+# -- rigcast -----------------------------------------------------------------------------------
+class Rigcast:
+    """``rigcast`` as a user runs it: a real process, its stdout read line by line."""
+
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
+        self.out_path = cwd / f"rigcast-{time.monotonic_ns()}.out"
+        self.err_path = self.out_path.with_suffix(".err")
+        self._out = open(self.out_path, "wb")
+        self._err = open(self.err_path, "wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "engine", *args], env=env, cwd=cwd,
+                                     stdout=self._out, stderr=self._err, start_new_session=True)
+
+    def stdout(self) -> str:
+        return self.out_path.read_text(errors="replace")
+
+    def stderr(self) -> str:
+        return self.err_path.read_text(errors="replace")
+
+    def status_lines(self) -> list[str]:
+        return [line for line in self.stdout().splitlines() if re.match(r"^\d\d:\d\d:\d\d fps", line)]
+
+    def wait_status(self, pred: Callable[[str], bool], timeout: float, what: str) -> str:
+        def found() -> str | None:
+            for line in self.status_lines():
+                if pred(line):
+                    return line
+            if self.proc.poll() is not None:
+                raise AssertionError(f"rigcast exited ({self.proc.returncode}) while waiting for {what}:\n"
+                                     f"{self.stdout()[-3000:]}\n{self.stderr()[-3000:]}")
+            return None
+
+        return str(wait_for(found, timeout, what=what))
+
+    def interrupt(self, timeout: float = 30) -> int:
+        self.proc.send_signal(signal.SIGINT)
+        return self.wait(timeout)
+
+    def kill_group(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+
+    def wait(self, timeout: float = 60) -> int:
+        try:
+            return self.proc.wait(timeout)
+        finally:
+            self._out.close()
+            self._err.close()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(10)
+        self._out.close()
+        self._err.close()
+
+
+def run_rigcast(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "engine", *args], env=env, cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+# -- what the server received ------------------------------------------------------------------
+@dataclass
+class Decoded:
+    video_codec: str | None
+    audio_codec: str | None
+    audio_rate: int | None
+    times: list[float]  # video frame times, seconds
+    frames: list[np.ndarray]  # RGB frames kept (every ``keep_every``-th)
+    kept_times: list[float]
+
+
+def decode(path: Path, keep_every: int = 0) -> Decoded:
+    import av
+
+    times: list[float] = []
+    frames: list[np.ndarray] = []
+    kept: list[float] = []
+    with av.open(str(path)) as c:
+        v = c.streams.video[0] if c.streams.video else None
+        a = c.streams.audio[0] if c.streams.audio else None
+        vc = v.codec_context.name if v is not None else None
+        ac = a.codec_context.name if a is not None else None
+        rate = a.codec_context.sample_rate if a is not None else None
+        if v is not None:
+            for i, f in enumerate(c.decode(v)):
+                t = float(f.pts * f.time_base) if f.pts is not None else float(i)
+                times.append(t)
+                if keep_every and i % keep_every == 0:
+                    frames.append(f.to_ndarray(format="rgb24"))
+                    kept.append(t)
+    return Decoded(vc, ac, rate, times, frames, kept)
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return 99.0 if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
+def require_tools(*tools: str) -> list[str]:
+    return [t for t in tools if shutil.which(t) is None]

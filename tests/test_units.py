@@ -1,0 +1,178 @@
+"""The pure logic under the engine, tested on its own (real data, no stand-ins needed)."""
+
+from __future__ import annotations
+
+import struct
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from config.loader import ConfigError, parse_config, to_toml
+from config.model import Size, SourceConfig
+from config.secrets import mask_text, mask_url, remember_secret
+from engine.capture.matching import WindowInfo, pick_window
+from engine.encode.convert import fit_rect
+from engine.encode.select import AUTO_ORDER, EncoderUnavailable, choose_encoder
+from engine.errors import RigcastError
+from engine.framering import FrameRing
+from engine.output import amf0
+from engine.output.backoff import Backoff
+from engine.output.flv_tags import FlvTagSink
+from engine.output.rtmp_client import ChunkReader, RtmpTarget, encode_message
+
+
+def test_mask_url_hides_key_query_and_password() -> None:
+    assert mask_url("rtmp://127.0.0.1:1935/live/abc123") == "rtmp://127.0.0.1:1935/live/****"
+    assert mask_url("rtmp://h/live/k?secret=s3") == "rtmp://h/live/****?****"
+    assert mask_url("rtmps://user:pw@h/app/k") == "rtmps://****@h/app/****"
+    assert mask_url("rtmp://h/live") == "rtmp://h/live"
+
+
+def test_mask_text_masks_urls_and_remembered_secrets_as_tokens() -> None:
+    remember_secret("zebra-42-key")
+    text = mask_text("failed rtmp://h/live/zzz and key zebra-42-key; glxzebra-42-keys stays")
+    assert "zzz" not in text and "zebra-42-key;" not in text
+    assert "glxzebra-42-keys" in text
+
+
+def test_size_parse_and_even() -> None:
+    assert Size.parse("1281x721").even() == Size(1280, 720)
+    with pytest.raises(ValueError):
+        Size.parse("10x10")
+
+
+def test_config_round_trips_through_tomli_w() -> None:
+    doc = {
+        "video": {"size": "1280x720", "fps": 60, "bitrate": 6000},
+        "sources": [{"name": "game", "kind": "window", "class": "steam_app_1"}],
+        "outputs": [{"name": "srs", "kind": "rtmp", "url": "rtmp://h/live/k"}],
+    }
+    cfg = parse_config(doc)
+    import tomllib
+
+    again = parse_config(tomllib.loads(to_toml(cfg)))
+    assert again.video.size == Size(1280, 720) and again.video.fps == 60
+    assert again.sources[0].window_class == "steam_app_1"
+    assert again.outputs[0].url == "rtmp://h/live/k"
+
+
+def test_config_errors_name_the_key() -> None:
+    with pytest.raises(ConfigError) as e:
+        parse_config({"video": {"bframes": 9}}, "x.toml: ")
+    assert str(e.value).startswith("x.toml: video.bframes: ")
+
+
+def test_backoff_schedule_is_1s_times_1_5_capped() -> None:
+    b = Backoff(1.0, 1.5, 10.0)
+    delays = [b.next_delay() for _ in range(8)]
+    assert delays[:4] == [1.0, 1.5, 2.25, 3.375]
+    assert max(delays) == 10.0 and delays[-1] == 10.0
+    b.reset()
+    assert b.next_delay() == 1.0
+
+
+@pytest.mark.parametrize("src,dst,expect", [
+    ((1920, 1080), (1280, 720), (0, 0, 1280, 720)),
+    ((800, 600), (1280, 720), (160, 0, 960, 720)),
+    ((1280, 400), (1280, 720), (0, 160, 1280, 400)),
+])
+def test_fit_rect_letterboxes_on_even_pixels(src, dst, expect) -> None:  # type: ignore[no-untyped-def]
+    r = fit_rect(*src, *dst)
+    assert r == expect and all(v % 2 == 0 for v in r)
+
+
+def test_window_matching_by_title_regex_class_pid() -> None:
+    wins = [
+        WindowInfo(1, "Terminal", "xterm.XTerm", 10, 0, 0, 100, 100),
+        WindowInfo(2, "Hollow Knight FPS 60", "hollow_knight.x86_64.Hollow Knight", 20, 0, 0, 1920, 1080, visible=False),
+        WindowInfo(3, "Hollow Knight", "hollow_knight.x86_64.Hollow Knight", 21, 0, 0, 1920, 1080),
+    ]
+    assert pick_window(wins, SourceConfig("g", "window", match="hollow")).id == 3  # visible first
+    assert pick_window(wins, SourceConfig("g", "window", regex=r"FPS \d+")).id == 2
+    assert pick_window(wins, SourceConfig("g", "window", window_class="xterm")).id == 1
+    assert pick_window(wins, SourceConfig("g", "window", pid=20)).id == 2
+    assert pick_window(wins, SourceConfig("g", "window", match="doom")) is None
+
+
+def test_encoder_auto_tries_hardware_in_order_then_x264() -> None:
+    tried: list[str] = []
+
+    def try_open(name: str) -> str:
+        tried.append(name)
+        if name != "libx264":
+            raise EncoderUnavailable(f"no {name} device")
+        return "ctx"
+
+    name, ctx, reasons = choose_encoder("auto", try_open)
+    assert (name, ctx) == ("libx264", "ctx") and tried == list(AUTO_ORDER)
+    assert reasons[0] == "h264_nvenc: no h264_nvenc device"
+    with pytest.raises(RigcastError, match="--encoder auto"):
+        choose_encoder("h264_qsv", try_open)
+
+
+def test_amf0_round_trip() -> None:
+    values = ["connect", 1.0, {"app": "live", "n": 2.0, "ok": True, "none": None}, [1.0, "x"]]
+    assert amf0.decode_all(amf0.encode_all(*values)) == values
+
+
+def test_rtmp_chunks_round_trip_including_extended_timestamps() -> None:
+    r = ChunkReader()
+    r.chunk_size = 4096
+    payload = bytes(range(256)) * 40  # 10240 bytes: three chunks
+    wire = encode_message(6, 9, 1, 0x1234567, payload) + encode_message(4, 8, 1, 77, b"abc")
+    msgs = r.feed(wire[:5000]) + r.feed(wire[5000:])
+    assert [(m.type_id, m.timestamp, m.payload) for m in msgs] == [(9, 0x1234567, payload), (8, 77, b"abc")]
+
+
+def test_rtmp_target_splits_app_key_and_query() -> None:
+    t = RtmpTarget.parse("rtmp://srs.example:19350/live/room1?secret=abc")
+    assert (t.host, t.port, t.app, t.stream) == ("srs.example", 19350, "live", "room1?secret=abc")
+    assert t.tc_url == "rtmp://srs.example:19350/live"
+    assert RtmpTarget.parse("rtmps://h/app/k").port == 443
+
+
+def test_flv_sink_splits_tags_across_writes() -> None:
+    got: list[tuple[int, int, bytes]] = []
+    sink = FlvTagSink(lambda t, ts, p: got.append((t, ts, p)))
+
+    def tag(t: int, ts: int, p: bytes) -> bytes:
+        head = bytes([t]) + len(p).to_bytes(3, "big") + (ts & 0xFFFFFF).to_bytes(3, "big") + bytes([ts >> 24]) + b"\0\0\0"
+        return head + p + struct.pack(">I", 11 + len(p))
+
+    data = b"FLV\x01\x05\x00\x00\x00\x09" + b"\0\0\0\0" + tag(18, 0, b"meta") + tag(9, 0x01000005, b"v" * 100)
+    for i in range(0, len(data), 7):
+        sink.write(data[i : i + 7])
+    assert got == [(18, 0, b"meta"), (9, 0x01000005, b"v" * 100)]
+
+
+def test_frame_ring_never_hands_out_the_slot_being_written() -> None:
+    ring = FrameRing.create(64, 32, nslots=4)
+    try:
+        seen = set()
+        for i in range(20):
+            slot = ring.begin_write()
+            px = ring.slot_pixels(slot, 64, 32)
+            px[:] = i
+            ring.commit(slot, 64, 32, 256, i)
+            ref = ring.acquire_latest()
+            assert ref is not None and ref.seq == i + 1
+            # While the reader holds a slot, the writer picks another one.
+            nxt = ring.begin_write()
+            assert nxt not in (ref.slot,)
+            ring.abort(nxt)
+            assert int(ring.slot_pixels(ref.slot, 64, 32)[0, 0, 0]) == i
+            assert ring.still_valid(ref)
+            ring.release()
+            seen.add(ref.slot)
+        assert len(seen) >= 3
+    finally:
+        ring.close()
+
+
+def test_packet_time_base_is_kept_as_fraction() -> None:
+    from engine.output.packets import VIDEO, EncodedPacket
+
+    p = EncodedPacket(VIDEO, b"x", 90, 90, 1, Fraction(1, 30), True)
+    assert p.dts_s == 3.0
+    assert np.isclose(float(p.time_base), 1 / 30)
