@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from config.loader import ConfigError, load_config, parse_config, to_toml, validate_push_url, validate_record_path
+from config.loader import (
+    ConfigError,
+    load_config,
+    parse_config,
+    to_toml,
+    validate_push_url,
+    validate_record_path,
+)
 from config.model import OutputConfig, RigcastConfig, Size, SourceConfig, VideoConfig
 
 __all__ = [

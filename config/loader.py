@@ -221,12 +221,10 @@ def parse_config(doc: dict[str, Any], where: str = "") -> RigcastConfig:
     top.used.update({"sources", "outputs"})
     cfg.sources = [_source(t, i) for i, t in enumerate(_tables(doc, "sources", where))]
     cfg.outputs = [_output(t, i) for i, t in enumerate(_tables(doc, "outputs", where))]
-    for what, items in (("sources", cfg.sources), ("outputs", cfg.outputs)):
-        seen: set[str] = set()
-        for i, item in enumerate(items):
-            if item.name in seen:
-                raise ConfigError(f"{where}{what}[{i}].name", f'"{item.name}" is used twice; names must be unique')
-            seen.add(item.name)
+    for what, names in (("sources", [s.name for s in cfg.sources]), ("outputs", [o.name for o in cfg.outputs])):
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise ConfigError(f"{where}{what}[{i}].name", f'"{name}" is used twice; names must be unique')
     top.check_unknown()
     return cfg
 

@@ -10,8 +10,9 @@ import argparse
 import datetime
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, Sequence
+from typing import NoReturn
 
 from config.loader import ConfigError, load_config, validate_push_url, validate_record_path
 from config.model import ENCODER_NAMES, OutputConfig, RigcastConfig, Size, SourceConfig

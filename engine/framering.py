@@ -11,7 +11,9 @@ Why this shape:
 - A small int64 header carries per-slot geometry and sequence numbers and the source's state,
   so the encoder can count repeated/skipped frames and report "window not found".
 Aligned 8-byte stores are atomic on every platform we run on, which is all the ordering the
-protocol needs (seq is written last by the writer and read first by the reader).
+protocol needs (seq is written last by the writer and read first by the reader). The header is
+a plain ``memoryview`` of int64, so processes that never touch pixels (the supervisor, a
+capture worker whose pixels the X server writes) don't pay for importing numpy.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from multiprocessing import shared_memory
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 MAGIC = 0x52494743  # "RIGC"
 HEADER_BYTES = 4096
@@ -60,7 +64,8 @@ class FrameRing:
     def __init__(self, shm: shared_memory.SharedMemory, owner: bool) -> None:
         self.shm = shm
         self.owner = owner
-        self.hdr = np.ndarray((HEADER_BYTES // 8,), dtype=np.int64, buffer=shm.buf)
+        assert shm.buf is not None
+        self.hdr = shm.buf[:HEADER_BYTES].cast("q")
         if not owner and int(self.hdr[_MAGIC]) != MAGIC:
             raise ValueError(f"shared memory {shm.name} is not a rigcast frame ring")
         self.nslots = int(self.hdr[_NSLOTS])
@@ -69,16 +74,19 @@ class FrameRing:
         self.max_height = int(self.hdr[_MAX_H])
 
     @classmethod
-    def create(cls, max_width: int, max_height: int, nslots: int = 4) -> FrameRing:
+    def create(cls, max_width: int, max_height: int, nslots: int = 3) -> FrameRing:
+        """Three slots is triple buffering: besides the latest and the one being read, the
+        writer always has one free."""
         slot_bytes = max_width * max_height * BYTES_PER_PIXEL
         shm = shared_memory.SharedMemory(create=True, size=HEADER_BYTES + nslots * slot_bytes)
-        hdr = np.ndarray((HEADER_BYTES // 8,), dtype=np.int64, buffer=shm.buf)
-        hdr[:] = 0
+        assert shm.buf is not None
+        hdr = shm.buf[:HEADER_BYTES].cast("q")
+        for i in range(len(hdr)):
+            hdr[i] = 0
         hdr[_NSLOTS], hdr[_SLOT_BYTES], hdr[_MAX_W], hdr[_MAX_H] = nslots, slot_bytes, max_width, max_height
         hdr[_LATEST] = hdr[_READING] = -1
-        for i in range(nslots):
-            hdr[_SLOT_BASE + i * _SLOT_FIELDS + _SEQ] = 0
         hdr[_MAGIC] = MAGIC
+        hdr.release()
         return cls(shm, owner=True)
 
     @classmethod
@@ -98,6 +106,8 @@ class FrameRing:
 
     def slot_pixels(self, slot: int, width: int, height: int, stride: int | None = None) -> np.ndarray:
         """A (height, width, 4) uint8 view of a slot; no copy."""
+        import numpy as np
+
         stride = stride or width * BYTES_PER_PIXEL
         return np.ndarray(
             (height, width, BYTES_PER_PIXEL),
@@ -185,7 +195,7 @@ class FrameRing:
 
     def close(self) -> None:
         # Views into the buffer must be gone before close(); drop ours first.
-        del self.hdr
+        self.hdr.release()
         try:
             self.shm.close()
         except BufferError:

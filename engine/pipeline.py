@@ -14,14 +14,15 @@ import logging
 import os
 import queue
 import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from multiprocessing.synchronize import Event
 from typing import Any
 
 import av
+from av.video.frame import PictureType
 
-from config.model import AudioConfig, OutputConfig, Size, VideoConfig
 from engine.clock import now_ns, sleep_until_ns, tick_at, tick_ns
 from engine.encode.audio import AudioTrack
 from engine.encode.convert import Converter
@@ -32,21 +33,9 @@ from engine.framering import FrameRing, SourceState
 from engine.logsetup import setup_logging
 from engine.output.base import QueuedOutput, create_output
 from engine.output.packets import AUDIO, VIDEO, EncodedPacket, StreamTemplates
+from engine.spec import PipelineSpec
 
 log = logging.getLogger("rigcast.pipeline")
-
-
-@dataclass
-class PipelineSpec:
-    video: VideoConfig
-    audio: AudioConfig
-    canvas: Size
-    outputs: list[OutputConfig]
-    ring_name: str
-    source_name: str
-    t0_ns: int
-    parent_pid: int
-    log_level: int = logging.INFO
 
 
 @dataclass
@@ -66,7 +55,6 @@ class Pipeline:
         v = spec.video
         self.settings = VideoSettings(spec.canvas.width, spec.canvas.height, v.fps, v.bitrate_kbps,
                                       v.keyint_s, v.preset, v.profile, v.bframes)
-        self.ring = FrameRing.attach(spec.ring_name)
         name, _, reasons = choose_encoder(v.encoder, lambda n: probe_video_encoder(n, self.settings))
         self.encoder_name = name
         self.encoder_note = describe_choice(name, reasons)
@@ -79,8 +67,11 @@ class Pipeline:
         self.template.start_encoding()
         templates = StreamTemplates(self.vstream, self.audio.stream)
         self.converter = Converter(spec.canvas.width, spec.canvas.height, ENCODERS[name].pix_fmt, v.scaler)
-        self.outputs: list[QueuedOutput] = [create_output(o, templates) for o in spec.outputs]
+        self.keyframe_wanted = threading.Event()
+        self.outputs: list[QueuedOutput] = [create_output(o, templates, self.keyframe_wanted) for o in spec.outputs]
         self.counters = Counters()
+        # Attached last: nothing above can fail with the ring left open.
+        self.ring = FrameRing.attach(spec.ring_name)
         self.last_seq = 0
         self.last_frame: Any = self.converter.black()
 
@@ -151,9 +142,15 @@ class Pipeline:
                 n += behind
             frame = self._frame_for_tick()
             frame.pts = n - n0
+            forced = self.keyframe_wanted.is_set()
+            if forced:
+                self.keyframe_wanted.clear()
+                frame.pict_type = PictureType.I
             t = now_ns()
             packets = self.vstream.codec_context.encode(frame)
             c.encode_ns += now_ns() - t
+            if forced:
+                frame.pict_type = PictureType.NONE  # the frame may be encoded again (repeated)
             c.frames += 1
             self._fan_out(VIDEO, packets)
             self._fan_out(AUDIO, self.audio.encode_until(tick_ns(t0, n, fps) - t_start))

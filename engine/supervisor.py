@@ -16,7 +16,8 @@ import queue
 import signal
 import sys
 import time
-from typing import Any, Callable, TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from config.model import RigcastConfig, Size
 from config.secrets import mask_url
@@ -25,12 +26,19 @@ from engine.capture.worker import run_capture_worker
 from engine.clock import now_ns
 from engine.errors import RigcastError
 from engine.framering import FrameRing
-from engine.pipeline import PipelineSpec, run_pipeline
+from engine.spec import PipelineSpec
 from engine.status import status_line
 
 log = logging.getLogger("rigcast.supervisor")
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM) + ((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ())
+
+
+def _video_main(spec: PipelineSpec, stop: Any, stats_q: Any) -> None:
+    """The video process's entry point; PyAV is imported there, not here."""
+    from engine.pipeline import run_pipeline
+
+    run_pipeline(spec, stop, stats_q)
 
 
 def canvas_size(cfg: RigcastConfig, source_size: Size) -> Size:
@@ -58,7 +66,7 @@ def run_stream(cfg: RigcastConfig, duration: float | None = None, out: TextIO = 
     spec = PipelineSpec(cfg.video, cfg.audio, canvas, cfg.outputs, ring.name, src.name, t0, os.getpid(), log_level)
     capture = ctx.Process(target=run_capture_worker, name=f"rigcast-capture-{src.name}",
                           args=(src, ring.name, cfg.video.fps, t0, stop, os.getpid(), log_level))
-    video = ctx.Process(target=run_pipeline, name="rigcast-video", args=(spec, stop, stats_q))
+    video = ctx.Process(target=_video_main, name="rigcast-video", args=(spec, stop, stats_q))
 
     stop_requested: list[str] = []
 

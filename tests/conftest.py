@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.harness import NginxRtmp, XServer, require_tools  # noqa: E402
+from tests.harness import NginxRtmp, XServer, require_tools
 
 REAL_PARTS = ("Xvfb", "openbox", "glxgears", "display", "nginx", "xprop")
 

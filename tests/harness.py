@@ -16,9 +16,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -228,7 +229,7 @@ http {{
 
     def publishing(self, key: str) -> bool:
         xml = self.stat()
-        for block in re.findall(r"<stream>(.*?)</stream>", xml, re.S):
+        for block in re.findall(r"<stream>(.*?)</stream>", xml, re.DOTALL):
             if f"<name>{key}</name>" in block and "<publishing/>" in block:
                 return True
         return False

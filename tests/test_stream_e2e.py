@@ -15,9 +15,9 @@ from tests.harness import (
     decode,
     psnr,
     run_rigcast,
+    sample_picture,
     show_image,
     start_glxgears,
-    sample_picture,
     wait_for,
     window_geometry,
 )

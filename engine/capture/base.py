@@ -9,8 +9,9 @@ uses (``kind = "window"``), per platform, so Windows code sits behind the same n
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 from config.model import Size, SourceConfig
 from engine.errors import RigcastError

@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import numpy as np
-
 from config.model import Size, SourceConfig
 from engine.capture.base import SourceProbe, register_source
 from engine.capture.x11_windows import open_display, resolve_display
@@ -65,6 +63,8 @@ class X11DisplaySource:
                 ring.abort(slot)
                 raise
         else:
+            import numpy as np
+
             shot = self.mss.grab(self.mon)
             src = np.frombuffer(shot.raw, dtype=np.uint8).reshape(shot.height, shot.width, 4)
             ring.slot_pixels(slot, self.width, self.height)[:] = src[: self.height, : self.width]

@@ -6,13 +6,11 @@ replaced by this, at the canvas's size, until the window is back.
 
 from __future__ import annotations
 
-import numpy as np
-
 from engine.framering import FrameRing
 
 # BGRA: a dark slate with a lighter band, so "no window" is visibly not a black game scene.
-_BG = np.array([0x30, 0x24, 0x1E, 0xFF], dtype=np.uint8)
-_BAND = np.array([0x60, 0x48, 0x3C, 0xFF], dtype=np.uint8)
+_BG = (0x30, 0x24, 0x1E, 0xFF)
+_BAND = (0x60, 0x48, 0x3C, 0xFF)
 
 
 def publish_placeholder(ring: FrameRing, width: int, height: int, pts_ns: int) -> None:

@@ -8,5 +8,5 @@ from __future__ import annotations
 import sys
 
 if sys.platform.startswith("linux"):
+    import engine.capture.display
     import engine.capture.x11  # noqa: F401
-    import engine.capture.display  # noqa: F401

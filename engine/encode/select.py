@@ -7,7 +7,8 @@ and raises :class:`EncoderUnavailable` with a one-line reason when it cannot.
 
 from __future__ import annotations
 
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from engine.errors import RigcastError
 

@@ -57,7 +57,9 @@ class X264:
     def options(self, s: VideoSettings) -> dict[str, str]:
         # CBR the way OBS does it: VBV of one second at the bitrate, HRD signalled, constant
         # frame rate; SRS and the platforms behind it expect exactly this.
-        opts = {"preset": s.preset, "x264-params": "nal-hrd=cbr:force-cfr=1"}
+        # forced-idr: a keyframe asked for by a (re)connecting output must be an IDR, or the
+        # server's new viewers can't start decoding at it.
+        opts = {"preset": s.preset, "x264-params": "nal-hrd=cbr:force-cfr=1", "forced-idr": "1"}
         if s.profile:
             opts["profile"] = s.profile
         return opts
@@ -68,7 +70,7 @@ class Nvenc:
 
     def options(self, s: VideoSettings) -> dict[str, str]:
         preset = ("p1", "p1", "p2", "p3", "p3", "p4", "p5", "p6", "p7")[_rank(s.preset)]
-        opts = {"preset": preset, "rc": "cbr", "tune": "ll"}
+        opts = {"preset": preset, "rc": "cbr", "tune": "ll", "forced-idr": "1"}
         if s.profile:
             opts["profile"] = s.profile
         return opts
@@ -79,7 +81,7 @@ class Qsv:
 
     def options(self, s: VideoSettings) -> dict[str, str]:
         preset = s.preset if s.preset in X264_PRESETS[2:] else "veryfast"
-        opts = {"preset": preset}
+        opts = {"preset": preset, "forced_idr": "1"}
         if s.profile:
             opts["profile"] = s.profile
         return opts
@@ -127,11 +129,17 @@ def probe_video_encoder(name: str, s: VideoSettings) -> None:
     """Open ``name`` and encode one black frame: a hardware encoder can open and still fail on
     its first frame. Raises :class:`EncoderUnavailable` with FFmpeg's own reason."""
     profile = ENCODERS[name]
+    if name == "libx264":
+        # Software: present or not, never a missing device. Opening a throwaway x264 would
+        # only raise the process's memory high-water mark (glibc keeps the freed heap).
+        if name not in av.codecs_available:
+            raise EncoderUnavailable("this PyAV build has no libx264")
+        return
     if av.logging.get_level() is None:
         av.logging.set_level(av.logging.ERROR)  # needed for Capture to see FFmpeg's reason
     with av.logging.Capture() as logs:
         try:
-            ctx = av.CodecContext.create(name, "w")
+            ctx: Any = av.CodecContext.create(name, "w")
             _configure(ctx, profile, s)
             ctx.open()
             frame = av.VideoFrame(s.width, s.height, profile.pix_fmt)

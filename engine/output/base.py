@@ -12,9 +12,10 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from fractions import Fraction
-from typing import Any, Callable, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 import av
 
@@ -61,8 +62,12 @@ class QueuedOutput(threading.Thread):
 
     kind: ClassVar[str] = ""
 
-    def __init__(self, cfg: OutputConfig, templates: StreamTemplates) -> None:
+    def __init__(self, cfg: OutputConfig, templates: StreamTemplates,
+                 keyframe_wanted: threading.Event | None = None) -> None:
         super().__init__(name=f"output:{cfg.name}", daemon=True)
+        # Set when this output needs a keyframe *now* (a fresh connection): the encoder makes
+        # the next frame an IDR instead of the output waiting up to a whole keyframe interval.
+        self.keyframe_wanted = keyframe_wanted or threading.Event()
         self.cfg = cfg
         self.name = cfg.name
         self.templates = templates
@@ -132,6 +137,7 @@ class QueuedOutput(threading.Thread):
         self.need_keyframe = True
         self.base_s = None
         self._offsets.clear()
+        self.keyframe_wanted.set()
 
     def open_streams(self, container: Any) -> dict[int, Any]:
         return {
@@ -183,7 +189,7 @@ def register_output(cls: type[QueuedOutput]) -> type[QueuedOutput]:
     return cls
 
 
-def create_output(cfg: OutputConfig, templates: StreamTemplates) -> QueuedOutput:
+def create_output(cfg: OutputConfig, templates: StreamTemplates, keyframe_wanted: threading.Event) -> QueuedOutput:
     import engine.output.plugins  # noqa: F401  (registers the kinds)
 
-    return _OUTPUTS[cfg.kind](cfg, templates)
+    return _OUTPUTS[cfg.kind](cfg, templates, keyframe_wanted)

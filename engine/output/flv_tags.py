@@ -6,7 +6,7 @@ several tags; complete ones go to ``on_tag(type, timestamp_ms, payload)`` as the
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 FLV_HEADER = 9 + 4  # "FLV", version, flags, header size, then PreviousTagSize0
 TAG_HEADER = 11

@@ -2,5 +2,5 @@
 
 from __future__ import annotations
 
-import engine.output.record  # noqa: F401
+import engine.output.record
 import engine.output.rtmp  # noqa: F401

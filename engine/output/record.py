@@ -29,8 +29,8 @@ FORMATS: dict[str, tuple[str, dict[str, str]]] = {
 class RecordOutput(QueuedOutput):
     kind = "record"
 
-    def __init__(self, cfg: Any, templates: Any) -> None:
-        super().__init__(cfg, templates)
+    def __init__(self, cfg: Any, templates: Any, keyframe_wanted: Any = None) -> None:
+        super().__init__(cfg, templates, keyframe_wanted)
         assert cfg.path is not None
         self.path = str(Path(cfg.path).expanduser())
 

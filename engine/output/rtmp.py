@@ -42,8 +42,8 @@ def tcp_probe(host: str, port: int, timeout: float = 1.0) -> bool:
 class RtmpOutput(QueuedOutput):
     kind = "rtmp"
 
-    def __init__(self, cfg: Any, templates: Any) -> None:
-        super().__init__(cfg, templates)
+    def __init__(self, cfg: Any, templates: Any, keyframe_wanted: Any = None) -> None:
+        super().__init__(cfg, templates, keyframe_wanted)
         assert cfg.url is not None
         self.url: str = cfg.url
         self.rtmp = RtmpTarget.parse(self.url)
@@ -118,8 +118,9 @@ class RtmpOutput(QueuedOutput):
             self.error, outcome = f"rejected by server: {e}", "rejected"
         except (RtmpNetworkError, OSError, av.FFmpegError) as e:
             if time.monotonic() - started < EARLY_CLOSE_S and pub.closed_by_server:
-                self.error, outcome = f"rejected by server: it closed the stream {time.monotonic() - started:.1f} s " \
-                                      "after accepting it (access denied?)", "rejected"
+                after = time.monotonic() - started
+                self.error = f"rejected by server: it closed the stream {after:.1f} s after accepting it (access denied?)"
+                outcome = "rejected"
             else:
                 self.error, outcome = f"network error: {mask_text(str(e))}", "network"
         finally:

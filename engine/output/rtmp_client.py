@@ -251,7 +251,7 @@ class RtmpPublisher:
         while len(buf) < n:
             try:
                 chunk = self.sock.recv(n - len(buf))
-            except socket.timeout:
+            except TimeoutError:
                 raise RtmpNetworkError(f"no {what} answer from {self.target.host}:{self.target.port} "
                                        f"within {self.timeout:g} s") from None
             except OSError as e:
@@ -265,7 +265,7 @@ class RtmpPublisher:
         assert self.sock is not None
         try:
             self.sock.sendall(data)
-        except socket.timeout:
+        except TimeoutError:
             raise RtmpNetworkError(f"sending stalled for {self.timeout:g} s (network congested or server stuck)") from None
         except OSError as e:
             self.closed_by_server = isinstance(e, (BrokenPipeError, ConnectionResetError))
@@ -285,7 +285,7 @@ class RtmpPublisher:
         assert self.sock is not None
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise socket.timeout()
+            raise TimeoutError()
         self.sock.settimeout(remaining)
         data = self.sock.recv(65536)
         if not data:
@@ -315,7 +315,7 @@ class RtmpPublisher:
         while True:
             try:
                 msgs = self._read_until(deadline)
-            except socket.timeout:
+            except TimeoutError:
                 raise RtmpNetworkError(f"no answer to {what} from {self.target.host}:{self.target.port} "
                                        f"within {self.timeout:g} s") from None
             except (ConnectionResetError, BrokenPipeError, ssl.SSLError, OSError):
@@ -382,7 +382,7 @@ class RtmpPublisher:
         try:
             self.sock.settimeout(0.5)
             data = self.sock.recv(65536)
-        except (socket.timeout, ssl.SSLWantReadError):
+        except (TimeoutError, ssl.SSLWantReadError):
             return
         except OSError as e:
             self.closed_by_server = isinstance(e, ConnectionResetError)
