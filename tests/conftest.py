@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.harness import NginxRtmp, XServer, require_tools
 
-REAL_PARTS = ("Xvfb", "openbox", "glxgears", "display", "nginx", "xprop")
+REAL_PARTS = ("Xvfb", "openbox", "glxgears", "display", "nginx", "xprop", "xdotool")
 
 
 @pytest.fixture(scope="session")

@@ -151,7 +151,7 @@ def start_glxgears(x: XServer, geometry: str = "400x300+600+100") -> XApp:
 class NginxRtmp:
     """nginx with libnginx-mod-rtmp on loopback; records every publish, reports on /stat."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, hook_port: int | None = None) -> None:
         self.root = root
         self.rtmp_port = free_port()
         self.http_port = free_port()
@@ -181,6 +181,10 @@ rtmp {{
     application deny {{
       live on;
       deny publish all;
+    }}
+    application hooked {{
+      live on;
+      on_publish http://127.0.0.1:{hook_port or 9}/on_publish;
     }}
   }}
 }}

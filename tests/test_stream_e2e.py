@@ -65,8 +65,11 @@ def test_glxgears_streams_at_nominal_rate(xserver: XServer, nginx: NginxRtmp, tm
     try:
         # glxgears sets no _NET_WM_PID: the PID comes from the X server (X-Resource).
         rc = Rigcast(["stream", "--window-pid", str(gears.proc.pid), "--url", nginx.url("gears"),
-                      "--duration", "6"], xserver.env(), tmp_path)
+                      "--url", nginx.url("gears2"), "--duration", "6"], xserver.env(), tmp_path)
         assert rc.wait(60) == 0, rc.stderr()
+        # Two servers (two keys here) fed from the one encode.
+        second = decode(nginx.recordings("gears2")[0])
+        assert second.video_codec == "h264" and len(second.times) > 150
         d = decode(nginx.recordings("gears")[0], keep_every=20)
         fps = (len(d.times) - 1) / (d.times[-1] - d.times[0])
         assert fps >= 0.9 * FPS
@@ -144,6 +147,35 @@ def test_window_closed_and_reopened_stream_never_stops(xserver: XServer, nginx: 
         win.close()
 
 
+def test_window_resize_is_followed_and_fitted_to_the_canvas(xserver: XServer, nginx: NginxRtmp, tmp_path: Path) -> None:
+    import subprocess
+
+    img = sample_picture(320, 240, seed=5)
+    win = show_image(xserver, img, "rigcast-resize", (50, 50), tmp_path)
+    rc = Rigcast(["stream", "--window", "rigcast-resize", "--url", nginx.url("resize")], xserver.env(), tmp_path)
+    try:
+        rc.wait_status(lambda l: "rtmp: live" in l, 30, "streaming")
+        time.sleep(2)
+        wid = subprocess.run(["xdotool", "search", "--name", "^rigcast-resize$"], env=xserver.env(),
+                             capture_output=True, text=True).stdout.split()[0]
+        subprocess.run(["xdotool", "windowsize", wid, "640", "240"], env=xserver.env(), check=True)
+        wait_for(lambda: "320x240 -> 640x240" in rc.stderr(), 10, what="the resize to be noticed")
+        time.sleep(2)
+        assert rc.interrupt() == 0
+        sessions = nginx.recordings("resize")
+        assert len(sessions) == 1
+        d = decode(sessions[0], keep_every=10)
+        assert all(f.shape == (240, 320, 3) for f in d.frames), "the canvas keeps its size"
+        assert psnr(d.frames[1], img) >= 30
+        # After the resize the 2:1 window is fitted into the 4:3 canvas: black bars top and bottom.
+        last = d.frames[-1].astype(int)
+        assert last[:30].mean() < 25 and last[-30:].mean() < 25
+        assert last[70:170].mean() > 40
+    finally:
+        rc.close()
+        win.close()
+
+
 def test_kill_9_leaves_a_playable_recording(xserver: XServer, tmp_path: Path) -> None:
     gears = start_glxgears(xserver)
     rec = tmp_path / "killed.mkv"
@@ -172,6 +204,48 @@ def test_rejected_publish_is_reported_as_rejected(xserver: XServer, nginx: Nginx
         assert "nokey" not in rc.stdout() + rc.stderr(), "the stream key must be masked"
     finally:
         gears.close()
+
+
+def test_on_publish_hook_refusal_is_rejected_and_allowed_key_goes_live(xserver: XServer, tmp_path: Path) -> None:
+    """The SRS way of saying no: the server asks the streamer's backend (an HTTP on_publish
+    hook) and hangs up when it answers 403."""
+    import http.server
+    import threading
+    import urllib.parse
+
+    asked: list[str] = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+            name = urllib.parse.parse_qs(body).get("name", [""])[0]
+            asked.append(name)
+            self.send_response(200 if name == "goodkey" else 403)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    server = NginxRtmp(tmp_path / "nginx", hook_port=hook.server_address[1])
+    server.start()
+    gears = start_glxgears(xserver)
+    try:
+        bad = Rigcast(["stream", "--window", "glxgears", "--url", server.url("badkey", app="hooked"),
+                       "--duration", "4"], xserver.env(), tmp_path)
+        assert bad.wait(60) == 0
+        assert "rejected by server" in "\n".join(bad.status_lines())
+        assert "badkey" in asked and "badkey" not in bad.stdout() + bad.stderr()
+        good = Rigcast(["stream", "--window", "glxgears", "--url", server.url("goodkey", app="hooked"),
+                        "--duration", "4"], xserver.env(), tmp_path)
+        assert good.wait(60) == 0
+        assert any("rtmp: live" in line for line in good.status_lines())
+        assert "rejected" not in good.stdout()
+    finally:
+        gears.close()
+        server.stop()
+        hook.shutdown()
 
 
 def test_no_source_no_destination_records_the_display(xserver: XServer, tmp_path: Path) -> None:
