@@ -25,6 +25,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
+NGINX_STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so"
 
 
 def free_port() -> int:
@@ -151,17 +152,37 @@ def start_glxgears(x: XServer, geometry: str = "400x300+600+100") -> XApp:
 class NginxRtmp:
     """nginx with libnginx-mod-rtmp on loopback; records every publish, reports on /stat."""
 
-    def __init__(self, root: Path, hook_port: int | None = None) -> None:
+    def __init__(self, root: Path, hook_port: int | None = None, tls: bool = False) -> None:
         self.root = root
         self.rtmp_port = free_port()
         self.http_port = free_port()
+        self.tls_port = free_port()
+        self.cert = root / "cert.pem"
         self.rec = root / "rec"
         self.proc: subprocess.Popen[bytes] | None = None
         for d in (self.rec, root / "logs", root / "tmp"):
             d.mkdir(parents=True, exist_ok=True)
         user = "user root;\n" if os.geteuid() == 0 else ""
+        tls_conf = ""
+        if tls:
+            # RTMPS as it is usually deployed: TLS terminated in front of the RTMP server.
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                            "-keyout", str(root / "key.pem"), "-out", str(self.cert), "-subj", "/CN=localhost",
+                            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                           check=True, capture_output=True)
+            tls_conf = f"""load_module {NGINX_STREAM_MODULE};
+stream {{
+  server {{
+    listen 127.0.0.1:{self.tls_port} ssl;
+    ssl_certificate {self.cert};
+    ssl_certificate_key {root / "key.pem"};
+    proxy_pass 127.0.0.1:{self.rtmp_port};
+  }}
+}}
+"""
         (root / "nginx.conf").write_text(f"""
 load_module {NGINX_RTMP_MODULE};
+{tls_conf}
 {user}daemon off;
 master_process on;
 worker_processes 1;
@@ -200,6 +221,9 @@ http {{
 
     def url(self, key: str, app: str = "live") -> str:
         return f"rtmp://127.0.0.1:{self.rtmp_port}/{app}/{key}"
+
+    def tls_url(self, key: str, app: str = "live") -> str:
+        return f"rtmps://localhost:{self.tls_port}/{app}/{key}"
 
     def start(self) -> None:
         self.proc = subprocess.Popen(["nginx", "-c", str(self.root / "nginx.conf"), "-p", str(self.root)],

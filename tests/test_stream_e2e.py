@@ -248,6 +248,36 @@ def test_on_publish_hook_refusal_is_rejected_and_allowed_key_goes_live(xserver: 
         hook.shutdown()
 
 
+def test_rtmps_push_verifies_the_server_and_never_stalls_the_encoder(xserver: XServer, tmp_path: Path) -> None:
+    server = NginxRtmp(tmp_path / "nginx", tls=True)
+    server.start()
+    gears = start_glxgears(xserver)
+    try:
+        # Trusted certificate (as a user's own CA would be, through SSL_CERT_FILE): live over TLS.
+        ok = Rigcast(["stream", "--window", "glxgears", "--url", server.tls_url("tlskey"), "--duration", "5"],
+                     xserver.env(SSL_CERT_FILE=str(server.cert)), tmp_path)
+        assert ok.wait(60) == 0, ok.stderr()
+        assert any("rtmp: live" in line for line in ok.status_lines())
+        d = decode(server.recordings("tlskey")[0])
+        assert d.video_codec == "h264" and len(d.times) > 90
+        # Untrusted certificate: a clear network error, retried, never a crash.
+        bad = Rigcast(["stream", "--window", "glxgears", "--url", server.tls_url("tlskey2"), "--duration", "4"],
+                      xserver.env(), tmp_path)
+        assert bad.wait(60) == 0
+        assert "CERTIFICATE_VERIFY_FAILED" in bad.stderr() and not server.recordings("tlskey2")
+        # rtmps:// to a plain RTMP port: FFmpeg's own client hangs 60 s here with the GIL held;
+        # ours times out while the encoder keeps its 30 fps.
+        plain = Rigcast(["stream", "--window", "glxgears", "--url",
+                         f"rtmps://localhost:{server.rtmp_port}/live/x", "--duration", "8"], xserver.env(), tmp_path)
+        assert plain.wait(60) == 0
+        fps = [int(line.split()[2]) for line in plain.status_lines()[1:-1]]
+        assert fps and min(fps) >= 27, fps
+        assert "TLS handshake" in plain.stderr()
+    finally:
+        gears.close()
+        server.stop()
+
+
 def test_no_source_no_destination_records_the_display(xserver: XServer, tmp_path: Path) -> None:
     r = run_rigcast(["stream", "--duration", "3"], xserver.env(HOME=str(tmp_path)), tmp_path)
     assert r.returncode == 0, r.stderr
