@@ -152,12 +152,17 @@ def _audio(t: _Table) -> AudioConfig:
     return a
 
 
-def _source(t: _Table, index: int) -> SourceConfig:
-    name = t.get("name", (str,), "a name", f"source{index + 1}")
-    kind = t.choice("kind", SOURCE_KINDS, None)
+def _name_and_kind(t: _Table, default_name: str, kinds: tuple[str, ...]) -> tuple[str, str]:
+    name = t.get("name", (str,), "a name", default_name)
+    kind = t.choice("kind", kinds, None)
     if kind is None:
-        raise ConfigError(f"{t.where}kind", "missing; expected one of " + ", ".join(SOURCE_KINDS))
-    s = SourceConfig(name=name, kind=kind)
+        raise ConfigError(f"{t.where}kind", "missing; expected one of " + ", ".join(kinds))
+    return name, kind
+
+
+def _source(t: _Table, index: int) -> SourceConfig:
+    s = SourceConfig(*_name_and_kind(t, f"source{index + 1}", SOURCE_KINDS))
+    kind = s.kind
     if kind == "window":
         s.match = t.get("match", (str,), "a title substring")
         s.regex = t.get("regex", (str,), "a title regular expression")
@@ -182,12 +187,8 @@ def _source(t: _Table, index: int) -> SourceConfig:
 
 
 def _output(t: _Table, index: int) -> OutputConfig:
-    name = t.get("name", (str,), "a name", f"output{index + 1}")
-    kind = t.choice("kind", OUTPUT_KINDS, None)
-    if kind is None:
-        raise ConfigError(f"{t.where}kind", "missing; expected one of " + ", ".join(OUTPUT_KINDS))
-    o = OutputConfig(name=name, kind=kind)
-    if kind == "rtmp":
+    o = OutputConfig(*_name_and_kind(t, f"output{index + 1}", OUTPUT_KINDS))
+    if o.kind == "rtmp":
         url = t.get("url", (str,), "an rtmp:// URL")
         if url is None:
             raise ConfigError(f"{t.where}url", "missing; expected rtmp://HOST[:PORT]/APP/KEY")

@@ -59,10 +59,7 @@ class X264:
         # frame rate; SRS and the platforms behind it expect exactly this.
         # forced-idr: a keyframe asked for by a (re)connecting output must be an IDR, or the
         # server's new viewers can't start decoding at it.
-        opts = {"preset": s.preset, "x264-params": "nal-hrd=cbr:force-cfr=1", "forced-idr": "1"}
-        if s.profile:
-            opts["profile"] = s.profile
-        return opts
+        return {"preset": s.preset, "x264-params": "nal-hrd=cbr:force-cfr=1", "forced-idr": "1"}
 
 
 class Nvenc:
@@ -70,10 +67,7 @@ class Nvenc:
 
     def options(self, s: VideoSettings) -> dict[str, str]:
         preset = ("p1", "p1", "p2", "p3", "p3", "p4", "p5", "p6", "p7")[_rank(s.preset)]
-        opts = {"preset": preset, "rc": "cbr", "tune": "ll", "forced-idr": "1"}
-        if s.profile:
-            opts["profile"] = s.profile
-        return opts
+        return {"preset": preset, "rc": "cbr", "tune": "ll", "forced-idr": "1"}
 
 
 class Qsv:
@@ -81,10 +75,7 @@ class Qsv:
 
     def options(self, s: VideoSettings) -> dict[str, str]:
         preset = s.preset if s.preset in X264_PRESETS[2:] else "veryfast"
-        opts = {"preset": preset, "forced_idr": "1"}
-        if s.profile:
-            opts["profile"] = s.profile
-        return opts
+        return {"preset": preset, "forced_idr": "1"}
 
 
 class Amf:
@@ -92,10 +83,7 @@ class Amf:
 
     def options(self, s: VideoSettings) -> dict[str, str]:
         quality = ("speed",) * 3 + ("balanced",) * 3 + ("quality",) * 3
-        opts = {"rc": "cbr", "usage": "transcoding", "quality": quality[_rank(s.preset)]}
-        if s.profile:
-            opts["profile"] = s.profile
-        return opts
+        return {"rc": "cbr", "usage": "transcoding", "quality": quality[_rank(s.preset)]}
 
 
 ENCODERS: dict[str, EncoderProfile] = {p.name: p for p in (X264(), Nvenc(), Qsv(), Amf())}
@@ -122,6 +110,8 @@ def _configure(ctx: Any, profile: EncoderProfile, s: VideoSettings) -> None:
     opts = profile.options(s)
     rate = f"{s.bitrate_kbps}k"
     opts.update({"maxrate": rate, "bufsize": rate, "bf": str(s.bframes), "g": str(s.gop)})
+    if s.profile:
+        opts["profile"] = s.profile  # every H.264 encoder here takes baseline/main/high
     ctx.options = opts
 
 
