@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 from config.secrets import mask_text
 
@@ -15,7 +16,26 @@ class MaskingFilter(logging.Filter):
         return True
 
 
-def setup_logging(level: int = logging.INFO, process: str = "") -> None:
+class EventHandler(logging.Handler):
+    """Forwards log records, masked, to the engine as ``log`` events (the TUI's log pane).
+
+    Never blocks: a worker must not stall on a full queue because nobody reads the log."""
+
+    def __init__(self, events: Any, process: str) -> None:
+        super().__init__(logging.INFO)
+        self.events = events
+        self.process = process
+        self.addFilter(MaskingFilter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.events.put_nowait({"type": "log", "t": record.created, "level": record.levelname,
+                                    "process": self.process, "logger": record.name, "msg": record.getMessage()})
+        except Exception:
+            pass
+
+
+def setup_logging(level: int = logging.INFO, process: str = "", events: Any = None) -> None:
     root = logging.getLogger()
     root.handlers.clear()
     handler = logging.StreamHandler(sys.stderr)
@@ -23,4 +43,6 @@ def setup_logging(level: int = logging.INFO, process: str = "") -> None:
     handler.setFormatter(logging.Formatter(f"%(asctime)s %(levelname)s {prefix}%(name)s: %(message)s", "%H:%M:%S"))
     handler.addFilter(MaskingFilter())
     root.addHandler(handler)
+    if events is not None:
+        root.addHandler(EventHandler(events, process))
     root.setLevel(level)

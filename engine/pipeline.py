@@ -16,6 +16,7 @@ import queue
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.synchronize import Event
 from typing import Any
@@ -26,16 +27,19 @@ from av.video.frame import PictureType
 from engine.clock import now_ns, sleep_until_ns, tick_at, tick_ns
 from engine.encode.audio import AudioTrack
 from engine.encode.convert import Converter
+from engine.encode.meter import LevelMeter
 from engine.encode.select import choose_encoder, describe_choice
 from engine.encode.video import ENCODERS, VideoSettings, add_video_stream, probe_video_encoder
 from engine.errors import RigcastError
 from engine.framering import FrameRing, SourceState
 from engine.logsetup import setup_logging
-from engine.output.base import QueuedOutput, create_output
+from engine.output.base import QueuedOutput, create_output, idle_status
 from engine.output.packets import AUDIO, VIDEO, EncodedPacket, StreamTemplates
 from engine.spec import PipelineSpec
 
 log = logging.getLogger("rigcast.pipeline")
+
+METER_INTERVAL_S = 1 / 15  # audio meter frames at ~15 Hz
 
 
 @dataclass
@@ -67,9 +71,17 @@ class Pipeline:
         self.template.start_encoding()
         templates = StreamTemplates(self.vstream, self.audio.stream)
         self.converter = Converter(spec.canvas.width, spec.canvas.height, ENCODERS[name].pix_fmt, v.scaler)
+        self.templates = templates
         self.keyframe_wanted = threading.Event()
-        self.outputs: list[QueuedOutput] = [create_output(o, templates, self.keyframe_wanted) for o in spec.outputs]
+        self.output_cfgs = {o.name: o for o in spec.outputs}
+        # Running outputs get every packet; stopping ones drain what they hold and finalise in
+        # a thread of their own, so a slow close never holds up the canvas clock.
+        self.outputs: dict[str, QueuedOutput] = {}
+        self.closing: dict[str, QueuedOutput] = {}
+        self.meter = LevelMeter()
+        self.muted: set[str] = set()
         self.counters = Counters()
+        self.position_s = 0.0  # the encoder's time line, at the current tick
         # Attached last: nothing above can fail with the ring left open.
         self.ring = FrameRing.attach(spec.ring_name)
         self.last_seq = 0
@@ -78,8 +90,74 @@ class Pipeline:
     def _fan_out(self, kind: int, packets: list[Any]) -> None:
         for p in packets:
             ep = EncodedPacket.from_av(kind, p)
-            for o in self.outputs:
+            for o in self.outputs.values():
                 o.put(ep)
+
+    # -- commands from the engine (its command bus), applied between two ticks ---------------
+    def start_outputs(self, names: list[str]) -> None:
+        for name in names:
+            if name in self.outputs:
+                continue
+            if name in self.closing:
+                raise RigcastError(f'output "{name}" is still stopping; try again in a moment')
+            o = create_output(self.output_cfgs[name], self.templates, self.keyframe_wanted)
+            o.not_before_s = self.position_s
+            self.outputs[name] = o
+            o.start()
+
+    def stop_outputs(self, names: list[str], done: Callable[[], None]) -> None:
+        stopping = [self.outputs.pop(n) for n in names if n in self.outputs]
+        for o in stopping:
+            self.closing[o.name] = o
+
+        def close_all() -> None:
+            for o in stopping:
+                o.stop()
+                self.closing.pop(o.name, None)
+            done()
+
+        threading.Thread(target=close_all, name="outputs-stop", daemon=True).start()
+
+    def handle(self, cmd: dict[str, Any], events: Any) -> None:
+        def ack(error: str | None = None) -> None:
+            events.put({"type": "ack", "id": cmd.get("id"), "ok": error is None, "error": error})
+
+        op = cmd.get("op")
+        try:
+            unknown = [n for n in cmd.get("outputs", []) if n not in self.output_cfgs]
+            if unknown:
+                raise RigcastError(f"no output named {', '.join(unknown)}")
+            if op == "start":
+                self.start_outputs(cmd["outputs"])
+                ack()
+            elif op == "stop":
+                self.stop_outputs(cmd["outputs"], ack)
+            elif op == "mute":
+                (self.muted.add if cmd["muted"] else self.muted.discard)(cmd["source"])
+                ack()
+            else:
+                raise RigcastError(f"unknown video-process command {op!r}")
+        except RigcastError as e:
+            ack(str(e))
+
+    def _poll_commands(self, commands: Any, events: Any) -> None:
+        while True:
+            try:
+                cmd = commands.get_nowait()
+            except queue.Empty:
+                return
+            self.handle(cmd, events)
+
+    def output_statuses(self) -> list[dict[str, Any]]:
+        rows = []
+        for name, cfg in self.output_cfgs.items():
+            if name in self.outputs:
+                rows.append(self.outputs[name].status().as_dict())
+            elif name in self.closing:
+                rows.append(self.closing[name].status().as_dict() | {"state": "stopping"})
+            else:
+                rows.append(idle_status(cfg).as_dict())
+        return rows
 
     def _frame_for_tick(self) -> Any:
         c = self.counters
@@ -120,56 +198,66 @@ class Pipeline:
             "capture_ms": round(cap_ns / max(1, caps) / 1e6, 2),
             "budget_ms": round(1000 / self.spec.video.fps, 2),
             "source": {"name": self.spec.source_name, "state": SourceState.NAMES.get(self.ring.state, "?")},
-            "outputs": [o.status().as_dict() for o in self.outputs],
+            "outputs": self.output_statuses(),
         }
 
-    def run(self, stop: Event, stats_q: Any) -> None:
+    def run(self, stop: Event, events: Any, commands: Any) -> None:
         fps, t0 = self.spec.video.fps, self.spec.t0_ns
-        for o in self.outputs:
-            o.start()
         n0 = n = tick_at(t0, now_ns(), fps) + 1
         t_start = tick_ns(t0, n0, fps)
         started = time.monotonic()
+        self.start_outputs(self.spec.start_outputs)
         next_stats, frames_at_stats = started + 1.0, 0
+        next_meter = started + METER_INTERVAL_S
         max_lag = max(2, fps // 2)
         c = self.counters
-        stats_q.put({"type": "ready", "encoder": self.encoder_note, "canvas": str(self.spec.canvas)})
+        events.put({"type": "ready", "encoder": self.encoder_note, "canvas": str(self.spec.canvas)})
         while not stop.is_set():
             sleep_until_ns(tick_ns(t0, n, fps))
             behind = tick_at(t0, now_ns(), fps) - n
             if behind > max_lag:
                 c.lagged += behind
                 n += behind
-            frame = self._frame_for_tick()
-            frame.pts = n - n0
-            forced = self.keyframe_wanted.is_set()
-            if forced:
-                self.keyframe_wanted.clear()
-                frame.pict_type = PictureType.I
-            t = now_ns()
-            packets = self.vstream.codec_context.encode(frame)
-            c.encode_ns += now_ns() - t
-            if forced:
-                frame.pict_type = PictureType.NONE  # the frame may be encoded again (repeated)
-            c.frames += 1
-            self._fan_out(VIDEO, packets)
-            self._fan_out(AUDIO, self.audio.encode_until(tick_ns(t0, n, fps) - t_start))
+            self._poll_commands(commands, events)
+            self.position_s = (n - n0) / fps
+            # Idle (nothing live, nothing recording): no conversion, no encode — the sources
+            # keep running for their state and the meters, at a fraction of the cost.
+            encoding = bool(self.outputs)
+            if encoding:
+                self._encode_tick(n - n0)
+            self._fan_out(AUDIO, self.audio.encode_until(tick_ns(t0, n, fps) - t_start, encoding, self.meter))
             n += 1
             now = time.monotonic()
+            if now >= next_meter:
+                next_meter = max(next_meter + METER_INTERVAL_S, now)
+                _offer(events, {"type": "meter", "master": self.meter.take(), "sources": {}})
             if now >= next_stats:
-                c.window["fps"] = c.frames - frames_at_stats
+                c.window["fps"] = c.frames - frames_at_stats if encoding else 0
                 frames_at_stats = c.frames
                 next_stats += 1.0
-                try:
-                    stats_q.put_nowait(self.stats(started))
-                except queue.Full:
-                    pass
+                _offer(events, self.stats(started))
                 if os.getppid() != self.spec.parent_pid:
                     log.warning("supervisor is gone; stopping")
                     break
         self.finish()
-        stats_q.put(self.stats(started) | {"type": "final"})
+        events.put(self.stats(started) | {"type": "final"})
         self.ring.close()
+
+    def _encode_tick(self, pts: int) -> None:
+        c = self.counters
+        frame = self._frame_for_tick()
+        frame.pts = pts
+        forced = self.keyframe_wanted.is_set()
+        if forced:
+            self.keyframe_wanted.clear()
+            frame.pict_type = PictureType.I
+        t = now_ns()
+        packets = self.vstream.codec_context.encode(frame)
+        c.encode_ns += now_ns() - t
+        if forced:
+            frame.pict_type = PictureType.NONE  # the frame may be encoded again (repeated)
+        c.frames += 1
+        self._fan_out(VIDEO, packets)
 
     def finish(self) -> None:
         try:
@@ -177,16 +265,24 @@ class Pipeline:
             self._fan_out(AUDIO, self.audio.flush())
         except av.FFmpegError as e:
             log.warning("flushing encoders: %s", e)
-        for o in self.outputs:
+        for o in list(self.outputs.values()) + list(self.closing.values()):
             o.stop()
 
 
-def run_pipeline(spec: PipelineSpec, stop: Event, stats_q: Any) -> None:
+def _offer(events: Any, msg: dict[str, Any]) -> None:
+    """Stats and meters are superseded by the next ones: never block the clock for them."""
+    try:
+        events.put_nowait(msg)
+    except queue.Full:
+        pass
+
+
+def run_pipeline(spec: PipelineSpec, stop: Event, events: Any, commands: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when we stop
-    setup_logging(spec.log_level, "video")
+    setup_logging(spec.log_level, "video", events)
     try:
         pipeline = Pipeline(spec)
     except RigcastError as e:
-        stats_q.put({"type": "fatal", "error": str(e)})
+        events.put({"type": "fatal", "error": str(e)})
         return
-    pipeline.run(stop, stats_q)
+    pipeline.run(stop, events, commands)

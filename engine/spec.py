@@ -6,7 +6,7 @@ Kept apart from :mod:`engine.pipeline` so the supervisor never imports PyAV or n
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from config.model import AudioConfig, OutputConfig, Size, VideoConfig
 
@@ -22,3 +22,4 @@ class PipelineSpec:
     t0_ns: int
     parent_pid: int
     log_level: int = logging.INFO
+    start_outputs: list[str] = field(default_factory=list)  # outputs running from the start

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 
-def _clock(seconds: float) -> str:
-    s = int(seconds)
+def clock(seconds: float | None) -> str:
+    s = int(seconds or 0)
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
@@ -25,7 +25,7 @@ def _output(o: dict[str, Any]) -> str:
 def status_line(st: dict[str, Any]) -> str:
     outs = " | ".join(_output(o) for o in st.get("outputs", []))
     return (
-        f"{_clock(st['uptime_s'])} fps {st['fps']} repeated {st['repeated']} skipped {st['skipped']}"
+        f"{clock(st['uptime_s'])} fps {st['fps']} repeated {st['repeated']} skipped {st['skipped']}"
         + (f" lagged {st['lagged']}" if st.get("lagged") else "")
         + f" | {st['encoder']} {st['encode_ms']:.1f}/{st['budget_ms']:.1f} ms"
         + f" | {st['source']['name']}: {st['source']['state']}"

@@ -1,10 +1,10 @@
-"""The supervisor: sizes the canvas, owns the shared memory, starts and stops the workers.
+"""The worker processes: sizes the canvas, owns the shared memory, starts and stops workers.
 
 Processes are started with ``spawn`` (the only method Windows has, and on Linux it keeps
 workers free of whatever the supervisor imported). The supervisor never imports PyAV and
-never touches a frame; it relays the video process's stats once a second. Workers ignore
-SIGINT — a Ctrl-C reaches the whole process group — so that only the supervisor decides when
-to stop, and the video process always gets to finalise recordings.
+never touches a frame. Workers ignore SIGINT — a Ctrl-C reaches the whole process group — so
+that only the engine decides when to stop, and the video process always gets to finalise
+recordings.
 """
 
 from __future__ import annotations
@@ -12,127 +12,90 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
-import queue
-import signal
 import sys
-import time
-from collections.abc import Callable
 from typing import Any, TextIO
 
 from config.model import RigcastConfig, Size
-from config.secrets import mask_url
-from engine.capture.base import source_kind
+from engine.capture.base import SourceProbe, source_kind
 from engine.capture.worker import run_capture_worker
 from engine.clock import now_ns
 from engine.errors import RigcastError
 from engine.framering import FrameRing
 from engine.spec import PipelineSpec
-from engine.status import status_line
 
 log = logging.getLogger("rigcast.supervisor")
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM) + ((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ())
 
-
-def _video_main(spec: PipelineSpec, stop: Any, stats_q: Any) -> None:
+def _video_main(spec: PipelineSpec, stop: Any, events: Any, commands: Any) -> None:
     """The video process's entry point; PyAV is imported there, not here."""
     from engine.pipeline import run_pipeline
 
-    run_pipeline(spec, stop, stats_q)
+    run_pipeline(spec, stop, events, commands)
 
 
 def canvas_size(cfg: RigcastConfig, source_size: Size) -> Size:
     return (cfg.video.size or source_size).even()
 
 
+class Workers:
+    """One capture process for the source and the video process, joined by a frame ring."""
+
+    def __init__(self, cfg: RigcastConfig, start_outputs: list[str], log_level: int) -> None:
+        if not cfg.sources:
+            raise RigcastError("no source configured; pass --window TITLE or --display N")
+        self.source = src = cfg.sources[0]
+        if len(cfg.sources) > 1:
+            log.warning("%d sources configured; this version streams the first (%s)", len(cfg.sources), src.name)
+        self.probe: SourceProbe = source_kind(src.kind).probe(src)
+        self.canvas = canvas_size(cfg, self.probe.size)
+        self.ring = FrameRing.create(self.probe.max_size.width, self.probe.max_size.height)
+        ctx = mp.get_context("spawn")
+        self.stop_event = ctx.Event()
+        self.events: Any = ctx.Queue(maxsize=256)  # video/capture → engine: stats, meters, logs, acks
+        self.commands: Any = ctx.Queue()  # engine → video process
+        t0 = now_ns()
+        spec = PipelineSpec(cfg.video, cfg.audio, self.canvas, cfg.outputs, self.ring.name, src.name, t0,
+                            os.getpid(), log_level, start_outputs)
+        self.capture = ctx.Process(target=run_capture_worker, name=f"rigcast-capture-{src.name}",
+                                   args=(src, self.ring.name, cfg.video.fps, t0, self.stop_event, os.getpid(),
+                                         log_level, self.events))
+        self.video = ctx.Process(target=_video_main, name="rigcast-video",
+                                 args=(spec, self.stop_event, self.events, self.commands))
+
+    def announce(self, cfg: RigcastConfig, out: TextIO = sys.stdout) -> None:
+        from config.secrets import mask_url
+
+        print(f"rigcast: {self.probe.description} {self.probe.size} -> canvas {self.canvas} @ {cfg.video.fps} fps",
+              file=out, flush=True)
+        for o in cfg.outputs:
+            print(f"rigcast: {o.name} -> {mask_url(o.url) if o.url else 'recording to ' + str(o.path)}",
+                  file=out, flush=True)
+
+    def start(self) -> None:
+        self.capture.start()
+        self.video.start()
+
+    def signal_stop(self) -> None:
+        self.stop_event.set()
+
+    def join(self) -> None:
+        """Blocking: wait for both workers (the video process finalises outputs first)."""
+        self.stop_event.set()
+        self.video.join(timeout=20)
+        if self.video.is_alive():
+            self.video.terminate()
+        self.capture.join(timeout=5)
+        if self.capture.is_alive():
+            self.capture.terminate()
+        self.ring.close()
+
+
 def run_stream(cfg: RigcastConfig, duration: float | None = None, out: TextIO = sys.stdout,
-               log_level: int = logging.INFO, on_stats: Callable[[dict[str, Any]], None] | None = None) -> int:
-    if not cfg.sources:
-        raise RigcastError("no source configured; pass --window TITLE or --display N")
-    src = cfg.sources[0]
-    if len(cfg.sources) > 1:
-        log.warning("%d sources configured; this version streams the first (%s)", len(cfg.sources), src.name)
-    probe = source_kind(src.kind).probe(src)
-    canvas = canvas_size(cfg, probe.size)
-    print(f"rigcast: {probe.description} {probe.size} -> canvas {canvas} @ {cfg.video.fps} fps", file=out, flush=True)
-    for o in cfg.outputs:
-        print(f"rigcast: {o.name} -> {mask_url(o.url) if o.url else 'recording to ' + str(o.path)}", file=out, flush=True)
+               log_level: int = logging.INFO) -> int:
+    """``rigcast stream``: the engine in the foreground, every configured output running."""
+    import asyncio
 
-    ring = FrameRing.create(probe.max_size.width, probe.max_size.height)
-    ctx = mp.get_context("spawn")
-    stop = ctx.Event()
-    stats_q: Any = ctx.Queue(maxsize=64)
-    t0 = now_ns()
-    spec = PipelineSpec(cfg.video, cfg.audio, canvas, cfg.outputs, ring.name, src.name, t0, os.getpid(), log_level)
-    capture = ctx.Process(target=run_capture_worker, name=f"rigcast-capture-{src.name}",
-                          args=(src, ring.name, cfg.video.fps, t0, stop, os.getpid(), log_level))
-    video = ctx.Process(target=_video_main, name="rigcast-video", args=(spec, stop, stats_q))
+    from engine.runtime import Engine
 
-    stop_requested: list[str] = []
-
-    def on_signal(signum: int, _frame: Any) -> None:
-        stop_requested.append(signal.Signals(signum).name)
-
-    previous = {s: signal.signal(s, on_signal) for s in STOP_SIGNALS}
-    rc = 0
-    try:
-        capture.start()
-        video.start()
-        deadline: float | None = None
-        while True:
-            if stop_requested:
-                print(f"rigcast: stopping ({stop_requested[0]})", file=out, flush=True)
-                break
-            if deadline is not None and time.monotonic() >= deadline:
-                break
-            try:
-                msg = stats_q.get(timeout=0.2)
-            except queue.Empty:
-                msg = None
-            if msg is not None:
-                if msg["type"] == "fatal":
-                    print(f"rigcast: {msg['error']}", file=sys.stderr, flush=True)
-                    rc = 1
-                    break
-                if msg["type"] == "ready":
-                    print(f"rigcast: {msg['encoder']}; streaming (Ctrl-C stops)", file=out, flush=True)
-                    if duration is not None:
-                        deadline = time.monotonic() + duration
-                elif msg["type"] == "stats":
-                    print(status_line(msg), file=out, flush=True)
-                    if on_stats is not None:
-                        on_stats(msg)
-            if not video.is_alive():
-                print("rigcast: the video process died unexpectedly; see the log above", file=sys.stderr, flush=True)
-                rc = 1
-                break
-    finally:
-        stop.set()
-        _drain_final(stats_q, video, out)
-        video.join(timeout=20)
-        if video.is_alive():
-            video.terminate()
-        capture.join(timeout=5)
-        if capture.is_alive():
-            capture.terminate()
-        ring.close()
-        for s, h in previous.items():
-            signal.signal(s, h)
-    return rc
-
-
-def _drain_final(stats_q: Any, video: Any, out: TextIO) -> None:
-    """Wait for the video process's last report (outputs finalised) while it shuts down."""
-    end = time.monotonic() + 20
-    while time.monotonic() < end:
-        try:
-            msg = stats_q.get(timeout=0.2)
-        except queue.Empty:
-            if not video.is_alive():
-                return
-            continue
-        if msg.get("type") == "final":
-            print(status_line(msg), file=out, flush=True)
-            print(f"rigcast: stopped after {msg['frames']} frames "
-                  f"(repeated {msg['repeated']}, skipped {msg['skipped']}, lagged {msg['lagged']})", file=out, flush=True)
-            return
+    engine = Engine(cfg, start_outputs=[o.name for o in cfg.outputs], log_level=log_level, out=out)
+    return asyncio.run(engine.run(duration))

@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 from multiprocessing.synchronize import Event
+from typing import Any
 
 from config.model import SourceConfig
 from engine.capture.base import source_kind
@@ -23,9 +24,9 @@ log = logging.getLogger("rigcast.capture")
 
 
 def run_capture_worker(cfg: SourceConfig, ring_name: str, fps: int, t0_ns: int, stop: Event,
-                       parent_pid: int, log_level: int) -> None:
+                       parent_pid: int, log_level: int, events: Any = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when we stop
-    setup_logging(log_level, f"capture:{cfg.name}")
+    setup_logging(log_level, f"capture:{cfg.name}", events)
     ring = FrameRing.attach(ring_name)
     try:
         source = source_kind(cfg.kind).open(cfg, ring)

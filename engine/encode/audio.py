@@ -13,6 +13,8 @@ from typing import Any
 
 import av
 
+from engine.encode.meter import LevelMeter
+
 
 class AudioTrack:
     def __init__(self, template: Any, sample_rate: int = 48000, bitrate_kbps: int = 160) -> None:
@@ -32,13 +34,21 @@ class AudioTrack:
         for plane in self._silence.planes:
             plane.update(bytes(plane.buffer_size))
 
-    def encode_until(self, elapsed_ns: int) -> list[Any]:
-        """Encode whole frames of audio up to ``elapsed_ns`` after t0."""
+    def encode_until(self, elapsed_ns: int, encode: bool = True, meter: LevelMeter | None = None) -> list[Any]:
+        """Mix whole frames of audio up to ``elapsed_ns`` after t0 and encode them.
+
+        With ``encode`` false (the engine is idle: nothing live or recording) the frames are
+        still mixed and metered but not encoded, and the sample clock moves on, so the first
+        packet after going live carries the right time."""
         due = elapsed_ns * self.rate // 1_000_000_000
         packets: list[Any] = []
         while self.sent + self.frame_size <= due:
-            self._silence.pts = self.sent
-            packets.extend(self.ctx.encode(self._silence))
+            frame = self._silence
+            frame.pts = self.sent
+            if meter is not None:
+                meter.add(frame.to_ndarray())
+            if encode:
+                packets.extend(self.ctx.encode(frame))
             self.sent += self.frame_size
         return packets
 

@@ -75,6 +75,9 @@ class QueuedOutput(threading.Thread):
         self.stopping = threading.Event()
         self.accepting = True
         self.need_keyframe = True
+        # Packets stamped before this instant (seconds on the encoder's time line) belong to
+        # before this output was started: the encoder's lookahead still held them.
+        self.not_before_s = 0.0
         self.base_s: float | None = None
         self.dropped = 0
         self.bytes_out = 0
@@ -102,8 +105,13 @@ class QueuedOutput(threading.Thread):
         self.stopping.set()
         self.join(timeout=15)
 
-    def target(self) -> str:
+    @classmethod
+    def target_of(cls, cfg: OutputConfig) -> str:
+        """Where this output goes, safe to show (stream keys masked)."""
         raise NotImplementedError
+
+    def target(self) -> str:
+        return self.target_of(self.cfg)
 
     def status(self) -> OutputStatus:
         now = time.monotonic()
@@ -158,7 +166,7 @@ class QueuedOutput(threading.Thread):
                 idle()
                 continue
             if self.need_keyframe:
-                if pkt.kind != VIDEO or not pkt.keyframe:
+                if pkt.kind != VIDEO or not pkt.keyframe or pkt.dts_s < self.not_before_s:
                     continue
                 self.need_keyframe = False
                 if self.base_s is None:
@@ -189,7 +197,16 @@ def register_output(cls: type[QueuedOutput]) -> type[QueuedOutput]:
     return cls
 
 
-def create_output(cfg: OutputConfig, templates: StreamTemplates, keyframe_wanted: threading.Event) -> QueuedOutput:
+def output_kind(kind: str) -> type[QueuedOutput]:
     import engine.output.plugins  # noqa: F401  (registers the kinds)
 
-    return _OUTPUTS[cfg.kind](cfg, templates, keyframe_wanted)
+    return _OUTPUTS[kind]
+
+
+def create_output(cfg: OutputConfig, templates: StreamTemplates, keyframe_wanted: threading.Event) -> QueuedOutput:
+    return output_kind(cfg.kind)(cfg, templates, keyframe_wanted)
+
+
+def idle_status(cfg: OutputConfig) -> OutputStatus:
+    """The status of a configured output that is not running (not live, not recording)."""
+    return OutputStatus(name=cfg.name, kind=cfg.kind, target=output_kind(cfg.kind).target_of(cfg), state="off")

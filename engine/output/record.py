@@ -34,8 +34,9 @@ class RecordOutput(QueuedOutput):
         assert cfg.path is not None
         self.path = str(Path(cfg.path).expanduser())
 
-    def target(self) -> str:
-        return self.path
+    @classmethod
+    def target_of(cls, cfg: Any) -> str:
+        return str(Path(cfg.path or "").expanduser())
 
     def run(self) -> None:
         fmt, opts = FORMATS[Path(self.path).suffix.lower()]

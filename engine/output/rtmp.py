@@ -49,8 +49,9 @@ class RtmpOutput(QueuedOutput):
         self.rtmp = RtmpTarget.parse(self.url)
         self.backoff = Backoff(cfg.reconnect_initial_s, cfg.reconnect_factor, cfg.reconnect_max_s)
 
-    def target(self) -> str:
-        return mask_url(self.url)
+    @classmethod
+    def target_of(cls, cfg: Any) -> str:
+        return mask_url(cfg.url or "")
 
     def run(self) -> None:
         while not self.stopping.is_set():

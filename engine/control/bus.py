@@ -1,0 +1,104 @@
+"""The command bus: the one way anything changes the engine's state.
+
+The TUI, ``rigcast ctl``, the user's API link and (later) an obs-websocket server all end up
+here: a command is looked up by name, its arguments are checked against its declared types,
+and its handler runs on the engine's event loop, one at a time in arrival order. State changes
+and stats leave the engine the same way for everyone: as events published here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger("rigcast.bus")
+
+Handler = Callable[[dict[str, Any]], Awaitable[Any]]
+Listener = Callable[[str, dict[str, Any]], None]
+
+EVENTS = ("state", "stats", "meter", "log")
+
+_TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", float: "a number",
+               list: "a list", dict: "an object", type(None): "null"}
+
+
+class BusError(Exception):
+    """A command that can't be carried out: a stable ``code`` for programs, a line for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Param:
+    types: tuple[type, ...]
+    required: bool = True
+
+    def describe(self) -> str:
+        return " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in self.types)
+
+    def accepts(self, value: Any) -> bool:
+        if isinstance(value, bool) and bool not in self.types:
+            return False  # JSON true is not the integer 1
+        if isinstance(value, int) and not isinstance(value, bool) and float in self.types:
+            return True
+        return isinstance(value, self.types)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    handler: Handler
+    params: dict[str, Param] = field(default_factory=dict)
+    summary: str = ""
+
+
+class CommandBus:
+    def __init__(self) -> None:
+        self.commands: dict[str, Command] = {}
+        self._listeners: list[Listener] = []
+        self._lock = asyncio.Lock()
+
+    def register(self, name: str, handler: Handler, params: dict[str, Param] | None = None,
+                 summary: str = "") -> None:
+        self.commands[name] = Command(name, handler, params or {}, summary)
+
+    def check_args(self, cmd: Command, args: dict[str, Any]) -> None:
+        extra = sorted(set(args) - set(cmd.params))
+        if extra:
+            raise BusError("bad_args", f'{cmd.name}: unknown argument "{extra[0]}"; '
+                                       f'it takes {", ".join(cmd.params) or "no arguments"}')
+        for key, p in cmd.params.items():
+            if key not in args:
+                if p.required:
+                    raise BusError("bad_args", f'{cmd.name}: missing argument "{key}" ({p.describe()})')
+                continue
+            if not p.accepts(args[key]):
+                raise BusError("bad_args", f'{cmd.name}: "{key}" must be {p.describe()}, '
+                                           f"got {_TYPE_NAMES.get(type(args[key]), type(args[key]).__name__)}")
+
+    async def execute(self, name: str, args: dict[str, Any] | None = None) -> Any:
+        cmd = self.commands.get(name)
+        if cmd is None:
+            raise BusError("unknown_command", f'unknown command "{name}"; see docs/control-protocol.md')
+        args = args or {}
+        self.check_args(cmd, args)
+        async with self._lock:  # one state change at a time, in arrival order
+            return await cmd.handler(args)
+
+    # -- events ----------------------------------------------------------------------------
+    def listen(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def publish(self, event: str, data: dict[str, Any]) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event, data)
+            except Exception:  # one broken client must not stop the others hearing
+                log.exception("event listener failed")
