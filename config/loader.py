@@ -21,6 +21,7 @@ from config.model import (
     SCALERS,
     SOURCE_KINDS,
     AudioConfig,
+    ControlConfig,
     OutputConfig,
     RigcastConfig,
     Size,
@@ -152,6 +153,14 @@ def _audio(t: _Table) -> AudioConfig:
     return a
 
 
+def _control(t: _Table) -> ControlConfig:
+    c = ControlConfig()
+    c.tcp_port = t.number("tcp_port", c.tcp_port, 0, 65535, integer=True)
+    c.token_env = t.get("token_env", (str,), "the name of an environment variable", c.token_env)
+    t.check_unknown()
+    return c
+
+
 def _name_and_kind(t: _Table, default_name: str, kinds: tuple[str, ...]) -> tuple[str, str]:
     name = t.get("name", (str,), "a name", default_name)
     kind = t.choice("kind", kinds, None)
@@ -216,7 +225,7 @@ def parse_config(doc: dict[str, Any], where: str = "") -> RigcastConfig:
     """Validate an already-parsed TOML document. ``where`` prefixes every error (the file)."""
     top = _Table(doc, where)
     cfg = RigcastConfig()
-    for key, build in (("video", _video), ("audio", _audio)):
+    for key, build in (("video", _video), ("audio", _audio), ("control", _control)):
         value = top.get(key, (dict,), f"a [{key}] table", {})
         setattr(cfg, key, build(_Table(value, f"{where}{key}.")))
     top.used.update({"sources", "outputs"})
@@ -278,5 +287,7 @@ def to_toml(cfg: RigcastConfig) -> str:
             d["path"] = o.path
         d["reconnect_max"] = o.reconnect_max_s
         outputs.append(d)
-    doc = {"video": video, "audio": {"bitrate": cfg.audio.bitrate_kbps}, "sources": sources, "outputs": outputs}
+    doc = {"video": video, "audio": {"bitrate": cfg.audio.bitrate_kbps},
+           "control": {"tcp_port": cfg.control.tcp_port, "token_env": cfg.control.token_env},
+           "sources": sources, "outputs": outputs}
     return tomli_w.dumps(doc)

@@ -109,10 +109,19 @@ class OutputConfig:
 
 
 @dataclass
+class ControlConfig:
+    """The engine's control endpoint beyond its Unix socket: loopback TCP, token required."""
+
+    tcp_port: int = 0  # 0: no TCP endpoint (the Unix socket is always there, except on Windows)
+    token_env: str = "RIGCAST_CONTROL_TOKEN"  # the token is never written in the config itself
+
+
+@dataclass
 class RigcastConfig:
     video: VideoConfig = field(default_factory=VideoConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
     sources: list[SourceConfig] = field(default_factory=list)
     outputs: list[OutputConfig] = field(default_factory=list)
+    control: ControlConfig = field(default_factory=ControlConfig)
     # Where the config came from, for error messages and for saving back.
     path: str | None = None

@@ -34,6 +34,38 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     s = sub.add_parser("stream", help="stream in the foreground (Ctrl-C stops)")
+    _job_flags(s)
+    s.add_argument("--duration", metavar="SECONDS", type=float, help="stop after this long")
+
+    for name, what in (("up", "start the engine in the background (survives the terminal) and return"),
+                       ("engine", "run the engine in the foreground with its control socket (for systemd)")):
+        e = sub.add_parser(name, help=what)
+        _job_flags(e)
+        e.add_argument("--live", action="store_true", help="go live at once (default: idle until told)")
+        e.add_argument("--duration", metavar="SECONDS", type=float, help=argparse.SUPPRESS)
+    sub.add_parser("down", help="stop the background engine (recordings are finalised)")
+
+    c = sub.add_parser("ctl", help="drive the running engine from scripts")
+    csub = c.add_subparsers(dest="ctl", parser_class=_Parser, required=True)
+    st = csub.add_parser("status", help="the engine's state")
+    st.add_argument("--json", action="store_true", help="the whole state as JSON")
+    for what in ("stream", "record"):
+        w = csub.add_parser(what, help=f"start or stop {what}ing")
+        w.add_argument("action", choices=("start", "stop", "toggle"))
+    sc = csub.add_parser("scene", help="switch the program scene")
+    sc.add_argument("scene", metavar="NAME|INDEX")
+    mu = csub.add_parser("mute", help="mute, unmute or toggle a source")
+    mu.add_argument("source")
+    mu.add_argument("state", nargs="?", choices=("on", "off", "toggle"), default="toggle")
+
+    sub.add_parser("tui", help="the control room (default): attach to the engine, starting one if needed")
+
+    sub.add_parser("windows", help="list capturable windows")
+    return p
+
+
+def _job_flags(s: argparse.ArgumentParser) -> None:
+    """The flags that say what to capture and where to send it (stream, up, engine)."""
     s.add_argument("--config", metavar="FILE", help="TOML config; flags override it")
     src = s.add_mutually_exclusive_group()
     src.add_argument("--window", metavar="TITLE", help="capture the window whose title contains TITLE")
@@ -49,10 +81,6 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--fps", metavar="N", type=int, help="canvas frame rate (default 30)")
     s.add_argument("--bitrate", metavar="KBPS", type=int, help="video bitrate, CBR (default 3000)")
     s.add_argument("--keyint", metavar="SECONDS", type=float, help="keyframe interval (default 2)")
-    s.add_argument("--duration", metavar="SECONDS", type=float, help="stop after this long")
-
-    sub.add_parser("windows", help="list capturable windows")
-    return p
 
 
 def _check_range(flag: str, value: float | None, lo: float, hi: float) -> None:
@@ -125,6 +153,51 @@ def cmd_stream(a: argparse.Namespace) -> int:
     return run_stream(cfg, a.duration, log_level=logging.DEBUG if a.verbose else logging.INFO)
 
 
+def engine_config(a: argparse.Namespace) -> tuple[RigcastConfig, list[str]]:
+    """The config of a long-running engine, and the outputs ``--live`` starts.
+
+    ``--live`` does what ``rigcast stream`` would; a recording output is always configured
+    (the TUI's ``r``, ``rigcast ctl record start``) even when only a stream was asked for."""
+    cfg = config_from_args(a)
+    live = [o.name for o in cfg.outputs] if a.live else []
+    if not any(o.kind == "record" for o in cfg.outputs):
+        cfg.outputs.append(OutputConfig(name="record", kind="record", path=default_recording_path()))
+    return cfg, live
+
+
+def cmd_engine(a: argparse.Namespace) -> int:
+    from engine.daemon import run_engine
+
+    cfg, live = engine_config(a)
+    return run_engine(cfg, live, logging.DEBUG if a.verbose else logging.INFO, a.duration)
+
+
+def cmd_up(a: argparse.Namespace) -> int:
+    from engine.daemon import up
+
+    engine_config(a)  # bad flags fail here, in the user's terminal, not in a log file
+    argv = sys.argv[1:] if a.argv is None else a.argv
+    return up(["engine" if x == "up" else x for x in argv])
+
+
+def cmd_down(_a: argparse.Namespace) -> int:
+    from engine.daemon import down
+
+    return down()
+
+
+def cmd_ctl(a: argparse.Namespace) -> int:
+    from engine.ctl import run_ctl
+
+    return run_ctl(a)
+
+
+def cmd_tui(a: argparse.Namespace) -> int:
+    from tui.app import run_tui
+
+    return run_tui()
+
+
 def cmd_windows(_a: argparse.Namespace) -> int:
     from engine.capture.x11_windows import list_windows, open_display
 
@@ -147,10 +220,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from engine.logsetup import setup_logging
 
     setup_logging(logging.DEBUG if args.verbose else logging.INFO, "main")
-    commands = {"stream": cmd_stream, "windows": cmd_windows}
+    commands = {"stream": cmd_stream, "windows": cmd_windows, "up": cmd_up, "down": cmd_down,
+                "engine": cmd_engine, "ctl": cmd_ctl, "tui": cmd_tui}
+    args.argv = None if argv is None else list(argv)
     if args.command is None:
-        parser.print_help()
-        return EXIT_USAGE
+        args.command = "tui"
     try:
         return commands[args.command](args)
     except (RigcastError, ConfigError) as e:

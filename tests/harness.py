@@ -374,3 +374,62 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 def require_tools(*tools: str) -> list[str]:
     return [t for t in tools if shutil.which(t) is None]
+
+
+# -- the engine as a daemon --------------------------------------------------------------------
+class EngineHome:
+    """A private runtime/state dir pair: this test's engine, socket and log, nobody else's."""
+
+    def __init__(self, x: XServer, root: Path) -> None:
+        self.root = root
+        self.run_dir = root / "run"
+        self.state_dir = root / "state"
+        self.x = x
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return self.x.env(RIGCAST_RUNTIME_DIR=str(self.run_dir), RIGCAST_STATE_DIR=str(self.state_dir), **extra)
+
+    def rigcast(self, *args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+        return run_rigcast(list(args), self.env(), self.root, timeout)
+
+    @property
+    def socket(self) -> Path:
+        return self.run_dir / "control.sock"
+
+    def pid(self) -> int | None:
+        p = self.run_dir / "engine.pid"
+        return int(p.read_text()) if p.exists() else None
+
+    def log(self) -> str:
+        p = self.state_dir / "engine.log"
+        return p.read_text(errors="replace") if p.exists() else ""
+
+    def status(self) -> dict[str, Any]:
+        import json
+
+        r = self.rigcast("ctl", "status", "--json", timeout=30)
+        assert r.returncode == 0, r.stderr
+        return dict(json.loads(r.stdout))
+
+    def down(self) -> None:
+        pid = self.pid()
+        if pid is None:
+            return
+        self.rigcast("down", timeout=60)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        os.kill(pid, signal.SIGKILL)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped by its parent) is not alive.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False

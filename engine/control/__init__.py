@@ -1,0 +1,1 @@
+"""The engine's control protocol: the command bus, its websocket server and clients."""

@@ -1,0 +1,161 @@
+"""Clients of the control protocol: a blocking one for ``rigcast ctl`` and scripts, an asyncio
+one for the TUI (replies matched to requests by id, events handed to a callback).
+
+Both find the engine the same way: its Unix socket in the runtime dir, or — where there is
+none (Windows, or an engine reached over TCP) — the endpoint and token it wrote to
+``control.json`` in the runtime dir.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine import paths
+from engine.control import protocol
+from engine.control.bus import BusError
+from engine.errors import RigcastError
+
+
+class EngineNotRunning(RigcastError):
+    pass
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    unix_path: Path | None = None
+    tcp: str | None = None  # host:port
+    token: str | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"ws://{self.tcp}/" if self.tcp else "ws://localhost/"
+
+    def connect_kwargs(self) -> dict[str, Any]:
+        kw: dict[str, Any] = {"max_size": protocol.MAX_FRAME, "compression": None}
+        if self.token:
+            kw["additional_headers"] = {"Authorization": f"Bearer {self.token}"}
+        return kw
+
+    def describe(self) -> str:
+        return str(self.unix_path) if self.unix_path else f"tcp {self.tcp}"
+
+
+def find_endpoint() -> Endpoint:
+    sock = paths.socket_path()
+    if sys.platform != "win32" and sock.exists():
+        return Endpoint(unix_path=sock)
+    info = paths.token_path()
+    if info.exists():
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            d = json.loads(info.read_text())
+            return Endpoint(tcp=d["tcp"], token=d.get("token") or os.environ.get(d.get("token_env", ""), ""))
+    raise EngineNotRunning(f"no rigcast engine is running (no control socket at {sock}); "
+                           "start one with `rigcast up` or `rigcast`")
+
+
+def _raise_for(reply: dict[str, Any]) -> Any:
+    if reply.get("ok"):
+        return reply.get("data")
+    err = reply.get("error") or {}
+    raise BusError(str(err.get("code", "error")), str(err.get("message", "request failed")))
+
+
+def call(cmd: str, args: dict[str, Any] | None = None, timeout: float = 30.0,
+         endpoint: Endpoint | None = None) -> Any:
+    """One request, one reply; raises :class:`BusError` for an error reply."""
+    from websockets.exceptions import WebSocketException
+    from websockets.sync.client import connect, unix_connect
+
+    ep = endpoint or find_endpoint()
+    try:
+        if ep.unix_path is not None:
+            ws = unix_connect(str(ep.unix_path), ep.uri, open_timeout=5, **ep.connect_kwargs())
+        else:
+            ws = connect(ep.uri, open_timeout=5, proxy=None, **ep.connect_kwargs())
+    except (OSError, WebSocketException, TimeoutError) as e:
+        raise EngineNotRunning(f"cannot reach the rigcast engine at {ep.describe()} ({e}); "
+                               "is it running? start one with `rigcast up`") from None
+    with ws:
+        ws.recv(timeout=timeout)  # hello
+        ws.send(protocol.request(1, cmd, args))
+        while True:
+            msg = json.loads(ws.recv(timeout=timeout))
+            if msg.get("type") == "reply" and msg.get("id") == 1:
+                return _raise_for(msg)
+
+
+EventCallback = Callable[[str, dict[str, Any]], None]
+
+
+class AsyncControlClient:
+    """One connection, many requests in flight; events go to ``on_event`` as they arrive."""
+
+    def __init__(self, on_event: EventCallback | None = None, endpoint: Endpoint | None = None) -> None:
+        self.endpoint = endpoint
+        self.on_event = on_event
+        self.hello: dict[str, Any] = {}
+        self._ws: Any = None
+        self._ids = itertools.count(1)
+        self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._reader: asyncio.Task[None] | None = None
+        self.closed = asyncio.Event()
+
+    async def connect(self) -> None:
+        from websockets.asyncio.client import connect, unix_connect
+
+        ep = self.endpoint or find_endpoint()
+        try:
+            if ep.unix_path is not None:
+                self._ws = await unix_connect(str(ep.unix_path), ep.uri, open_timeout=5, **ep.connect_kwargs())
+            else:
+                self._ws = await connect(ep.uri, open_timeout=5, proxy=None, **ep.connect_kwargs())
+            self.hello = json.loads(await self._ws.recv())
+        except (OSError, TimeoutError, Exception) as e:
+            if isinstance(e, EngineNotRunning):
+                raise
+            raise EngineNotRunning(f"cannot reach the rigcast engine at {ep.describe()} ({e})") from None
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self._ws:
+                msg = json.loads(raw)
+                if msg.get("type") == "reply":
+                    fut = self._pending.pop(msg.get("id"), None)
+                    if fut is not None and not fut.done():
+                        fut.set_result(msg)
+                elif msg.get("type") == "event" and self.on_event is not None:
+                    self.on_event(msg["event"], msg.get("data") or {})
+        except Exception:
+            pass
+        finally:
+            self.closed.set()
+            for fut in self._pending.values():
+                if not fut.done():
+                    fut.set_exception(EngineNotRunning("the engine closed the connection"))
+            self._pending.clear()
+
+    async def request(self, cmd: str, args: dict[str, Any] | None = None, timeout: float = 30.0) -> Any:
+        if self._ws is None or self.closed.is_set():
+            raise EngineNotRunning("not connected to the engine")
+        rid = next(self._ids)
+        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[rid] = fut
+        await self._ws.send(protocol.request(rid, cmd, args))
+        return _raise_for(await asyncio.wait_for(fut, timeout))
+
+    async def close(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+        if self._reader is not None:
+            with contextlib.suppress(BaseException):
+                await self._reader

@@ -1,0 +1,134 @@
+"""The engine's control endpoint: the command bus, spoken as JSON over a websocket.
+
+A Unix socket in the runtime dir (mode 0600: only this user can drive the engine) is always
+served where the platform has them; a loopback TCP port with a bearer token is optional (and
+the only endpoint on Windows). Each connection is read in order — replies come back in the
+order requests were sent — and hears only the events it subscribed to. Events go out through
+a bounded queue per client: a client that can't keep up loses stats and meter frames, the
+engine never waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import os
+from collections.abc import Callable
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection, serve, unix_serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request as HttpRequest
+from websockets.http11 import Response
+
+from engine.control import protocol
+from engine.control.bus import EVENTS, BusError, CommandBus
+
+log = logging.getLogger("rigcast.control")
+
+CLIENT_QUEUE = 512
+
+
+class ControlServer:
+    def __init__(self, bus: CommandBus, engine_info: Callable[[], dict[str, Any]],
+                 snapshot: Callable[[], dict[str, Any]]) -> None:
+        self.bus = bus
+        self.engine_info = engine_info
+        self.snapshot = snapshot  # state + recent log lines, sent to a client as it subscribes
+        self.servers: list[Server] = []
+        self.token: str | None = None
+        self.clients = 0
+
+    async def serve_unix(self, path: Path) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()  # a stale socket of an engine that died; the pid file said it's gone
+        old = os.umask(0o177)  # created 0600, never briefly open to others
+        try:
+            server = await unix_serve(self._handle, str(path), max_size=protocol.MAX_FRAME,
+                                      compression=None)
+        finally:
+            os.umask(old)
+        os.chmod(path, 0o600)
+        self.servers.append(server)
+
+    async def serve_tcp(self, port: int, token: str) -> int:
+        self.token = token
+        server = await serve(self._handle, "127.0.0.1", port, max_size=protocol.MAX_FRAME, compression=None,
+                             process_request=self._check_token)
+        self.servers.append(server)
+        return int(next(iter(server.sockets)).getsockname()[1])
+
+    def _check_token(self, connection: ServerConnection, request: HttpRequest) -> Response | None:
+        given = request.headers.get("Authorization", "")
+        if self.token is not None and hmac.compare_digest(given.encode(), f"Bearer {self.token}".encode()):
+            return None
+        return connection.respond(HTTPStatus.UNAUTHORIZED, "a valid token is required (Authorization: Bearer ...)\n")
+
+    async def close(self) -> None:
+        for s in self.servers:
+            s.close()
+        for s in self.servers:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(s.wait_closed(), 3)
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        self.clients += 1
+        subscribed: set[str] = set()
+        outbox: asyncio.Queue[str] = asyncio.Queue(CLIENT_QUEUE)
+
+        def on_event(name: str, data: dict[str, Any]) -> None:
+            if name in subscribed:
+                with contextlib.suppress(asyncio.QueueFull):
+                    outbox.put_nowait(protocol.event(name, data))
+
+        async def pump() -> None:
+            while True:
+                await ws.send(await outbox.get())
+
+        remove = self.bus.listen(on_event)
+        sender = asyncio.create_task(pump())
+        try:
+            await ws.send(protocol.hello(self.engine_info()))
+            async for raw in ws:
+                await ws.send(await self._answer(raw, subscribed))
+        except ConnectionClosed:
+            pass
+        finally:
+            remove()
+            sender.cancel()
+            self.clients -= 1
+
+    async def _answer(self, raw: str | bytes, subscribed: set[str]) -> str:
+        rid: str | int | None = None
+        try:
+            req = protocol.parse_request(raw)
+            rid = req.id
+            if req.cmd == "subscribe":
+                return protocol.reply_ok(rid, self._subscribe(req.args, subscribed, True))
+            if req.cmd == "unsubscribe":
+                return protocol.reply_ok(rid, self._subscribe(req.args, subscribed, False))
+            return protocol.reply_ok(rid, await self.bus.execute(req.cmd, req.args))
+        except protocol.RequestError as e:
+            return protocol.reply_error(e.rid, e.code, e.message)
+        except BusError as e:
+            return protocol.reply_error(rid, e.code, e.message)
+        except Exception as e:  # a bug in a handler is this request's error, not the engine's end
+            log.exception("control request failed")
+            return protocol.reply_error(rid, "internal", f"{type(e).__name__}: {e}")
+
+    def _subscribe(self, args: dict[str, Any], subscribed: set[str], on: bool) -> dict[str, Any]:
+        events = args.get("events", list(EVENTS))
+        if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
+            raise BusError("bad_args", '"events" must be a list of event names')
+        unknown = [e for e in events if e not in EVENTS]
+        if unknown:
+            raise BusError("bad_args", f'unknown event "{unknown[0]}"; events are {", ".join(EVENTS)}')
+        if on:
+            subscribed.update(events)
+            return {"events": sorted(subscribed)} | self.snapshot()
+        subscribed.difference_update(events)
+        return {"events": sorted(subscribed)}

@@ -1,0 +1,59 @@
+"""``rigcast ctl``: one command bus request per invocation, for scripts and hotkey daemons."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from engine.control.bus import BusError
+from engine.control.client import call
+from engine.status import clock
+
+
+def describe(state: dict[str, Any]) -> str:
+    e = state["engine"]
+    rows = [f"engine   pid {e['pid']}, up {clock(e['uptime_s'])}, {e['canvas']} @ {e['fps']} fps, {e['encoder']}"]
+    for what, key in (("stream", "streaming"), ("record", "recording")):
+        on = state[key]
+        rows.append(f"{what:<8} {'LIVE ' + clock(state[f'{what}_uptime_s']) if on and what == 'stream' else ''}"
+                    f"{'REC ' + clock(state[f'{what}_uptime_s']) if on and what == 'record' else ''}"
+                    f"{'off' if not on else ''}")
+    scenes = state["scenes"]
+    prog = next((s["index"] for s in scenes if s["name"] == state["program_scene"]), 0)
+    rows.append(f"scene    {state['program_scene']} ({prog} of {len(scenes)})")
+    for s in state["sources"]:
+        rows.append(f"source   {s['name']}: {s['state']}{' (muted)' if s['muted'] else ''} — {s['description']}")
+    for o in state["outputs"]:
+        extra = f" {o.get('kbps', 0):.0f} kbps" if o["state"] in ("live", "recording") else ""
+        if o.get("retry_in_s") is not None:
+            extra += f" retry in {o['retry_in_s']:.0f}s"
+        if o.get("dropped"):
+            extra += f" dropped {o['dropped']}"
+        rows.append(f"output   {o['name']}: {o['state']}{extra} → {o['target']}")
+    return "\n".join(rows)
+
+
+def run_ctl(a: argparse.Namespace) -> int:
+    try:
+        if a.ctl == "status":
+            state = call("status")
+            print(json.dumps(state, indent=2) if a.json else describe(state))
+        elif a.ctl in ("stream", "record"):
+            data = call(f"{a.ctl}.{a.action}")
+            on = data["streaming" if a.ctl == "stream" else "recording"]
+            print(f"rigcast: {a.ctl} {'started' if on else 'stopped'}")
+        elif a.ctl == "scene":
+            scene: str | int = int(a.scene) if a.scene.isdigit() else a.scene
+            print(f"rigcast: program scene {call('scene.switch', {'scene': scene})['program_scene']}")
+        elif a.ctl == "mute":
+            args: dict[str, Any] = {"source": a.source}
+            if a.state != "toggle":
+                args["muted"] = a.state == "on"
+            data = call("source.mute", args)
+            print(f"rigcast: {data['source']} {'muted' if data['muted'] else 'unmuted'}")
+    except BusError as e:
+        print(f"rigcast: {e.message}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,124 @@
+"""The engine as a background service: ``rigcast up``, ``rigcast down``, ``rigcast engine``.
+
+``up`` starts ``rigcast engine`` in a new session (no controlling terminal, so closing the SSH
+session sends it no SIGHUP — and it ignores SIGHUP anyway), its output appended to the log file
+in the state dir, and returns once the engine answers on its control socket with its encoder
+open, or prints the engine's own error line if it could not start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import subprocess
+import sys
+import time
+from typing import Any
+
+from config.model import RigcastConfig
+from engine import paths
+from engine.control.bus import BusError
+from engine.control.client import EngineNotRunning, call
+from engine.errors import RigcastError
+
+log = logging.getLogger("rigcast.daemon")
+
+START_TIMEOUT_S = 60
+
+
+def running_engine() -> dict[str, Any] | None:
+    """The running engine's state, or None when there is none."""
+    try:
+        return dict(call("status", timeout=5))
+    except (EngineNotRunning, BusError, TimeoutError):
+        return None
+
+
+def _already_running(state: dict[str, Any]) -> RigcastError:
+    return RigcastError(f"an engine is already running (pid {state['engine']['pid']}); "
+                        "attach with `rigcast`, drive it with `rigcast ctl`, or stop it with `rigcast down`")
+
+
+def run_engine(cfg: RigcastConfig, live: list[str], log_level: int, duration: float | None = None) -> int:
+    from engine.runtime import Engine
+
+    state = running_engine()
+    if state is not None:
+        raise _already_running(state)
+    engine = Engine(cfg, live, log_level, out=None, control=True)
+    return asyncio.run(engine.run(duration))
+
+
+def _detach_kwargs() -> dict[str, Any]:
+    if sys.platform == "win32":
+        flags = 0x00000008 | 0x00000200 | 0x08000000  # DETACHED_PROCESS, NEW_PROCESS_GROUP, NO_WINDOW
+        return {"creationflags": flags}
+    return {"start_new_session": True}
+
+
+def up(engine_argv: list[str]) -> int:
+    state = running_engine()
+    if state is not None:
+        raise _already_running(state)
+    log_file = paths.log_path()
+    with open(log_file, "ab") as f:
+        start = f.tell()
+        f.write(f"--- rigcast engine starting {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())
+        f.flush()
+        proc = subprocess.Popen([sys.executable, "-m", "engine", *engine_argv], stdin=subprocess.DEVNULL,
+                                stdout=f, stderr=f, close_fds=True, **_detach_kwargs())
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            print(_last_error(log_file, start) or f"rigcast: the engine exited ({proc.returncode}); see {log_file}",
+                  file=sys.stderr)
+            return 1
+        state = running_engine()
+        if state is not None and state["engine"]["encoder"]:
+            live = "live" if state["streaming"] else "recording" if state["recording"] else "idle"
+            print(f"rigcast: engine up (pid {proc.pid}), {live}; {state['engine']['encoder']}")
+            print(f"rigcast: `rigcast` attaches the control room, `rigcast ctl stream start` goes live, "
+                  f"`rigcast down` stops it; log: {log_file}")
+            return 0
+        time.sleep(0.2)
+    print(f"rigcast: the engine did not become ready in {START_TIMEOUT_S} s; see {log_file}", file=sys.stderr)
+    return 1
+
+
+def _last_error(log_file: Any, start: int) -> str | None:
+    try:
+        with open(log_file, "rb") as f:
+            f.seek(start)
+            lines = f.read().decode(errors="replace").splitlines()
+    except OSError:
+        return None
+    errors = [ln for ln in lines if ln.startswith("rigcast:")]
+    return errors[-1] if errors else None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def down(timeout: float = 45) -> int:
+    state = running_engine()
+    if state is None:
+        print("rigcast: no engine is running; nothing to stop")
+        return 0
+    pid = int(state["engine"]["pid"])
+    call("engine.stop")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _pid_alive(pid):
+            print(f"rigcast: engine stopped (pid {pid})")
+            return 0
+        time.sleep(0.2)
+    print(f"rigcast: the engine (pid {pid}) did not stop in {timeout:g} s; see {paths.log_path()}", file=sys.stderr)
+    return 1
