@@ -1,0 +1,241 @@
+"""The control room: pilot tests against a real engine, layout snapshots, and a tmux session
+killed like a dropped SSH connection while the stream goes on."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.harness import ROOT, EngineHome, NginxRtmp, XApp, XServer, alive, start_glxgears, wait_for
+from tui.app import ControlRoom
+
+
+@pytest.fixture
+def home(xserver: XServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EngineHome]:
+    h = EngineHome(xserver, tmp_path)
+    # The TUI under test runs in this process: point it at this test's engine.
+    monkeypatch.setenv("RIGCAST_RUNTIME_DIR", str(h.run_dir))
+    monkeypatch.setenv("RIGCAST_STATE_DIR", str(h.state_dir))
+    yield h
+    h.down()
+
+
+@pytest.fixture
+def gears(xserver: XServer) -> Iterator[XApp]:
+    app = start_glxgears(xserver)
+    yield app
+    app.close()
+
+
+async def until(pred: Callable[[], Any], timeout: float, what: str) -> Any:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = pred()
+        if value:
+            return value
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+
+
+def test_every_key_drives_the_real_engine(home: EngineHome, nginx: NginxRtmp, gears: XApp, tmp_path: Path) -> None:
+    rec = tmp_path / "tui.mkv"
+    r = home.rigcast("up", "--window", "glxgears", "--url", nginx.url("tuikey"), "--record", str(rec))
+    assert r.returncode == 0, r.stderr + home.log()
+    pid = home.pid()
+    assert pid is not None
+
+    async def scenario() -> None:
+        app = ControlRoom()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(lambda: app.view.state.get("engine"), 15, "the TUI to attach")
+            assert not app.view.state["streaming"]
+
+            await pilot.press("s")
+            await until(lambda: nginx.publishing("tuikey"), 15, "s to start the stream")
+            await until(lambda: app.view.state["streaming"], 5, "the TUI to show it live")
+
+            await pilot.press("r")
+            await until(lambda: rec.exists() and rec.stat().st_size > 20_000, 15, "r to start recording")
+            await until(lambda: app.view.state["recording"], 5, "the TUI to show recording")
+
+            await pilot.press("m")
+            await until(lambda: app.view.sources[0]["muted"], 5, "m to mute the selected source")
+            await pilot.press("m")
+            await until(lambda: not app.view.sources[0]["muted"], 5, "m again to unmute")
+
+            await pilot.press("1")
+            await pilot.press("2")  # there is one scene: an error note, nothing changes
+            await until(lambda: any("no scene 2" in str(n.message) for n in app._notifications), 5,
+                        "the error for a scene that doesn't exist")
+            assert app.view.state["program_scene"] == "game"
+
+            # What the panels show: live output with its masked URL, the log, the meters.
+            await until(lambda: any(o["state"] == "live" for o in app.view.outputs), 10, "the output live")
+            await pilot.pause(1.5)
+            outputs = str(app.query_one("#outputs").render())
+            assert "live" in outputs and "/live/****" in outputs and "tuikey" not in outputs
+            assert "LIVE" in str(app.query_one("#status").render())
+            assert "silence" in str(app.query_one("#meter-master").render())
+
+            await pilot.press("s")
+            await until(lambda: not nginx.publishing("tuikey"), 15, "s to stop the stream")
+            await pilot.press("r")
+            await until(lambda: not app.view.state["recording"], 15, "r to stop recording")
+
+            await pilot.press("q")  # detach
+        assert app.return_value == 0
+
+    asyncio.run(scenario())
+    assert alive(pid), "q detaches: the engine keeps running"
+    assert home.status()["engine"]["pid"] == pid
+
+
+def test_shift_q_asks_then_stops_the_engine(home: EngineHome, gears: XApp, tmp_path: Path) -> None:
+    r = home.rigcast("up", "--window", "glxgears", "--record", str(tmp_path / "q.mkv"), "--live")
+    assert r.returncode == 0, r.stderr + home.log()
+    pid = home.pid()
+    assert pid is not None
+
+    async def scenario() -> None:
+        app = ControlRoom()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(lambda: app.view.state.get("engine"), 15, "the TUI to attach")
+            await pilot.press("Q")
+            await pilot.pause(0.3)
+            assert "Stop the engine?" in str(app.screen.query_one("#confirm-question").render())
+            await pilot.press("n")
+            await pilot.pause(0.5)
+            assert alive(pid)
+            await pilot.press("Q")
+            await pilot.pause(0.3)
+            await pilot.press("y")
+            await until(lambda: not alive(pid), 30, "the engine to stop")
+
+    asyncio.run(scenario())
+    assert not home.socket.exists()
+
+
+# -- layout snapshots ----------------------------------------------------------------------------
+STATE: dict[str, Any] = {
+    "engine": {"pid": 4242, "version": "0.1.0", "uptime_s": 3723.0, "encoder": "encoder: libx264",
+               "canvas": "1280x720", "fps": 30},
+    "streaming": True, "recording": True, "stream_uptime_s": 3601.0, "record_uptime_s": 62.0,
+    "scenes": [{"index": 1, "name": "game"}], "program_scene": "game",
+    "sources": [{"name": "game", "kind": "window", "description": 'window titled "*Dota*"', "state": "live",
+                 "muted": False}],
+    "outputs": [],
+}
+OUTPUTS = [
+    {"name": "rtmp", "kind": "rtmp", "target": "rtmp://srs.example.com/live/****", "state": "live",
+     "kbps": 3012.4, "bytes": 1, "dropped": 3, "reconnects": 1, "retry_in_s": None, "uptime_s": 3500.0, "error": None},
+    {"name": "backup", "kind": "rtmp", "target": "rtmp://10.0.0.2/live/****", "state": "reconnecting",
+     "kbps": 0.0, "bytes": 0, "dropped": 0, "reconnects": 4, "retry_in_s": 6.0, "uptime_s": 0.0, "error": None},
+    {"name": "record", "kind": "record", "target": "/home/me/Videos/dota.mkv", "state": "recording",
+     "kbps": 3000.1, "bytes": 1, "dropped": 0, "reconnects": 0, "retry_in_s": None, "uptime_s": 62.0, "error": None},
+]
+
+
+def _stats(i: int) -> dict[str, Any]:
+    return {"type": "stats", "uptime_s": float(i), "fps": 30 - (i % 7 == 0), "frames": 30 * i, "repeated": 2,
+            "skipped": 1, "lagged": 0, "encoder": "libx264", "encode_ms": 6.2, "convert_ms": 1.1, "capture_ms": 0.4,
+            "budget_ms": 33.33, "source": {"name": "game", "state": "live"},
+            "outputs": [o | {"kbps": o["kbps"] * (0.8 + 0.2 * ((i * 7) % 5) / 4)} for o in OUTPUTS]}
+
+
+async def feed(pilot: Any) -> None:
+    app: ControlRoom = pilot.app
+    app.apply_event("state", STATE)
+    for i in range(1, 61):
+        app.apply_event("stats", _stats(i))
+    app.apply_event("meter", {"master": {"peak": [-6.0, -9.5], "rms": [-18.0, -20.0]}, "sources": {}})
+    for t, level, msg in ((0, "INFO", "rtmp: live on rtmp://srs.example.com/live/****"),
+                          (5, "WARNING", "backup: network error: connection refused; retry in 6 s"),
+                          (9, "INFO", "record: recording to /home/me/Videos/dota.mkv")):
+        app.apply_event("log", {"t": 1_800_000_000 + t, "level": level, "process": "video", "msg": msg})
+    await pilot.pause()
+
+
+@pytest.fixture
+def utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+def test_layout_snapshot(snap_compare: Any, size: tuple[int, int], utc: None) -> None:
+    assert snap_compare(ControlRoom(connect=False), terminal_size=size, run_before=feed)
+
+
+# -- over SSH: tmux as the terminal, killed like a dropped connection ----------------------------
+class Tmux:
+    def __init__(self, sock: str, env: dict[str, str]) -> None:
+        self.sock, self.env = sock, env
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["tmux", "-L", self.sock, *args], env=self.env, capture_output=True, text=True)
+
+    def start_tui(self, session: str) -> None:
+        cmd = f"cd {ROOT} && exec {sys.executable} -m engine tui"
+        r = self.run("new-session", "-d", "-s", session, "-x", "100", "-y", "30", cmd)
+        assert r.returncode == 0, r.stderr
+
+    def screen(self, session: str) -> str:
+        return self.run("capture-pane", "-p", "-t", session).stdout
+
+    def pane_pid(self, session: str) -> int:
+        return int(self.run("display-message", "-p", "-t", session, "#{pane_pid}").stdout.strip())
+
+
+def _bytes_in(nginx: NginxRtmp, key: str) -> int:
+    for block in re.findall(r"<stream>(.*?)</stream>", nginx.stat(), re.DOTALL):
+        if f"<name>{key}</name>" in block:
+            m = re.search(r"<bytes_in>(\d+)</bytes_in>", block)
+            return int(m.group(1)) if m else 0
+    return 0
+
+
+def test_tmux_session_killed_stream_survives_and_a_new_tui_reattaches(
+        home: EngineHome, nginx: NginxRtmp, gears: XApp) -> None:
+    r = home.rigcast("up", "--window", "glxgears", "--url", nginx.url("sshkey"), "--live")
+    assert r.returncode == 0, r.stderr + home.log()
+    wait_for(lambda: nginx.publishing("sshkey"), 15, what="live")
+    tmux = Tmux(f"rigcast-test-{os.getpid()}", home.env(TERM="xterm-256color"))
+    try:
+        tmux.start_tui("room")
+        wait_for(lambda: "LIVE" in tmux.screen("room"), 30, what="the TUI to show LIVE")
+        screen = tmux.screen("room")
+        assert "sshkey" not in screen, screen
+        wait_for(lambda: "Detach" in tmux.screen("room"), 10, what="the footer")
+        tui_pid = tmux.pane_pid("room")
+
+        tmux.run("send-keys", "-t", "room", "r")
+        wait_for(lambda: "REC" in tmux.screen("room"), 15, what="r to show REC")
+        assert home.status()["recording"]
+
+        # The SSH session dies: the terminal and everything in it go away.
+        tmux.run("kill-server")
+        wait_for(lambda: not alive(tui_pid), 10, what="the TUI to die with its terminal")
+        before = _bytes_in(nginx, "sshkey")
+        time.sleep(10)
+        assert nginx.publishing("sshkey"), "the stream must survive the terminal"
+        assert _bytes_in(nginx, "sshkey") > before + 500_000, "and keep sending"
+
+        # Log in again: a new control room shows the stream live, with its uptime.
+        tmux.start_tui("again")
+        wait_for(lambda: "LIVE" in tmux.screen("again"), 30, what="the new TUI to show LIVE")
+        text = tmux.screen("again")
+        m = re.search(r"LIVE (\d\d):(\d\d):(\d\d)", text)
+        assert m, text
+        assert int(m.group(1)) * 3600 + int(m.group(2)) * 60 + int(m.group(3)) >= 10
+        assert "REC" in text
+    finally:
+        tmux.run("kill-server")

@@ -1,0 +1,181 @@
+"""The control room: a Textual client of the engine's control protocol.
+
+It holds no engine state of its own beyond what events told it, and changes nothing except by
+sending commands on the bus — so any number of control rooms can be attached, and closing one
+(``q``, or the SSH session dying) leaves the stream running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Footer, RichLog, Static
+
+from engine.control.bus import BusError
+from engine.control.client import AsyncControlClient, EngineNotRunning
+from tui.confirm import Confirm
+from tui.model import EngineView
+from tui.panels import GraphsPanel, MetersPanel, OutputsPanel, ScenesPanel, SourcesPanel, StatusBar
+
+RECONNECT_S = 2.0
+LOG_LEVEL_STYLES = {"WARNING": "yellow", "ERROR": "bold red", "CRITICAL": "bold red"}
+
+
+class ControlRoom(App[int]):
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    TITLE = "rigcast"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("s", "toggle('stream')", "Stream"),
+        Binding("r", "toggle('record')", "Record"),
+        Binding("1", "scene(1)", "Scene", key_display="1-9"),
+        *[Binding(str(n), f"scene({n})", f"Scene {n}", show=False) for n in range(2, 10)],
+        Binding("m", "mute", "Mute"),
+        Binding("q", "detach", "Detach"),
+        Binding("Q", "stop_engine", "Stop engine", key_display="Q"),
+    ]
+
+    def __init__(self, connect: bool = True) -> None:
+        super().__init__()
+        self.view = EngineView()
+        self.client: AsyncControlClient | None = None
+        self._connect = connect
+        self._connector: asyncio.Task[None] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="top"):
+            yield ScenesPanel(id="scenes", classes="panel")
+            yield SourcesPanel(id="sources", classes="panel")
+            yield OutputsPanel(id="outputs", classes="panel")
+        with Horizontal(id="middle"):
+            yield MetersPanel(id="meters", classes="panel")
+            yield GraphsPanel(id="graphs", classes="panel")
+        yield RichLog(id="log", classes="panel", max_lines=500, wrap=False, markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for wid, title in (("scenes", "Scenes"), ("sources", "Sources"), ("outputs", "Outputs"),
+                           ("meters", "Audio"), ("graphs", "Graphs"), ("log", "Log")):
+            self.query_one(f"#{wid}").border_title = title
+        self.query_one(SourcesPanel).focus()
+        if self._connect:
+            self._connector = asyncio.create_task(self._stay_connected())
+
+    # -- the connection --------------------------------------------------------------------
+    async def _stay_connected(self) -> None:
+        """Attach, and re-attach whenever the engine's socket goes away (engine restarted)."""
+        while True:
+            client = AsyncControlClient(on_event=self.apply_event)
+            try:
+                await client.connect()
+                first = await client.request("subscribe", {"events": ["state", "stats", "meter", "log"]})
+            except (EngineNotRunning, BusError, OSError, TimeoutError) as e:
+                self._set_note(f"no engine: {e}; retrying")
+                await asyncio.sleep(RECONNECT_S)
+                continue
+            self.client = client
+            self.apply_event("state", first["state"])
+            for line in first.get("log", []):
+                self.apply_event("log", line)
+            await client.closed.wait()
+            self.client = None
+            self.view.state = {}
+            self._set_note("engine disconnected; reconnecting…")
+            await asyncio.sleep(RECONNECT_S)
+
+    def _set_note(self, note: str) -> None:
+        self.query_one(StatusBar).data = {"note": note}
+
+    def apply_event(self, name: str, data: dict[str, Any]) -> None:
+        """One protocol event → the panels that show it (and only those) redraw."""
+        v = self.view
+        if name == "meter":
+            v.meter = data
+            self.query_one(MetersPanel).show(data)
+        elif name == "stats":
+            v.add_stats(data)
+            self.query_one(OutputsPanel).data = v.outputs
+            self.query_one(GraphsPanel).show(list(v.kbps), list(v.fps))
+            self._status()
+        elif name == "state":
+            v.state = data
+            self.query_one(ScenesPanel).data = data
+            self.query_one(SourcesPanel).show(v.sources)
+            self.query_one(OutputsPanel).data = v.outputs
+            self._status()
+        elif name == "log":
+            stamp = time.strftime("%H:%M:%S", time.localtime(float(data.get("t", time.time()))))
+            line = Text(f"{stamp} {data.get('process', '')}: ", style="grey50")
+            line.append(str(data.get("msg", "")), style=LOG_LEVEL_STYLES.get(str(data.get("level")), ""))
+            self.query_one(RichLog).write(line)
+
+    def _status(self) -> None:
+        self.query_one(StatusBar).data = {"state": self.view.state, "stats": self.view.stats}
+
+    async def _send(self, cmd: str, args: dict[str, Any] | None = None) -> Any:
+        if self.client is None:
+            self.notify("not connected to the engine", severity="error")
+            return None
+        try:
+            return await self.client.request(cmd, args)
+        except (BusError, EngineNotRunning, TimeoutError) as e:
+            self.notify(getattr(e, "message", str(e)), severity="error", timeout=6)
+            return None
+
+    # -- actions (every one a key in the footer) -------------------------------------------
+    async def action_toggle(self, what: str) -> None:
+        self.run_worker(self._send(f"{what}.toggle"), group="commands")
+
+    async def action_scene(self, index: int) -> None:
+        self.run_worker(self._send("scene.switch", {"scene": index}), group="commands")
+
+    async def action_mute(self) -> None:
+        name = self.query_one(SourcesPanel).selected_name()
+        if name is None:
+            self.notify("no source selected", severity="warning")
+            return
+        self.run_worker(self._send("source.mute", {"source": name}), group="commands")
+
+    def action_detach(self) -> None:
+        self.exit(0)
+
+    def action_stop_engine(self) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_worker(self._stop_and_exit(), group="commands")
+
+        self.push_screen(Confirm("Stop the engine? The stream ends and recordings are finalised."), answered)
+
+    async def _stop_and_exit(self) -> None:
+        if self._connector is not None:
+            self._connector.cancel()
+        await self._send("engine.stop")
+        self.exit(0)
+
+    async def on_unmount(self) -> None:
+        if self._connector is not None:
+            self._connector.cancel()
+        if self.client is not None:
+            with contextlib.suppress(Exception):
+                await self.client.close()
+
+
+def run_tui() -> int:
+    """``rigcast`` / ``rigcast tui``: attach, starting an engine first if none is running."""
+    from engine.daemon import running_engine, up
+
+    if running_engine() is None:
+        print("rigcast: no engine running; starting one (`rigcast down` stops it)")
+        rc = up(["engine"])
+        if rc != 0:
+            return rc
+    return ControlRoom().run() or 0
