@@ -66,6 +66,11 @@ class ControlRoom(App[int]):
         for wid, title in (("scenes", "Scenes"), ("sources", "Sources"), ("outputs", "Outputs"),
                            ("meters", "Audio"), ("graphs", "Graphs"), ("log", "Log")):
             self.query_one(f"#{wid}").border_title = title
+        # Looked up once: events arrive up to 20 times a second.
+        self.w_status = self.query_one(StatusBar)
+        self.w_outputs = self.query_one(OutputsPanel)
+        self.w_graphs = self.query_one(GraphsPanel)
+        self.w_meters = self.query_one(MetersPanel)
         self.query_one(SourcesPanel).focus()
         if self._connect:
             self._connector = asyncio.create_task(self._stay_connected())
@@ -93,33 +98,33 @@ class ControlRoom(App[int]):
             await asyncio.sleep(RECONNECT_S)
 
     def _set_note(self, note: str) -> None:
-        self.query_one(StatusBar).data = {"note": note}
+        self.w_status.data = {"note": note}
 
     def apply_event(self, name: str, data: dict[str, Any]) -> None:
         """One protocol event → the panels that show it (and only those) redraw."""
         v = self.view
         if name == "meter":
             v.meter = data
-            self.query_one(MetersPanel).show(data)
+            self.w_meters.show(data)
         elif name == "stats":
             v.add_stats(data)
-            self.query_one(OutputsPanel).data = v.outputs
-            self.query_one(GraphsPanel).show(list(v.kbps), list(v.fps))
+            self.w_outputs.data = v.outputs
+            self.w_graphs.show(tuple(v.kbps), tuple(v.fps))
             self._status()
         elif name == "state":
             v.state = data
             self.query_one(ScenesPanel).data = data
             self.query_one(SourcesPanel).show(v.sources)
-            self.query_one(OutputsPanel).data = v.outputs
+            self.w_outputs.data = v.outputs
             self._status()
         elif name == "log":
             stamp = time.strftime("%H:%M:%S", time.localtime(float(data.get("t", time.time()))))
-            line = Text(f"{stamp} {data.get('process', '')}: ", style="grey50")
+            line = Text(f"{stamp} {data.get('process', '')}: ", style="#808080")
             line.append(str(data.get("msg", "")), style=LOG_LEVEL_STYLES.get(str(data.get("level")), ""))
             self.query_one(RichLog).write(line)
 
     def _status(self) -> None:
-        self.query_one(StatusBar).data = {"state": self.view.state, "stats": self.view.stats}
+        self.w_status.data = {"state": self.view.state, "stats": self.view.stats}
 
     async def _send(self, cmd: str, args: dict[str, Any] | None = None) -> Any:
         if self.client is None:

@@ -38,7 +38,7 @@ class MeterRow(Widget):
             style = "red" if peak > -3 else "yellow" if peak > -12 else "green"
             text.append("█" * r, style=style)
             text.append("▌" * max(0, p - r), style=style)
-            text.append("·" * (width - max(p, r)), style="grey37")
+            text.append("·" * (width - max(p, r)), style="#5f5f5f")
         quiet = peak <= -100
-        text.append(" silence" if quiet else f" {peak:5.1f} pk {rms:5.1f} rms", style="bold" if not quiet else "grey50")
+        text.append(" silence" if quiet else f" {peak:5.1f} pk {rms:5.1f} rms", style="bold" if not quiet else "#808080")
         return text

@@ -10,20 +10,22 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.reactive import reactive
-from textual.widgets import OptionList, Sparkline, Static
+from textual.widget import Widget
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from engine.status import clock
+from tui.graph import BarGraph
 from tui.meter import MeterRow
 
 SOURCE_STATES = {"live": ("live", "green"), "not_found": ("window not found", "yellow"),
-                 "lost": ("lost", "red"), "error": ("error", "red"), "starting": ("starting", "grey50"),
-                 "off": ("off", "grey50")}
+                 "lost": ("lost", "red"), "error": ("error", "red"), "starting": ("starting", "#808080"),
+                 "off": ("off", "#808080")}
 OUTPUT_STYLES = {"live": "bold green", "recording": "bold red", "connecting": "yellow", "reconnecting": "yellow",
-                 "rejected": "bold red", "error": "bold red", "off": "grey50", "stopped": "grey50"}
+                 "rejected": "bold red", "error": "bold red", "off": "#808080", "stopped": "#808080"}
 
 
-class StatusBar(Static):
+class StatusBar(Widget):
     """LIVE / REC with uptimes, encoder load against its budget, fps."""
 
     data: reactive[dict[str, Any]] = reactive(dict, layout=False)
@@ -37,10 +39,10 @@ class StatusBar(Static):
         if st.get("streaming"):
             t.append(f" LIVE {clock(st.get('stream_uptime_s'))} ", style="bold white on red")
         else:
-            t.append(" OFF AIR ", style="bold black on grey50")
+            t.append(" OFF AIR ", style="bold black on #808080")
         t.append(" ")
         if st.get("recording"):
-            t.append(f" REC {clock(st.get('record_uptime_s'))} ", style="bold white on dark_red")
+            t.append(f" REC {clock(st.get('record_uptime_s'))} ", style="bold white on #8b0000")
             t.append(" ")
         eng = st.get("engine", {})
         if stats:
@@ -49,12 +51,12 @@ class StatusBar(Static):
                      f"({load:.0f}%)", style="red" if load > 80 else "")
             t.append(f"  {stats.get('fps', 0)}/{eng.get('fps', '?')} fps")
             if stats.get("repeated") or stats.get("skipped"):
-                t.append(f"  rep {stats.get('repeated', 0)} skip {stats.get('skipped', 0)}", style="grey62")
-        t.append(f"  {eng.get('canvas', '')}", style="grey62")
+                t.append(f"  rep {stats.get('repeated', 0)} skip {stats.get('skipped', 0)}", style="#9e9e9e")
+        t.append(f"  {eng.get('canvas', '')}", style="#9e9e9e")
         return t
 
 
-class ScenesPanel(Static):
+class ScenesPanel(Widget):
     data: reactive[dict[str, Any]] = reactive(dict, layout=False)
 
     def render(self) -> Text:
@@ -89,7 +91,7 @@ class SourcesPanel(OptionList):
         return self.get_option_at_index(self.highlighted).id
 
 
-class OutputsPanel(Static):
+class OutputsPanel(Widget):
     data: reactive[list[dict[str, Any]]] = reactive(list, layout=False)
 
     def render(self) -> Text:
@@ -104,27 +106,26 @@ class OutputsPanel(Static):
                 t.append(f" retry in {o['retry_in_s']:.0f}s", style="yellow")
             if o.get("dropped"):
                 t.append(f" dropped {o['dropped']}", style="red")
-            t.append(f"\n  {o.get('target', '')}\n", style="grey62")
+            t.append(f"\n  {o.get('target', '')}\n", style="#9e9e9e")
         return t
 
 
 class MetersPanel(Vertical):
     def compose(self) -> ComposeResult:
-        yield MeterRow("master", id="meter-master")
+        self.master = MeterRow("master", id="meter-master")
+        yield self.master
 
     def show(self, meter: dict[str, Any]) -> None:
-        self.query_one("#meter-master", MeterRow).levels = meter.get("master", {})
+        self.master.levels = meter.get("master", {})
 
 
 class GraphsPanel(Vertical):
     def compose(self) -> ComposeResult:
-        yield Static("bitrate (kbps), last 60 s", id="kbps-label", classes="graph-label")
-        yield Sparkline([0.0], id="kbps-graph")
-        yield Static("fps, last 60 s", id="fps-label", classes="graph-label")
-        yield Sparkline([0.0], id="fps-graph")
+        self.kbps = BarGraph("bitrate", "kbps", id="kbps-graph")
+        self.fps = BarGraph("fps", "", id="fps-graph")
+        yield self.kbps
+        yield self.fps
 
-    def show(self, kbps: list[float], fps: list[float]) -> None:
-        self.query_one("#kbps-graph", Sparkline).data = kbps
-        self.query_one("#fps-graph", Sparkline).data = fps
-        self.query_one("#kbps-label", Static).update(f"bitrate {kbps[-1]:.0f} kbps, last 60 s")
-        self.query_one("#fps-label", Static).update(f"fps {fps[-1]:.0f}, last 60 s")
+    def show(self, kbps: tuple[float, ...], fps: tuple[float, ...]) -> None:
+        self.kbps.values = kbps
+        self.fps.values = fps
