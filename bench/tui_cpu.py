@@ -1,0 +1,81 @@
+"""Benchmark: what the control room costs while attached to a live stream, and what an idle
+engine costs (sources running, nothing encoded) next to a live one.
+
+A real engine streams glxgears to nginx-rtmp; the TUI runs in a tmux pane (a real terminal,
+as over SSH) and is measured by its process's user+sys CPU time over the run. There is no
+ffmpeg equivalent of the TUI; the engine's own figures are printed beside it for scale.
+
+    python bench/tui_cpu.py [--seconds 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.w1 import sample, tree  # noqa: E402
+from tests.harness import NginxRtmp, XServer, start_glxgears, wait_for  # noqa: E402
+
+
+def cpu_percent(pids: list[int], seconds: float) -> float:
+    c0 = sample(pids)[0]
+    t0 = time.monotonic()
+    time.sleep(seconds)
+    return 100 * (sample(pids)[0] - c0) / (time.monotonic() - t0)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=30)
+    a = ap.parse_args()
+    x = XServer.start()
+    gears = start_glxgears(x)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        nginx = NginxRtmp(root / "nginx")
+        nginx.start()
+        env = x.env(RIGCAST_RUNTIME_DIR=str(root / "run"), RIGCAST_STATE_DIR=str(root / "state"),
+                    TERM="xterm-256color")
+        rig = [sys.executable, "-m", "engine"]
+        sock = f"rigcast-bench-{os.getpid()}"
+        try:
+            subprocess.run([*rig, "up", "--window", "glxgears", "--size", "1280x720", "--url", nginx.url("bench")],
+                           env=env, check=True, capture_output=True)
+            engine_pid = int((root / "run" / "engine.pid").read_text())
+            time.sleep(3)
+            idle = cpu_percent(tree(engine_pid), a.seconds / 2)
+            subprocess.run([*rig, "ctl", "stream", "start"], env=env, check=True, capture_output=True)
+            wait_for(lambda: nginx.publishing("bench"), 15, what="live")
+            subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-s", "b", "-x", "120", "-y", "36",
+                            f"exec {sys.executable} -m engine tui"], env=env, check=True)
+            tui_pid = int(subprocess.run(["tmux", "-L", sock, "display-message", "-p", "-t", "b", "#{pane_pid}"],
+                                         env=env, capture_output=True, text=True).stdout)
+            time.sleep(5)  # attach, first full paint
+            pids = tree(engine_pid)
+            c0, t0 = sample(pids)[0], time.monotonic()
+            tui = cpu_percent([tui_pid], a.seconds)
+            live = 100 * (sample(pids)[0] - c0) / (time.monotonic() - t0)
+            rss = sample([tui_pid])[1]
+        finally:
+            subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
+            subprocess.run([*rig, "down"], env=env, capture_output=True)
+            nginx.stop()
+            gears.close()
+            x.stop()
+    print(f"{'':24}{'CPU % of one core':>20}")
+    print(f"{'TUI attached, live':24}{tui:>20.2f}   (target <= 3; RSS {rss / 1024:.0f} MB)")
+    print(f"{'engine live (1280x720)':24}{live:>20.1f}")
+    print(f"{'engine idle':24}{idle:>20.1f}   ({idle / live:.2f}x of live)" if live else "")
+    print(f"TUI / engine live: {tui / live:.3f}" if live else "")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
