@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -224,3 +225,38 @@ def test_events_state_stats_meters_logs(home: EngineHome, nginx: NginxRtmp, gear
     assert {"state", "kbps", "dropped", "retry_in_s", "uptime_s"} <= set(out)
     assert s["budget_ms"] == pytest.approx(33.33, abs=0.01) and s["encode_ms"] > 0
     c.ws.close()
+
+
+def test_tcp_endpoint_needs_the_token_and_never_logs_it(home: EngineHome, gears: XApp, tmp_path: Path) -> None:
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    from tests.harness import free_port
+
+    port = free_port()
+    cfg = tmp_path / "rigcast.toml"
+    cfg.write_text(f'[control]\ntcp_port = {port}\ntoken_env = "MY_RIGCAST_TOKEN"\n')
+    token = "tok-3f9a1c77e2"
+    r = run_with_env(home, {"MY_RIGCAST_TOKEN": token}, "up", "--config", str(cfg), "--window", "glxgears",
+                     "--record", str(tmp_path / "t.mkv"))
+    assert r.returncode == 0, r.stderr + home.log()
+
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": token}):
+        with pytest.raises(InvalidStatus) as e:
+            connect(f"ws://127.0.0.1:{port}/", additional_headers=headers, proxy=None, open_timeout=5).__enter__()
+        assert e.value.response.status_code == 401
+    with connect(f"ws://127.0.0.1:{port}/", additional_headers={"Authorization": f"Bearer {token}"},
+                 proxy=None, open_timeout=5) as ws:
+        assert json.loads(ws.recv(timeout=5))["type"] == "hello"
+        ws.send('{"id": 1, "cmd": "status"}')
+        assert json.loads(ws.recv(timeout=5))["ok"] is True
+    info = home.run_dir / "control.json"
+    assert oct(info.stat().st_mode & 0o777) == "0o600"
+    assert token not in home.log() and token not in home.rigcast("ctl", "status", "--json").stdout
+
+
+def run_with_env(home: EngineHome, extra: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "engine", *args], env=home.env(**extra), cwd=home.root,
+                          capture_output=True, text=True, timeout=90)

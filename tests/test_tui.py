@@ -211,7 +211,9 @@ def test_tmux_session_killed_stream_survives_and_a_new_tui_reattaches(
     tmux = Tmux(f"rigcast-test-{os.getpid()}", home.env(TERM="xterm-256color"))
     try:
         tmux.start_tui("room")
+        tmux.start_tui("room2")  # several control rooms may be attached at once
         wait_for(lambda: "LIVE" in tmux.screen("room"), 30, what="the TUI to show LIVE")
+        wait_for(lambda: "LIVE" in tmux.screen("room2"), 30, what="the second TUI to show LIVE")
         screen = tmux.screen("room")
         assert "sshkey" not in screen, screen
         wait_for(lambda: "Detach" in tmux.screen("room"), 10, what="the footer")
@@ -219,6 +221,7 @@ def test_tmux_session_killed_stream_survives_and_a_new_tui_reattaches(
 
         tmux.run("send-keys", "-t", "room", "r")
         wait_for(lambda: "REC" in tmux.screen("room"), 15, what="r to show REC")
+        wait_for(lambda: "REC" in tmux.screen("room2"), 15, what="the other TUI to show REC too")
         assert home.status()["recording"]
 
         # The SSH session dies: the terminal and everything in it go away.
@@ -237,5 +240,21 @@ def test_tmux_session_killed_stream_survives_and_a_new_tui_reattaches(
         assert m, text
         assert int(m.group(1)) * 3600 + int(m.group(2)) * 60 + int(m.group(3)) >= 10
         assert "REC" in text
+    finally:
+        tmux.run("kill-server")
+
+
+def test_tui_starts_an_engine_when_none_is_running(home: EngineHome) -> None:
+    tmux = Tmux(f"rigcast-solo-{os.getpid()}", home.env(TERM="xterm-256color"))
+    try:
+        tmux.start_tui("solo")
+        wait_for(lambda: "OFF AIR" in tmux.screen("solo"), 60, what="the TUI attached to an engine it started")
+        pid = home.pid()
+        assert pid is not None and alive(pid)
+        wait_for(lambda: "display" in tmux.screen("solo"), 10, what="the default source: the primary display")
+        tmux.run("send-keys", "-t", "solo", "Q")
+        wait_for(lambda: "Stop the engine?" in tmux.screen("solo"), 10, what="the confirmation")
+        tmux.run("send-keys", "-t", "solo", "y")
+        wait_for(lambda: not alive(pid), 30, what="the engine to stop")
     finally:
         tmux.run("kill-server")
