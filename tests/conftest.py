@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.harness import NginxRtmp, XServer, require_tools
+from tests.harness import EngineHome, NginxRtmp, XApp, XServer, require_tools, start_glxgears
 
 REAL_PARTS = ("Xvfb", "openbox", "glxgears", "display", "nginx", "xprop", "xdotool")
 
@@ -37,3 +37,20 @@ def nginx(tmp_path: Path) -> Iterator[NginxRtmp]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def home(xserver: XServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EngineHome]:
+    """This test's own engine home; clients in this process (the TUI under test) find it too."""
+    h = EngineHome(xserver, tmp_path)
+    monkeypatch.setenv("RIGCAST_RUNTIME_DIR", str(h.run_dir))
+    monkeypatch.setenv("RIGCAST_STATE_DIR", str(h.state_dir))
+    yield h
+    h.down()
+
+
+@pytest.fixture
+def gears(xserver: XServer) -> Iterator[XApp]:
+    app = start_glxgears(xserver)
+    yield app
+    app.close()

@@ -392,6 +392,14 @@ class EngineHome:
     def rigcast(self, *args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
         return run_rigcast(list(args), self.env(), self.root, timeout)
 
+    def up(self, *args: str) -> int:
+        """``rigcast up ARGS``, which must succeed; the engine's pid."""
+        r = self.rigcast("up", *args)
+        assert r.returncode == 0, r.stderr + self.log()
+        pid = self.pid()
+        assert pid is not None
+        return pid
+
     @property
     def socket(self) -> Path:
         return self.run_dir / "control.sock"

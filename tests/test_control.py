@@ -7,28 +7,13 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import unix_connect
 
-from tests.harness import EngineHome, NginxRtmp, XApp, XServer, alive, decode, start_glxgears, wait_for
-
-
-@pytest.fixture
-def home(xserver: XServer, tmp_path: Path) -> Iterator[EngineHome]:
-    h = EngineHome(xserver, tmp_path)
-    yield h
-    h.down()
-
-
-@pytest.fixture
-def gears(xserver: XServer) -> Iterator[XApp]:
-    app = start_glxgears(xserver)
-    yield app
-    app.close()
+from tests.harness import EngineHome, NginxRtmp, XApp, alive, decode, wait_for
 
 
 def one_line_error(r: object) -> str:

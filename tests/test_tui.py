@@ -9,31 +9,14 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.harness import ROOT, EngineHome, NginxRtmp, XApp, XServer, alive, start_glxgears, wait_for
+from tests.harness import ROOT, EngineHome, NginxRtmp, XApp, alive, wait_for
 from tui.app import ControlRoom
-
-
-@pytest.fixture
-def home(xserver: XServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EngineHome]:
-    h = EngineHome(xserver, tmp_path)
-    # The TUI under test runs in this process: point it at this test's engine.
-    monkeypatch.setenv("RIGCAST_RUNTIME_DIR", str(h.run_dir))
-    monkeypatch.setenv("RIGCAST_STATE_DIR", str(h.state_dir))
-    yield h
-    h.down()
-
-
-@pytest.fixture
-def gears(xserver: XServer) -> Iterator[XApp]:
-    app = start_glxgears(xserver)
-    yield app
-    app.close()
 
 
 async def until(pred: Callable[[], Any], timeout: float, what: str) -> Any:
@@ -48,10 +31,7 @@ async def until(pred: Callable[[], Any], timeout: float, what: str) -> Any:
 
 def test_every_key_drives_the_real_engine(home: EngineHome, nginx: NginxRtmp, gears: XApp, tmp_path: Path) -> None:
     rec = tmp_path / "tui.mkv"
-    r = home.rigcast("up", "--window", "glxgears", "--url", nginx.url("tuikey"), "--record", str(rec))
-    assert r.returncode == 0, r.stderr + home.log()
-    pid = home.pid()
-    assert pid is not None
+    pid = home.up("--window", "glxgears", "--url", nginx.url("tuikey"), "--record", str(rec))
 
     async def scenario() -> None:
         app = ControlRoom()
@@ -100,10 +80,7 @@ def test_every_key_drives_the_real_engine(home: EngineHome, nginx: NginxRtmp, ge
 
 
 def test_shift_q_asks_then_stops_the_engine(home: EngineHome, gears: XApp, tmp_path: Path) -> None:
-    r = home.rigcast("up", "--window", "glxgears", "--record", str(tmp_path / "q.mkv"), "--live")
-    assert r.returncode == 0, r.stderr + home.log()
-    pid = home.pid()
-    assert pid is not None
+    pid = home.up("--window", "glxgears", "--record", str(tmp_path / "q.mkv"), "--live")
 
     async def scenario() -> None:
         app = ControlRoom()
