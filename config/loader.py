@@ -16,17 +16,23 @@ import tomli_w
 
 from config.model import (
     ENCODER_NAMES,
+    FIT_MODES,
     OUTPUT_KINDS,
     RECORD_SUFFIXES,
     SCALERS,
     SOURCE_KINDS,
+    TRANSITIONS,
     AudioConfig,
     ControlConfig,
     OutputConfig,
     RigcastConfig,
+    SceneConfig,
+    SceneItem,
     Size,
     SourceConfig,
+    TransitionConfig,
     VideoConfig,
+    parse_color,
 )
 from config.secrets import mask_url, remember_secret, url_secret_parts
 
@@ -169,7 +175,26 @@ def _name_and_kind(t: _Table, default_name: str, kinds: tuple[str, ...]) -> tupl
     return name, kind
 
 
-def _source(t: _Table, index: int) -> SourceConfig:
+def _size(t: _Table, key: str) -> Size | None:
+    text = t.get(key, (str,), 'a size like "1280x720"')
+    if text is None:
+        return None
+    try:
+        return Size.parse(text)
+    except ValueError as e:
+        raise ConfigError(f"{t.where}{key}", str(e))
+
+
+def _color(t: _Table, key: str, default: str) -> str:
+    value = t.get(key, (str,), 'a colour like "#1e90ff"', default)
+    try:
+        parse_color(value)
+    except ValueError as e:
+        raise ConfigError(f"{t.where}{key}", str(e))
+    return str(value)
+
+
+def _source(t: _Table, index: int, base_dir: Path | None = None) -> SourceConfig:
     s = SourceConfig(*_name_and_kind(t, f"source{index + 1}", SOURCE_KINDS))
     kind = s.kind
     if kind == "window":
@@ -189,10 +214,100 @@ def _source(t: _Table, index: int) -> SourceConfig:
                 re.compile(s.regex)
             except re.error as e:
                 raise ConfigError(f"{t.where}regex", f"not a valid regular expression: {e}")
-    else:
+    elif kind == "display":
         s.display = t.number("display", 1, 0, 64, integer=True)
+    elif kind == "image":
+        path = t.get("path", (str,), "the path of a PNG or JPEG file")
+        if path is None:
+            raise ConfigError(f"{t.where}path", "missing; expected the path of a PNG or JPEG file")
+        p = Path(path).expanduser()
+        if not p.is_absolute() and base_dir is not None:
+            p = base_dir / p  # relative to the config file, not to wherever rigcast was started
+        if not p.is_file():
+            raise ConfigError(f"{t.where}path", f"no such image file: {p}")
+        s.path = str(p)
+    elif kind == "color":
+        s.color = _color(t, "color", s.color)
+        s.size = _size(t, "size")
+    else:  # text
+        s.text = t.get("text", (str,), "the text to show", "")
+        font = t.get("font", (str,), "the path of a .ttf or .otf font")
+        if font is not None and not Path(font).expanduser().is_file():
+            raise ConfigError(f"{t.where}font", f"no such font file: {font}")
+        s.font = font
+        s.font_size = t.number("font_size", s.font_size, 6, 512, integer=True)
+        s.color = _color(t, "color", "#ffffffff")
+        s.outline_color = _color(t, "outline_color", s.outline_color)
+        s.outline_width = t.number("outline_width", s.outline_width, 0, 32, integer=True)
     t.check_unknown()
     return s
+
+
+ITEM_KEYS = ("source", "kind", "x", "y", "scale", "width", "height", "fit", "crop", "opacity", "visible")
+
+
+def _item(t: _Table, sources: dict[str, SourceConfig], inline: list[SourceConfig],
+          base_dir: Path | None) -> SceneItem:
+    name = t.get("source", (str,), "the name of a source")
+    if name is None:
+        raise ConfigError(f"{t.where}source", "missing; expected the name of a [[sources]] entry")
+    if name not in sources:
+        if "kind" not in t.data:
+            raise ConfigError(f"{t.where}source", f'unknown source "{name}"; define it in [[sources]] '
+                                                  f"(known: {', '.join(sources) or 'none'})")
+        # An item may define its source inline: { source = "bg", kind = "color", color = "#112233" }.
+        src = _source(_Table({k: v for k, v in t.data.items() if k not in ITEM_KEYS or k == "kind"}
+                             | {"name": name}, t.where), 0, base_dir)
+        sources[name] = src
+        inline.append(src)
+    elif "kind" in t.data and t.data["kind"] != sources[name].kind:
+        raise ConfigError(f"{t.where}kind", f'source "{name}" is a {sources[name].kind} source, not {t.data["kind"]}')
+    t.used.update(k for k in t.data if k not in ITEM_KEYS or k == "kind")
+    it = SceneItem(name)
+    it.x = t.number("x", 0, -16384, 16384, integer=True)
+    it.y = t.number("y", 0, -16384, 16384, integer=True)
+    scale = t.get("scale", (int, float), "a positive number", None)
+    if scale is not None and not 0 < scale <= 16:
+        raise ConfigError(f"{t.where}scale", f"expected a number above 0 and at most 16, got {scale!r}")
+    it.scale = None if scale is None else float(scale)
+    for key in ("width", "height"):
+        value = t.get(key, (int,), "a size in pixels", None)
+        if value is not None and not 1 <= value <= 16384:
+            raise ConfigError(f"{t.where}{key}", f"expected a size from 1 to 16384 pixels, got {value!r}")
+        setattr(it, key, value)
+    if (it.width is None) != (it.height is None):
+        raise ConfigError(f"{t.where}width", "give both width and height, or neither")
+    if it.scale is not None and it.width is not None:
+        raise ConfigError(f"{t.where}scale", "give scale or width/height, not both")
+    it.fit = t.choice("fit", FIT_MODES, "fit")
+    crop = t.get("crop", (list,), "[left, top, right, bottom] in pixels", [0, 0, 0, 0])
+    if len(crop) != 4 or not all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 16384 for c in crop):
+        raise ConfigError(f"{t.where}crop", f"expected [left, top, right, bottom], each 0 or more pixels, got {crop!r}")
+    it.crop = (crop[0], crop[1], crop[2], crop[3])
+    it.opacity = float(t.number("opacity", 1.0, 0.0, 1.0))
+    it.visible = t.get("visible", (bool,), "true or false", True)
+    t.check_unknown()
+    return it
+
+
+def _scene(t: _Table, index: int, sources: dict[str, SourceConfig], inline: list[SourceConfig],
+           base_dir: Path | None) -> SceneConfig:
+    sc = SceneConfig(t.get("name", (str,), "a name", f"Scene {index + 1}"))
+    items = t.get("items", (list,), "an array of inline tables", [])
+    for i, raw in enumerate(items):
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{t.where}items[{i}]", 'expected an inline table like { source = "game" }')
+        sc.items.append(_item(_Table(raw, f"{t.where}items[{i}]."), sources, inline, base_dir))
+    t.check_unknown()
+    return sc
+
+
+def _transition(t: _Table) -> TransitionConfig:
+    tr = TransitionConfig()
+    tr.kind = t.choice("kind", TRANSITIONS, tr.kind)
+    tr.duration_ms = t.number("duration_ms", tr.duration_ms, 0, 10_000, integer=True)
+    t.check_unknown()
+    return tr
 
 
 def _output(t: _Table, index: int) -> OutputConfig:
@@ -221,20 +336,30 @@ def _tables(doc: dict[str, Any], key: str, where: str) -> list[_Table]:
     return [_Table(x, f"{where}{key}[{i}].") for i, x in enumerate(value)]
 
 
-def parse_config(doc: dict[str, Any], where: str = "") -> RigcastConfig:
-    """Validate an already-parsed TOML document. ``where`` prefixes every error (the file)."""
+def parse_config(doc: dict[str, Any], where: str = "", base_dir: Path | None = None) -> RigcastConfig:
+    """Validate an already-parsed TOML document. ``where`` prefixes every error (the file);
+    relative paths in it are relative to ``base_dir`` (the file's folder)."""
     top = _Table(doc, where)
     cfg = RigcastConfig()
     for key, build in (("video", _video), ("audio", _audio), ("control", _control)):
         value = top.get(key, (dict,), f"a [{key}] table", {})
         setattr(cfg, key, build(_Table(value, f"{where}{key}.")))
-    top.used.update({"sources", "outputs"})
-    cfg.sources = [_source(t, i) for i, t in enumerate(_tables(doc, "sources", where))]
+    top.used.update({"sources", "outputs", "scenes"})
+    cfg.transition = _transition(_Table(top.get("transition", (dict,), "a [transition] table", {}),
+                                        f"{where}transition."))
+    cfg.sources = [_source(t, i, base_dir) for i, t in enumerate(_tables(doc, "sources", where))]
     cfg.outputs = [_output(t, i) for i, t in enumerate(_tables(doc, "outputs", where))]
     for what, names in (("sources", [s.name for s in cfg.sources]), ("outputs", [o.name for o in cfg.outputs])):
         for i, name in enumerate(names):
             if name in names[:i]:
                 raise ConfigError(f"{where}{what}[{i}].name", f'"{name}" is used twice; names must be unique')
+    by_name = {s.name: s for s in cfg.sources}
+    inline: list[SourceConfig] = []
+    cfg.scenes = [_scene(t, i, by_name, inline, base_dir) for i, t in enumerate(_tables(doc, "scenes", where))]
+    cfg.sources += inline
+    for i, sc in enumerate(cfg.scenes):
+        if sc.name in [x.name for x in cfg.scenes[:i]]:
+            raise ConfigError(f"{where}scenes[{i}].name", f'"{sc.name}" is used twice; scene names must be unique')
     top.check_unknown()
     return cfg
 
@@ -249,7 +374,7 @@ def load_config(path: str) -> RigcastConfig:
         raise ConfigError(str(path), f"not valid TOML: {e}")
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(str(path), f"cannot read: {e}")
-    cfg = parse_config(doc, f"{path}: ")
+    cfg = parse_config(doc, f"{path}: ", p.resolve().parent)
     cfg.path = str(p)
     return cfg
 

@@ -12,16 +12,29 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-SourceKind = Literal["window", "display"]
+SourceKind = Literal["window", "display", "image", "color", "text"]
 OutputKind = Literal["rtmp", "record"]
 
-SOURCE_KINDS: tuple[str, ...] = ("window", "display")
+SOURCE_KINDS: tuple[str, ...] = ("window", "display", "image", "color", "text")
+CAPTURE_KINDS: tuple[str, ...] = ("window", "display")  # captured by a worker process; the rest are drawn
+FIT_MODES: tuple[str, ...] = ("fit", "fill", "stretch")
+TRANSITIONS: tuple[str, ...] = ("cut", "fade")
 OUTPUT_KINDS: tuple[str, ...] = ("rtmp", "record")
 ENCODER_NAMES: tuple[str, ...] = ("auto", "libx264", "h264_nvenc", "h264_qsv", "h264_amf")
 SCALERS: tuple[str, ...] = ("fast_bilinear", "bilinear", "bicubic", "lanczos")
 RECORD_SUFFIXES: tuple[str, ...] = (".mkv", ".mp4", ".flv", ".ts")
 
 _SIZE_RE = re.compile(r"^\s*(\d{1,5})\s*[xX]\s*(\d{1,5})\s*$")
+_COLOR_RE = re.compile(r"^#([0-9a-fA-F]{6})([0-9a-fA-F]{2})?$")
+
+
+def parse_color(text: str) -> tuple[int, int, int, int]:
+    """``#RRGGBB`` or ``#RRGGBBAA`` → (r, g, b, a)."""
+    m = _COLOR_RE.match(text.strip())
+    if not m:
+        raise ValueError(f'expected a colour like "#1e90ff" or "#1e90ff80", got "{text}"')
+    rgb = int(m.group(1), 16)
+    return rgb >> 16, (rgb >> 8) & 255, rgb & 255, int(m.group(2) or "ff", 16)
 
 
 @dataclass(frozen=True)
@@ -82,8 +95,25 @@ class SourceConfig:
     window_class: str | None = None
     pid: int | None = None
     display: int = 1
+    # image
+    path: str | None = None
+    # color (and text's fill)
+    color: str = "#000000ff"
+    size: Size | None = None  # color: default the canvas
+    # text
+    text: str = ""
+    font: str | None = None  # a .ttf/.otf path; default: a built-in sans
+    font_size: int = 48
+    outline_color: str = "#000000ff"
+    outline_width: int = 0
 
     def describe(self) -> str:
+        if self.kind == "image":
+            return f"image {self.path}"
+        if self.kind == "color":
+            return f"colour {self.color}"
+        if self.kind == "text":
+            return f'text "{self.text[:24]}"'
         if self.kind == "display":
             return f"display {self.display}"
         if self.match is not None:
@@ -93,6 +123,37 @@ class SourceConfig:
         if self.window_class is not None:
             return f'window of class "{self.window_class}"'
         return f"window of pid {self.pid}"
+
+
+@dataclass
+class SceneItem:
+    """A source placed on the canvas. Size is ``scale`` of the (cropped) source, or a box
+    ``width`` x ``height`` the source is fitted into (``fit``), covers (``fill``, cropped at
+    the box) or is stretched to; with neither, the first item of a scene fits the canvas and
+    the others keep their own size."""
+
+    source: str
+    x: int = 0
+    y: int = 0
+    scale: float | None = None
+    width: int | None = None
+    height: int | None = None
+    fit: str = "fit"
+    crop: tuple[int, int, int, int] = (0, 0, 0, 0)  # left, top, right, bottom
+    opacity: float = 1.0
+    visible: bool = True
+
+
+@dataclass
+class SceneConfig:
+    name: str
+    items: list[SceneItem] = field(default_factory=list)
+
+
+@dataclass
+class TransitionConfig:
+    kind: str = "fade"
+    duration_ms: int = 300
 
 
 @dataclass
@@ -123,5 +184,17 @@ class RigcastConfig:
     sources: list[SourceConfig] = field(default_factory=list)
     outputs: list[OutputConfig] = field(default_factory=list)
     control: ControlConfig = field(default_factory=ControlConfig)
+    scenes: list[SceneConfig] = field(default_factory=list)
+    transition: TransitionConfig = field(default_factory=TransitionConfig)
     # Where the config came from, for error messages and for saving back.
     path: str | None = None
+
+    def source(self, name: str) -> SourceConfig | None:
+        return next((s for s in self.sources if s.name == name), None)
+
+    def effective_scenes(self) -> list[SceneConfig]:
+        """The configured scenes, or — with none configured — one scene showing the first
+        source fitted to the canvas, named after it."""
+        if self.scenes:
+            return self.scenes
+        return [SceneConfig(s.name, [SceneItem(s.name)]) for s in self.sources[:1]]

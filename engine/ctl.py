@@ -47,6 +47,16 @@ def run_ctl(a: argparse.Namespace) -> int:
         elif a.ctl == "scene":
             scene: str | int = int(a.scene) if a.scene.isdigit() else a.scene
             print(f"rigcast: program scene {call('scene.switch', {'scene': scene})['program_scene']}")
+        elif a.ctl == "item":
+            item: dict[str, Any] = {"scene": a.scene, "source": a.source}
+            item |= {k: getattr(a, k) for k in ("visible", "x", "y", "scale", "opacity") if getattr(a, k) is not None}
+            data = call("scene.item.set", item)
+            print(f"rigcast: {data['scene']}/{data['source']}: "
+                  + ", ".join(f"{k}={v}" for k, v in data["changes"].items())
+                  + (" (saved)" if data["saved"] else ""))
+        elif a.ctl == "text":
+            call("text.set", {"source": a.source, "text": a.text})
+            print(f"rigcast: {a.source} text set")
         elif a.ctl == "mute":
             args: dict[str, Any] = {"source": a.source}
             if a.state != "toggle":

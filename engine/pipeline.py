@@ -26,6 +26,8 @@ from av.video.frame import PictureType
 
 from engine.clock import now_ns, sleep_until_ns, tick_at, tick_ns
 from engine.encode.audio import AudioTrack
+from engine.capture.base import drawn_by_compositor, source_kind
+from engine.compose.compositor import Compositor, RingLayer
 from engine.encode.convert import Converter
 from engine.encode.meter import LevelMeter
 from engine.encode.select import choose_encoder, describe_choice
@@ -45,9 +47,8 @@ METER_INTERVAL_S = 1 / 15  # audio meter frames at ~15 Hz
 @dataclass
 class Counters:
     frames: int = 0
-    repeated: int = 0
-    skipped: int = 0
     lagged: int = 0
+    converted: int = 0
     encode_ns: int = 0
     convert_ns: int = 0
     window: dict[str, int] = field(default_factory=dict)
@@ -82,10 +83,13 @@ class Pipeline:
         self.muted: set[str] = set()
         self.counters = Counters()
         self.position_s = 0.0  # the encoder's time line, at the current tick
-        # Attached last: nothing above can fail with the ring left open.
-        self.ring = FrameRing.attach(spec.ring_name)
-        self.last_seq = 0
-        self.last_frame: Any = self.converter.black()
+        stills = {src.name: source_kind(src.kind).still(src, spec.canvas)  # type: ignore[attr-defined]
+                  for src in spec.sources if drawn_by_compositor(source_kind(src.kind))}
+        # Attached last: nothing above can fail with a ring left open.
+        self.rings = {name: FrameRing.attach(shm) for name, shm in spec.rings.items()}
+        self.compositor = Compositor(spec.canvas.width, spec.canvas.height, self.converter, spec.scenes,
+                                     spec.program, {n: RingLayer(r) for n, r in self.rings.items()}, stills,
+                                     {s.name: s for s in spec.sources}, spec.transition)
 
     def _fan_out(self, kind: int, packets: list[Any]) -> None:
         for p in packets:
@@ -132,6 +136,15 @@ class Pipeline:
                 ack()
             elif op == "stop":
                 self.stop_outputs(cmd["outputs"], ack)
+            elif op == "scene":
+                self.compositor.switch(cmd["scene"], now_ns())
+                ack()
+            elif op == "item":
+                self.compositor.set_item(cmd["scene"], cmd["source"], cmd["changes"])
+                ack()
+            elif op == "text":
+                self.compositor.set_text(cmd["source"], cmd["text"])
+                ack()
             elif op == "mute":
                 (self.muted.add if cmd["muted"] else self.muted.discard)(cmd["source"])
                 ack()
@@ -160,44 +173,47 @@ class Pipeline:
         return rows
 
     def _frame_for_tick(self) -> Any:
-        c = self.counters
-        ref = self.ring.acquire_latest()
-        try:
-            if ref is None or ref.seq == self.last_seq:
-                c.repeated += 1
-                return self.last_frame
-            t = now_ns()
-            frame = self.converter.convert(self.ring, ref)
-            c.convert_ns += now_ns() - t
-            if not self.ring.still_valid(ref):
-                c.repeated += 1  # the writer lapped us mid-read: never show a torn frame
-                return self.last_frame
-            if self.last_seq and ref.seq > self.last_seq + 1:
-                c.skipped += ref.seq - self.last_seq - 1
-            self.last_seq = ref.seq
-            self.last_frame = frame
-            return frame
-        finally:
-            self.ring.release()
+        t = now_ns()
+        frame, new = self.compositor.frame(t)
+        if new:
+            self.counters.convert_ns += now_ns() - t
+            self.counters.converted += 1
+        return frame
+
+    def _source_states(self) -> list[dict[str, Any]]:
+        rows = []
+        for src in self.spec.sources:
+            ring = self.rings.get(src.name)
+            state = SourceState.NAMES.get(ring.state, "?") if ring is not None else "live"
+            rows.append({"name": src.name, "state": state})
+        return rows
 
     def stats(self, started: float) -> dict[str, Any]:
         c = self.counters
-        cap_ns, caps = self.ring.capture_stats()
+        comp = self.compositor
+        primary = comp.primary()
+        cap_ns, caps = primary.ring.capture_stats() if primary else (0, 0)
         frames = max(1, c.frames)
+        sources = self._source_states()
+        lead = next((s for s in sources if primary is not None and self.rings[s["name"]] is primary.ring),
+                    sources[0] if sources else {"name": "-", "state": "-"})
         return {
             "type": "stats",
             "uptime_s": round(time.monotonic() - started, 1),
             "fps": c.window.get("fps", 0),
             "frames": c.frames,
-            "repeated": c.repeated,
-            "skipped": c.skipped,
+            "repeated": primary.repeated if primary else 0,
+            "skipped": primary.skipped if primary else 0,
             "lagged": c.lagged,
             "encoder": self.encoder_name,
             "encode_ms": round(c.encode_ns / frames / 1e6, 2),
-            "convert_ms": round(c.convert_ns / max(1, c.frames - c.repeated) / 1e6, 2),
+            "convert_ms": round(c.convert_ns / max(1, c.converted) / 1e6, 2),
+            "compose_ms": round(comp.compose_ns / max(1, comp.composed) / 1e6, 2),
             "capture_ms": round(cap_ns / max(1, caps) / 1e6, 2),
             "budget_ms": round(1000 / self.spec.video.fps, 2),
-            "source": {"name": self.spec.source_name, "state": SourceState.NAMES.get(self.ring.state, "?")},
+            "source": lead,
+            "sources": sources,
+            "program_scene": comp.program,
             "outputs": self.output_statuses(),
         }
 
@@ -241,7 +257,9 @@ class Pipeline:
                     break
         self.finish()
         events.put(self.stats(started) | {"type": "final"})
-        self.ring.close()
+        self.compositor.close()
+        for ring in self.rings.values():
+            ring.close()
 
     def _encode_tick(self, pts: int) -> None:
         c = self.counters
@@ -284,5 +302,9 @@ def run_pipeline(spec: PipelineSpec, stop: Event, events: Any, commands: Any) ->
         pipeline = Pipeline(spec)
     except RigcastError as e:
         events.put({"type": "fatal", "error": str(e)})
+        return
+    except Exception as e:  # a bug: still one line for the user, the traceback in the log
+        log.exception("the video process could not start")
+        events.put({"type": "fatal", "error": f"internal error in the video process: {type(e).__name__}: {e}"})
         return
     pipeline.run(stop, events, commands)

@@ -62,9 +62,9 @@ class Engine:
         self.active: set[str] = set(start_outputs)
         self.since: dict[str, float] = {n: time.time() for n in start_outputs}
         self.kinds = kinds
-        # Until scenes exist in the config, the single source is the single scene.
-        self.scenes: list[dict[str, Any]] = [{"name": s.name, "items": [s.name]} for s in cfg.sources[:1]]
-        self.program = self.scenes[0]["name"]
+        # The engine's copy of the scenes: what state events show and what is saved back.
+        self.scenes = cfg.effective_scenes()
+        self.program = self.scenes[0].name
         self.muted: set[str] = set()
         self.started_at = time.time()
         self.bus = CommandBus()
@@ -94,7 +94,8 @@ class Engine:
         return round(time.time() - min(starts), 1) if starts else None
 
     def state(self) -> dict[str, Any]:
-        src = self.stats.get("source", {})
+        states = {s["name"]: s["state"] for s in self.stats.get("sources", [])}
+        shown = {it.source for sc in self.scenes for it in sc.items}
         return {
             "engine": {"pid": os.getpid(), "version": VERSION, "uptime_s": round(time.time() - self.started_at, 1),
                        "encoder": self.encoder_note, "canvas": str(self.workers.canvas), "fps": self.cfg.video.fps},
@@ -102,11 +103,14 @@ class Engine:
             "recording": self._live(RECORD_KINDS),
             "stream_uptime_s": self._uptime(STREAM_KINDS),
             "record_uptime_s": self._uptime(RECORD_KINDS),
-            "scenes": [{"index": i + 1, "name": s["name"]} for i, s in enumerate(self.scenes)],
+            "scenes": [{"index": i + 1, "name": s.name,
+                        "items": [{"source": it.source, "visible": it.visible, "x": it.x, "y": it.y,
+                                   "scale": it.scale, "opacity": it.opacity} for it in s.items]}
+                       for i, s in enumerate(self.scenes)],
             "program_scene": self.program,
             "sources": [{"name": s.name, "kind": s.kind, "description": s.describe(),
-                         "state": src.get("state", "starting") if s.name == src.get("name", s.name) else "off",
-                         "muted": s.name in self.muted} for s in self.cfg.sources[:1]],
+                         "state": states.get(s.name, "starting"), "muted": s.name in self.muted}
+                        for s in self.cfg.sources if s.name in shown],
             "outputs": self.stats.get("outputs") or [self._idle_output(o) for o in self.cfg.outputs],
         }
 
@@ -130,6 +134,13 @@ class Engine:
                            summary=f"{verb} {'streaming' if what == 'stream' else 'recording'}")
         b.register("scene.switch", self._cmd_scene, {"scene": Param((str, int))},
                    summary="switch the program scene, by name or 1-based index")
+        b.register("scene.item.set", self._cmd_item,
+                   {"scene": Param((str,)), "source": Param((str,)), "visible": Param((bool,), False),
+                    "x": Param((int,), False), "y": Param((int,), False), "scale": Param((float,), False),
+                    "opacity": Param((float,), False)},
+                   summary="show/hide or move a scene item live (saved to the config file)")
+        b.register("text.set", self._cmd_text, {"source": Param((str,)), "text": Param((str,))},
+                   summary="change a text source's text")
         b.register("source.mute", self._cmd_mute, {"source": Param((str,)), "muted": Param((bool,), False)},
                    summary="mute or unmute a source's audio (toggles without 'muted')")
         b.register("engine.stop", self._cmd_engine_stop, summary="stop the engine (recordings finalised)")
@@ -161,23 +172,63 @@ class Engine:
 
         return handler
 
-    async def _cmd_scene(self, args: dict[str, Any]) -> dict[str, Any]:
-        want = args["scene"]
+    def _scene(self, want: str | int) -> Any:
         if isinstance(want, int):
             if not 1 <= want <= len(self.scenes):
                 raise BusError("unknown_scene", f"no scene {want}; scenes are numbered 1 to {len(self.scenes)}")
-            scene = self.scenes[want - 1]
-        else:
-            found = [s for s in self.scenes if s["name"] == want]
-            if not found:
-                raise BusError("unknown_scene", f'no scene named "{want}"; scenes: '
-                                                + ", ".join(s["name"] for s in self.scenes))
-            scene = found[0]
-        if scene["name"] != self.program:
-            self.program = scene["name"]
+            return self.scenes[want - 1]
+        for s in self.scenes:
+            if s.name == want:
+                return s
+        raise BusError("unknown_scene", f'no scene named "{want}"; scenes: ' + ", ".join(s.name for s in self.scenes))
+
+    async def _cmd_scene(self, args: dict[str, Any]) -> dict[str, Any]:
+        scene = self._scene(args["scene"])
+        if scene.name != self.program:
+            await self._video_command("scene", [], scene=scene.name)
+            self.program = scene.name
             log.info("scene: %s", self.program)
             self._publish_state()
         return {"program_scene": self.program}
+
+    async def _cmd_item(self, args: dict[str, Any]) -> dict[str, Any]:
+        scene = self._scene(args["scene"])
+        items = [it for it in scene.items if it.source == args["source"]]
+        if not items:
+            raise BusError("unknown_item", f'scene "{scene.name}" shows no source "{args["source"]}"; it shows '
+                                           + ", ".join(it.source for it in scene.items))
+        changes: dict[str, Any] = {k: args[k] for k in ("visible", "x", "y", "scale", "opacity") if k in args}
+        if "scale" in changes:
+            changes["scale"] = float(changes["scale"])
+            if not 0 < changes["scale"] <= 16:
+                raise BusError("bad_args", "scene.item.set: scale must be above 0 and at most 16")
+        if "opacity" in changes:
+            changes["opacity"] = float(changes["opacity"])
+            if not 0 <= changes["opacity"] <= 1:
+                raise BusError("bad_args", "scene.item.set: opacity must be from 0 to 1")
+        await self._video_command("item", [], scene=scene.name, source=args["source"], changes=changes)
+        for key, value in changes.items():
+            setattr(items[0], key, value)
+        saved = False
+        if self.cfg.path and self.cfg.scenes:
+            from config.save import save_item_changes
+
+            try:
+                saved = save_item_changes(self.cfg.path, scene.name, args["source"], changes)
+            except (OSError, ValueError) as e:
+                log.warning("could not save the change to %s: %s", self.cfg.path, e)
+        self._publish_state()
+        return {"scene": scene.name, "source": args["source"], "changes": changes, "saved": saved}
+
+    async def _cmd_text(self, args: dict[str, Any]) -> dict[str, Any]:
+        src = self.cfg.source(args["source"])
+        if src is None or src.kind != "text":
+            raise BusError("unknown_source", f'no text source named "{args["source"]}"')
+        if len(args["text"]) > 4096:
+            raise BusError("bad_args", "text.set: text longer than 4096 characters")
+        await self._video_command("text", [], source=src.name, text=args["text"])
+        src.text = args["text"]
+        return {"source": src.name, "text": src.text}
 
     async def _cmd_mute(self, args: dict[str, Any]) -> dict[str, Any]:
         name = args["source"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from config.model import AudioConfig, OutputConfig, Size, VideoConfig
+from config.model import AudioConfig, OutputConfig, SceneConfig, Size, SourceConfig, TransitionConfig, VideoConfig
 
 
 @dataclass
@@ -17,8 +17,11 @@ class PipelineSpec:
     audio: AudioConfig
     canvas: Size
     outputs: list[OutputConfig]
-    ring_name: str
-    source_name: str
+    rings: dict[str, str]  # captured source name → its frame ring's shared-memory name
+    sources: list[SourceConfig]  # every source some scene shows
+    scenes: list[SceneConfig]
+    transition: TransitionConfig
+    program: str
     t0_ns: int
     parent_pid: int
     log_level: int = logging.INFO

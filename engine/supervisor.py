@@ -16,7 +16,7 @@ import sys
 from typing import Any, TextIO
 
 from config.model import RigcastConfig, Size
-from engine.capture.base import SourceProbe, source_kind
+from engine.capture.base import SourceProbe, drawn_by_compositor, source_kind
 from engine.capture.worker import run_capture_worker
 from engine.clock import now_ns
 from engine.errors import RigcastError
@@ -24,6 +24,8 @@ from engine.framering import FrameRing
 from engine.spec import PipelineSpec
 
 log = logging.getLogger("rigcast.supervisor")
+
+DEFAULT_CANVAS = Size(1280, 720)  # when no source is captured and no --size is given
 
 
 def _video_main(spec: PipelineSpec, stop: Any, events: Any, commands: Any) -> None:
@@ -38,56 +40,68 @@ def canvas_size(cfg: RigcastConfig, source_size: Size) -> Size:
 
 
 class Workers:
-    """One capture process for the source and the video process, joined by a frame ring."""
+    """A capture process per captured source and the video process, joined by frame rings."""
 
     def __init__(self, cfg: RigcastConfig, start_outputs: list[str], log_level: int) -> None:
         if not cfg.sources:
             raise RigcastError("no source configured; pass --window TITLE or --display N")
-        self.source = src = cfg.sources[0]
-        if len(cfg.sources) > 1:
-            log.warning("%d sources configured; this version streams the first (%s)", len(cfg.sources), src.name)
-        self.probe: SourceProbe = source_kind(src.kind).probe(src)
-        self.canvas = canvas_size(cfg, self.probe.size)
-        self.ring = FrameRing.create(self.probe.max_size.width, self.probe.max_size.height)
+        scenes = cfg.effective_scenes()
+        used = [s for s in cfg.sources if any(it.source == s.name for sc in scenes for it in sc.items)]
+        # Only captured sources are probed here: drawn ones (image, text) would pull PyAV and
+        # Pillow into this process, which never touches pixels.
+        self.captured = [s for s in used if not drawn_by_compositor(source_kind(s.kind))]
+        self.probes: dict[str, SourceProbe] = {s.name: source_kind(s.kind).probe(s) for s in self.captured}
+        first = scenes[0].items[0].source if scenes and scenes[0].items else None
+        lead = self.probes.get(first or "") or next(iter(self.probes.values()), None)
+        self.source = cfg.source(first or "") or used[0] if used else cfg.sources[0]
+        self.probe = lead
+        self.canvas = canvas_size(cfg, lead.size if lead else DEFAULT_CANVAS)
+        self.rings = {name: FrameRing.create(p.max_size.width, p.max_size.height) for name, p in self.probes.items()}
         ctx = mp.get_context("spawn")
         self.stop_event = ctx.Event()
         self.events: Any = ctx.Queue(maxsize=256)  # video/capture → engine: stats, meters, logs, acks
         self.commands: Any = ctx.Queue()  # engine → video process
         t0 = now_ns()
-        spec = PipelineSpec(cfg.video, cfg.audio, self.canvas, cfg.outputs, self.ring.name, src.name, t0,
-                            os.getpid(), log_level, start_outputs)
-        self.capture = ctx.Process(target=run_capture_worker, name=f"rigcast-capture-{src.name}",
-                                   args=(src, self.ring.name, cfg.video.fps, t0, self.stop_event, os.getpid(),
-                                         log_level, self.events))
+        spec = PipelineSpec(cfg.video, cfg.audio, self.canvas, cfg.outputs,
+                            {n: r.name for n, r in self.rings.items()}, used, scenes, cfg.transition,
+                            scenes[0].name, t0, os.getpid(), log_level, start_outputs)
+        self.captures = [ctx.Process(target=run_capture_worker, name=f"rigcast-capture-{src.name}",
+                                     args=(src, self.rings[src.name].name, cfg.video.fps, t0, self.stop_event,
+                                           os.getpid(), log_level, self.events))
+                         for src in self.captured]
         self.video = ctx.Process(target=_video_main, name="rigcast-video",
                                  args=(spec, self.stop_event, self.events, self.commands))
 
     def announce(self, cfg: RigcastConfig, out: TextIO = sys.stdout) -> None:
         from config.secrets import mask_url
 
-        print(f"rigcast: {self.probe.description} {self.probe.size} -> canvas {self.canvas} @ {cfg.video.fps} fps",
-              file=out, flush=True)
+        for name, p in self.probes.items():
+            print(f"rigcast: {p.description} {p.size} -> canvas {self.canvas} @ {cfg.video.fps} fps", file=out,
+                  flush=True)
         for o in cfg.outputs:
             print(f"rigcast: {o.name} -> {mask_url(o.url) if o.url else 'recording to ' + str(o.path)}",
                   file=out, flush=True)
 
     def start(self) -> None:
-        self.capture.start()
+        for c in self.captures:
+            c.start()
         self.video.start()
 
     def signal_stop(self) -> None:
         self.stop_event.set()
 
     def join(self) -> None:
-        """Blocking: wait for both workers (the video process finalises outputs first)."""
+        """Blocking: wait for every worker (the video process finalises outputs first)."""
         self.stop_event.set()
         self.video.join(timeout=20)
         if self.video.is_alive():
             self.video.terminate()
-        self.capture.join(timeout=5)
-        if self.capture.is_alive():
-            self.capture.terminate()
-        self.ring.close()
+        for c in self.captures:
+            c.join(timeout=5)
+            if c.is_alive():
+                c.terminate()
+        for ring in self.rings.values():
+            ring.close()
 
 
 def run_stream(cfg: RigcastConfig, duration: float | None = None, out: TextIO = sys.stdout,

@@ -61,6 +61,18 @@ CONFIGS = [
     ('[[outputs]]\nkind = "rtmp"\n', ["outputs[0].url", "missing"]),
     ('[[outputs]]\nname="a"\nkind = "record"\npath = "a.mkv"\n[[outputs]]\nname="a"\nkind = "record"\npath = "b.mkv"\n',
      ["outputs[1].name", "used twice"]),
+    # Scenes: an unknown source, a missing image, a negative size, a bad colour, a bad crop.
+    ('[[sources]]\nname = "g"\nkind = "display"\n[[scenes]]\nname = "A"\nitems = [ { source = "gmae" } ]\n',
+     ["scenes[0].items[0].source", 'unknown source "gmae"', "known: g"]),
+    ('[[sources]]\nname = "logo"\nkind = "image"\npath = "nope.png"\n', ["sources[0].path", "no such image file"]),
+    ('[[sources]]\nname = "g"\nkind = "display"\n[[scenes]]\nitems = [ { source = "g", width = -5, height = 10 } ]\n',
+     ["scenes[0].items[0].width", "from 1 to 16384"]),
+    ('[[sources]]\nname = "g"\nkind = "display"\n[[scenes]]\nitems = [ { source = "g", scale = -1 } ]\n',
+     ["scenes[0].items[0].scale", "above 0"]),
+    ('[[sources]]\nname = "bg"\nkind = "color"\ncolor = "red"\n', ["sources[0].color", "#1e90ff"]),
+    ('[[sources]]\nname = "g"\nkind = "display"\n[[scenes]]\nitems = [ { source = "g", crop = [0, -2, 0, 0] } ]\n',
+     ["scenes[0].items[0].crop", "left, top, right, bottom"]),
+    ('[transition]\nkind = "wipe"\n', ["transition.kind", "cut, fade"]),
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from pathlib import Path
 from fractions import Fraction
 
 import numpy as np
@@ -176,3 +177,47 @@ def test_packet_time_base_is_kept_as_fraction() -> None:
     p = EncodedPacket(VIDEO, b"x", 90, 90, 1, Fraction(1, 30), True)
     assert p.dts_s == 3.0
     assert np.isclose(float(p.time_base), 1 / 30)
+
+
+# -- scene layout ------------------------------------------------------------------------------
+def test_layout_first_item_fits_the_canvas_others_keep_their_size() -> None:
+    from config.model import SceneItem
+    from engine.compose.layout import clip, covers, place
+
+    first = place(SceneItem("g"), 800, 600, 1280, 720, first=True)
+    assert first is not None and first.dst == (160, 0, 960, 720) and not covers(first.dst, 1280, 720)
+    logo = place(SceneItem("l", x=20, y=10), 64, 48, 1280, 720, first=False)
+    assert logo is not None and logo.dst == (20, 10, 64, 48)
+    half = place(SceneItem("l", x=20, y=10, scale=0.5), 64, 48, 1280, 720, first=False)
+    assert half is not None and half.dst == (20, 10, 32, 24)
+    cropped = place(SceneItem("l", crop=(4, 2, 10, 6)), 64, 48, 1280, 720, first=False)
+    assert cropped is not None and cropped.src == (4, 2, 54, 42) and cropped.dst[2:] == (50, 40)
+    assert place(SceneItem("l", crop=(40, 0, 30, 0)), 64, 48, 1280, 720, first=False) is None
+    # Off the canvas on the left/top: only the visible part is drawn.
+    assert clip((-10, -5, 64, 48), 1280, 720) == (slice(0, 43), slice(0, 54), slice(5, 48), slice(10, 64))
+    assert clip((1300, 0, 10, 10), 1280, 720) is None
+
+
+def test_layout_box_modes() -> None:
+    from config.model import SceneItem
+    from engine.compose.layout import place
+
+    fit = place(SceneItem("g", width=400, height=400, fit="fit"), 800, 400, 1920, 1080, first=False)
+    assert fit is not None and fit.dst == (0, 100, 400, 200)
+    fill = place(SceneItem("g", width=400, height=400, fit="fill"), 800, 400, 1920, 1080, first=False)
+    assert fill is not None and fill.dst == (0, 0, 400, 400) and fill.src == (200, 0, 600, 400)
+    stretch = place(SceneItem("g", width=400, height=400, fit="stretch"), 800, 400, 1920, 1080, first=False)
+    assert stretch is not None and stretch.dst == (0, 0, 400, 400) and stretch.src == (0, 0, 800, 400)
+
+
+def test_item_changes_are_saved_keeping_unknown_keys(tmp_path: Path) -> None:
+    import tomllib
+
+    from config.save import save_item_changes
+
+    cfg = tmp_path / "r.toml"
+    cfg.write_text('mine = 1\n[[scenes]]\nname = "A"\nitems = [ { source = "g", note = "x" } ]\n')
+    assert save_item_changes(str(cfg), "A", "g", {"visible": False, "x": 5})
+    doc = tomllib.loads(cfg.read_text())
+    assert doc["mine"] == 1 and doc["scenes"][0]["items"][0] == {"source": "g", "note": "x", "visible": False, "x": 5}
+    assert not save_item_changes(str(cfg), "B", "g", {"x": 1})

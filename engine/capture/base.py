@@ -54,6 +54,12 @@ def register_source(kind: str, platforms: tuple[str, ...]) -> Callable[[Callable
     return deco
 
 
+def drawn_by_compositor(kind: SourceKind) -> bool:
+    """Image, colour and text sources are drawn in the video process; the rest are captured
+    by a worker process into a frame ring."""
+    return bool(getattr(kind, "in_compositor", False))
+
+
 def source_kind(kind: str) -> SourceKind:
     import engine.capture.plugins  # noqa: F401  (registers the kinds for this platform)
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sys
 
+import engine.capture.still  # noqa: F401  (image, color, text: every platform)
+
 if sys.platform.startswith("linux"):
     import engine.capture.display
     import engine.capture.x11  # noqa: F401

@@ -75,6 +75,11 @@ class Converter:
             dst[y // sub_y : (y + h) // sub_y, x // sub_x : (x + w) // sub_x] = srcp[:, : w // sub_x]
         return canvas
 
+    def convert_array(self, canvas: np.ndarray) -> Any:
+        """A composed BGRA canvas of exactly the canvas size → the encoder's format."""
+        src = av.VideoFrame.from_numpy_buffer(canvas, format="bgra")
+        return self._reformat(src, self.width, self.height)
+
     def _reformat(self, src: Any, w: int, h: int) -> Any:
         return src.reformat(
             w, h, self.pix_fmt,
