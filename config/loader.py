@@ -394,18 +394,10 @@ def to_toml(cfg: RigcastConfig) -> str:
         video["size"] = str(cfg.video.size)
     if cfg.video.profile is not None:
         video["profile"] = cfg.video.profile
-    sources: list[dict[str, Any]] = []
-    for s in cfg.sources:
-        d: dict[str, Any] = {"name": s.name, "kind": s.kind}
-        if s.kind == "display":
-            d["display"] = s.display
-        for key, value in (("match", s.match), ("regex", s.regex), ("class", s.window_class), ("pid", s.pid)):
-            if value is not None:
-                d[key] = value
-        sources.append(d)
+    sources = [_source_doc(s) for s in cfg.sources]
     outputs: list[dict[str, Any]] = []
     for o in cfg.outputs:
-        d = {"name": o.name, "kind": o.kind}
+        d: dict[str, Any] = {"name": o.name, "kind": o.kind}
         if o.url is not None:
             d["url"] = o.url
         if o.path is not None:
@@ -414,5 +406,40 @@ def to_toml(cfg: RigcastConfig) -> str:
         outputs.append(d)
     doc = {"video": video, "audio": {"bitrate": cfg.audio.bitrate_kbps},
            "control": {"tcp_port": cfg.control.tcp_port, "token_env": cfg.control.token_env},
-           "sources": sources, "outputs": outputs}
+           "transition": {"kind": cfg.transition.kind, "duration_ms": cfg.transition.duration_ms},
+           "sources": sources, "outputs": outputs, "scenes": [_scene_doc(sc) for sc in cfg.scenes]}
     return tomli_w.dumps(doc)
+
+
+_SOURCE_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
+    "window": (("match", "match"), ("regex", "regex"), ("class", "window_class"), ("pid", "pid")),
+    "display": (("display", "display"),),
+    "image": (("path", "path"),),
+    "color": (("color", "color"), ("size", "size")),
+    "text": (("text", "text"), ("font", "font"), ("font_size", "font_size"), ("color", "color"),
+             ("outline_color", "outline_color"), ("outline_width", "outline_width")),
+}
+
+
+def _source_doc(s: SourceConfig) -> dict[str, Any]:
+    d: dict[str, Any] = {"name": s.name, "kind": s.kind}
+    for key, attr in _SOURCE_KEYS[s.kind]:
+        value = getattr(s, attr)
+        if value is not None:
+            d[key] = str(value) if isinstance(value, Size) else value
+    return d
+
+
+def _scene_doc(sc: SceneConfig) -> dict[str, Any]:
+    default = SceneItem("")
+    items = []
+    for it in sc.items:
+        d: dict[str, Any] = {"source": it.source}
+        for key in ("x", "y", "scale", "width", "height", "fit", "opacity", "visible"):
+            value = getattr(it, key)
+            if value is not None and value != getattr(default, key):
+                d[key] = value
+        if it.crop != default.crop:
+            d["crop"] = list(it.crop)
+        items.append(d)
+    return {"name": sc.name, "items": items}

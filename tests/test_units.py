@@ -58,6 +58,30 @@ def test_config_round_trips_through_tomli_w() -> None:
     assert again.outputs[0].url == "rtmp://h/live/k"
 
 
+def test_scenes_round_trip_through_tomli_w(tmp_path: Path) -> None:
+    import tomllib
+
+    (tmp_path / "logo.png").write_bytes(b"png")
+    doc = {
+        "transition": {"kind": "cut"},
+        "sources": [{"name": "game", "kind": "display", "display": 1},
+                    {"name": "logo", "kind": "image", "path": "logo.png"},
+                    {"name": "t", "kind": "text", "text": "hi", "outline_width": 2}],
+        "scenes": [{"name": "A", "items": [{"source": "game"},
+                                           {"source": "logo", "x": 5, "scale": 0.5, "crop": [1, 2, 3, 4]}]},
+                   {"name": "B", "items": [{"source": "bg", "kind": "color", "color": "#102030"},
+                                           {"source": "t", "visible": False}]}],
+    }
+    cfg = parse_config(doc, base_dir=tmp_path)
+    again = parse_config(tomllib.loads(to_toml(cfg)))
+    assert again.transition.kind == "cut"
+    assert [s.name for s in again.sources] == ["game", "logo", "t", "bg"]
+    assert again.source("bg") is not None and again.source("bg").color == "#102030"  # type: ignore[union-attr]
+    logo = again.scenes[0].items[1]
+    assert (logo.x, logo.scale, logo.crop) == (5, 0.5, (1, 2, 3, 4))
+    assert again.scenes[1].items[1].visible is False
+
+
 def test_config_errors_name_the_key() -> None:
     with pytest.raises(ConfigError) as e:
         parse_config({"video": {"bframes": 9}}, "x.toml: ")
