@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import tomli_w
 
 from config.model import (
+    AUDIO_KINDS,
     ENCODER_NAMES,
     FIT_MODES,
     OUTPUT_KINDS,
@@ -216,6 +217,11 @@ def _source(t: _Table, index: int, base_dir: Path | None = None) -> SourceConfig
                 raise ConfigError(f"{t.where}regex", f"not a valid regular expression: {e}")
     elif kind == "display":
         s.display = t.number("display", 1, 0, 64, integer=True)
+    elif kind in AUDIO_KINDS:
+        s.device = t.get("device", (str,), "a part of the device's name (see `rigcast devices`)")
+        s.volume_db = float(t.number("volume_db", 0.0, -100, 30))
+        s.muted = t.get("muted", (bool,), "true or false", False)
+        s.sync_offset_ms = t.number("sync_offset_ms", 0, 0, 20_000, integer=True)
     elif kind == "image":
         path = t.get("path", (str,), "the path of a PNG or JPEG file")
         if path is None:
@@ -260,6 +266,9 @@ def _item(t: _Table, sources: dict[str, SourceConfig], inline: list[SourceConfig
                              | {"name": name}, t.where), 0, base_dir)
         sources[name] = src
         inline.append(src)
+    elif sources[name].kind in AUDIO_KINDS:
+        raise ConfigError(f"{t.where}source", f'"{name}" is an audio source: audio sources are mixed in every '
+                                              "scene, so they are not placed as items")
     elif "kind" in t.data and t.data["kind"] != sources[name].kind:
         raise ConfigError(f"{t.where}kind", f'source "{name}" is a {sources[name].kind} source, not {t.data["kind"]}')
     t.used.update(k for k in t.data if k not in ITEM_KEYS or k == "kind")
@@ -414,6 +423,10 @@ def to_toml(cfg: RigcastConfig) -> str:
 _SOURCE_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
     "window": (("match", "match"), ("regex", "regex"), ("class", "window_class"), ("pid", "pid")),
     "display": (("display", "display"),),
+    "desktop_audio": (("device", "device"), ("volume_db", "volume_db"), ("muted", "muted"),
+                      ("sync_offset_ms", "sync_offset_ms")),
+    "mic": (("device", "device"), ("volume_db", "volume_db"), ("muted", "muted"),
+            ("sync_offset_ms", "sync_offset_ms")),
     "image": (("path", "path"),),
     "color": (("color", "color"), ("size", "size")),
     "text": (("text", "text"), ("font", "font"), ("font_size", "font_size"), ("color", "color"),

@@ -12,10 +12,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-SourceKind = Literal["window", "display", "image", "color", "text"]
+SourceKind = Literal["window", "display", "image", "color", "text", "desktop_audio", "mic"]
 OutputKind = Literal["rtmp", "record"]
 
-SOURCE_KINDS: tuple[str, ...] = ("window", "display", "image", "color", "text")
+SOURCE_KINDS: tuple[str, ...] = ("window", "display", "image", "color", "text", "desktop_audio", "mic")
+AUDIO_KINDS: tuple[str, ...] = ("desktop_audio", "mic")  # mixed into the one audio track, in every scene
 CAPTURE_KINDS: tuple[str, ...] = ("window", "display")  # captured by a worker process; the rest are drawn
 FIT_MODES: tuple[str, ...] = ("fit", "fill", "stretch")
 TRANSITIONS: tuple[str, ...] = ("cut", "fade")
@@ -106,8 +107,16 @@ class SourceConfig:
     font_size: int = 48
     outline_color: str = "#000000ff"
     outline_width: int = 0
+    # audio (desktop_audio, mic)
+    device: str | None = None  # a substring of the device's name; default: the system default
+    volume_db: float = 0.0
+    muted: bool = False
+    sync_offset_ms: int = 0  # > 0 delays this source, to line it up with a late video source
 
     def describe(self) -> str:
+        if self.kind in AUDIO_KINDS:
+            what = "desktop audio" if self.kind == "desktop_audio" else "microphone"
+            return f"{what} ({self.device or 'default device'})"
         if self.kind == "image":
             return f"image {self.path}"
         if self.kind == "color":

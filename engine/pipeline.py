@@ -26,6 +26,8 @@ from av.video.frame import PictureType
 
 from engine.clock import now_ns, sleep_until_ns, tick_at, tick_ns
 from engine.encode.audio import AudioTrack
+from engine.audio.mixer import AudioInput, Mixer
+from engine.audio.ring import AudioRing
 from engine.capture.base import drawn_by_compositor, source_kind
 from engine.compose.compositor import Compositor, RingLayer
 from engine.encode.convert import Converter
@@ -42,6 +44,7 @@ from engine.spec import PipelineSpec
 log = logging.getLogger("rigcast.pipeline")
 
 METER_INTERVAL_S = 1 / 15  # audio meter frames at ~15 Hz
+AUDIO_DELAY_NS = 150_000_000
 
 
 @dataclass
@@ -80,7 +83,9 @@ class Pipeline:
         self.outputs: dict[str, QueuedOutput] = {}
         self.closing: dict[str, QueuedOutput] = {}
         self.meter = LevelMeter()
-        self.muted: set[str] = set()
+        self.audio_rings = {name: AudioRing.attach(shm) for name, shm in spec.audio_rings.items()}
+        self.mixer = Mixer([AudioInput(src, self.audio_rings[src.name], src.volume_db, src.muted)
+                            for src in spec.audio_sources], spec.audio.sample_rate, spec.t0_ns)
         self.counters = Counters()
         self.position_s = 0.0  # the encoder's time line, at the current tick
         stills = {src.name: source_kind(src.kind).still(src, spec.canvas)  # type: ignore[attr-defined]
@@ -146,7 +151,15 @@ class Pipeline:
                 self.compositor.set_text(cmd["source"], cmd["text"])
                 ack()
             elif op == "mute":
-                (self.muted.add if cmd["muted"] else self.muted.discard)(cmd["source"])
+                inp = self.mixer.inputs.get(cmd["source"])
+                if inp is not None:  # a video source has no audio to mute
+                    inp.muted = bool(cmd["muted"])
+                ack()
+            elif op == "volume":
+                inp = self.mixer.inputs.get(cmd["source"])
+                if inp is None:
+                    raise RigcastError(f'"{cmd["source"]}" is not an audio source')
+                inp.volume_db = float(cmd["volume_db"])
                 ack()
             else:
                 raise RigcastError(f"unknown video-process command {op!r}")
@@ -186,6 +199,7 @@ class Pipeline:
             ring = self.rings.get(src.name)
             state = SourceState.NAMES.get(ring.state, "?") if ring is not None else "live"
             rows.append({"name": src.name, "state": state})
+        rows += [{"name": name, "state": state} for name, state in self.mixer.states().items()]
         return rows
 
     def stats(self, started: float) -> dict[str, Any]:
@@ -221,6 +235,11 @@ class Pipeline:
         fps, t0 = self.spec.video.fps, self.spec.t0_ns
         n0 = n = tick_at(t0, now_ns(), fps) + 1
         t_start = tick_ns(t0, n0, fps)
+        self.mixer.t_start_ns = t_start
+        mix = self.mixer.mix if self.mixer.inputs else None
+        # Captured audio is mixed a little behind real time, so every device's block for that
+        # moment has arrived; its timestamps still say when it was heard.
+        audio_delay = AUDIO_DELAY_NS if mix else 0
         started = time.monotonic()
         self.start_outputs(self.spec.start_outputs)
         next_stats, frames_at_stats = started + 1.0, 0
@@ -241,12 +260,13 @@ class Pipeline:
             encoding = bool(self.outputs)
             if encoding:
                 self._encode_tick(n - n0)
-            self._fan_out(AUDIO, self.audio.encode_until(tick_ns(t0, n, fps) - t_start, encoding, self.meter))
+            self._fan_out(AUDIO, self.audio.encode_until(tick_ns(t0, n, fps) - t_start - audio_delay, encoding,
+                                                         self.meter, mix))
             n += 1
             now = time.monotonic()
             if now >= next_meter:
                 next_meter = max(next_meter + METER_INTERVAL_S, now)
-                _offer(events, {"type": "meter", "master": self.meter.take(), "sources": {}})
+                _offer(events, {"type": "meter", "master": self.meter.take(), "sources": self.mixer.meters()})
             if now >= next_stats:
                 c.window["fps"] = c.frames - frames_at_stats if encoding else 0
                 frames_at_stats = c.frames
@@ -260,6 +280,8 @@ class Pipeline:
         self.compositor.close()
         for ring in self.rings.values():
             ring.close()
+        for aring in self.audio_rings.values():
+            aring.close()
 
     def _encode_tick(self, pts: int) -> None:
         c = self.counters

@@ -22,7 +22,7 @@ import threading
 import time
 from typing import Any, TextIO
 
-from config.model import OutputConfig, RigcastConfig
+from config.model import AUDIO_KINDS, OutputConfig, RigcastConfig
 from engine import paths
 from engine.control.bus import BusError, CommandBus, Param
 from engine.status import status_line
@@ -65,7 +65,7 @@ class Engine:
         # The engine's copy of the scenes: what state events show and what is saved back.
         self.scenes = cfg.effective_scenes()
         self.program = self.scenes[0].name
-        self.muted: set[str] = set()
+        self.muted: set[str] = {s.name for s in cfg.sources if s.muted}
         self.started_at = time.time()
         self.bus = CommandBus()
         self.stats: dict[str, Any] = {}
@@ -95,7 +95,8 @@ class Engine:
 
     def state(self) -> dict[str, Any]:
         states = {s["name"]: s["state"] for s in self.stats.get("sources", [])}
-        shown = {it.source for sc in self.scenes for it in sc.items}
+        shown = {it.source for sc in self.scenes for it in sc.items} | {
+            s.name for s in self.cfg.sources if s.kind in AUDIO_KINDS}
         return {
             "engine": {"pid": os.getpid(), "version": VERSION, "uptime_s": round(time.time() - self.started_at, 1),
                        "encoder": self.encoder_note, "canvas": str(self.workers.canvas), "fps": self.cfg.video.fps},
@@ -109,7 +110,8 @@ class Engine:
                        for i, s in enumerate(self.scenes)],
             "program_scene": self.program,
             "sources": [{"name": s.name, "kind": s.kind, "description": s.describe(),
-                         "state": states.get(s.name, "starting"), "muted": s.name in self.muted}
+                         "state": states.get(s.name, "starting"), "muted": s.name in self.muted,
+                         **({"volume_db": s.volume_db} if s.kind in AUDIO_KINDS else {})}
                         for s in self.cfg.sources if s.name in shown],
             "outputs": self.stats.get("outputs") or [self._idle_output(o) for o in self.cfg.outputs],
         }
@@ -143,6 +145,8 @@ class Engine:
                    summary="change a text source's text")
         b.register("source.mute", self._cmd_mute, {"source": Param((str,)), "muted": Param((bool,), False)},
                    summary="mute or unmute a source's audio (toggles without 'muted')")
+        b.register("source.volume", self._cmd_volume, {"source": Param((str,)), "volume_db": Param((float,))},
+                   summary="set an audio source's volume in dB (-100 to +30)")
         b.register("engine.stop", self._cmd_engine_stop, summary="stop the engine (recordings finalised)")
 
     async def _cmd_status(self, _args: dict[str, Any]) -> dict[str, Any]:
@@ -239,6 +243,18 @@ class Engine:
         (self.muted.add if muted else self.muted.discard)(name)
         self._publish_state()
         return {"source": name, "muted": muted}
+
+    async def _cmd_volume(self, args: dict[str, Any]) -> dict[str, Any]:
+        src = self.cfg.source(args["source"])
+        if src is None or src.kind not in AUDIO_KINDS:
+            raise BusError("unknown_source", f'no audio source named "{args["source"]}"')
+        db = float(args["volume_db"])
+        if not -100 <= db <= 30:
+            raise BusError("bad_args", "source.volume: volume_db must be from -100 to 30")
+        await self._video_command("volume", [], source=src.name, volume_db=db)
+        src.volume_db = db
+        self._publish_state()
+        return {"source": src.name, "volume_db": db}
 
     async def _cmd_engine_stop(self, _args: dict[str, Any]) -> dict[str, Any]:
         asyncio.get_running_loop().call_soon(self.request_stop, "asked to over the control protocol")

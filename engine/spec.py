@@ -19,6 +19,8 @@ class PipelineSpec:
     outputs: list[OutputConfig]
     rings: dict[str, str]  # captured source name → its frame ring's shared-memory name
     sources: list[SourceConfig]  # every source some scene shows
+    audio_rings: dict[str, str]  # audio source name → its sample ring's shared-memory name
+    audio_sources: list[SourceConfig]
     scenes: list[SceneConfig]
     transition: TransitionConfig
     program: str

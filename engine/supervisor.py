@@ -15,7 +15,9 @@ import os
 import sys
 from typing import Any, TextIO
 
-from config.model import RigcastConfig, Size
+from config.model import AUDIO_KINDS, RigcastConfig, Size
+from engine.audio.capture import run_audio_worker
+from engine.audio.ring import AudioRing
 from engine.capture.base import SourceProbe, drawn_by_compositor, source_kind
 from engine.capture.worker import run_capture_worker
 from engine.clock import now_ns
@@ -46,7 +48,8 @@ class Workers:
         if not cfg.sources:
             raise RigcastError("no source configured; pass --window TITLE or --display N")
         scenes = cfg.effective_scenes()
-        used = [s for s in cfg.sources if any(it.source == s.name for sc in scenes for it in sc.items)]
+        used = [s for s in cfg.sources if s.kind not in AUDIO_KINDS
+                and any(it.source == s.name for sc in scenes for it in sc.items)]
         # Only captured sources are probed here: drawn ones (image, text) would pull PyAV and
         # Pillow into this process, which never touches pixels.
         self.captured = [s for s in used if not drawn_by_compositor(source_kind(s.kind))]
@@ -57,18 +60,26 @@ class Workers:
         self.probe = lead
         self.canvas = canvas_size(cfg, lead.size if lead else DEFAULT_CANVAS)
         self.rings = {name: FrameRing.create(p.max_size.width, p.max_size.height) for name, p in self.probes.items()}
+        self.audio_sources = [s for s in cfg.sources if s.kind in AUDIO_KINDS]
+        self.audio_shm = {s.name: AudioRing.allocate(cfg.audio.sample_rate) for s in self.audio_sources}
         ctx = mp.get_context("spawn")
         self.stop_event = ctx.Event()
         self.events: Any = ctx.Queue(maxsize=256)  # video/capture → engine: stats, meters, logs, acks
         self.commands: Any = ctx.Queue()  # engine → video process
         t0 = now_ns()
         spec = PipelineSpec(cfg.video, cfg.audio, self.canvas, cfg.outputs,
-                            {n: r.name for n, r in self.rings.items()}, used, scenes, cfg.transition,
+                            {n: r.name for n, r in self.rings.items()}, used,
+                            {n: shm.name for n, shm in self.audio_shm.items()}, self.audio_sources,
+                            scenes, cfg.transition,
                             scenes[0].name, t0, os.getpid(), log_level, start_outputs)
         self.captures = [ctx.Process(target=run_capture_worker, name=f"rigcast-capture-{src.name}",
                                      args=(src, self.rings[src.name].name, cfg.video.fps, t0, self.stop_event,
                                            os.getpid(), log_level, self.events))
                          for src in self.captured]
+        self.captures += [ctx.Process(target=run_audio_worker, name=f"rigcast-audio-{src.name}",
+                                      args=(src, self.audio_shm[src.name].name, self.stop_event, os.getpid(),
+                                            log_level, self.events))
+                          for src in self.audio_sources]
         self.video = ctx.Process(target=_video_main, name="rigcast-video",
                                  args=(spec, self.stop_event, self.events, self.commands))
 
@@ -102,6 +113,12 @@ class Workers:
                 c.terminate()
         for ring in self.rings.values():
             ring.close()
+        for shm in self.audio_shm.values():
+            shm.close()
+            try:
+                shm.unlink()
+            except FileNotFoundError:
+                pass
 
 
 def run_stream(cfg: RigcastConfig, duration: float | None = None, out: TextIO = sys.stdout,

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.harness import EngineHome, NginxRtmp, XApp, XServer, require_tools, start_glxgears
+from tests.harness import EngineHome, NginxRtmp, Pulse, XApp, XServer, require_tools, start_glxgears
 
 REAL_PARTS = ("Xvfb", "openbox", "glxgears", "display", "nginx", "xprop", "xdotool")
 
@@ -54,3 +54,14 @@ def gears(xserver: XServer) -> Iterator[XApp]:
     app = start_glxgears(xserver)
     yield app
     app.close()
+
+
+@pytest.fixture
+def pulse(tmp_path: Path) -> Iterator[Pulse]:
+    missing = require_tools("pulseaudio", "pactl", "paplay", "sox")
+    if missing:
+        pytest.fail(f"missing test tools {missing}; run `bash .ci/run` (it installs them)", pytrace=False)
+    p = Pulse(tmp_path / "pulse")
+    p.start()
+    yield p
+    p.stop()

@@ -385,9 +385,11 @@ class EngineHome:
         self.run_dir = root / "run"
         self.state_dir = root / "state"
         self.x = x
+        self.extra_env: dict[str, str] = {}  # e.g. the test's PulseAudio server
 
     def env(self, **extra: str) -> dict[str, str]:
-        return self.x.env(RIGCAST_RUNTIME_DIR=str(self.run_dir), RIGCAST_STATE_DIR=str(self.state_dir), **extra)
+        return self.x.env(RIGCAST_RUNTIME_DIR=str(self.run_dir), RIGCAST_STATE_DIR=str(self.state_dir),
+                          **self.extra_env, **extra)
 
     def rigcast(self, *args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
         return run_rigcast(list(args), self.env(), self.root, timeout)
@@ -441,3 +443,69 @@ def alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     except OSError:
         return False
+
+
+# -- sound -------------------------------------------------------------------------------------
+@dataclass
+class Pulse:
+    """A private PulseAudio server with a null sink: its monitor is 'desktop audio'."""
+
+    root: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def server(self) -> str:
+        return f"unix:{self.root}/pulse/native"
+
+    def env(self) -> dict[str, str]:
+        return {"PULSE_SERVER": self.server}
+
+    def start(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ, XDG_RUNTIME_DIR=str(self.root), HOME=str(self.root))
+        env.pop("PULSE_SERVER", None)
+        self.proc = subprocess.Popen(
+            ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
+             "--load=module-null-sink sink_name=rigcast_test", "--load=module-native-protocol-unix",
+             "--load=module-always-sink"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: subprocess.run(["pactl", "info"], env=dict(os.environ, PULSE_SERVER=self.server),
+                                        capture_output=True).returncode == 0, 15, what="PulseAudio")
+        subprocess.run(["pactl", "set-default-sink", "rigcast_test"], env=dict(os.environ, **self.env()), check=True)
+
+    def play_tone(self, freq: float, seconds: float, amplitude: float) -> subprocess.Popen[bytes]:
+        """A sine played into the null sink (what a game's sound would be)."""
+        sox = subprocess.Popen(["sox", "-q", "-n", "-r", "48000", "-c", "2", "-b", "16", "-t", "wav", "-", "synth",
+                                str(seconds), "sine", str(freq), "vol", str(amplitude)], stdout=subprocess.PIPE)
+        play = subprocess.Popen(["paplay"], stdin=sox.stdout, env=dict(os.environ, **self.env()))
+        assert sox.stdout is not None
+        sox.stdout.close()
+        return play
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+            self.proc = None
+
+
+def decode_audio(path: Path) -> tuple[np.ndarray, int]:
+    """(planar float samples (channels, n), rate) of the first audio stream."""
+    import av
+
+    with av.open(str(path)) as c:
+        rate = c.streams.audio[0].codec_context.sample_rate
+        chunks = [f.to_ndarray() for f in c.decode(audio=0)]
+    return np.concatenate(chunks, axis=1), rate
+
+
+def dominant_hz(x: np.ndarray, rate: int) -> float:
+    spec = np.abs(np.fft.rfft(x * np.hanning(len(x))))
+    return float(np.argmax(spec) * rate / len(x))
+
+
+def rms_db(x: np.ndarray) -> float:
+    r = float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
+    return 20 * np.log10(r) if r > 0 else -200.0

@@ -9,6 +9,7 @@ so audio and video cannot drift apart.
 from __future__ import annotations
 
 import fractions
+from collections.abc import Callable
 from typing import Any
 
 import av
@@ -34,7 +35,8 @@ class AudioTrack:
         for plane in self._silence.planes:
             plane.update(bytes(plane.buffer_size))
 
-    def encode_until(self, elapsed_ns: int, encode: bool = True, meter: LevelMeter | None = None) -> list[Any]:
+    def encode_until(self, elapsed_ns: int, encode: bool = True, meter: LevelMeter | None = None,
+                     mix: Callable[[int, int], Any] | None = None) -> list[Any]:
         """Mix whole frames of audio up to ``elapsed_ns`` after t0 and encode them.
 
         With ``encode`` false (the engine is idle: nothing live or recording) the frames are
@@ -43,7 +45,11 @@ class AudioTrack:
         due = elapsed_ns * self.rate // 1_000_000_000
         packets: list[Any] = []
         while self.sent + self.frame_size <= due:
-            frame = self._silence
+            if mix is None:
+                frame = self._silence
+            else:
+                frame = av.AudioFrame.from_ndarray(mix(self.sent, self.frame_size), format="fltp", layout="stereo")
+                frame.sample_rate = self.rate
             frame.pts = self.sent
             if meter is not None:
                 meter.add(frame.to_ndarray())

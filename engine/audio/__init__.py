@@ -1,0 +1,1 @@
+"""Audio: capture workers (soundcard), the shared-memory sample ring, the mixer."""

@@ -1,0 +1,104 @@
+"""Audio capture workers: one process per audio source, soundcard into an :class:`AudioRing`.
+
+Device kinds are looked up by the config's ``kind`` like video sources: ``desktop_audio`` is
+the loopback (PulseAudio monitor / WASAPI loopback) of the default output, or of the output
+whose name contains ``device``; ``mic`` the default microphone or the one named. soundcard hands
+over 10 ms blocks; the time each block arrives, minus its length, estimates when its first
+sample was heard. Delivery can only be late, never early, so the estimate kept is the earliest
+one seen over the last two seconds — which also follows the device's clock drift.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import signal
+from multiprocessing.synchronize import Event
+from typing import Any
+
+from config.model import SourceConfig
+from engine.audio.ring import ERROR, LIVE, AudioRing
+from engine.clock import now_ns
+from engine.errors import RigcastError
+from engine.logsetup import setup_logging
+
+log = logging.getLogger("rigcast.audio")
+
+BLOCK = 480  # 10 ms at 48 kHz
+ANCHOR_WINDOW_S = 2.0
+
+
+def find_device(cfg: SourceConfig) -> Any:
+    import soundcard as sc
+
+    loopback = cfg.kind == "desktop_audio"
+    try:
+        if loopback:
+            speakers = sc.all_speakers()
+            spk = (next((s for s in speakers if cfg.device.lower() in s.name.lower()), None)
+                   if cfg.device else sc.default_speaker())
+            if spk is None:
+                raise RigcastError(f'source "{cfg.name}": no output device matching "{cfg.device}"; '
+                                   f"outputs: {', '.join(s.name for s in speakers) or 'none'}")
+            return sc.get_microphone(id=str(spk.name), include_loopback=True)
+        mics = sc.all_microphones()
+        mic = (next((m for m in mics if cfg.device.lower() in m.name.lower()), None)
+               if cfg.device else sc.default_microphone())
+        if mic is None:
+            raise RigcastError(f'source "{cfg.name}": no microphone matching "{cfg.device}"; '
+                               f"microphones: {', '.join(m.name for m in mics) or 'none'}")
+        return mic
+    except RigcastError:
+        raise
+    except Exception as e:  # no sound server, no device: say so in one line
+        raise RigcastError(f'source "{cfg.name}": no audio device ({type(e).__name__}: {e}); '
+                           "is PulseAudio/PipeWire running for this user?") from None
+
+
+class AnchorEstimator:
+    """The earliest (arrival - duration) over a sliding window: one-sided jitter filtered out."""
+
+    def __init__(self, rate: int, window_s: float = ANCHOR_WINDOW_S) -> None:
+        self.rate = rate
+        self.window_ns = int(window_s * 1e9)
+        self.q: collections.deque[tuple[int, int]] = collections.deque()  # (arrival, candidate), increasing
+
+    def add(self, arrival_ns: int, frames_end: int) -> int:
+        cand = arrival_ns - frames_end * 1_000_000_000 // self.rate
+        while self.q and self.q[-1][1] >= cand:
+            self.q.pop()
+        self.q.append((arrival_ns, cand))
+        while self.q[0][0] < arrival_ns - self.window_ns:
+            self.q.popleft()
+        return self.q[0][1]
+
+
+def run_audio_worker(cfg: SourceConfig, ring_name: str, stop: Event, parent_pid: int, log_level: int,
+                     events: Any = None) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the engine decides when we stop
+    setup_logging(log_level, f"audio:{cfg.name}", events)
+    ring = AudioRing.attach(ring_name)
+    try:
+        device = find_device(cfg)
+        est = AnchorEstimator(ring.rate)
+        with device.recorder(samplerate=ring.rate, channels=2, blocksize=BLOCK) as rec:
+            ring.set_state(LIVE)
+            log.info("%s: capturing %s", cfg.name, device.name)
+            checks = 0
+            while not stop.is_set():
+                block = rec.record(numframes=BLOCK)
+                t = now_ns()
+                ring.write(block, est.add(t, ring.written + len(block)))
+                checks += 1
+                if checks % 100 == 0 and os.getppid() != parent_pid:
+                    log.warning("engine is gone; stopping audio capture")
+                    break
+    except RigcastError as e:
+        log.error("%s", e)
+        ring.set_state(ERROR)
+    except Exception as e:  # a device that vanished: the stream goes on, silent for this source
+        log.error("%s: audio capture failed: %s", cfg.name, e)
+        ring.set_state(ERROR)
+    finally:
+        ring.close()

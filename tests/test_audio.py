@@ -1,0 +1,74 @@
+"""Audio against a real PulseAudio: a tone played into a null sink is captured from its
+monitor, mixed at its configured volume, metered, muted — and checked in what nginx received."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from websockets.sync.client import unix_connect
+
+from tests.harness import EngineHome, NginxRtmp, Pulse, XApp, decode_audio, dominant_hz, rms_db, wait_for
+
+TONE_HZ = 440.0
+AMPLITUDE = 0.5  # -6.0 dBFS peak, -9.0 dBFS RMS
+VOLUME_DB = -6.0
+
+
+def test_desktop_tone_reaches_the_stream_at_its_volume_and_mute_silences_it(
+        home: EngineHome, nginx: NginxRtmp, pulse: Pulse, gears: XApp, tmp_path: Path) -> None:
+    home.extra_env.update(pulse.env())
+    cfg = tmp_path / "rigcast.toml"
+    cfg.write_text(f"""
+[[sources]]
+name = "game"
+kind = "window"
+match = "glxgears"
+
+[[sources]]
+name = "desk"
+kind = "desktop_audio"
+volume_db = {VOLUME_DB}
+""")
+    home.up("--config", str(cfg), "--url", nginx.url("tone"), "--live")
+    wait_for(lambda: nginx.publishing("tone"), 15, what="live")
+    assert wait_for(lambda: next((s for s in home.status()["sources"] if s["name"] == "desk"), {}).get("state")
+                    == "live", 15, what="the desktop audio source to be live")
+    player = pulse.play_tone(TONE_HZ, 6, AMPLITUDE)
+
+    # The meters carry the real level of the source while it plays.
+    with unix_connect(str(home.socket), "ws://localhost/") as ws:
+        ws.recv()
+        ws.send('{"id": 1, "cmd": "subscribe", "args": {"events": ["meter"]}}')
+        peaks: list[float] = []
+        end = time.monotonic() + 3
+        while time.monotonic() < end:
+            msg = json.loads(ws.recv(timeout=10))
+            if msg.get("event") == "meter" and time.monotonic() > end - 1.5:
+                peaks.append(msg["data"]["sources"]["desk"]["peak"][0])
+    assert peaks and abs(float(np.median(peaks)) - (-6.0 + VOLUME_DB)) <= 3, peaks
+
+    player.wait(30)
+    r = home.rigcast("ctl", "mute", "desk", "on")
+    assert r.returncode == 0, r.stderr
+    muted_at = home.status()["stats"]["uptime_s"]
+    pulse.play_tone(TONE_HZ, 4, AMPLITUDE).wait(30)
+    home.down()
+    nginx.stop()
+
+    audio, rate = decode_audio(nginx.recordings("tone")[0])
+    left = audio[0]
+    # The loudest second is the tone: its pitch and its level at the configured volume.
+    win = rate
+    levels = [rms_db(left[i:i + win]) for i in range(0, len(left) - win, win // 2)]
+    best = int(np.argmax(levels)) * win // 2
+    tone = left[best:best + win]
+    assert abs(dominant_hz(tone, rate) - TONE_HZ) <= 0.02 * TONE_HZ
+    expected = 20 * np.log10(AMPLITUDE / np.sqrt(2)) + VOLUME_DB  # -15.05 dBFS
+    assert abs(rms_db(tone) - expected) <= 3, (rms_db(tone), expected)
+    # Muted: the tone played after that is not in the stream.
+    assert muted_at > 0
+    tail = left[-2 * rate:]
+    assert rms_db(tail) < -60, rms_db(tail)
