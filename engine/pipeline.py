@@ -235,7 +235,9 @@ class Pipeline:
         fps, t0 = self.spec.video.fps, self.spec.t0_ns
         n0 = n = tick_at(t0, now_ns(), fps) + 1
         t_start = tick_ns(t0, n0, fps)
-        self.mixer.t_start_ns = t_start
+        # A video frame shows what was captured half a frame before its tick; audio is lined
+        # up with that instant, not with the tick.
+        self.mixer.t_start_ns = t_start - 500_000_000 // fps
         mix = self.mixer.mix if self.mixer.inputs else None
         # Captured audio is mixed a little behind real time, so every device's block for that
         # moment has arrived; its timestamps still say when it was heard.

@@ -509,3 +509,28 @@ def dominant_hz(x: np.ndarray, rate: int) -> float:
 def rms_db(x: np.ndarray) -> float:
     r = float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
     return 20 * np.log10(r) if r > 0 else -200.0
+
+
+def flash_and_click_times(path: Path) -> tuple[list[float], list[float]]:
+    """Stream times (s) of each dark→white video transition and each silence→click onset."""
+    import av
+
+    video: list[float] = []
+    audio: list[float] = []
+    with av.open(str(path)) as c:
+        was_white = True  # ignore a first frame already white
+        for f in c.decode(video=0):
+            white = float(f.to_ndarray(format="gray").mean()) > 128
+            if white and not was_white:
+                video.append(float(f.pts * f.time_base))
+            was_white = white
+    with av.open(str(path)) as c:
+        last = -1.0
+        for af in c.decode(audio=0):
+            loud = np.flatnonzero(np.abs(af.to_ndarray()[0]) > 0.25)
+            if len(loud):
+                t = float(af.pts * af.time_base) + int(loud[0]) / af.sample_rate
+                if t - last > 0.5:
+                    audio.append(t)
+                last = t
+    return video, audio

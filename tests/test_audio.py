@@ -10,7 +10,17 @@ from pathlib import Path
 import numpy as np
 from websockets.sync.client import unix_connect
 
-from tests.harness import EngineHome, NginxRtmp, Pulse, XApp, decode_audio, dominant_hz, rms_db, wait_for
+from tests.harness import (
+    EngineHome,
+    NginxRtmp,
+    Pulse,
+    XApp,
+    decode_audio,
+    dominant_hz,
+    flash_and_click_times,
+    rms_db,
+    wait_for,
+)
 
 TONE_HZ = 440.0
 AMPLITUDE = 0.5  # -6.0 dBFS peak, -9.0 dBFS RMS
@@ -72,3 +82,32 @@ volume_db = {VOLUME_DB}
     assert muted_at > 0
     tail = left[-2 * rate:]
     assert rms_db(tail) < -60, rms_db(tail)
+
+
+def test_flash_and_click_stay_in_sync(home: EngineHome, nginx: NginxRtmp, pulse: Pulse, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    home.extra_env.update(pulse.env())
+    flasher = subprocess.Popen([sys.executable, str(Path(__file__).with_name("flasher.py")), "--count", "0"],
+                               env=home.env())
+    try:
+        wait_for(lambda: subprocess.run(["xdotool", "search", "--name", "rigcast-avsync"], env=home.env(),
+                                        capture_output=True).returncode == 0, 15, what="the flasher window")
+        cfg = tmp_path / "rigcast.toml"
+        cfg.write_text('[[sources]]\nname = "w"\nkind = "window"\nmatch = "rigcast-avsync"\n'
+                       '[[sources]]\nname = "desk"\nkind = "desktop_audio"\n')
+        home.up("--config", str(cfg), "--url", nginx.url("avsync"), "--record", str(tmp_path / "avsync.mkv"),
+                "--live")
+        wait_for(lambda: nginx.publishing("avsync"), 15, what="live")
+        time.sleep(10)
+        home.down()
+        nginx.stop()
+    finally:
+        flasher.terminate()
+        flasher.wait(10)
+    for path in (nginx.recordings("avsync")[0], tmp_path / "avsync.mkv"):  # what nginx got, and the recording
+        video, audio = flash_and_click_times(path)
+        assert len(video) >= 4 and len(audio) >= 4, (video, audio)
+        offsets_ms = [round((min(audio, key=lambda a: abs(a - v)) - v) * 1000, 1) for v in video]
+        assert all(abs(o) <= 45 for o in offsets_ms), f"{path.name}: audio - video per flash: {offsets_ms} ms"
