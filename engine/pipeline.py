@@ -227,6 +227,7 @@ class Pipeline:
             "budget_ms": round(1000 / self.spec.video.fps, 2),
             "source": lead,
             "sources": sources,
+            "audio": self.mixer.stats(),
             "program_scene": comp.program,
             "outputs": self.output_statuses(),
         }

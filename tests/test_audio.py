@@ -58,9 +58,10 @@ volume_db = {VOLUME_DB}
             msg = json.loads(ws.recv(timeout=10))
             if msg.get("event") == "meter" and time.monotonic() > end - 1.5:
                 peaks.append(msg["data"]["sources"]["desk"]["peak"][0])
-    assert peaks and abs(float(np.median(peaks)) - (-6.0 + VOLUME_DB)) <= 3, peaks
+    assert peaks and abs(float(np.median(peaks)) - (-6.0 + VOLUME_DB)) <= 3, (peaks, home.status()["stats"]["audio"])
 
     player.wait(30)
+    audio_stats = home.status()["stats"]["audio"]["desk"]
     r = home.rigcast("ctl", "mute", "desk", "on")
     assert r.returncode == 0, r.stderr
     muted_at = home.status()["stats"]["uptime_s"]
@@ -77,11 +78,22 @@ volume_db = {VOLUME_DB}
     tone = left[best:best + win]
     assert abs(dominant_hz(tone, rate) - TONE_HZ) <= 0.02 * TONE_HZ
     expected = 20 * np.log10(AMPLITUDE / np.sqrt(2)) + VOLUME_DB  # -15.05 dBFS
-    assert abs(rms_db(tone) - expected) <= 3, (rms_db(tone), expected)
+    assert abs(rms_db(tone) - expected) <= 3, (rms_db(tone), expected, audio_stats)
     # Muted: the tone played after that is not in the stream.
     assert muted_at > 0
     tail = left[-2 * rate:]
     assert rms_db(tail) < -60, rms_db(tail)
+
+
+def audio_end(path: Path) -> float:
+    import av
+
+    with av.open(str(path)) as c:
+        end = 0.0
+        for p in c.demux(audio=0):
+            if p.pts is not None:
+                end = max(end, float((p.pts + (p.duration or 0)) * p.time_base))
+    return end
 
 
 def test_flash_and_click_stay_in_sync(home: EngineHome, nginx: NginxRtmp, pulse: Pulse, tmp_path: Path) -> None:
@@ -108,6 +120,8 @@ def test_flash_and_click_stay_in_sync(home: EngineHome, nginx: NginxRtmp, pulse:
         flasher.wait(10)
     for path in (nginx.recordings("avsync")[0], tmp_path / "avsync.mkv"):  # what nginx got, and the recording
         video, audio = flash_and_click_times(path)
+        # A flash in the stream's last moments may have its click cut off by the stop.
+        video = [v for v in video if v < audio_end(path) - 0.3]
         assert len(video) >= 4 and len(audio) >= 4, (video, audio)
         offsets_ms = [round((min(audio, key=lambda a: abs(a - v)) - v) * 1000, 1) for v in video]
         assert all(abs(o) <= 45 for o in offsets_ms), f"{path.name}: audio - video per flash: {offsets_ms} ms"

@@ -83,13 +83,14 @@ def run_audio_worker(cfg: SourceConfig, ring_name: str, stop: Event, parent_pid:
         device = find_device(cfg)
         est = AnchorEstimator(ring.rate)
         with device.recorder(samplerate=ring.rate, channels=2, blocksize=BLOCK) as rec:
-            ring.set_state(LIVE)
-            log.info("%s: capturing %s", cfg.name, device.name)
             checks = 0
             while not stop.is_set():
                 block = rec.record(numframes=BLOCK)
                 t = now_ns()
                 ring.write(block, est.add(t, ring.written + len(block)))
+                if checks == 0:  # live once samples flow, not when the device opened
+                    ring.set_state(LIVE)
+                    log.info("%s: capturing %s", cfg.name, device.name)
                 checks += 1
                 if checks % 100 == 0 and os.getppid() != parent_pid:
                     log.warning("engine is gone; stopping audio capture")

@@ -30,6 +30,7 @@ class AudioInput:
     next_k: int | None = None
     resyncs: int = 0
     corrected: int = 0  # frames dropped (+) or repeated (-) to stay in sync
+    missing: int = 0  # frames not captured in time (silence in their place)
     meter: LevelMeter = field(default_factory=LevelMeter)
 
     @property
@@ -61,7 +62,8 @@ class Mixer:
                     inp.resyncs += 1
                     inp.corrected += ideal - inp.next_k
                 inp.next_k = ideal
-            ring.read(inp.next_k, n, buf)
+            if ring.read(inp.next_k, n, buf) < n:
+                inp.missing += n - min(n, max(0, ring.written - inp.next_k))
             inp.next_k += n
             gain = inp.gain
             if gain != 1.0:
@@ -74,6 +76,10 @@ class Mixer:
     def meters(self) -> dict[str, dict[str, object]]:
         return {name: inp.meter.take() | {"muted": inp.muted, "volume_db": inp.volume_db}
                 for name, inp in self.inputs.items()}
+
+    def stats(self) -> dict[str, dict[str, float]]:
+        return {name: {"resyncs": inp.resyncs, "corrected_ms": round(inp.corrected * 1000 / self.rate, 1),
+                       "missing_ms": round(inp.missing * 1000 / self.rate, 1)} for name, inp in self.inputs.items()}
 
     def states(self) -> dict[str, str]:
         return {name: STATE_NAMES.get(inp.ring.state, "?") for name, inp in self.inputs.items()}
