@@ -1,7 +1,8 @@
 """Benchmark: what the control room costs while attached to a live stream, and what an idle
 engine costs (sources running, nothing encoded) next to a live one.
 
-A real engine streams glxgears to nginx-rtmp; the TUI runs in a tmux pane (a real terminal,
+A real engine streams glxgears and desktop audio (a tone with tremolo playing into a private
+PulseAudio, so the meters move all the time) to nginx-rtmp; the TUI runs in a tmux pane (a real terminal,
 as over SSH) and is measured by its process's user+sys CPU time over the run. There is no
 ffmpeg equivalent of the TUI; the engine's own figures are printed beside it for scale.
 
@@ -21,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.w1 import sample, tree  # noqa: E402
-from tests.harness import NginxRtmp, XServer, start_glxgears, wait_for  # noqa: E402
+from tests.harness import NginxRtmp, Pulse, XServer, start_glxgears, wait_for  # noqa: E402
 
 
 def cpu_percent(pids: list[int], seconds: float) -> float:
@@ -41,17 +42,25 @@ def main() -> int:
         root = Path(tmp)
         nginx = NginxRtmp(root / "nginx")
         nginx.start()
+        pulse = Pulse(root / "pulse")
+        pulse.start()
         env = x.env(RIGCAST_RUNTIME_DIR=str(root / "run"), RIGCAST_STATE_DIR=str(root / "state"),
-                    TERM="xterm-256color")
+                    TERM="xterm-256color", **pulse.env())
+        cfg = root / "rigcast.toml"
+        cfg.write_text('[video]\nsize = "1280x720"\n[[sources]]\nname = "game"\nkind = "window"\nmatch = "glxgears"\n'
+                       '[[sources]]\nname = "desk"\nkind = "desktop_audio"\n')
         rig = [sys.executable, "-m", "engine"]
         sock = f"rigcast-bench-{os.getpid()}"
         try:
-            subprocess.run([*rig, "up", "--window", "glxgears", "--size", "1280x720", "--url", nginx.url("bench")],
+            subprocess.run([*rig, "up", "--config", str(cfg), "--url", nginx.url("bench")],
                            env=env, check=True, capture_output=True)
+            # Tremolo: the level moves all the time, so every meter frame repaints.
+            tone = pulse.play_tone(440, a.seconds * 2 + 30, 0.5, ("tremolo", "3", "90"))
             engine_pid = int((root / "run" / "engine.pid").read_text())
             time.sleep(3)
             idle = cpu_percent(tree(engine_pid), a.seconds / 2)
-            subprocess.run([*rig, "ctl", "stream", "start"], env=env, check=True, capture_output=True)
+            r = subprocess.run([*rig, "ctl", "stream", "start"], env=env, capture_output=True, text=True)
+            assert r.returncode == 0, r.stderr
             wait_for(lambda: nginx.publishing("bench"), 15, what="live")
             subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-s", "b", "-x", "120", "-y", "36",
                             f"exec {sys.executable} -m engine tui"], env=env, check=True)
@@ -65,6 +74,8 @@ def main() -> int:
             rss = sample([tui_pid])[1]
         finally:
             subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
+            tone.kill()
+            pulse.stop()
             subprocess.run([*rig, "down"], env=env, capture_output=True)
             nginx.stop()
             gears.close()

@@ -472,10 +472,13 @@ class Pulse:
                                         capture_output=True).returncode == 0, 15, what="PulseAudio")
         subprocess.run(["pactl", "set-default-sink", "rigcast_test"], env=dict(os.environ, **self.env()), check=True)
 
-    def play_tone(self, freq: float, seconds: float, amplitude: float) -> subprocess.Popen[bytes]:
-        """A sine played into the null sink (what a game's sound would be)."""
+    def play_tone(self, freq: float, seconds: float, amplitude: float,
+                  effects: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
+        """A sine played into the null sink (what a game's sound would be); ``effects`` are
+        sox effects (e.g. ``("tremolo", "3", "90")`` for a level that never sits still)."""
         sox = subprocess.Popen(["sox", "-q", "-n", "-r", "48000", "-c", "2", "-b", "16", "-t", "wav", "-", "synth",
-                                str(seconds), "sine", str(freq), "vol", str(amplitude)], stdout=subprocess.PIPE)
+                                str(seconds), "sine", str(freq), "vol", str(amplitude), *effects],
+                               stdout=subprocess.PIPE)
         play = subprocess.Popen(["paplay"], stdin=sox.stdout, env=dict(os.environ, **self.env()))
         assert sox.stdout is not None
         sox.stdout.close()

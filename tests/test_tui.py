@@ -64,7 +64,7 @@ def test_every_key_drives_the_real_engine(home: EngineHome, nginx: NginxRtmp, ge
             outputs = str(app.query_one("#outputs").render())
             assert "live" in outputs and "/live/****" in outputs and "tuikey" not in outputs
             assert "LIVE" in str(app.query_one("#status").render())
-            assert "silence" in str(app.query_one("#meter-master").render())
+            assert "silence" in app.query_one("#meter-master").render_line(0).text
 
             await pilot.press("s")
             await until(lambda: not nginx.publishing("tuikey"), 15, "s to stop the stream")
@@ -133,7 +133,9 @@ async def feed(pilot: Any) -> None:
     app.apply_event("state", STATE)
     for i in range(1, 61):
         app.apply_event("stats", _stats(i))
-    app.apply_event("meter", {"master": {"peak": [-6.0, -9.5], "rms": [-18.0, -20.0]}, "sources": {}})
+    app.apply_event("meter", {"master": {"peak": [-6.0, -9.5], "rms": [-18.0, -20.0]},
+                              "sources": {"desk": {"peak": [-8.0, -9.0], "rms": [-20.0, -21.0], "muted": False},
+                                          "mic": {"peak": [-30.0, -30.0], "rms": [-40.0, -40.0], "muted": True}}})
     for t, level, msg in ((0, "INFO", "rtmp: live on rtmp://srs.example.com/live/****"),
                           (5, "WARNING", "backup: network error: connection refused; retry in 6 s"),
                           (9, "INFO", "record: recording to /home/me/Videos/dota.mkv")):

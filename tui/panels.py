@@ -111,12 +111,24 @@ class OutputsPanel(Widget):
 
 
 class MetersPanel(Vertical):
+    """The mix, then one row per audio source (added as the engine first reports it)."""
+
     def compose(self) -> ComposeResult:
         self.master = MeterRow("master", id="meter-master")
+        self.rows: dict[str, MeterRow] = {}
         yield self.master
 
     def show(self, meter: dict[str, Any]) -> None:
-        self.master.levels = meter.get("master", {})
+        self.master.update_levels(meter.get("master", {}))
+        for name, levels in meter.get("sources", {}).items():
+            row = self.rows.get(name)
+            if row is None:
+                width = max(6, *(len(n) for n in [*self.rows, name]))
+                row = self.rows[name] = MeterRow(name[:12])
+                self.mount(row)
+                for r in [self.master, *self.rows.values()]:
+                    r.label = r.label.ljust(min(12, width))
+            row.update_levels(levels, bool(levels.get("muted")))
 
 
 class GraphsPanel(Vertical):
