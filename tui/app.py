@@ -16,14 +16,15 @@ from typing import Any
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, RichLog, Static
 
 from engine.control.bus import BusError
 from engine.control.client import AsyncControlClient, EngineNotRunning
 from tui.confirm import Confirm
 from tui.model import EngineView
-from tui.panels import GraphsPanel, MetersPanel, OutputsPanel, ScenesPanel, SourcesPanel, StatusBar
+from tui.meter import Meters
+from tui.panels import GraphsPanel, OutputsPanel, ScenesPanel, SourcesPanel, StatusBar
 
 RECONNECT_S = 2.0
 LOG_LEVEL_STYLES = {"WARNING": "yellow", "ERROR": "bold red", "CRITICAL": "bold red"}
@@ -57,20 +58,25 @@ class ControlRoom(App[int]):
             yield SourcesPanel(id="sources", classes="panel")
             yield OutputsPanel(id="outputs", classes="panel")
         with Horizontal(id="middle"):
-            yield MetersPanel(id="meters", classes="panel")
+            with Vertical(id="audio", classes="panel"):
+                # Only as tall as its rows: each meter frame re-renders those lines, not a panel.
+                yield Meters(id="meters")
             yield GraphsPanel(id="graphs", classes="panel")
-        yield RichLog(id="log", classes="panel", max_lines=500, wrap=False, markup=False)
+        # Inside a container: Textual re-renders every top-level widget whose clip overlaps a
+        # repaint, and a top-level log would be re-rendered whole for each meter frame.
+        with Vertical(id="logbox"):
+            yield RichLog(id="log", classes="panel", max_lines=500, wrap=False, markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         for wid, title in (("scenes", "Scenes"), ("sources", "Sources"), ("outputs", "Outputs"),
-                           ("meters", "Audio"), ("graphs", "Graphs"), ("log", "Log")):
+                           ("audio", "Audio"), ("graphs", "Graphs"), ("log", "Log")):
             self.query_one(f"#{wid}").border_title = title
         # Looked up once: events arrive up to 20 times a second.
         self.w_status = self.query_one(StatusBar)
         self.w_outputs = self.query_one(OutputsPanel)
         self.w_graphs = self.query_one(GraphsPanel)
-        self.w_meters = self.query_one(MetersPanel)
+        self.w_meters = self.query_one(Meters)
         self.query_one(SourcesPanel).focus()
         if self._connect:
             self._connector = asyncio.create_task(self._stay_connected())
@@ -105,7 +111,7 @@ class ControlRoom(App[int]):
         v = self.view
         if name == "meter":
             v.meter = data
-            self.w_meters.show(data)
+            self.w_meters.update_levels(data)
         elif name == "stats":
             v.add_stats(data)
             self.w_outputs.data = v.outputs

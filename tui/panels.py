@@ -16,7 +16,6 @@ from textual.widgets.option_list import Option
 
 from engine.status import clock
 from tui.graph import BarGraph
-from tui.meter import MeterRow
 
 SOURCE_STATES = {"live": ("live", "green"), "not_found": ("window not found", "yellow"),
                  "lost": ("lost", "red"), "error": ("error", "red"), "starting": ("starting", "#808080"),
@@ -108,27 +107,6 @@ class OutputsPanel(Widget):
                 t.append(f" dropped {o['dropped']}", style="red")
             t.append(f"\n  {o.get('target', '')}\n", style="#9e9e9e")
         return t
-
-
-class MetersPanel(Vertical):
-    """The mix, then one row per audio source (added as the engine first reports it)."""
-
-    def compose(self) -> ComposeResult:
-        self.master = MeterRow("master", id="meter-master")
-        self.rows: dict[str, MeterRow] = {}
-        yield self.master
-
-    def show(self, meter: dict[str, Any]) -> None:
-        self.master.update_levels(meter.get("master", {}))
-        for name, levels in meter.get("sources", {}).items():
-            row = self.rows.get(name)
-            if row is None:
-                width = max(6, *(len(n) for n in [*self.rows, name]))
-                row = self.rows[name] = MeterRow(name[:12])
-                self.mount(row)
-                for r in [self.master, *self.rows.values()]:
-                    r.label = r.label.ljust(min(12, width))
-            row.update_levels(levels, bool(levels.get("muted")))
 
 
 class GraphsPanel(Vertical):
