@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -17,7 +16,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.harness import EngineHome, NginxRtmp, Pulse, XServer, flash_and_click_times, wait_for  # noqa: E402
+from tests.harness import (  # noqa: E402
+    AVSYNC_CONFIG,
+    EngineHome,
+    NginxRtmp,
+    Pulse,
+    XServer,
+    flash_and_click_times,
+    start_flasher,
+    wait_for,
+)
 
 
 def main() -> int:
@@ -33,14 +41,10 @@ def main() -> int:
         nginx.start()
         home = EngineHome(x, root)
         home.extra_env.update(pulse.env())
-        flasher = subprocess.Popen([sys.executable, str(Path(__file__).resolve().parent.parent / "tests" / "flasher.py")],
-                                   env=home.env())
+        flasher = start_flasher(home)
         try:
-            wait_for(lambda: subprocess.run(["xdotool", "search", "--name", "rigcast-avsync"], env=home.env(),
-                                            capture_output=True).returncode == 0, 15, what="the flasher window")
             cfg = root / "rigcast.toml"
-            cfg.write_text('[[sources]]\nname = "w"\nkind = "window"\nmatch = "rigcast-avsync"\n'
-                           '[[sources]]\nname = "desk"\nkind = "desktop_audio"\n')
+            cfg.write_text(AVSYNC_CONFIG)
             home.up("--config", str(cfg), "--url", nginx.url("avsync"), "--live")
             wait_for(lambda: nginx.publishing("avsync"), 15, what="live")
             time.sleep(a.seconds)

@@ -537,3 +537,15 @@ def flash_and_click_times(path: Path) -> tuple[list[float], list[float]]:
                     audio.append(t)
                 last = t
     return video, audio
+
+
+AVSYNC_CONFIG = ('[[sources]]\nname = "w"\nkind = "window"\nmatch = "rigcast-avsync"\n'
+                 '[[sources]]\nname = "desk"\nkind = "desktop_audio"\n')
+
+
+def start_flasher(home: EngineHome) -> subprocess.Popen[bytes]:
+    """tests/flasher.py on the test's display and PulseAudio, its window up."""
+    flasher = subprocess.Popen([sys.executable, str(ROOT / "tests" / "flasher.py")], env=home.env())
+    wait_for(lambda: subprocess.run(["xdotool", "search", "--name", "rigcast-avsync"], env=home.env(),
+                                    capture_output=True).returncode == 0, 15, what="the flasher window")
+    return flasher

@@ -11,6 +11,7 @@ import numpy as np
 from websockets.sync.client import unix_connect
 
 from tests.harness import (
+    AVSYNC_CONFIG,
     EngineHome,
     NginxRtmp,
     Pulse,
@@ -19,6 +20,7 @@ from tests.harness import (
     dominant_hz,
     flash_and_click_times,
     rms_db,
+    start_flasher,
     wait_for,
 )
 
@@ -97,18 +99,11 @@ def audio_end(path: Path) -> float:
 
 
 def test_flash_and_click_stay_in_sync(home: EngineHome, nginx: NginxRtmp, pulse: Pulse, tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     home.extra_env.update(pulse.env())
-    flasher = subprocess.Popen([sys.executable, str(Path(__file__).with_name("flasher.py")), "--count", "0"],
-                               env=home.env())
+    flasher = start_flasher(home)
     try:
-        wait_for(lambda: subprocess.run(["xdotool", "search", "--name", "rigcast-avsync"], env=home.env(),
-                                        capture_output=True).returncode == 0, 15, what="the flasher window")
         cfg = tmp_path / "rigcast.toml"
-        cfg.write_text('[[sources]]\nname = "w"\nkind = "window"\nmatch = "rigcast-avsync"\n'
-                       '[[sources]]\nname = "desk"\nkind = "desktop_audio"\n')
+        cfg.write_text(AVSYNC_CONFIG)
         home.up("--config", str(cfg), "--url", nginx.url("avsync"), "--record", str(tmp_path / "avsync.mkv"),
                 "--live")
         wait_for(lambda: nginx.publishing("avsync"), 15, what="live")

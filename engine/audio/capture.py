@@ -29,26 +29,22 @@ BLOCK = 480  # 10 ms at 48 kHz
 ANCHOR_WINDOW_S = 2.0
 
 
+def _pick(cfg: SourceConfig, devices: list[Any], default: Any, what: str) -> Any:
+    found = next((d for d in devices if cfg.device.lower() in d.name.lower()), None) if cfg.device else default
+    if found is None:
+        raise RigcastError(f'source "{cfg.name}": no {what} matching "{cfg.device}"; '
+                           f"{what}s: {', '.join(d.name for d in devices) or 'none'}")
+    return found
+
+
 def find_device(cfg: SourceConfig) -> Any:
     import soundcard as sc
 
-    loopback = cfg.kind == "desktop_audio"
     try:
-        if loopback:
-            speakers = sc.all_speakers()
-            spk = (next((s for s in speakers if cfg.device.lower() in s.name.lower()), None)
-                   if cfg.device else sc.default_speaker())
-            if spk is None:
-                raise RigcastError(f'source "{cfg.name}": no output device matching "{cfg.device}"; '
-                                   f"outputs: {', '.join(s.name for s in speakers) or 'none'}")
+        if cfg.kind == "desktop_audio":
+            spk = _pick(cfg, sc.all_speakers(), sc.default_speaker(), "output")
             return sc.get_microphone(id=str(spk.name), include_loopback=True)
-        mics = sc.all_microphones()
-        mic = (next((m for m in mics if cfg.device.lower() in m.name.lower()), None)
-               if cfg.device else sc.default_microphone())
-        if mic is None:
-            raise RigcastError(f'source "{cfg.name}": no microphone matching "{cfg.device}"; '
-                               f"microphones: {', '.join(m.name for m in mics) or 'none'}")
-        return mic
+        return _pick(cfg, sc.all_microphones(), sc.default_microphone(), "microphone")
     except RigcastError:
         raise
     except Exception as e:  # no sound server, no device: say so in one line
