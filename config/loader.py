@@ -222,15 +222,16 @@ def _source(t: _Table, index: int, base_dir: Path | None = None) -> SourceConfig
         s.volume_db = float(t.number("volume_db", 0.0, -100, 30))
         s.muted = t.get("muted", (bool,), "true or false", False)
         s.sync_offset_ms = t.number("sync_offset_ms", 0, 0, 20_000, integer=True)
-    elif kind == "image":
-        path = t.get("path", (str,), "the path of a PNG or JPEG file")
+    elif kind in ("image", "media"):
+        what = "image file (PNG or JPEG)" if kind == "image" else "video file"
+        path = t.get("path", (str,), f"the path of an {what}")
         if path is None:
-            raise ConfigError(f"{t.where}path", "missing; expected the path of a PNG or JPEG file")
+            raise ConfigError(f"{t.where}path", f"missing; expected the path of an {what}")
         p = Path(path).expanduser()
         if not p.is_absolute() and base_dir is not None:
             p = base_dir / p  # relative to the config file, not to wherever rigcast was started
         if not p.is_file():
-            raise ConfigError(f"{t.where}path", f"no such image file: {p}")
+            raise ConfigError(f"{t.where}path", f"no such {what.split(' (')[0]}: {p}")
         s.path = str(p)
     elif kind == "color":
         s.color = _color(t, "color", s.color)
@@ -428,6 +429,7 @@ _SOURCE_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
     "mic": (("device", "device"), ("volume_db", "volume_db"), ("muted", "muted"),
             ("sync_offset_ms", "sync_offset_ms")),
     "image": (("path", "path"),),
+    "media": (("path", "path"),),
     "color": (("color", "color"), ("size", "size")),
     "text": (("text", "text"), ("font", "font"), ("font_size", "font_size"), ("color", "color"),
              ("outline_color", "outline_color"), ("outline_width", "outline_width")),

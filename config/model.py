@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-SourceKind = Literal["window", "display", "image", "color", "text", "desktop_audio", "mic"]
+SourceKind = Literal["window", "display", "image", "color", "text", "media", "desktop_audio", "mic"]
 OutputKind = Literal["rtmp", "record"]
 
-SOURCE_KINDS: tuple[str, ...] = ("window", "display", "image", "color", "text", "desktop_audio", "mic")
+SOURCE_KINDS: tuple[str, ...] = ("window", "display", "image", "color", "text", "media", "desktop_audio", "mic")
 AUDIO_KINDS: tuple[str, ...] = ("desktop_audio", "mic")  # mixed into the one audio track, in every scene
-CAPTURE_KINDS: tuple[str, ...] = ("window", "display")  # captured by a worker process; the rest are drawn
+CAPTURE_KINDS: tuple[str, ...] = ("window", "display", "media")  # a worker each; the rest are drawn
 FIT_MODES: tuple[str, ...] = ("fit", "fill", "stretch")
 TRANSITIONS: tuple[str, ...] = ("cut", "fade")
 OUTPUT_KINDS: tuple[str, ...] = ("rtmp", "record")
@@ -119,6 +119,8 @@ class SourceConfig:
             return f"{what} ({self.device or 'default device'})"
         if self.kind == "image":
             return f"image {self.path}"
+        if self.kind == "media":
+            return f"video {self.path} (looped)"
         if self.kind == "color":
             return f"colour {self.color}"
         if self.kind == "text":

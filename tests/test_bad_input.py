@@ -65,6 +65,7 @@ CONFIGS = [
     ('[[sources]]\nname = "g"\nkind = "display"\n[[scenes]]\nname = "A"\nitems = [ { source = "gmae" } ]\n',
      ["scenes[0].items[0].source", 'unknown source "gmae"', "known: g"]),
     ('[[sources]]\nname = "logo"\nkind = "image"\npath = "nope.png"\n', ["sources[0].path", "no such image file"]),
+    ('[[sources]]\nname = "clip"\nkind = "media"\npath = "nope.mp4"\n', ["sources[0].path", "no such video file"]),
     ('[[sources]]\nname = "g"\nkind = "display"\n[[scenes]]\nitems = [ { source = "g", width = -5, height = 10 } ]\n',
      ["scenes[0].items[0].width", "from 1 to 16384"]),
     ('[[sources]]\nname = "g"\nkind = "display"\n[[scenes]]\nitems = [ { source = "g", scale = -1 } ]\n',

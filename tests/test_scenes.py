@@ -150,3 +150,31 @@ def test_text_source_updated_through_the_bus(home: EngineHome, nginx: NginxRtmp,
     green = [int(((f[box][..., 1] > 200) & (f[box][..., 0] < 80)).sum()) for f in d.frames]
     assert green[5] < 20, "no text before it was set"
     assert green[-1] > 300, "the text drawn in green where the item is"
+
+
+def test_media_source_loops_at_its_own_speed(home: EngineHome, nginx: NginxRtmp, tmp_path: Path) -> None:
+    clip = tmp_path / "clip.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=red:s=320x240:d=1:r=10",
+                    "-f", "lavfi", "-i", "color=blue:s=320x240:d=1:r=10", "-filter_complex", "concat=n=2:v=1",
+                    "-c:v", "libx264", "-pix_fmt", "yuv420p", str(clip)], check=True)
+    cfg = tmp_path / "rigcast.toml"
+    cfg.write_text('[[sources]]\nname = "loop"\nkind = "media"\npath = "clip.mp4"\n')
+    home.up("--config", str(cfg), "--url", nginx.url("media"), "--live")
+    wait_for(lambda: nginx.publishing("media"), 15, what="live")
+    wait_for(lambda: home.status()["stats"].get("frames", 0) > 200, 20, what="about 7 s of stream")
+    home.down()
+    nginx.stop()
+    d = decode(nginx.recordings("media")[0], keep_every=1)
+    assert d.frames[0].shape == (240, 320, 3), "the canvas is the clip's size"
+    colors = ["red" if looks_like(f, RED, 40) else "blue" if looks_like(f, BLUE, 40) else "?" for f in d.frames]
+    runs: list[tuple[str, int]] = []
+    for c in colors:
+        if runs and runs[-1][0] == c:
+            runs[-1] = (c, runs[-1][1] + 1)
+        else:
+            runs.append((c, 1))
+    assert "?" not in colors, runs
+    inner = runs[1:-1]
+    assert len(inner) >= 4, f"the clip loops (red, blue, red, ...): {runs}"
+    # 30 fps canvas, 1 s per colour: the 10 fps clip plays at its own speed, no gap at the loop.
+    assert all(26 <= n <= 34 for _, n in inner), runs

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import sys
 
-import engine.capture.still  # noqa: F401  (image, color, text: every platform)
+import engine.capture.media
+import engine.capture.still  # noqa: F401  (image, color, text, media: every platform)
 
 if sys.platform.startswith("linux"):
     import engine.capture.display
