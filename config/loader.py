@@ -25,6 +25,7 @@ from config.model import (
     TRANSITIONS,
     AudioConfig,
     ControlConfig,
+    ObsWebsocketConfig,
     OutputConfig,
     RigcastConfig,
     SceneConfig,
@@ -164,6 +165,16 @@ def _control(t: _Table) -> ControlConfig:
     c = ControlConfig()
     c.tcp_port = t.number("tcp_port", c.tcp_port, 0, 65535, integer=True)
     c.token_env = t.get("token_env", (str,), "the name of an environment variable", c.token_env)
+    t.check_unknown()
+    return c
+
+
+def _obs_websocket(t: _Table) -> ObsWebsocketConfig:
+    c = ObsWebsocketConfig()
+    c.enabled = t.get("enabled", (bool,), "true or false", c.enabled)
+    c.port = t.number("port", c.port, 1, 65535, integer=True)
+    c.bind = t.get("bind", (str,), "an address to listen on", c.bind)
+    c.password_env = t.get("password_env", (str,), "the name of an environment variable", c.password_env)
     t.check_unknown()
     return c
 
@@ -351,7 +362,8 @@ def parse_config(doc: dict[str, Any], where: str = "", base_dir: Path | None = N
     relative paths in it are relative to ``base_dir`` (the file's folder)."""
     top = _Table(doc, where)
     cfg = RigcastConfig()
-    for key, build in (("video", _video), ("audio", _audio), ("control", _control)):
+    for key, build in (("video", _video), ("audio", _audio), ("control", _control),
+                       ("obs_websocket", _obs_websocket)):
         value = top.get(key, (dict,), f"a [{key}] table", {})
         setattr(cfg, key, build(_Table(value, f"{where}{key}.")))
     top.used.update({"sources", "outputs", "scenes"})

@@ -189,12 +189,23 @@ class ControlConfig:
 
 
 @dataclass
+class ObsWebsocketConfig:
+    """An obs-websocket v5 server, so OBS remote tools drive rigcast unchanged."""
+
+    enabled: bool = False
+    port: int = 4455
+    bind: str = "127.0.0.1"  # loopback by default
+    password_env: str = "RIGCAST_OBS_PASSWORD"  # no password set: no authentication
+
+
+@dataclass
 class RigcastConfig:
     video: VideoConfig = field(default_factory=VideoConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
     sources: list[SourceConfig] = field(default_factory=list)
     outputs: list[OutputConfig] = field(default_factory=list)
     control: ControlConfig = field(default_factory=ControlConfig)
+    obs_websocket: ObsWebsocketConfig = field(default_factory=ObsWebsocketConfig)
     scenes: list[SceneConfig] = field(default_factory=list)
     transition: TransitionConfig = field(default_factory=TransitionConfig)
     # Where the config came from, for error messages and for saving back.

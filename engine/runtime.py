@@ -80,6 +80,7 @@ class Engine:
         self._final = asyncio.Event()
         self._ready = asyncio.Event()
         self._reader_done = threading.Event()
+        self.obsws: Any = None
         self._register()
 
     # -- state -----------------------------------------------------------------------------
@@ -401,6 +402,8 @@ class Engine:
             await loop.run_in_executor(None, self.workers.join)
             self._reader_done.set()
             logging.getLogger().removeHandler(handler)
+            if self.obsws is not None:
+                await self.obsws.close()
             if server is not None:
                 await server.close()
                 self._remove_runtime_files()
@@ -419,6 +422,15 @@ class Engine:
             bound = await server.serve_tcp(port, token)
             _write_private(paths.token_path(), json.dumps({"tcp": f"127.0.0.1:{bound}", "token": token}))
         _write_private(paths.pid_path(), f"{os.getpid()}\n")
+        obs = self.cfg.obs_websocket
+        if obs.enabled:
+            from engine.control.obsws import ObsWebsocketServer
+
+            self.obsws = ObsWebsocketServer(self.bus, lambda: self.state() | {"stats": self.stats},
+                                            os.environ.get(obs.password_env))
+            port = await self.obsws.serve(obs.bind, obs.port)
+            log.info("obs-websocket v5 server on %s:%d (%s)", obs.bind, port,
+                     "password required" if os.environ.get(obs.password_env) else "no password")
         return server
 
     def _remove_runtime_files(self) -> None:

@@ -1,0 +1,101 @@
+"""The obs-websocket v5 server, driven by obsws-python — a real third-party OBS client."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from pathlib import Path
+
+import obsws_python as obs
+import pytest
+from websockets.sync.client import connect
+
+from tests.harness import EngineHome, NginxRtmp, XApp, free_port, wait_for
+
+PASSWORD = "obs-pass-7c1e"
+
+
+def start(home: EngineHome, nginx: NginxRtmp, tmp_path: Path) -> int:
+    port = free_port()
+    cfg = tmp_path / "rigcast.toml"
+    cfg.write_text(f"""
+[obs_websocket]
+enabled = true
+port = {port}
+password_env = "MY_OBS_PASSWORD"
+
+[[sources]]
+name = "game"
+kind = "window"
+match = "glxgears"
+
+[[scenes]]
+name = "Game"
+items = [ {{ source = "game" }} ]
+
+[[scenes]]
+name = "BRB"
+items = [ {{ source = "bg", kind = "color", color = "#ff0000" }} ]
+""")
+    home.extra_env["MY_OBS_PASSWORD"] = PASSWORD
+    home.up("--config", str(cfg), "--url", nginx.url("obs"))
+    return port
+
+
+def test_obsws_python_switches_scene_and_drives_the_stream(home: EngineHome, nginx: NginxRtmp, gears: XApp,
+                                                           tmp_path: Path) -> None:
+    port = start(home, nginx, tmp_path)
+    cl = obs.ReqClient(host="127.0.0.1", port=port, password=PASSWORD, timeout=15)
+    try:
+        assert cl.get_version().rpc_version == 1
+        names = [s["sceneName"] for s in cl.get_scene_list().scenes]
+        assert sorted(names) == ["BRB", "Game"]
+        cl.set_current_program_scene("BRB")
+        assert cl.get_current_program_scene().current_program_scene_name == "BRB"
+        assert home.status()["program_scene"] == "BRB"
+
+        assert cl.get_stream_status().output_active is False
+        cl.start_stream()
+        wait_for(lambda: nginx.publishing("obs"), 15, what="the stream started over obs-websocket")
+        st = wait_for(lambda: (s := cl.get_stream_status()).output_bytes > 0 and s, 10, what="stream status")
+        assert st.output_active is True and st.output_duration > 0 and st.output_timecode.startswith("00:00:")
+        items = cl.get_scene_item_list("BRB").scene_items
+        assert items[0]["sourceName"] == "bg" and items[0]["sceneItemEnabled"] is True
+        cl.stop_stream()
+        wait_for(lambda: not nginx.publishing("obs"), 15, what="the stream stopped over obs-websocket")
+        with pytest.raises(obs.error.OBSSDKRequestError) as e:
+            cl.set_current_program_scene("Nope")
+        assert e.value.code == 600
+    finally:
+        cl.disconnect()
+
+
+def test_wrong_password_unknown_requests_and_events(home: EngineHome, nginx: NginxRtmp, gears: XApp,
+                                                    tmp_path: Path) -> None:
+    port = start(home, nginx, tmp_path)
+    with pytest.raises(Exception):  # noqa: B017  (obsws-python surfaces the 4009 close its own way)
+        obs.ReqClient(host="127.0.0.1", port=port, password="wrong", timeout=10)
+
+    with connect(f"ws://127.0.0.1:{port}", subprotocols=["obswebsocket.json"], proxy=None) as ws:  # type: ignore[list-item]
+        hello = json.loads(ws.recv(timeout=10))["d"]
+        ws.send(json.dumps({"op": 1, "d": {"rpcVersion": 1, "authentication": "bad"}}))
+        with pytest.raises(Exception):  # noqa: B017
+            ws.recv(timeout=10)
+        assert ws.close_code == 4009
+    assert "authentication" in hello
+
+    with connect(f"ws://127.0.0.1:{port}", subprotocols=["obswebsocket.json"], proxy=None) as ws:  # type: ignore[list-item]
+        auth = json.loads(ws.recv(timeout=10))["d"]["authentication"]
+        secret = base64.b64encode(hashlib.sha256((PASSWORD + auth["salt"]).encode()).digest())
+        token = base64.b64encode(hashlib.sha256(secret + auth["challenge"].encode()).digest()).decode()
+        ws.send(json.dumps({"op": 1, "d": {"rpcVersion": 1, "authentication": token, "eventSubscriptions": 1 << 2}}))
+        assert json.loads(ws.recv(timeout=10))["op"] == 2
+        ws.send(json.dumps({"op": 6, "d": {"requestType": "LaunchRockets", "requestId": "x"}}))
+        reply = json.loads(ws.recv(timeout=10))["d"]
+        assert reply["requestId"] == "x" and reply["requestStatus"]["code"] == 204
+        assert home.rigcast("ctl", "scene", "BRB").returncode == 0
+        event = json.loads(ws.recv(timeout=10))
+        assert event["op"] == 5 and event["d"]["eventType"] == "CurrentProgramSceneChanged"
+        assert event["d"]["eventData"]["sceneName"] == "BRB"
+    assert PASSWORD not in home.log()
