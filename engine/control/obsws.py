@@ -23,6 +23,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 from engine.control.bus import BusError, CommandBus
+from engine.control.outbox import Outbox
 
 log = logging.getLogger("rigcast.obsws")
 
@@ -98,20 +99,8 @@ class ObsWebsocketServer:
         await ws.send(json.dumps({"op": HELLO, "d": hello}))
         subs = 0
         identified = False
-        outbox: asyncio.Queue[str] = asyncio.Queue(256)
-
-        def on_event(name: str, data: dict[str, Any]) -> None:
-            if identified and name == "state":
-                for msg in self._events(data, subs):
-                    with contextlib.suppress(asyncio.QueueFull):
-                        outbox.put_nowait(msg)
-
-        async def pump() -> None:
-            while True:
-                await ws.send(await outbox.get())
-
-        remove = self.bus.listen(on_event)
-        sender = asyncio.create_task(pump())
+        outbox = Outbox(self.bus, ws,
+                        lambda name, data: self._events(data, subs) if identified and name == "state" else [])
         try:
             async for raw in ws:
                 try:
@@ -150,8 +139,7 @@ class ObsWebsocketServer:
         except ConnectionClosed:
             pass
         finally:
-            remove()
-            sender.cancel()
+            outbox.close()
 
     async def _request(self, d: dict[str, Any]) -> dict[str, Any]:
         rtype, rid = d.get("requestType"), d.get("requestId")

@@ -27,10 +27,9 @@ from websockets.http11 import Response
 
 from engine.control import protocol
 from engine.control.bus import EVENTS, BusError, CommandBus
+from engine.control.outbox import Outbox
 
 log = logging.getLogger("rigcast.control")
-
-CLIENT_QUEUE = 512
 
 
 class ControlServer:
@@ -78,19 +77,7 @@ class ControlServer:
     async def _handle(self, ws: ServerConnection) -> None:
         self.clients += 1
         subscribed: set[str] = set()
-        outbox: asyncio.Queue[str] = asyncio.Queue(CLIENT_QUEUE)
-
-        def on_event(name: str, data: dict[str, Any]) -> None:
-            if name in subscribed:
-                with contextlib.suppress(asyncio.QueueFull):
-                    outbox.put_nowait(protocol.event(name, data))
-
-        async def pump() -> None:
-            while True:
-                await ws.send(await outbox.get())
-
-        remove = self.bus.listen(on_event)
-        sender = asyncio.create_task(pump())
+        outbox = Outbox(self.bus, ws, lambda name, data: [protocol.event(name, data)] if name in subscribed else [])
         try:
             await ws.send(protocol.hello(self.engine_info()))
             async for raw in ws:
@@ -98,8 +85,7 @@ class ControlServer:
         except ConnectionClosed:
             pass
         finally:
-            remove()
-            sender.cancel()
+            outbox.close()
             self.clients -= 1
 
     async def _answer(self, raw: str | bytes, subscribed: set[str]) -> str:

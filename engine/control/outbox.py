@@ -1,0 +1,39 @@
+"""A client's outgoing events: a bounded queue fed by the bus and a task sending it.
+
+Shared by every server on the bus (control protocol, obs-websocket): a client that reads too
+slowly loses events once its queue is full; the engine never waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+from engine.control.bus import CommandBus
+
+CLIENT_QUEUE = 512
+
+Translate = Callable[[str, dict[str, Any]], list[str]]
+
+
+class Outbox:
+    def __init__(self, bus: CommandBus, ws: Any, translate: Translate, size: int = CLIENT_QUEUE) -> None:
+        self.queue: asyncio.Queue[str] = asyncio.Queue(size)
+        self.translate = translate
+        self._remove = bus.listen(self._on_event)
+        self._task = asyncio.create_task(self._pump(ws))
+
+    def _on_event(self, name: str, data: dict[str, Any]) -> None:
+        for msg in self.translate(name, data):
+            with contextlib.suppress(asyncio.QueueFull):
+                self.queue.put_nowait(msg)
+
+    async def _pump(self, ws: Any) -> None:
+        while True:
+            await ws.send(await self.queue.get())
+
+    def close(self) -> None:
+        self._remove()
+        self._task.cancel()
