@@ -14,7 +14,6 @@ from shared memory) for scale.
 from __future__ import annotations
 
 import argparse
-import resource
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.measure import command_cpu_s, self_cpu_s  # noqa: E402
 from config.model import SceneConfig, SceneItem, SourceConfig, TransitionConfig  # noqa: E402
 from engine.capture.still import ImageKind, TextKind  # noqa: E402
 from engine.compose.compositor import Compositor, RingLayer  # noqa: E402
@@ -31,11 +31,6 @@ from engine.encode.convert import Converter  # noqa: E402
 from engine.framering import FrameRing  # noqa: E402
 
 W, H = 1920, 1080
-
-
-def cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
 
 
 def make_frames(n: int) -> np.ndarray:
@@ -60,9 +55,9 @@ def run_rigcast(frames: np.ndarray, logo: Path, text_cfg: SourceConfig, overlays
         slot = ring.begin_write()
         ring.slot_pixels(slot, W, H)[:] = f
         ring.commit(slot, W, H, W * 4, i)
-        t = cpu()
+        t = self_cpu_s()
         comp.frame(i * 33_000_000)
-        total += cpu() - t
+        total += self_cpu_s() - t
     comp.close()
     ring.close()
     return total / len(frames) * 1000
@@ -77,10 +72,7 @@ def run_ffmpeg(raw: Path, n: int, logo: Path, banner: Path) -> float:
            "[1]format=bgra,colorchannelmixer=aa=0.8,loop=loop=-1:size=1[l];[2]loop=loop=-1:size=1[b];"
            "[0][l]overlay=1480:40:shortest=1[a];[a][b]overlay=100:900:shortest=1,format=yuv420p",
            "-frames:v", str(n), "-f", "null", "-"]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(cmd, check=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return ((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)) / n * 1000
+    return command_cpu_s(cmd) / n * 1000
 
 
 def main() -> int:

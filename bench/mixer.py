@@ -8,8 +8,6 @@ CLI mixing the same two signals (amix + volume) in the same run.
 from __future__ import annotations
 
 import argparse
-import resource
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -18,16 +16,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.measure import command_cpu_s, self_cpu_s  # noqa: E402
 from config.model import SourceConfig  # noqa: E402
 from engine.audio.mixer import AudioInput, Mixer  # noqa: E402
 from engine.audio.ring import AudioRing  # noqa: E402
 
 RATE, FRAME = 48000, 1024
-
-
-def cpu_self() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
 
 
 def signals(seconds: float) -> list[np.ndarray]:
@@ -51,9 +45,9 @@ def run_rigcast(sigs: list[np.ndarray]) -> float:
             for r, sig in zip(rings, sigs):
                 r.write(sig[written:written + 480], 0)
             written += 480
-        t = cpu_self()
+        t = self_cpu_s()
         mixer.mix(s, FRAME)
-        spent += cpu_self() - t
+        spent += self_cpu_s() - t
         s += FRAME
     mixer.meters()
     for r in rings:
@@ -70,10 +64,7 @@ def run_ffmpeg(files: list[Path], seconds: float) -> float:
         cmd += ["-f", "f32le", "-ar", str(RATE), "-ac", "2", "-i", str(f)]
     cmd += ["-filter_complex", "[0]volume=-6dB[a];[1]volume=-6dB[b];[a][b]amix=inputs=2:normalize=0",
             "-f", "f32le", "-y", "/dev/null"]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(cmd, check=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return ((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)) / seconds * 1000
+    return command_cpu_s(cmd) / seconds * 1000
 
 
 def main() -> int:

@@ -13,7 +13,7 @@ from config.loader import ConfigError, parse_config, to_toml
 from config.model import Size, SourceConfig
 from config.secrets import mask_text, mask_url, remember_secret
 from engine.capture.matching import WindowInfo, pick_window
-from engine.encode.convert import fit_rect
+from engine.compose.layout import fit_rect
 from engine.encode.select import AUTO_ORDER, EncoderUnavailable, choose_encoder
 from engine.errors import RigcastError
 from engine.framering import FrameRing

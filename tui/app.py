@@ -17,7 +17,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, RichLog, Static
+from textual.widgets import Footer, RichLog
 
 from engine.control.bus import BusError
 from engine.control.client import AsyncControlClient, EngineNotRunning

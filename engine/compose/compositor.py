@@ -12,6 +12,7 @@ switch, an item moved, a fade in progress — otherwise the last converted frame
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -199,8 +200,6 @@ class Compositor:
         return self.converter.convert(layer.ring, layer.ref)
 
     def _compose_and_convert(self, now_ns: int) -> Any:
-        import time
-
         t = time.perf_counter_ns()
         if self.fade is None:
             canvas = self._compose(self.scene(self.program), self._canvases[0])

@@ -17,12 +17,13 @@ class Placement:
     dst: tuple[int, int, int, int]  # x, y, w, h on the canvas, before clipping
 
 
-def _fit(w: int, h: int, box_w: int, box_h: int) -> tuple[int, int, int, int]:
-    """(x, y, w, h) of w x h scaled to fit inside the box, centred, sides even."""
-    scale = min(box_w / w, box_h / h)
-    fw = max(2, min(box_w, round(w * scale)) & ~1)
-    fh = max(2, min(box_h, round(h * scale)) & ~1)
-    return ((box_w - fw) // 2) & ~1, ((box_h - fh) // 2) & ~1, fw, fh
+def fit_rect(src_w: int, src_h: int, dst_w: int, dst_h: int) -> tuple[int, int, int, int]:
+    """(x, y, w, h) of the largest even-sized rectangle with the source's aspect inside dst,
+    centred: OBS's "fit to screen", for a canvas and for a scene item's box alike."""
+    scale = min(dst_w / src_w, dst_h / src_h)
+    w = max(2, min(dst_w, round(src_w * scale)) & ~1)
+    h = max(2, min(dst_h, round(src_h * scale)) & ~1)
+    return ((dst_w - w) // 2) & ~1, ((dst_h - h) // 2) & ~1, w, h
 
 
 def place(item: SceneItem, src_w: int, src_h: int, canvas_w: int, canvas_h: int, first: bool) -> Placement | None:
@@ -45,10 +46,10 @@ def place(item: SceneItem, src_w: int, src_h: int, canvas_w: int, canvas_h: int,
             uw, uh = min(cw, round(bw / scale)), min(ch, round(bh / scale))
             ux, uy = x0 + (cw - uw) // 2, y0 + (ch - uh) // 2
             return Placement((ux, uy, ux + uw, uy + uh), (item.x, item.y, bw, bh))
-        fx, fy, fw, fh = _fit(cw, ch, bw, bh)
+        fx, fy, fw, fh = fit_rect(cw, ch, bw, bh)
         return Placement((x0, y0, x1, y1), (item.x + fx, item.y + fy, fw, fh))
     if first:
-        fx, fy, fw, fh = _fit(cw, ch, canvas_w, canvas_h)
+        fx, fy, fw, fh = fit_rect(cw, ch, canvas_w, canvas_h)
         return Placement((x0, y0, x1, y1), (item.x + fx, item.y + fy, fw, fh))
     return Placement((x0, y0, x1, y1), (item.x, item.y, cw, ch))
 

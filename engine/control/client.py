@@ -119,9 +119,9 @@ class AsyncControlClient:
             else:
                 self._ws = await connect(ep.uri, open_timeout=5, proxy=None, **ep.connect_kwargs())
             self.hello = json.loads(await self._ws.recv())
-        except (OSError, TimeoutError, Exception) as e:
-            if isinstance(e, EngineNotRunning):
-                raise
+        except EngineNotRunning:
+            raise
+        except Exception as e:  # refused, timed out, not a websocket: all mean "no engine there"
             raise EngineNotRunning(f"cannot reach the rigcast engine at {ep.describe()} ({e})") from None
         self._reader = asyncio.create_task(self._read())
 

@@ -46,13 +46,14 @@ class AudioTrack:
         packets: list[Any] = []
         while self.sent + self.frame_size <= due:
             if mix is None:
-                frame = self._silence
+                frame = self._silence  # nothing to meter: an empty window reads as silence
             else:
-                frame = av.AudioFrame.from_ndarray(mix(self.sent, self.frame_size), format="fltp", layout="stereo")
+                planes = mix(self.sent, self.frame_size)
+                if meter is not None:
+                    meter.add(planes)  # the mixed samples themselves, not a copy back out of the frame
+                frame = av.AudioFrame.from_ndarray(planes, format="fltp", layout="stereo")
                 frame.sample_rate = self.rate
             frame.pts = self.sent
-            if meter is not None:
-                meter.add(frame.to_ndarray())
             if encode:
                 packets.extend(self.ctx.encode(frame))
             self.sent += self.frame_size

@@ -14,6 +14,7 @@ import av
 import numpy as np
 from av.video.reformatter import ColorRange, Colorspace, Interpolation
 
+from engine.compose.layout import fit_rect
 from engine.framering import FrameRef, FrameRing
 
 INTERPOLATION = {
@@ -27,14 +28,6 @@ INTERPOLATION = {
 ONE_THREAD_MAX_PIXELS = 2560 * 1440
 # Black in limited-range YUV: Y=16, U=V=128.
 _BLACK = {0: 16}
-
-
-def fit_rect(src_w: int, src_h: int, dst_w: int, dst_h: int) -> tuple[int, int, int, int]:
-    """(x, y, w, h) of the largest even-sized rectangle with the source's aspect inside dst."""
-    scale = min(dst_w / src_w, dst_h / src_h)
-    w = max(2, min(dst_w, round(src_w * scale)) & ~1)
-    h = max(2, min(dst_h, round(src_h * scale)) & ~1)
-    return ((dst_w - w) // 2) & ~1, ((dst_h - h) // 2) & ~1, w, h
 
 
 def _plane_array(plane: Any, rows: int) -> np.ndarray:
