@@ -25,6 +25,7 @@ from config.model import (
     TRANSITIONS,
     AudioConfig,
     ControlConfig,
+    LinkConfig,
     ObsWebsocketConfig,
     OutputConfig,
     RigcastConfig,
@@ -179,6 +180,35 @@ def _obs_websocket(t: _Table) -> ObsWebsocketConfig:
     return c
 
 
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def _link(t: _Table) -> LinkConfig:
+    c = LinkConfig()
+    url = t.get("url", (str,), "a wss:// URL")
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("ws", "wss") or not parts.hostname:
+            raise ConfigError(f"{t.where}url", f"expected wss://HOST/PATH (ws:// only to this machine), got {mask_url(url)}")
+        if parts.scheme == "ws" and parts.hostname not in _LOOPBACK and not parts.hostname.startswith("127."):
+            raise ConfigError(f"{t.where}url", "ws:// sends the token in the clear; use wss:// "
+                                               "(ws:// is allowed only to 127.0.0.1/localhost)")
+        c.url = url
+    c.token_env = t.get("token_env", (str,), "the name of an environment variable", c.token_env)
+    c.token_file = t.get("token_file", (str,), "the path of a file holding the token")
+    c.ca_file = t.get("ca_file", (str,), "the path of a PEM CA bundle")
+    for key in ("token_file", "ca_file"):
+        value = getattr(c, key)
+        if value is not None and not Path(value).expanduser().is_file():
+            raise ConfigError(f"{t.where}{key}", f"no such file: {value}")
+    if "token" in t.data:
+        raise ConfigError(f"{t.where}token", "the token is never written in the config; "
+                                             "put it in an environment variable (token_env) or a file (token_file)")
+    c.reconnect_max_s = float(t.number("reconnect_max_s", c.reconnect_max_s, 1, 600))
+    t.check_unknown()
+    return c
+
+
 def _name_and_kind(t: _Table, default_name: str, kinds: tuple[str, ...]) -> tuple[str, str]:
     name = t.get("name", (str,), "a name", default_name)
     kind = t.choice("kind", kinds, None)
@@ -247,8 +277,14 @@ def _source(t: _Table, index: int, base_dir: Path | None = None) -> SourceConfig
     elif kind == "color":
         s.color = _color(t, "color", s.color)
         s.size = _size(t, "size")
-    else:  # text
-        s.text = t.get("text", (str,), "the text to show", "")
+    else:  # text, chat
+        if kind == "text":
+            s.text = t.get("text", (str,), "the text to show", "")
+        else:
+            s.size = _size(t, "size")
+            s.font_size = 24
+            s.max_lines = t.number("max_lines", s.max_lines, 1, 100, integer=True)
+            s.lifetime_s = float(t.number("lifetime_s", s.lifetime_s, 3, 86_400))
         font = t.get("font", (str,), "the path of a .ttf or .otf font")
         if font is not None and not Path(font).expanduser().is_file():
             raise ConfigError(f"{t.where}font", f"no such font file: {font}")
@@ -335,9 +371,8 @@ def _output(t: _Table, index: int) -> OutputConfig:
     o = OutputConfig(*_name_and_kind(t, f"output{index + 1}", OUTPUT_KINDS))
     if o.kind == "rtmp":
         url = t.get("url", (str,), "an rtmp:// URL")
-        if url is None:
-            raise ConfigError(f"{t.where}url", "missing; expected rtmp://HOST[:PORT]/APP/KEY")
-        o.url = validate_push_url(url, f"{t.where}url")
+        # No URL: the user's API hands one out when the stream starts (checked: a [link] exists).
+        o.url = None if url is None else validate_push_url(url, f"{t.where}url")
     else:
         path = t.get("path", (str,), "a file path")
         if path is None:
@@ -363,7 +398,7 @@ def parse_config(doc: dict[str, Any], where: str = "", base_dir: Path | None = N
     top = _Table(doc, where)
     cfg = RigcastConfig()
     for key, build in (("video", _video), ("audio", _audio), ("control", _control),
-                       ("obs_websocket", _obs_websocket)):
+                       ("obs_websocket", _obs_websocket), ("link", _link)):
         value = top.get(key, (dict,), f"a [{key}] table", {})
         setattr(cfg, key, build(_Table(value, f"{where}{key}.")))
     top.used.update({"sources", "outputs", "scenes"})
@@ -382,6 +417,10 @@ def parse_config(doc: dict[str, Any], where: str = "", base_dir: Path | None = N
     for i, sc in enumerate(cfg.scenes):
         if sc.name in [x.name for x in cfg.scenes[:i]]:
             raise ConfigError(f"{where}scenes[{i}].name", f'"{sc.name}" is used twice; scene names must be unique')
+    for i, o in enumerate(cfg.outputs):
+        if o.kind == "rtmp" and o.url is None and cfg.link.url is None:
+            raise ConfigError(f"{where}outputs[{i}].url", "missing; expected rtmp://HOST[:PORT]/APP/KEY "
+                                                         "(or a [link] whose API supplies the URL)")
     top.check_unknown()
     return cfg
 
@@ -445,6 +484,9 @@ _SOURCE_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
     "color": (("color", "color"), ("size", "size")),
     "text": (("text", "text"), ("font", "font"), ("font_size", "font_size"), ("color", "color"),
              ("outline_color", "outline_color"), ("outline_width", "outline_width")),
+    "chat": (("size", "size"), ("font", "font"), ("font_size", "font_size"), ("color", "color"),
+             ("outline_color", "outline_color"), ("outline_width", "outline_width"),
+             ("max_lines", "max_lines"), ("lifetime_s", "lifetime_s")),
 }
 
 

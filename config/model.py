@@ -12,10 +12,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-SourceKind = Literal["window", "display", "image", "color", "text", "media", "desktop_audio", "mic"]
+SourceKind = Literal["window", "display", "image", "color", "text", "chat", "media", "desktop_audio", "mic"]
 OutputKind = Literal["rtmp", "record"]
 
-SOURCE_KINDS: tuple[str, ...] = ("window", "display", "image", "color", "text", "media", "desktop_audio", "mic")
+SOURCE_KINDS: tuple[str, ...] = ("window", "display", "image", "color", "text", "chat", "media", "desktop_audio",
+                                 "mic")
 AUDIO_KINDS: tuple[str, ...] = ("desktop_audio", "mic")  # mixed into the one audio track, in every scene
 CAPTURE_KINDS: tuple[str, ...] = ("window", "display", "media")  # a worker each; the rest are drawn
 FIT_MODES: tuple[str, ...] = ("fit", "fill", "stretch")
@@ -107,6 +108,9 @@ class SourceConfig:
     font_size: int = 48
     outline_color: str = "#000000ff"
     outline_width: int = 0
+    # chat: the last max_lines messages, each shown for lifetime_s (size is its box)
+    max_lines: int = 8
+    lifetime_s: float = 60.0
     # audio (desktop_audio, mic)
     device: str | None = None  # a substring of the device's name; default: the system default
     volume_db: float = 0.0
@@ -125,6 +129,8 @@ class SourceConfig:
             return f"colour {self.color}"
         if self.kind == "text":
             return f'text "{self.text[:24]}"'
+        if self.kind == "chat":
+            return f"chat overlay (last {self.max_lines} messages)"
         if self.kind == "display":
             return f"display {self.display}"
         if self.match is not None:
@@ -199,6 +205,19 @@ class ObsWebsocketConfig:
 
 
 @dataclass
+class LinkConfig:
+    """The outbound websocket link to the user's own API (commands, chat, ingest URLs).
+
+    The token is read from an environment variable or a file at start, never written here."""
+
+    url: str | None = None  # None: no link
+    token_env: str = "RIGCAST_LINK_TOKEN"
+    token_file: str | None = None
+    ca_file: str | None = None  # extra CA bundle for a private wss:// server
+    reconnect_max_s: float = 30.0
+
+
+@dataclass
 class RigcastConfig:
     video: VideoConfig = field(default_factory=VideoConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
@@ -206,6 +225,7 @@ class RigcastConfig:
     outputs: list[OutputConfig] = field(default_factory=list)
     control: ControlConfig = field(default_factory=ControlConfig)
     obs_websocket: ObsWebsocketConfig = field(default_factory=ObsWebsocketConfig)
+    link: LinkConfig = field(default_factory=LinkConfig)
     scenes: list[SceneConfig] = field(default_factory=list)
     transition: TransitionConfig = field(default_factory=TransitionConfig)
     # Where the config came from, for error messages and for saving back.

@@ -32,6 +32,10 @@ def describe(state: dict[str, Any]) -> str:
         if o.get("dropped"):
             extra += f" dropped {o['dropped']}"
         rows.append(f"output   {o['name']}: {o['state']}{extra} → {o['target']}")
+    link = state.get("link", {"state": "off"})
+    if link["state"] != "off":
+        why = f" ({link['error']})" if link.get("error") and link["state"] != "connected" else ""
+        rows.append(f"link     {link['state']}{why} → {link['url']}")
     return "\n".join(rows)
 
 

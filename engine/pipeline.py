@@ -10,6 +10,7 @@ up to the same instant, so both tracks share one time line.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import queue
@@ -24,6 +25,7 @@ from typing import Any
 import av
 from av.video.frame import PictureType
 
+from config.secrets import remember_secret, url_secret_parts
 from engine.clock import now_ns, sleep_until_ns, tick_at, tick_ns
 from engine.encode.audio import AudioTrack
 from engine.audio.mixer import AudioInput, Mixer
@@ -103,13 +105,21 @@ class Pipeline:
                 o.put(ep)
 
     # -- commands from the engine (its command bus), applied between two ticks ---------------
-    def start_outputs(self, names: list[str]) -> None:
+    def start_outputs(self, names: list[str], urls: dict[str, str] | None = None) -> None:
+        """``urls``: push URLs handed out for this start by the user's API (ingest)."""
         for name in names:
             if name in self.outputs:
                 continue
             if name in self.closing:
                 raise RigcastError(f'output "{name}" is still stopping; try again in a moment')
-            o = create_output(self.output_cfgs[name], self.templates, self.keyframe_wanted)
+            cfg = self.output_cfgs[name]
+            if urls and name in urls:
+                for part in url_secret_parts(urls[name]):
+                    remember_secret(part)
+                cfg = dataclasses.replace(cfg, url=urls[name])
+            if cfg.kind == "rtmp" and not cfg.url:
+                raise RigcastError(f'output "{name}" has no URL; set url, or let the [link] API supply one')
+            o = create_output(cfg, self.templates, self.keyframe_wanted)
             o.not_before_s = self.position_s
             self.outputs[name] = o
             o.start()
@@ -137,7 +147,7 @@ class Pipeline:
             if unknown:
                 raise RigcastError(f"no output named {', '.join(unknown)}")
             if op == "start":
-                self.start_outputs(cmd["outputs"])
+                self.start_outputs(cmd["outputs"], cmd.get("urls"))
                 ack()
             elif op == "stop":
                 self.stop_outputs(cmd["outputs"], ack)
@@ -149,6 +159,9 @@ class Pipeline:
                 ack()
             elif op == "text":
                 self.compositor.set_text(cmd["source"], cmd["text"])
+                ack()
+            elif op == "chat":
+                self.compositor.post_chat(cmd["message"])
                 ack()
             elif op == "mute":
                 inp = self.mixer.inputs.get(cmd["source"])

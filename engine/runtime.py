@@ -23,8 +23,10 @@ import time
 from typing import Any, TextIO
 
 from config.model import AUDIO_KINDS, OutputConfig, RigcastConfig
+from config.secrets import mask_url
 from engine import paths
 from engine.control.bus import BusError, CommandBus, Param
+from engine.control.chat import RateLimit, make_message
 from engine.status import status_line
 from engine.supervisor import Workers
 
@@ -34,6 +36,7 @@ VERSION = "0.1.0"
 STREAM_KINDS = ("rtmp",)
 RECORD_KINDS = ("record",)
 LOG_HISTORY = 200
+CHAT_HISTORY = 50
 
 
 class _BusLogHandler(logging.Handler):
@@ -57,6 +60,17 @@ class Engine:
         self.cfg = cfg
         self.out = out  # foreground: status lines go here; a daemon only logs
         self.control = control
+        self.bus = CommandBus()
+        self.link: Any = None
+        if cfg.link.url is not None:
+            from engine.control.link import Link
+
+            self.link = Link(cfg.link, self.bus, self._hello, self._publish_state)
+            if not any(o.kind in STREAM_KINDS for o in cfg.outputs):
+                cfg.outputs.append(OutputConfig(name="stream", kind="rtmp"))  # where to: the API says
+        # Outputs whose URL the API hands out start once the engine is up (they need the link).
+        self.deferred = [n for n in start_outputs if self._needs_ingest(n)]
+        start_outputs = [n for n in start_outputs if n not in self.deferred]
         self.workers = Workers(cfg, start_outputs, log_level)
         kinds = {o.name: o.kind for o in cfg.outputs}
         self.active: set[str] = set(start_outputs)
@@ -67,7 +81,8 @@ class Engine:
         self.program = self.scenes[0].name
         self.muted: set[str] = {s.name for s in cfg.sources if s.muted}
         self.started_at = time.time()
-        self.bus = CommandBus()
+        self.chat: collections.deque[dict[str, Any]] = collections.deque(maxlen=CHAT_HISTORY)
+        self.chat_rate = RateLimit()
         self.stats: dict[str, Any] = {}
         self.encoder_note = ""
         self.logs: collections.deque[dict[str, Any]] = collections.deque(maxlen=LOG_HISTORY)
@@ -115,14 +130,25 @@ class Engine:
                          **({"volume_db": s.volume_db} if s.kind in AUDIO_KINDS else {})}
                         for s in self.cfg.sources if s.name in shown],
             "outputs": self.stats.get("outputs") or [self._idle_output(o) for o in self.cfg.outputs],
+            "link": self.link.status() if self.link is not None else {"state": "off"},
         }
+
+    def _hello(self) -> dict[str, Any]:
+        from engine.control.link import COMMANDS, EVENTS, engine_id
+
+        return {"engine": {"id": engine_id(paths.state_dir()), "version": VERSION,
+                           "capabilities": {"commands": list(COMMANDS), "events": list(EVENTS),
+                                            "chat": any(s.kind == "chat" for s in self.cfg.sources),
+                                            "ingest": any(self._needs_ingest(o.name) for o in self.cfg.outputs)}},
+                "state": self.state()}
+
+    def _needs_ingest(self, name: str) -> bool:
+        return any(o.name == name and o.kind in STREAM_KINDS and not o.url for o in self.cfg.outputs)
 
     @staticmethod
     def _idle_output(o: OutputConfig) -> dict[str, Any]:
-        from config.secrets import mask_url
-
-        return {"name": o.name, "kind": o.kind, "target": mask_url(o.url) if o.url else str(o.path),
-                "state": "off"}
+        target = mask_url(o.url) if o.url else "URL from your API at start" if o.kind == "rtmp" else str(o.path)
+        return {"name": o.name, "kind": o.kind, "target": target, "state": "off"}
 
     def _publish_state(self) -> None:
         self.bus.publish("state", self.state())
@@ -134,7 +160,8 @@ class Engine:
         for what, kinds in (("stream", STREAM_KINDS), ("record", RECORD_KINDS)):
             for verb in ("start", "stop", "toggle"):
                 b.register(f"{what}.{verb}", self._outputs_cmd(verb, what, kinds),
-                           summary=f"{verb} {'streaming' if what == 'stream' else 'recording'}")
+                           summary=f"{verb} {'streaming' if what == 'stream' else 'recording'}",
+                           prepare=self._ingest if what == "stream" and verb != "stop" else None)
         b.register("scene.switch", self._cmd_scene, {"scene": Param((str, int))},
                    summary="switch the program scene, by name or 1-based index")
         b.register("scene.item.set", self._cmd_item,
@@ -148,6 +175,10 @@ class Engine:
                    summary="mute or unmute a source's audio (toggles without 'muted')")
         b.register("source.volume", self._cmd_volume, {"source": Param((str,)), "volume_db": Param((float,))},
                    summary="set an audio source's volume in dB (-100 to +30)")
+        b.register("chat.post", self._cmd_chat,
+                   {"user": Param((str,)), "text": Param((str,)), "id": Param((str,), False),
+                    "platform": Param((str,), False), "color": Param((str,), False)},
+                   summary="show a chat message (TUI chat pane, chat overlay sources); cleaned and rate limited")
         b.register("engine.stop", self._cmd_engine_stop, summary="stop the engine (recordings finalised)")
 
     async def _cmd_status(self, _args: dict[str, Any]) -> dict[str, Any]:
@@ -163,7 +194,11 @@ class Engine:
             on = verb == "start" or (verb == "toggle" and not self._live(kinds))
             todo = [n for n in names if (n not in self.active) == on]
             if todo:
-                await self._video_command("start" if on else "stop", todo)
+                urls = _args.get("_prepared") or {}
+                missing = [n for n in todo if on and self._needs_ingest(n) and n not in urls]
+                if missing:
+                    raise BusError("no_ingest", f"output {missing[0]} has no URL and your API gave none")
+                await self._video_command("start" if on else "stop", todo, **({"urls": urls} if on else {}))
                 for n in todo:
                     if on:
                         self.active.add(n)
@@ -176,6 +211,29 @@ class Engine:
             return {"streaming" if what == "stream" else "recording": on}
 
         return handler
+
+    async def _ingest(self, _args: dict[str, Any]) -> dict[str, str]:
+        """Push URLs from the user's API for stream outputs configured without one (a fresh
+        one at every start: the backend may hand out one-time keys, as SRS on_publish allows)."""
+        from config.loader import ConfigError, validate_push_url
+
+        want = [n for n in self.names(STREAM_KINDS) if self._needs_ingest(n) and n not in self.active]
+        if not want:
+            return {}
+        if self.link is None:
+            raise BusError("no_ingest", "a stream output has no URL and there is no [link] to ask for one")
+        urls: dict[str, str] = {}
+        for name in want:
+            data = await self.link.request("ingest", {"output": name})
+            url = data.get("url")
+            if not isinstance(url, str):
+                raise BusError("bad_ingest", 'your API answered the ingest request without a "url" string')
+            try:
+                urls[name] = validate_push_url(url, "the ingest URL from your API")
+            except ConfigError as e:
+                raise BusError("bad_ingest", str(e)) from None
+            log.info("%s: the API says publish to %s", name, mask_url(url))
+        return urls
 
     def _scene(self, want: str | int) -> Any:
         if isinstance(want, int):
@@ -256,6 +314,21 @@ class Engine:
         src.volume_db = db
         self._publish_state()
         return {"source": src.name, "volume_db": db}
+
+    async def _cmd_chat(self, args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            msg = make_message(args)
+        except ValueError as e:
+            raise BusError("bad_args", str(e)) from None
+        if not self.chat_rate.allow():
+            raise BusError("rate_limited", f"more than {self.chat_rate.rate:g} chat messages a second; "
+                                           f"{self.chat_rate.dropped} dropped so far")
+        data = msg.as_dict()
+        self.chat.append(data)
+        self.bus.publish("chat", data)
+        if any(s.kind == "chat" for s in self.cfg.sources):
+            await self._video_command("chat", [], message=data)
+        return {"id": msg.id, "shown": True}
 
     async def _cmd_engine_stop(self, _args: dict[str, Any]) -> dict[str, Any]:
         asyncio.get_running_loop().call_soon(self.request_stop, "asked to over the control protocol")
@@ -392,6 +465,10 @@ class Engine:
             self.workers.start()
             if self.control:
                 server = await self._serve_control()
+            if self.link is not None:
+                self.link.start()
+            if self.deferred:
+                asyncio.create_task(self._start_deferred())
             await self._watch(duration)
         finally:
             self.workers.signal_stop()
@@ -402,6 +479,8 @@ class Engine:
             await loop.run_in_executor(None, self.workers.join)
             self._reader_done.set()
             logging.getLogger().removeHandler(handler)
+            if self.link is not None:
+                await self.link.close()
             if self.obsws is not None:
                 await self.obsws.close()
             if server is not None:
@@ -409,11 +488,23 @@ class Engine:
                 self._remove_runtime_files()
         return self.rc
 
+    async def _start_deferred(self) -> None:
+        """``--live`` with a stream whose URL comes from the API: go live once the link is up."""
+        await self._ready.wait()
+        for _ in range(300):
+            if self.link.state == "connected" or self._stop.is_set():
+                break
+            await asyncio.sleep(0.1)
+        try:
+            await self.bus.execute("stream.start")
+        except BusError as e:
+            log.error("could not go live: %s", e.message)
+
     async def _serve_control(self) -> Any:
         from engine.control.server import ControlServer
 
         server = ControlServer(self.bus, lambda: {"version": VERSION, "pid": os.getpid()},
-                               lambda: {"state": self.state(), "log": list(self.logs)})
+                               lambda: {"state": self.state(), "log": list(self.logs), "chat": list(self.chat)})
         if sys.platform != "win32":
             await server.serve_unix(paths.socket_path())
         port = self.cfg.control.tcp_port

@@ -549,3 +549,66 @@ def start_flasher(home: EngineHome) -> subprocess.Popen[bytes]:
     wait_for(lambda: subprocess.run(["xdotool", "search", "--name", "rigcast-avsync"], env=home.env(),
                                     capture_output=True).returncode == 0, 15, what="the flasher window")
     return flasher
+
+
+# -- the user's API ----------------------------------------------------------------------------
+class FakeApi:
+    """tests/fake_api.py in its own process: what it received, and a way to send it things."""
+
+    def __init__(self, port: int, token: str, ingest: str | None = None) -> None:
+        self.port, self.token, self.ingest = port, token, ingest
+        self.lines: list[dict[str, Any]] = []
+        self.proc: subprocess.Popen[str] | None = None
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/rigcast"
+
+    def start(self) -> None:
+        import json
+        import threading
+
+        args = [sys.executable, "-m", "tests.fake_api", "--port", str(self.port), "--token", self.token]
+        if self.ingest:
+            args += ["--ingest", self.ingest]
+        proc = self.proc = subprocess.Popen(args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        seen = len(self.lines)
+
+        def read() -> None:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                self.lines.append(json.loads(line))
+
+        threading.Thread(target=read, daemon=True).start()
+        wait_for(lambda: any(x.get("event") == "listening" for x in self.lines[seen:]), 15, what="the fake API")
+
+    def send(self, *msgs: dict[str, Any]) -> None:
+        import json
+
+        assert self.proc is not None and self.proc.stdin is not None
+        self.proc.stdin.write("".join(json.dumps(m) + "\n" for m in msgs))
+        self.proc.stdin.flush()
+
+    def received(self, kind: str | None = None) -> list[dict[str, Any]]:
+        return [x["recv"] for x in list(self.lines) if "recv" in x and (kind is None or x["recv"].get("type") == kind)]
+
+    def events(self, name: str) -> int:
+        return sum(1 for x in list(self.lines) if x.get("event") == name)
+
+    def result(self, cid: str, timeout: float = 30) -> dict[str, Any]:
+        return dict(wait_for(lambda: next((m for m in self.received("result") if m.get("id") == cid), None),
+                             timeout, what=f"the result of command {cid}"))
+
+    def command(self, cid: str, command: str, timeout: float = 30, **args: Any) -> dict[str, Any]:
+        self.send({"type": "command", "id": cid, "command": command, "args": args})
+        return self.result(cid, timeout)
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def stop_process(self, sig: int) -> None:
+        assert self.proc is not None
+        os.kill(self.proc.pid, sig)

@@ -111,6 +111,7 @@ STATE: dict[str, Any] = {
     "sources": [{"name": "game", "kind": "window", "description": 'window titled "*Dota*"', "state": "live",
                  "muted": False}],
     "outputs": [],
+    "link": {"state": "connected", "url": "wss://api.example.com/rigcast", "since": 0, "error": None, "connects": 1},
 }
 OUTPUTS = [
     {"name": "rtmp", "kind": "rtmp", "target": "rtmp://srs.example.com/live/****", "state": "live",
@@ -141,6 +142,10 @@ async def feed(pilot: Any) -> None:
                           (5, "WARNING", "backup: network error: connection refused; retry in 6 s"),
                           (9, "INFO", "record: recording to /home/me/Videos/dota.mkv")):
         app.apply_event("log", {"t": 1_800_000_000 + t, "level": level, "process": "video", "msg": msg})
+    for t, user, color, text in ((3, "nightbot", "#ff4500", "!commands for the list"),
+                                 (4, "viewer42", None, "[bold red]markup stays literal[/] gg")):
+        app.apply_event("chat", {"id": f"m{t}", "platform": "twitch", "user": user, "color": color, "text": text,
+                                 "t": 1_800_000_000 + t})
     await pilot.pause(0.3)  # past the meters' 10 Hz repaint clock
 
 

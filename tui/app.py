@@ -21,9 +21,10 @@ from textual.widgets import Footer, RichLog
 
 from engine.control.bus import BusError
 from engine.control.client import AsyncControlClient, EngineNotRunning
+from tui.chat import ChatPane
 from tui.confirm import Confirm
-from tui.model import EngineView
 from tui.meter import Meters
+from tui.model import EngineView
 from tui.panels import GraphsPanel, OutputsPanel, ScenesPanel, SourcesPanel, StatusBar
 
 RECONNECT_S = 2.0
@@ -64,19 +65,21 @@ class ControlRoom(App[int]):
             yield GraphsPanel(id="graphs", classes="panel")
         # Inside a container: Textual re-renders every top-level widget whose clip overlaps a
         # repaint, and a top-level log would be re-rendered whole for each meter frame.
-        with Vertical(id="logbox"):
+        with Horizontal(id="logbox"):
             yield RichLog(id="log", classes="panel", max_lines=500, wrap=False, markup=False)
+            yield ChatPane(id="chat", classes="panel")
         yield Footer()
 
     def on_mount(self) -> None:
         for wid, title in (("scenes", "Scenes"), ("sources", "Sources"), ("outputs", "Outputs"),
-                           ("audio", "Audio"), ("graphs", "Graphs"), ("log", "Log")):
+                           ("audio", "Audio"), ("graphs", "Graphs"), ("log", "Log"), ("chat", "Chat")):
             self.query_one(f"#{wid}").border_title = title
         # Looked up once: events arrive up to 20 times a second.
         self.w_status = self.query_one(StatusBar)
         self.w_outputs = self.query_one(OutputsPanel)
         self.w_graphs = self.query_one(GraphsPanel)
         self.w_meters = self.query_one(Meters)
+        self.w_chat = self.query_one(ChatPane)
         self.query_one(SourcesPanel).focus()
         if self._connect:
             self._connector = asyncio.create_task(self._stay_connected())
@@ -88,7 +91,7 @@ class ControlRoom(App[int]):
             client = AsyncControlClient(on_event=self.apply_event)
             try:
                 await client.connect()
-                first = await client.request("subscribe", {"events": ["state", "stats", "meter", "log"]})
+                first = await client.request("subscribe", {"events": ["state", "stats", "meter", "log", "chat"]})
             except (EngineNotRunning, BusError, OSError, TimeoutError) as e:
                 self._set_note(f"no engine: {e}; retrying")
                 await asyncio.sleep(RECONNECT_S)
@@ -97,6 +100,9 @@ class ControlRoom(App[int]):
             self.apply_event("state", first["state"])
             for line in first.get("log", []):
                 self.apply_event("log", line)
+            self.w_chat.clear()
+            for msg in first.get("chat", []):
+                self.apply_event("chat", msg)
             await client.closed.wait()
             self.client = None
             self.view.state = {}
@@ -127,7 +133,9 @@ class ControlRoom(App[int]):
             stamp = time.strftime("%H:%M:%S", time.localtime(float(data.get("t", time.time()))))
             line = Text(f"{stamp} {data.get('process', '')}: ", style="#808080")
             line.append(str(data.get("msg", "")), style=LOG_LEVEL_STYLES.get(str(data.get("level")), ""))
-            self.query_one(RichLog).write(line)
+            self.query_one("#log", RichLog).write(line)
+        elif name == "chat":
+            self.w_chat.add(data)
 
     def _status(self) -> None:
         self.w_status.data = {"state": self.view.state, "stats": self.view.stats}

@@ -23,6 +23,8 @@ SOURCE_STATES = {"live": ("live", "green"), "not_found": ("window not found", "y
 OUTPUT_STYLES = {"live": "bold green", "recording": "bold red", "connecting": "yellow", "reconnecting": "yellow",
                  "rejected": "bold red", "error": "bold red", "off": "#808080", "stopped": "#808080"}
 
+LINK_STYLES = {"connected": "green", "connecting": "yellow", "disconnected": "bold red"}
+
 
 class StatusBar(Widget):
     """LIVE / REC with uptimes, encoder load against its budget, fps."""
@@ -52,6 +54,10 @@ class StatusBar(Widget):
             if stats.get("repeated") or stats.get("skipped"):
                 t.append(f"  rep {stats.get('repeated', 0)} skip {stats.get('skipped', 0)}", style="#9e9e9e")
         t.append(f"  {eng.get('canvas', '')}", style="#9e9e9e")
+        link = st.get("link", {}).get("state", "off")
+        if link != "off":
+            t.append("  link ", style="#9e9e9e")
+            t.append(link, style=LINK_STYLES.get(link, ""))
         return t
 
 

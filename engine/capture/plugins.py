@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 
+import engine.capture.chat
 import engine.capture.media
 import engine.capture.still  # noqa: F401  (image, color, text, media: every platform)
 

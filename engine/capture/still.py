@@ -34,6 +34,10 @@ class Still:
         self.opaque = bool(pixels[..., 3].min() == 255)
         self.version += 1
 
+    def tick(self, now: float) -> None:
+        """Called once a frame while shown; a picture that changes with time (chat fading)
+        redraws itself here and bumps ``version``. Most pictures don't."""
+
 
 def _still(pixels: np.ndarray) -> Still:
     import numpy as np

@@ -131,6 +131,14 @@ class Compositor:
         kind: Any = source_kind(cfg.kind)
         kind.set_text(self.stills[source], cfg, text)
 
+    def post_chat(self, message: dict[str, Any]) -> None:
+        """A (cleaned) chat message, to every chat overlay: shown or not, each keeps its history."""
+        from engine.capture.chat import ChatStill
+
+        for still in self.stills.values():
+            if isinstance(still, ChatStill):
+                still.post(message)
+
     def close(self) -> None:
         """Drop every view into shared memory so the rings can be closed."""
         self._cache.clear()
@@ -151,6 +159,10 @@ class Compositor:
             self.fade = None
             self.layout_version += 1
         names = {it.source for s in self._showing() for it in s.items if it.visible}
+        now_s = now_ns / 1e9
+        for n in names:
+            if n in self.stills:
+                self.stills[n].tick(now_s)
         layers = [self.rings[n] for n in sorted(names) if n in self.rings]
         for layer in layers:
             layer.acquire()

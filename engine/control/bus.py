@@ -19,7 +19,7 @@ log = logging.getLogger("rigcast.bus")
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 Listener = Callable[[str, dict[str, Any]], None]
 
-EVENTS = ("state", "stats", "meter", "log")
+EVENTS = ("state", "stats", "meter", "log", "chat")
 
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", float: "a number",
                list: "a list", dict: "an object", type(None): "null"}
@@ -56,6 +56,10 @@ class Command:
     handler: Handler
     params: dict[str, Param] = field(default_factory=dict)
     summary: str = ""
+    # Slow preparation that must not hold up other commands (asking the user's API where to
+    # publish): runs before the command takes its turn; its result reaches the handler as
+    # args["_prepared"].
+    prepare: Handler | None = None
 
 
 class CommandBus:
@@ -65,8 +69,8 @@ class CommandBus:
         self._lock = asyncio.Lock()
 
     def register(self, name: str, handler: Handler, params: dict[str, Param] | None = None,
-                 summary: str = "") -> None:
-        self.commands[name] = Command(name, handler, params or {}, summary)
+                 summary: str = "", prepare: Handler | None = None) -> None:
+        self.commands[name] = Command(name, handler, params or {}, summary, prepare)
 
     def check_args(self, cmd: Command, args: dict[str, Any]) -> None:
         extra = sorted(set(args) - set(cmd.params))
@@ -88,6 +92,8 @@ class CommandBus:
             raise BusError("unknown_command", f'unknown command "{name}"; see docs/control-protocol.md')
         args = args or {}
         self.check_args(cmd, args)
+        if cmd.prepare is not None:
+            args = args | {"_prepared": await cmd.prepare(args)}
         async with self._lock:  # one state change at a time, in arrival order
             return await cmd.handler(args)
 

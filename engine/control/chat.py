@@ -1,0 +1,98 @@
+"""Chat messages from the user's API, made safe before anything shows them.
+
+Chat is text typed by strangers. It ends up in a terminal (the TUI's chat pane, ``rigcast ctl``)
+and on the stream (the ``chat`` overlay source), so it is cleaned once, on the way in: terminal
+escape sequences and control characters are removed (an ESC sequence could retitle, clear or
+reprogram the streamer's terminal), bidirectional overrides too (they reorder what is shown),
+lengths are capped and a token bucket caps the rate, so a flood can't starve the engine.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+
+MAX_TEXT = 500
+MAX_USER = 40
+MAX_PLATFORM = 24
+RATE_PER_S = 20.0  # sustained messages per second
+BURST = 40
+
+# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), other two-byte escapes, and the 8-bit forms.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]"
+                      r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+                      r"|(?:\x1b[PX^_]|[\x90\x98\x9e\x9f])[^\x1b\x9c]*(?:\x1b\\|\x9c)?"
+                      r"|\x1b[ -/]*[0-~]?")
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def clean(text: str, limit: int) -> str:
+    """Printable text on one line: escapes and control/format characters gone, whitespace runs
+    folded to one space, at most ``limit`` characters."""
+    text = _ESCAPES.sub("", text)
+    out = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if ch in "\t\n\r\v\f" or cat == "Zs":
+            out.append(" ")
+        elif cat[0] == "C":  # Cc control, Cf format (bidi overrides, zero-width), Cs, Co, Cn
+            continue
+        else:
+            out.append(ch)
+    return " ".join("".join(out).split())[:limit]
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    id: str
+    platform: str
+    user: str
+    text: str
+    color: str | None
+    t: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {"id": self.id, "platform": self.platform, "user": self.user, "text": self.text,
+                "color": self.color, "t": self.t}
+
+
+def make_message(raw: dict[str, object], now: float | None = None) -> ChatMessage:
+    """A clean message from an untrusted one. Raises ValueError naming what is wrong."""
+    for key in ("user", "text"):
+        if not isinstance(raw.get(key), str):
+            raise ValueError(f'chat: "{key}" must be a string')
+    text = clean(str(raw["text"]), MAX_TEXT)
+    if not text:
+        raise ValueError("chat: the text is empty once control characters are removed")
+    color = raw.get("color")
+    mid = raw.get("id")
+    platform = raw.get("platform", "")
+    return ChatMessage(id=clean(mid, 64) if isinstance(mid, str) else "",
+                       platform=clean(platform, MAX_PLATFORM) if isinstance(platform, str) else "",
+                       user=clean(str(raw["user"]), MAX_USER) or "?",
+                       text=text,
+                       color=color if isinstance(color, str) and _COLOR.match(color) else None,
+                       t=time.time() if now is None else now)
+
+
+@dataclass
+class RateLimit:
+    """A token bucket: ``burst`` at once, ``rate`` a second after that; the rest are counted."""
+
+    rate: float = RATE_PER_S
+    burst: float = BURST
+    tokens: float = BURST
+    last: float = field(default_factory=time.monotonic)
+    dropped: int = 0
+
+    def allow(self, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        self.dropped += 1
+        return False

@@ -1,0 +1,30 @@
+"""The chat pane: messages the user's API relayed, newest at the bottom.
+
+The engine has already stripped escapes and control characters; this widget still builds
+plain ``rich.text.Text`` (never markup), so a message like ``[red]x[/red]`` or ``[link=...]``
+shows as typed and can't style or link anything in the control room.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import RichLog
+
+MAX_LINES = 300
+DEFAULT_USER_STYLE = "#9cdcfe"
+
+
+class ChatPane(RichLog):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_lines=MAX_LINES, wrap=True, markup=False, highlight=False, min_width=16, **kwargs)
+
+    def add(self, msg: dict[str, Any]) -> None:
+        stamp = time.strftime("%H:%M", time.localtime(float(msg.get("t") or time.time())))
+        line = Text(f"{stamp} ", style="#808080")
+        color = msg.get("color")
+        line.append(str(msg.get("user", "?")), style=f"bold {color}" if color else f"bold {DEFAULT_USER_STYLE}")
+        line.append(": " + str(msg.get("text", "")))
+        self.write(line)
