@@ -99,3 +99,74 @@ def test_wrong_password_unknown_requests_and_events(home: EngineHome, nginx: Ngi
         assert event["op"] == 5 and event["d"]["eventType"] == "CurrentProgramSceneChanged"
         assert event["d"]["eventData"]["sceneName"] == "BRB"
     assert PASSWORD not in home.log()
+
+
+def test_hostile_clients_on_both_servers_while_live(home: EngineHome, nginx: NginxRtmp, gears: XApp,
+                                                     tmp_path: Path) -> None:
+    """100 connects without auth on the control TCP port and on obs-websocket, bad JSON, wrong
+    types, a 1 MB message: each gets an error reply or a close; the stream goes on."""
+    import asyncio
+
+    from websockets.asyncio.client import connect as aconnect
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+    port = free_port()
+    control_port = free_port()
+    token = "ctl-tok-81be44f0"
+    cfg = tmp_path / "hostile.toml"
+    cfg.write_text(f'[control]\ntcp_port = {control_port}\ntoken_env = "MY_CTL_TOKEN"\n'
+                   f'[obs_websocket]\nenabled = true\nport = {port}\npassword_env = "MY_OBS_PASSWORD"\n')
+    home.extra_env.update({"MY_OBS_PASSWORD": PASSWORD, "MY_CTL_TOKEN": token})
+    home.up("--config", str(cfg), "--window", "glxgears", "--url", nginx.url("hostile"), "--live")
+    wait_for(lambda: nginx.publishing("hostile"), 15, what="live")
+
+    async def control_unauthenticated() -> int:
+        try:
+            async with aconnect(f"ws://127.0.0.1:{control_port}/", proxy=None, open_timeout=20):
+                return 0
+        except InvalidStatus as e:
+            return int(e.response.status_code)
+
+    async def obs_unauthenticated(i: int) -> int | None:
+        async with aconnect(f"ws://127.0.0.1:{port}", proxy=None, open_timeout=20, max_size=None) as ws:
+            await ws.recv()  # Hello
+            if i % 4 == 0:
+                await ws.send(json.dumps({"op": 6, "d": {"requestType": "StartStream", "requestId": "x"}}))
+            elif i % 4 == 1:
+                await ws.send(json.dumps({"op": 1, "d": {"rpcVersion": 1}}))  # no authentication
+            elif i % 4 == 2:
+                await ws.send("{nope")
+            else:
+                await ws.send("x" * (1024 * 1024))
+            try:
+                await asyncio.wait_for(ws.recv(), 20)
+            except ConnectionClosed:
+                pass
+            return ws.close_code
+
+    async def storm() -> tuple[list[int], list[int | None]]:
+        a = await asyncio.gather(*(control_unauthenticated() for _ in range(100)))
+        b = await asyncio.gather(*(obs_unauthenticated(i) for i in range(100)))
+        return list(a), list(b)
+
+    control_codes, obs_codes = asyncio.run(storm())
+    assert control_codes == [401] * 100
+    assert [obs_codes[i] for i in range(4)] == [4007, 4009, 4002, 1009]
+    assert sorted(set(obs_codes)) == [1009, 4002, 4007, 4009]
+
+    # Identified, a wrong type and a missing field get request errors; the socket stays open.
+    cl = obs.ReqClient(host="127.0.0.1", port=port, password=PASSWORD, timeout=15)
+    try:
+        with pytest.raises(obs.error.OBSSDKRequestError) as e:
+            cl.send("SetInputMute", {"inputName": 5, "inputMuted": "yes"})
+        assert e.value.code == 401
+        with pytest.raises(obs.error.OBSSDKRequestError) as e:
+            cl.send("SetCurrentProgramScene", {})
+        assert e.value.code == 300
+        assert cl.get_stream_status().output_active is True
+    finally:
+        cl.disconnect()
+    frames = home.status()["stats"]["frames"]
+    wait_for(lambda: home.status()["stats"]["frames"] > frames + 30, 15, what="the stream going on")
+    assert nginx.publishing("hostile")
+    assert token not in home.log() and PASSWORD not in home.log()
