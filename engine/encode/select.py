@@ -2,7 +2,8 @@
 
 Kept free of PyAV so the same logic can be unit-tested anywhere (and shared by Windows, where
 the hardware encoders actually exist): the caller passes a function that opens one encoder
-and raises :class:`EncoderUnavailable` with a one-line reason when it cannot.
+and raises :class:`EncoderUnavailable` with a one-line reason when it cannot. The rule itself
+is :mod:`engine.fallback`'s, shared with the capture methods.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from engine.errors import RigcastError
+from engine.fallback import NoneAvailable, Unavailable, describe, first_available
 
 T = TypeVar("T")
 
@@ -18,26 +20,20 @@ T = TypeVar("T")
 AUTO_ORDER: tuple[str, ...] = ("h264_nvenc", "h264_qsv", "h264_amf", "libx264")
 
 
-class EncoderUnavailable(Exception):
+class EncoderUnavailable(Unavailable):
     """This encoder cannot run here (no device, no driver, unsupported setting)."""
 
 
 def choose_encoder(requested: str, try_open: Callable[[str], T]) -> tuple[str, T, list[str]]:
     """Return (name, opened encoder, reasons the ones before it were skipped)."""
-    candidates = AUTO_ORDER if requested == "auto" else (requested,)
-    reasons: list[str] = []
-    for name in candidates:
-        try:
-            return name, try_open(name), reasons
-        except EncoderUnavailable as e:
-            reasons.append(f"{name}: {e}")
-    if requested == "auto":
-        raise RigcastError("no H.264 encoder could be opened (" + "; ".join(reasons) + ")")
-    raise RigcastError(f"encoder {requested} is not usable here ({reasons[-1].split(': ', 1)[1]}); "
-                       f"use --encoder auto to fall back to libx264")
+    try:
+        return first_available(AUTO_ORDER if requested == "auto" else (requested,), try_open)
+    except NoneAvailable as e:
+        if requested == "auto":
+            raise RigcastError("no H.264 encoder could be opened (" + "; ".join(e.reasons) + ")") from None
+        raise RigcastError(f"encoder {requested} is not usable here ({e.reasons[-1].split(': ', 1)[1]}); "
+                           f"use --encoder auto to fall back to libx264") from None
 
 
 def describe_choice(name: str, reasons: list[str]) -> str:
-    if not reasons:
-        return f"encoder: {name}"
-    return f"encoder: {name} (tried {'; '.join(reasons)})"
+    return describe("encoder", name, reasons)
