@@ -28,6 +28,9 @@ INTERPOLATION = {
 ONE_THREAD_MAX_PIXELS = 2560 * 1440
 # Black in limited-range YUV: Y=16, U=V=128.
 _BLACK = {0: 16}
+# Encoders that take the capture's own BGRA (NVENC converts to YUV on the GPU): no colour
+# conversion on the CPU at all, only a copy (and scaling when the sizes differ).
+PACKED_RGB = ("bgra",)
 
 
 def _plane_array(plane: Any, rows: int) -> np.ndarray:
@@ -45,6 +48,11 @@ class Converter:
         return frame
 
     def _fill_black(self, frame: Any) -> None:
+        if self.pix_fmt in PACKED_RGB:
+            px = np.frombuffer(frame.planes[0], dtype=np.uint8)
+            px[:] = 0
+            px[3::4] = 255
+            return
         for i, plane in enumerate(frame.planes):
             np.frombuffer(plane, dtype=np.uint8)[:] = _BLACK.get(i, 128)
 
@@ -60,12 +68,14 @@ class Converter:
         canvas = self.black()
         # Chroma planes of 4:2:0 formats are half size both ways (nv12 interleaves U/V, so its
         # second plane is half height but full width in bytes).
+        packed = 4 if self.pix_fmt in PACKED_RGB else 1  # bytes per pixel in plane 0
         for i, (dst_plane, src_plane) in enumerate(zip(canvas.planes, fitted.planes)):
             sub_y = 1 if i == 0 else 2
             sub_x = 1 if (i == 0 or self.pix_fmt == "nv12") else 2
             dst = _plane_array(dst_plane, self.height // sub_y)
             srcp = _plane_array(src_plane, h // sub_y)
-            dst[y // sub_y : (y + h) // sub_y, x // sub_x : (x + w) // sub_x] = srcp[:, : w // sub_x]
+            x0, x1 = x // sub_x * packed, (x + w) // sub_x * packed
+            dst[y // sub_y : (y + h) // sub_y, x0:x1] = srcp[:, : x1 - x0]
         return canvas
 
     def convert_array(self, canvas: np.ndarray) -> Any:
@@ -74,6 +84,15 @@ class Converter:
         return self._reformat(src, self.width, self.height)
 
     def _reformat(self, src: Any, w: int, h: int) -> Any:
+        if self.pix_fmt in PACKED_RGB:  # RGB to RGB: no matrix, no range
+            if (src.width, src.height, src.format.name) == (w, h, self.pix_fmt):
+                # swscale would hand back the very frame, whose memory is a ring slot or the
+                # compositor's canvas, both rewritten while the encoder may still hold it: copy.
+                out = av.VideoFrame(w, h, self.pix_fmt)
+                _plane_array(out.planes[0], h)[:, : w * 4] = _plane_array(src.planes[0], h)[:, : w * 4]
+                return out
+            return src.reformat(w, h, self.pix_fmt, interpolation=self.interp,
+                                threads=1 if src.width * src.height <= ONE_THREAD_MAX_PIXELS else 0)
         return src.reformat(
             w, h, self.pix_fmt,
             src_colorspace=Colorspace.ITU709, dst_colorspace=Colorspace.ITU709,

@@ -63,7 +63,9 @@ class X264:
 
 
 class Nvenc:
-    name, pix_fmt = "h264_nvenc", "yuv420p"
+    # BGRA straight from capture: NVENC does the RGB→YUV conversion on the GPU, which saves the
+    # CPU's swscale pass (the largest per-frame cost after capture on a 1080p stream).
+    name, pix_fmt = "h264_nvenc", "bgra"
 
     def options(self, s: VideoSettings) -> dict[str, str]:
         preset = ("p1", "p1", "p2", "p3", "p3", "p4", "p5", "p6", "p7")[_rank(s.preset)]
