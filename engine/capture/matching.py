@@ -1,7 +1,7 @@
 """Which window a source means: platform-independent, so X11 and Windows share it.
 
 A streamer names a game by a piece of its title, a regex, its class (WM_CLASS on X11, the window
-class on Windows) or its PID. Titles change (FPS counters, level names), so substring and regex
+class on Windows), its PID or its executable's name. Titles change (FPS counters, level names), so substring and regex
 matches are case-insensitive; the first visible match in the window manager's order wins.
 """
 
@@ -37,7 +37,16 @@ def matches(win: WindowInfo, src: SourceConfig) -> bool:
         return any(part.casefold() == wanted for part in win.wm_class.split(".") if part)
     if src.pid is not None:
         return win.pid == src.pid
+    if src.exe is not None:
+        return win.exe is not None and exe_name(win.exe) == exe_name(src.exe)
     return False
+
+
+def exe_name(path: str) -> str:
+    """``C:\\Games\\Game.EXE`` and ``game`` name the same program: the file name, without
+    ``.exe``, case-folded (Windows file names are case-insensitive)."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1].casefold()
+    return name[:-4] if name.endswith(".exe") else name
 
 
 def pick_window(windows: list[WindowInfo], src: SourceConfig) -> WindowInfo | None:

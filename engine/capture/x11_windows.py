@@ -7,12 +7,17 @@ the game's pixels without decorations.
 
 from __future__ import annotations
 
+import sys
+
+assert sys.platform.startswith("linux"), "engine.capture.x11_windows is Linux-only (X11)"
+
 import os
 from pathlib import Path
 from typing import Any
 
 from engine.capture.matching import WindowInfo
 from engine.errors import RigcastError
+
 
 
 def resolve_display(name: str | None = None) -> str:
@@ -77,7 +82,22 @@ def window_info(d: Any, wid: int) -> WindowInfo | None:
         width=geom.width,
         height=geom.height,
         visible=attrs.map_state == X.IsViewable,
+        exe=_exe(pid),
     )
+
+
+def _exe(pid: int | None) -> str | None:
+    """The program a local client runs (for ``exe = "..."``), as it was started: argv[0], which
+    is what the streamer typed or the launcher ran (``glxgears``, not the ``glxgears.x86_64-linux-gnu``
+    it links to; ``C:\\...\\game.exe`` under Wine/Proton). None for remote clients."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv0 = f.read().split(b"\0", 1)[0].decode(errors="replace")
+        return argv0 or os.path.basename(os.readlink(f"/proc/{pid}/exe"))
+    except OSError:
+        return None
 
 
 def _client_pid(d: Any, wid: int) -> int | None:
