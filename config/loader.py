@@ -16,6 +16,7 @@ import tomli_w
 
 from config.model import (
     AUDIO_KINDS,
+    DISPLAY_METHODS,
     ENCODER_NAMES,
     FIT_MODES,
     OUTPUT_KINDS,
@@ -23,6 +24,7 @@ from config.model import (
     SCALERS,
     SOURCE_KINDS,
     TRANSITIONS,
+    WINDOW_METHODS,
     AudioConfig,
     ControlConfig,
     LinkConfig,
@@ -244,11 +246,13 @@ def _source(t: _Table, index: int, base_dir: Path | None = None) -> SourceConfig
         s.regex = t.get("regex", (str,), "a title regular expression")
         s.window_class = t.get("class", (str,), "a WM_CLASS name")
         s.pid = t.get("pid", (int,), "a process id")
-        given = [k for k in ("match", "regex", "class", "pid") if k in t.data]
+        s.exe = t.get("exe", (str,), 'an executable\'s file name like "game.exe"')
+        s.method = t.choice("method", ("auto", *WINDOW_METHODS), "auto")
+        given = [k for k in ("match", "regex", "class", "pid", "exe") if k in t.data]
         if len(given) != 1:
             raise ConfigError(
                 f"{t.where}match",
-                "a window source needs exactly one of match, regex, class or pid"
+                "a window source needs exactly one of match, regex, class, pid or exe"
                 + (f" (got {', '.join(given)})" if given else ""),
             )
         if s.regex is not None:
@@ -258,6 +262,7 @@ def _source(t: _Table, index: int, base_dir: Path | None = None) -> SourceConfig
                 raise ConfigError(f"{t.where}regex", f"not a valid regular expression: {e}")
     elif kind == "display":
         s.display = t.number("display", 1, 0, 64, integer=True)
+        s.method = t.choice("method", ("auto", *DISPLAY_METHODS), "auto")
     elif kind in AUDIO_KINDS:
         s.device = t.get("device", (str,), "a part of the device's name (see `rigcast devices`)")
         s.volume_db = float(t.number("volume_db", 0.0, -100, 30))
@@ -473,8 +478,9 @@ def to_toml(cfg: RigcastConfig) -> str:
 
 
 _SOURCE_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
-    "window": (("match", "match"), ("regex", "regex"), ("class", "window_class"), ("pid", "pid")),
-    "display": (("display", "display"),),
+    "window": (("match", "match"), ("regex", "regex"), ("class", "window_class"), ("pid", "pid"), ("exe", "exe"),
+               ("method", "method")),
+    "display": (("display", "display"), ("method", "method")),
     "desktop_audio": (("device", "device"), ("volume_db", "volume_db"), ("muted", "muted"),
                       ("sync_offset_ms", "sync_offset_ms")),
     "mic": (("device", "device"), ("volume_db", "volume_db"), ("muted", "muted"),

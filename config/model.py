@@ -19,6 +19,9 @@ SOURCE_KINDS: tuple[str, ...] = ("window", "display", "image", "color", "text", 
                                  "mic")
 AUDIO_KINDS: tuple[str, ...] = ("desktop_audio", "mic")  # mixed into the one audio track, in every scene
 CAPTURE_KINDS: tuple[str, ...] = ("window", "display", "media")  # a worker each; the rest are drawn
+# Capture methods a window/display source may ask for (Windows; Linux has one of each).
+WINDOW_METHODS: tuple[str, ...] = ("wgc", "gdi")
+DISPLAY_METHODS: tuple[str, ...] = ("dxgi", "gdi")
 FIT_MODES: tuple[str, ...] = ("fit", "fill", "stretch")
 TRANSITIONS: tuple[str, ...] = ("cut", "fade")
 OUTPUT_KINDS: tuple[str, ...] = ("rtmp", "record")
@@ -88,7 +91,7 @@ class AudioConfig:
 
 @dataclass
 class SourceConfig:
-    """A capture source. For ``window``, exactly one of match/regex/window_class/pid is set."""
+    """A capture source. For ``window``, exactly one of match/regex/window_class/pid/exe is set."""
 
     name: str
     kind: str
@@ -96,7 +99,9 @@ class SourceConfig:
     regex: str | None = None
     window_class: str | None = None
     pid: int | None = None
+    exe: str | None = None  # the executable's file name ("game.exe", "glxgears")
     display: int = 1
+    method: str = "auto"  # window: auto | wgc | gdi; display: auto | dxgi | gdi (Windows)
     # image
     path: str | None = None
     # color (and text's fill)
@@ -139,6 +144,8 @@ class SourceConfig:
             return f"window with title matching /{self.regex}/"
         if self.window_class is not None:
             return f'window of class "{self.window_class}"'
+        if self.exe is not None:
+            return f"window of {self.exe}"
         return f"window of pid {self.pid}"
 
 

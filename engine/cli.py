@@ -85,6 +85,7 @@ def _job_flags(s: argparse.ArgumentParser) -> None:
     src.add_argument("--window-regex", metavar="REGEX", help="capture the window whose title matches REGEX")
     src.add_argument("--window-class", metavar="CLASS", help="capture the window of this WM_CLASS")
     src.add_argument("--window-pid", metavar="PID", type=int, help="capture the window of this process")
+    src.add_argument("--window-exe", metavar="NAME", help='capture the window of this program ("game.exe")')
     src.add_argument("--display", metavar="N", type=int, help="capture monitor N (1 = primary, 0 = all)")
     s.add_argument("--url", metavar="URL", action="append", help="rtmp:// or rtmps:// URL to push to (repeatable)")
     s.add_argument("--record", metavar="FILE", help="also record to FILE (.mkv, .mp4, .flv, .ts)")
@@ -108,7 +109,12 @@ def default_recording_path() -> str:
 
 
 def config_from_args(a: argparse.Namespace) -> RigcastConfig:
-    cfg = load_config(a.config) if a.config else RigcastConfig()
+    from engine.paths import default_config
+
+    if a.config:
+        cfg = load_config(a.config)
+    else:  # the user's own default, if there is one (%APPDATA%\rigcast, ~/.config/rigcast)
+        cfg = load_config(str(default_config())) if default_config().is_file() else RigcastConfig()
     v = cfg.video
     if a.size is not None:
         try:
@@ -134,7 +140,8 @@ def config_from_args(a: argparse.Namespace) -> RigcastConfig:
         v.preset = a.preset
 
     window = [(k, getattr(a, attr)) for k, attr in (("match", "window"), ("regex", "window_regex"),
-                                                      ("window_class", "window_class"), ("pid", "window_pid"))
+                                                      ("window_class", "window_class"), ("pid", "window_pid"),
+                                                      ("exe", "window_exe"))
               if getattr(a, attr) is not None]
     if window:
         key, value = window[0]
@@ -212,17 +219,24 @@ def cmd_tui(a: argparse.Namespace) -> int:
 
 
 def cmd_windows(_a: argparse.Namespace) -> int:
-    from engine.capture.x11_windows import list_windows, open_display
+    if sys.platform == "win32":
+        from engine.capture import win32_api
 
-    d = open_display()
-    try:
-        rows = list_windows(d)
-    finally:
-        d.close()
-    print(f"{'ID':>10}  {'PID':>7}  {'GEOMETRY':<20} {'CLASS':<24} TITLE")
+        win32_api.set_dpi_awareness()
+        rows = win32_api.list_windows()
+    else:
+        from engine.capture.x11_windows import list_windows, open_display
+
+        d = open_display()
+        try:
+            rows = list_windows(d)
+        finally:
+            d.close()
+    print(f"{'ID':>10}  {'PID':>7}  {'GEOMETRY':<20} {'CLASS':<24} {'EXE':<16} TITLE")
     for w in rows:
         geom = f"{w.width}x{w.height}+{w.x}+{w.y}"
-        print(f"0x{w.id:08x}  {w.pid or '-':>7}  {geom:<20} {w.wm_class[:24]:<24} {w.title}"
+        exe = (w.exe or "-").replace("\\", "/").rsplit("/", 1)[-1]
+        print(f"0x{w.id:08x}  {w.pid or '-':>7}  {geom:<20} {w.wm_class[:24]:<24} {exe[:16]:<16} {w.title}"
               + ("" if w.visible else "  (hidden)"))
     return 0
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -19,25 +20,49 @@ def _private_dir(path: Path) -> Path:
     return path
 
 
+def platform_dir(kind: str, platform: str, env: Mapping[str, str], home: str, tmp: str, uid: int | None) -> str:
+    """Where ``kind`` ("config", "state" or "runtime") lives on ``platform``: pure, so the
+    Windows answer is tested on Linux. Windows: config roams (%APPDATA%), state and the
+    runtime files stay on this machine (%LOCALAPPDATA%); Linux follows the XDG base dirs."""
+    if override := env.get(f"RIGCAST_{kind.upper()}_DIR"):
+        return override
+    if platform == "win32":
+        sep = "\\"
+        roaming = env.get("APPDATA") or f"{home}{sep}AppData{sep}Roaming"
+        local = env.get("LOCALAPPDATA") or f"{home}{sep}AppData{sep}Local"
+        return {"config": f"{roaming}{sep}rigcast", "state": f"{local}{sep}rigcast",
+                "runtime": f"{local}{sep}rigcast{sep}run"}[kind]
+    if kind == "config":
+        return f"{env.get('XDG_CONFIG_HOME') or home + '/.config'}/rigcast"
+    if kind == "state":
+        return f"{env.get('XDG_STATE_HOME') or home + '/.local/state'}/rigcast"
+    if xdg := env.get("XDG_RUNTIME_DIR"):
+        return f"{xdg}/rigcast"
+    return f"{tmp}/rigcast-{uid}"
+
+
+def _dir(kind: str) -> Path:
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    return Path(platform_dir(kind, sys.platform, os.environ, str(Path.home()), tempfile.gettempdir(), uid))
+
+
+def config_dir() -> Path:
+    """The default config file's folder (``rigcast.toml`` there is read when no --config)."""
+    return _dir("config")
+
+
 def runtime_dir() -> Path:
     """Short-lived things (socket, pid file): gone at reboot, private to the user."""
-    if env := os.environ.get("RIGCAST_RUNTIME_DIR"):
-        return _private_dir(Path(env))
-    if sys.platform == "win32":
-        return _private_dir(Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local")) / "rigcast" / "run")
-    if xdg := os.environ.get("XDG_RUNTIME_DIR"):
-        return _private_dir(Path(xdg) / "rigcast")
-    return _private_dir(Path(tempfile.gettempdir()) / f"rigcast-{os.getuid()}")
+    return _private_dir(_dir("runtime"))
 
 
 def state_dir() -> Path:
     """Things worth keeping after the engine stops (its log)."""
-    if env := os.environ.get("RIGCAST_STATE_DIR"):
-        return _private_dir(Path(env))
-    if sys.platform == "win32":
-        return _private_dir(Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local")) / "rigcast")
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return _private_dir(Path(base) / "rigcast")
+    return _private_dir(_dir("state"))
+
+
+def default_config() -> Path:
+    return config_dir() / "rigcast.toml"
 
 
 def socket_path() -> Path:

@@ -1,7 +1,8 @@
 """Audio capture workers: one process per audio source, soundcard into an :class:`AudioRing`.
 
 Device kinds are looked up by the config's ``kind`` like video sources: ``desktop_audio`` is
-the loopback (PulseAudio monitor / WASAPI loopback) of the default output, or of the output
+the loopback (PulseAudio monitor / WASAPI loopback: soundcard's ``include_loopback``, the same
+call on both) of the default output, or of the output
 whose name contains ``device``; ``mic`` the default microphone or the one named. soundcard hands
 over 10 ms blocks; the time each block arrives, minus its length, estimates when its first
 sample was heard. Delivery can only be late, never early, so the estimate kept is the earliest
@@ -14,6 +15,7 @@ import collections
 import logging
 import os
 import signal
+import sys
 from multiprocessing.synchronize import Event
 from typing import Any
 
@@ -48,8 +50,9 @@ def find_device(cfg: SourceConfig) -> Any:
     except RigcastError:
         raise
     except Exception as e:  # no sound server, no device: say so in one line
-        raise RigcastError(f'source "{cfg.name}": no audio device ({type(e).__name__}: {e}); '
-                           "is PulseAudio/PipeWire running for this user?") from None
+        hint = ("is the Windows Audio service running and an output device enabled?" if sys.platform == "win32"
+                else "is PulseAudio/PipeWire running for this user?")
+        raise RigcastError(f'source "{cfg.name}": no audio device ({type(e).__name__}: {e}); {hint}') from None
 
 
 class AnchorEstimator:

@@ -8,6 +8,10 @@ path is used and its frame copied into the ring, which costs a copy but still wo
 
 from __future__ import annotations
 
+import sys
+
+assert sys.platform.startswith("linux"), "engine.capture.display is Linux-only (X11)"
+
 import logging
 from typing import Any
 
@@ -17,6 +21,7 @@ from engine.capture.x11_windows import open_display, resolve_display
 from engine.capture.xcb_shm import XcbError, XcbShmReader
 from engine.errors import RigcastError
 from engine.framering import FrameRing, SourceState
+
 
 log = logging.getLogger("rigcast.capture.display")
 

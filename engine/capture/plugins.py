@@ -14,3 +14,6 @@ import engine.capture.still  # noqa: F401  (image, color, text, media: every pla
 if sys.platform.startswith("linux"):
     import engine.capture.display
     import engine.capture.x11  # noqa: F401
+elif sys.platform == "win32":
+    import engine.capture.win_display
+    import engine.capture.win_window  # noqa: F401

@@ -11,6 +11,10 @@ How (the same route OBS's xcomposite source takes):
 
 from __future__ import annotations
 
+import sys
+
+assert sys.platform.startswith("linux"), "engine.capture.x11 is Linux-only (X11)"
+
 import logging
 import time
 from typing import Any
@@ -23,6 +27,7 @@ from engine.capture.x11_windows import list_windows, open_display, window_info
 from engine.capture.xcb_shm import BAD_DRAWABLE, BAD_MATCH, BAD_PIXMAP, BAD_WINDOW, XcbError, XcbShmReader
 from engine.errors import RigcastError
 from engine.framering import FrameRing, SourceState
+
 
 log = logging.getLogger("rigcast.capture.window")
 

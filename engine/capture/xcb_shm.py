@@ -9,11 +9,16 @@ libxcb and libxcb-shm ship with every X11 desktop (Debian: libxcb1, libxcb-shm0)
 
 from __future__ import annotations
 
+import sys
+
+assert sys.platform.startswith("linux"), "engine.capture.xcb_shm is Linux-only (X11)"
+
 import ctypes
 import ctypes.util
 import os
 
 from engine.framering import FrameRing
+
 
 Z_PIXMAP = 2
 ALL_PLANES = 0xFFFFFFFF

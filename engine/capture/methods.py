@@ -1,0 +1,44 @@
+"""Which capture method a window or display source uses, and in what order they are tried.
+
+Platform-independent (unit-tested on Linux); the Windows sources pass in the OS build and a
+function that opens one method. Like OBS's "Automatic" capture method:
+
+- window: Windows Graphics Capture (``wgc``: per window, GPU-composited, works while the
+  window is covered, sees DirectX/Vulkan/OpenGL games) first; GDI ``PrintWindow`` (``gdi``:
+  works on older Windows and in sessions where WGC is refused, but sees black for many
+  hardware-accelerated windows) as the fallback;
+- display: DXGI Desktop Duplication (``dxgi``, through dxcam: the fast path for full-screen
+  games) first; GDI BitBlt (through mss) as the fallback.
+"""
+
+from __future__ import annotations
+
+from config.model import DISPLAY_METHODS, WINDOW_METHODS
+from engine.fallback import Unavailable
+
+WGC_MIN_BUILD = 18362  # Windows 10 1903: CreateForWindow (capture of one HWND)
+WGC_NO_BORDER_BUILD = 20348  # Windows 11 / Server 2022: the yellow capture border can be turned off
+WGC_NO_CURSOR_BUILD = 19041  # Windows 10 2004: IsCursorCaptureEnabled
+
+
+def order(kind: str, requested: str) -> tuple[str, ...]:
+    """The methods to try for a ``window`` or ``display`` source, best first."""
+    methods = WINDOW_METHODS if kind == "window" else DISPLAY_METHODS
+    if requested == "auto":
+        return methods
+    if requested not in methods:
+        raise ValueError(f'capture method "{requested}" is not one for a {kind} source; '
+                         f'use one of auto, {", ".join(methods)}')
+    return (requested,)
+
+
+def check_wgc(build: int) -> None:
+    """Raise Unavailable when this Windows can't capture a single window with WGC."""
+    if build < WGC_MIN_BUILD:
+        raise Unavailable(f"Windows Graphics Capture needs Windows 10 1903 (build {WGC_MIN_BUILD}) or later; "
+                          f"this is build {build}")
+
+
+def wgc_border_optional(build: int) -> bool:
+    """Older builds always draw a yellow border round a captured window (viewers see it)."""
+    return build >= WGC_NO_BORDER_BUILD

@@ -1,0 +1,203 @@
+"""Windows window capture: Windows Graphics Capture first, GDI PrintWindow as the fallback.
+
+The same ``window`` kind, protocol and behaviour as the X11 source: found by title / regex /
+class / PID / executable, a placeholder while it is gone (looked for every second), the last
+frame held while it is minimised (Windows stops drawing minimised windows; WGC then delivers
+nothing and PrintWindow returns black). The method is chosen like OBS's "Automatic": WGC
+(the ``windows-capture`` package, Rust over the WinRT API: per window, works while covered,
+sees DirectX/Vulkan/OpenGL games) and, if it cannot start here, GDI — with the reason logged.
+
+WGC hands frames over on its own thread; they are copied once, straight into the frame ring,
+under a lock shared with the capture loop (which only writes placeholders).
+"""
+
+from __future__ import annotations
+
+import sys
+
+assert sys.platform == "win32", "engine.capture.win_window is Windows-only"
+
+import logging  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from typing import Any  # noqa: E402
+
+from config.model import Size, SourceConfig  # noqa: E402
+from engine.capture import methods, win32_api  # noqa: E402
+from engine.capture.base import SourceProbe, register_source  # noqa: E402
+from engine.capture.matching import WindowInfo, pick_window  # noqa: E402
+from engine.capture.placeholder import publish_placeholder  # noqa: E402
+from engine.clock import now_ns  # noqa: E402
+from engine.errors import RigcastError  # noqa: E402
+from engine.fallback import NoneAvailable, Unavailable, describe, first_available  # noqa: E402
+from engine.framering import FrameRing, SourceState  # noqa: E402
+
+log = logging.getLogger("rigcast.capture.window")
+
+SEARCH_INTERVAL_S = 1.0
+FIRST_FRAME_S = 2.0  # WGC that starts but never delivers (a refused session) counts as failed
+MIN_UPDATE_MS = 16  # WGC delivers on change, at most ~60 times a second
+
+
+def _copy_into(ring: FrameRing, lock: threading.Lock, pixels: Any, opaque: bool = False) -> None:
+    h, w = min(pixels.shape[0], ring.max_height), min(pixels.shape[1], ring.max_width)
+    with lock:
+        slot = ring.begin_write()
+        dst = ring.slot_pixels(slot, w, h)
+        dst[:] = pixels[:h, :w]
+        if opaque:
+            dst[..., 3] = 255  # GDI leaves alpha undefined
+        ring.commit(slot, w, h, w * 4, now_ns())
+
+
+class _Wgc:
+    """A Windows Graphics Capture session on one window."""
+
+    def __init__(self, hwnd: int, ring: FrameRing, lock: threading.Lock) -> None:
+        build = win32_api.windows_build()
+        methods.check_wgc(build)
+        try:
+            from windows_capture import WindowsCapture
+        except ImportError as e:
+            raise Unavailable(f"the windows-capture package is missing ({e}); pip install windows-capture") from None
+        self.first = threading.Event()
+        self.closed = threading.Event()
+        try:
+            cap = WindowsCapture(cursor_capture=True, draw_border=False if methods.wgc_border_optional(build) else None,
+                                 minimum_update_interval=MIN_UPDATE_MS, window_hwnd=hwnd)
+        except Exception as e:  # the WinRT layer refused: an unsupported window, a locked session
+            raise Unavailable(f"Windows Graphics Capture refused this window: {e}") from None
+
+        def on_frame_arrived(frame: Any, control: Any) -> None:
+            _copy_into(ring, lock, frame.frame_buffer)
+            self.first.set()
+
+        def on_closed() -> None:
+            self.closed.set()
+
+        cap.event(on_frame_arrived)
+        cap.event(on_closed)
+        self.control = cap.start_free_threaded()
+        if not self.first.wait(FIRST_FRAME_S) and not win32_api.is_minimised(hwnd):
+            self.close()
+            raise Unavailable(f"no frame from Windows Graphics Capture in {FIRST_FRAME_S:g} s")
+
+    def grab(self) -> None:
+        """Frames arrive on WGC's thread; nothing to do per tick."""
+
+    def close(self) -> None:
+        try:
+            self.control.stop()
+        except Exception:  # already stopped with its window
+            pass
+
+
+class _Gdi:
+    def __init__(self, hwnd: int, ring: FrameRing, lock: threading.Lock) -> None:
+        self.grabber = win32_api.GdiWindowGrabber(hwnd)
+        self.ring, self.lock = ring, lock
+        if self.grabber.grab() is None:
+            self.grabber.close()
+            raise Unavailable("PrintWindow failed for this window")
+
+    def grab(self) -> None:
+        view = self.grabber.grab()
+        if view is not None:
+            _copy_into(self.ring, self.lock, view, opaque=True)
+
+    def close(self) -> None:
+        self.grabber.close()
+
+
+_OPENERS: dict[str, Any] = {"wgc": _Wgc, "gdi": _Gdi}
+
+
+class WinWindowSource:
+    def __init__(self, cfg: SourceConfig, ring: FrameRing) -> None:
+        win32_api.set_dpi_awareness()
+        self.cfg, self.ring = cfg, ring
+        self.lock = threading.Lock()
+        self.method: Any = None
+        self.hwnd: int | None = None
+        self.state = SourceState.STARTING
+        self.next_search = 0.0
+        self.placeholder_shown = False
+        self.last_size = Size(ring.max_width, ring.max_height)
+        info = pick_window(win32_api.list_windows(), cfg)
+        if info is not None:
+            self._attach(info)
+        else:
+            self._lost("not found at start")
+
+    def _attach(self, info: WindowInfo) -> None:
+        try:
+            name, self.method, reasons = first_available(
+                methods.order("window", self.cfg.method), lambda m: _OPENERS[m](info.id, self.ring, self.lock))
+        except NoneAvailable as e:
+            raise RigcastError(f'{self.cfg.name}: cannot capture window "{info.title}": {e}') from None
+        self.hwnd = info.id
+        self.placeholder_shown = False
+        self.last_size = Size(info.width, info.height)
+        self._set_state(SourceState.LIVE, f'{describe("capture method", name, reasons)}; window "{info.title}" '
+                                          f"{info.width}x{info.height} at {win32_api.window_dpi(info.id)} DPI")
+
+    def _lost(self, why: str) -> None:
+        if self.method is not None:
+            self.method.close()
+            self.method = None
+        self.hwnd = None
+        self.next_search = time.monotonic() + SEARCH_INTERVAL_S
+        self._set_state(SourceState.NOT_FOUND, f"{self.cfg.describe()} {why}; showing a placeholder, "
+                                               f"looking again every {SEARCH_INTERVAL_S:g} s")
+
+    def _set_state(self, state: int, message: str) -> None:
+        if state != self.state:
+            log.info("%s: %s", self.cfg.name, message)
+        self.state = state
+        self.ring.set_state(state)
+
+    def grab(self, ring: FrameRing, pts_ns: int) -> None:
+        if self.hwnd is not None and not win32_api.is_window(self.hwnd):
+            self._lost("was closed")
+        if self.hwnd is None:
+            if time.monotonic() >= self.next_search:
+                self.next_search = time.monotonic() + SEARCH_INTERVAL_S
+                info = pick_window(win32_api.list_windows(), self.cfg)
+                if info is not None:
+                    self._attach(info)
+            if self.hwnd is None:
+                if not self.placeholder_shown:
+                    with self.lock:
+                        publish_placeholder(ring, self.last_size.width, self.last_size.height, pts_ns)
+                    self.placeholder_shown = True
+                return
+        if win32_api.is_minimised(self.hwnd):
+            self._set_state(SourceState.HIDDEN, "window minimised; holding its last frame")
+            return
+        self._set_state(SourceState.LIVE, "window restored")
+        self.method.grab()
+
+    def close(self) -> None:
+        if self.method is not None:
+            self.method.close()
+
+
+class WinWindowKind:
+    def probe(self, cfg: SourceConfig) -> SourceProbe:
+        win32_api.set_dpi_awareness()
+        windows = win32_api.list_windows()
+        info = pick_window(windows, cfg)
+        if info is None:
+            names = ", ".join(f'"{w.title}"' for w in windows[:8]) or "none"
+            raise RigcastError(f"no {cfg.describe()} (windows: {names}); run `rigcast windows` to list them")
+        mons = win32_api.monitors()
+        widest = max((m.rect.width for m in mons), default=info.width)
+        tallest = max((m.rect.height for m in mons), default=info.height)
+        return SourceProbe(Size(info.width, info.height), Size(max(widest, info.width), max(tallest, info.height)),
+                           f'window "{info.title}"')
+
+    def open(self, cfg: SourceConfig, ring: FrameRing) -> WinWindowSource:
+        return WinWindowSource(cfg, ring)
+
+
+register_source("window", ("win32",))(WinWindowKind)

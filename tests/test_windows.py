@@ -1,0 +1,262 @@
+"""Windows, proven as far as a Linux machine can: the platform-independent rules the Windows
+layer runs on (window matching, capture method order and fallback, DPI maths, encoder fallback,
+dirs), that no module drags the other platform's packages in, and that every dependency
+resolves as a win_amd64 wheel for Python 3.11 and 3.12. (mypy --platform win32 runs in .ci/run.)"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+import tomllib
+import types
+from pathlib import Path
+
+import pytest
+
+from config.model import SourceConfig
+from engine.capture import methods
+from engine.capture.dpi import Monitor, Rect, even_size, monitor_of, scale_for, to_logical, to_physical
+from engine.capture.matching import WindowInfo, exe_name, pick_window
+from engine.fallback import NoneAvailable, Unavailable, first_available
+from engine.paths import platform_dir
+from tests.harness import ROOT, XApp, XServer, run_rigcast
+
+WINDOWS_ONLY_PACKAGES = {"dxcam", "windows_capture", "comtypes", "winreg", "_winapi", "msvcrt", "cv2", "winrt"}
+LINUX_ONLY_PACKAGES = {"Xlib"}
+
+
+def win(title: str, cls: str = "", pid: int = 1, exe: str | None = None, visible: bool = True) -> WindowInfo:
+    return WindowInfo(id=hash(title) & 0xFFFF, title=title, wm_class=cls, pid=pid, x=0, y=0, width=1280, height=720,
+                      visible=visible, exe=exe)
+
+
+def test_window_matching_by_title_class_pid_and_exe() -> None:
+    windows = [win("Steam", "SDL_app", 10, r"C:\Program Files (x86)\Steam\steam.exe"),
+               win("Elden Ring™ — 144 FPS", "ELDEN RING™", 20, r"D:\Игры\ELDEN RING\Game\eldenring.exe", visible=False),
+               win("Elden Ring™ — 60 FPS", "ELDEN RING™", 21, r"D:\Игры\ELDEN RING\Game\eldenring.exe")]
+    by = {
+        "match": SourceConfig("g", "window", match="elden ring"),
+        "regex": SourceConfig("g", "window", regex=r"^elden.*\d+ fps$"),
+        "class": SourceConfig("g", "window", window_class="elden ring™"),
+        "pid": SourceConfig("g", "window", pid=20),
+        "exe": SourceConfig("g", "window", exe="EldenRing"),
+        "exe.exe": SourceConfig("g", "window", exe="eldenring.EXE"),
+    }
+    found = {k: pick_window(windows, cfg) for k, cfg in by.items()}
+    assert {k: w.pid if w else None for k, w in found.items()} == {
+        "match": 21, "regex": 21, "class": 21, "pid": 20, "exe": 21, "exe.exe": 21}  # visible ones first
+    assert pick_window(windows, SourceConfig("g", "window", exe="steam_helper")) is None
+    assert exe_name(r"C:\Games\Game.EXE") == exe_name("/usr/games/game") == "game"
+
+
+def test_window_found_by_its_executable_on_x11(xserver: XServer, gears: XApp, tmp_path: Path) -> None:
+    r = run_rigcast(["windows"], xserver.env(), tmp_path)
+    assert r.returncode == 0, r.stderr
+    row = next(line for line in r.stdout.splitlines() if "glxgears" in line.split()[-1])
+    assert " glxgears " in row  # the EXE column, from the client's pid
+    r = run_rigcast(["stream", "--window-exe", "glxgears", "--record", str(tmp_path / "exe.mkv"), "--duration", "1"],
+                    xserver.env(), tmp_path)
+    assert r.returncode == 0 and 'window "glxgears"' in r.stdout + r.stderr, r.stderr
+
+
+def test_capture_methods_are_tried_best_first_with_reasons() -> None:
+    assert methods.order("window", "auto") == ("wgc", "gdi")
+    assert methods.order("display", "auto") == ("dxgi", "gdi")
+    assert methods.order("window", "gdi") == ("gdi",)
+    with pytest.raises(ValueError, match="use one of auto, dxgi, gdi"):
+        methods.order("display", "wgc")
+
+    def open_on(build: int, gdi_ok: bool = True):  # noqa: ANN202
+        def opener(name: str) -> str:
+            if name == "wgc":
+                methods.check_wgc(build)
+                return "wgc session"
+            if not gdi_ok:
+                raise Unavailable("PrintWindow failed for this window")
+            return "gdi grabber"
+        return opener
+
+    assert first_available(methods.order("window", "auto"), open_on(22631)) == ("wgc", "wgc session", [])
+    name, _, reasons = first_available(methods.order("window", "auto"), open_on(17763))
+    assert name == "gdi" and reasons == ["wgc: Windows Graphics Capture needs Windows 10 1903 (build 18362) "
+                                         "or later; this is build 17763"]
+    with pytest.raises(NoneAvailable) as e:
+        first_available(methods.order("window", "auto"), open_on(17763, gdi_ok=False))
+    assert [r.split(":")[0] for r in e.value.reasons] == ["wgc", "gdi"]
+    assert not methods.wgc_border_optional(19045) and methods.wgc_border_optional(22621)
+
+
+def test_dpi_maths_for_mixed_scale_monitors() -> None:
+    assert scale_for(96) == 1.0 and scale_for(144) == 1.5 and scale_for(120) == 1.25
+    logical = Rect(100, 50, 1280, 720)
+    assert to_physical(logical, 144) == Rect(150, 75, 1920, 1080)
+    assert to_logical(to_physical(logical, 120), 120) == logical
+    with pytest.raises(ValueError):
+        scale_for(0)
+    laptop = Monitor(Rect(0, 0, 2880, 1800), dpi=192, primary=True)  # 200 %
+    desk = Monitor(Rect(2880, 0, 2560, 1440), dpi=96)  # 100 %, to its right
+    assert monitor_of(Rect(2600, 100, 1280, 720), [laptop, desk]) is desk  # 1000 px of 1280 on desk
+    assert monitor_of(Rect(2000, 100, 1280, 720), [laptop, desk]) is laptop
+    assert monitor_of(Rect(9000, 100, 640, 480), [laptop, desk]) is desk  # off-screen: the nearest
+    assert monitor_of(Rect(-3000, -3000, 10, 10), [laptop, desk]) is laptop
+    assert even_size(1365, 767) == (1364, 766) and even_size(1, 1) == (2, 2)
+
+
+def test_encoder_fallback_and_bgra_straight_to_nvenc() -> None:
+    import av
+
+    from engine.encode.select import choose_encoder
+    from engine.encode.video import ENCODERS, VideoSettings, probe_video_encoder
+
+    s = VideoSettings(320, 240, 30, 1000, 2.0, "veryfast", None, 0)
+    name, _, reasons = choose_encoder("auto", lambda n: probe_video_encoder(n, s))
+    # No GPU here: every hardware encoder is tried, fails with FFmpeg's own reason, x264 runs.
+    assert name == "libx264" and [r.split(":")[0] for r in reasons] == ["h264_nvenc", "h264_qsv", "h264_amf"]
+    assert ENCODERS["h264_nvenc"].pix_fmt == "bgra"
+    assert "bgra" in [f.name for f in av.codec.Codec("h264_nvenc", "w").video_formats]
+
+
+def test_config_state_and_runtime_dirs_per_platform() -> None:
+    env = {"APPDATA": r"C:\Users\Ян Ли\AppData\Roaming", "LOCALAPPDATA": r"C:\Users\Ян Ли\AppData\Local"}
+    home = r"C:\Users\Ян Ли"
+    assert platform_dir("config", "win32", env, home, "", None) == r"C:\Users\Ян Ли\AppData\Roaming\rigcast"
+    assert platform_dir("state", "win32", env, home, "", None) == r"C:\Users\Ян Ли\AppData\Local\rigcast"
+    assert platform_dir("runtime", "win32", env, home, "", None) == r"C:\Users\Ян Ли\AppData\Local\rigcast\run"
+    assert platform_dir("state", "win32", {}, home, "", None) == r"C:\Users\Ян Ли\AppData\Local\rigcast"
+    assert platform_dir("config", "linux", {}, "/home/me", "/tmp", 1000) == "/home/me/.config/rigcast"
+    assert platform_dir("runtime", "linux", {}, "/home/me", "/tmp", 1000) == "/tmp/rigcast-1000"
+    assert platform_dir("runtime", "linux", {"XDG_RUNTIME_DIR": "/run/user/1000"}, "/h", "/tmp", 1) == \
+        "/run/user/1000/rigcast"
+
+
+def test_paths_with_spaces_and_non_ascii(xserver: XServer, tmp_path: Path) -> None:
+    folder = tmp_path / "Мои видео" / "stream night"
+    folder.mkdir(parents=True)
+    subprocess.run(["convert", "-size", "64x48", "xc:#0000ff", f"PNG32:{folder / 'логотип 1.png'}"], check=True)
+    cfg = folder / "настройки rigcast.toml"
+    cfg.write_text('[video]\nsize = "320x240"\n[[sources]]\nname = "logo"\nkind = "image"\npath = "логотип 1.png"\n'
+                   '[[scenes]]\nname = "Сцена 1"\nitems = [ { source = "logo" } ]\n', encoding="utf-8")
+    out = folder / "запись эфира.mkv"
+    r = run_rigcast(["stream", "--config", str(cfg), "--record", str(out), "--duration", "2"], xserver.env(), tmp_path)
+    assert r.returncode == 0, r.stderr
+    import av
+
+    with av.open(str(out)) as c:
+        frame = next(c.decode(video=0)).to_ndarray(format="rgb24")
+    assert frame.shape == (240, 320, 3) and frame[120, 160, 2] > 200  # the blue logo, fitted
+
+
+# -- no module brings in the other platform's packages --------------------------------------------
+def _modules() -> dict[str, Path]:
+    out = {}
+    for pkg in ("engine", "tui", "config"):
+        for p in (ROOT / pkg).rglob("*.py"):
+            out[".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")] = p
+    return out
+
+
+def _platform_of(tree: ast.Module) -> str | None:
+    """A module asserting ``sys.platform ...`` at its top is that platform's only."""
+    for node in tree.body[:6]:
+        if isinstance(node, ast.Assert) and "sys.platform" in ast.unparse(node.test):
+            return "win32" if "win32" in ast.unparse(node.test) else "linux"
+    return None
+
+
+def _imports(tree: ast.Module) -> list[tuple[str, list[tuple[str, bool]]]]:
+    """(imported module, [(sys.platform condition, branch taken)] of the ifs around it)."""
+    found: list[tuple[str, list[tuple[str, bool]]]] = []
+
+    def visit(node: ast.AST, guards: list[tuple[str, bool]]) -> None:
+        if isinstance(node, ast.If) and "sys.platform" in ast.unparse(node.test):
+            for child in node.body:
+                visit(child, [*guards, (ast.unparse(node.test), True)])
+            for child in node.orelse:
+                visit(child, [*guards, (ast.unparse(node.test), False)])
+            return
+        if isinstance(node, ast.Import):
+            found.extend((a.name, guards) for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.module, guards))
+            found.extend((f"{node.module}.{a.name}", guards) for a in node.names)
+        for child in ast.iter_child_nodes(node):
+            visit(child, guards)
+
+    visit(tree, [])
+    return found
+
+
+def _reachable_on(platform: str, guards: list[tuple[str, bool]]) -> bool:
+    fake = {"sys": types.SimpleNamespace(platform=platform)}
+    return all(bool(eval(test, fake)) == taken for test, taken in guards)  # noqa: S307 (our own source)
+
+
+def test_no_module_imports_the_other_platforms_packages() -> None:
+    mods = _modules()
+    trees = {name: ast.parse(p.read_text(encoding="utf-8")) for name, p in mods.items()}
+    only = {name: _platform_of(t) for name, t in trees.items()}
+    assert only["engine.capture.win_window"] == only["engine.capture.win32_api"] == "win32"
+    assert only["engine.capture.x11"] == only["engine.capture.xcb_shm"] == "linux"
+    problems = []
+    for name, tree in trees.items():
+        for imported, guards in _imports(tree):
+            top = imported.split(".")[0]
+            needs = ("win32" if top in WINDOWS_ONLY_PACKAGES or only.get(imported) == "win32" else
+                     "linux" if top in LINUX_ONLY_PACKAGES or only.get(imported) == "linux" else None)
+            if needs is None or only[name] == needs:
+                continue
+            other = "linux" if needs == "win32" else "win32"
+            if _reachable_on(other, guards):
+                problems.append(f"{name} imports {imported} ({needs}-only) where {other} would run it")
+    assert problems == []
+
+
+def test_importing_every_module_on_linux_loads_no_windows_package() -> None:
+    code = f"""
+import importlib, json, sys
+sys.path.insert(0, {str(ROOT)!r})
+failed = {{}}
+for name in {sorted(m for m in _modules() if not m.endswith("__main__"))!r}:
+    try:
+        importlib.import_module(name)
+    except AssertionError as e:
+        failed[name] = str(e)
+print(json.dumps({{"failed": failed, "loaded": sorted({{m.split('.')[0] for m in sys.modules}})}}))
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout.splitlines()[-1])
+    assert set(out["failed"]) == {"engine.capture.win32_api", "engine.capture.win_window",
+                                  "engine.capture.win_display"}
+    assert all("Windows-only" in why for why in out["failed"].values())
+    assert not WINDOWS_ONLY_PACKAGES & set(out["loaded"])
+
+
+# -- every dependency as a Windows wheel ----------------------------------------------------------
+@pytest.mark.parametrize("python", ["3.11", "3.12"])
+def test_every_dependency_resolves_as_a_win_amd64_wheel(python: str, tmp_path: Path) -> None:
+    """pip resolves the project's dependencies (markers evaluated for Windows) for win_amd64
+    without building anything: every file it would install is a win_amd64 or pure wheel.
+    pip evaluates the markers of *transitive* dependencies for this machine; the project's own
+    markers are evaluated here for Windows, which is where the platform-specific ones are."""
+    from packaging.requirements import Requirement
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    env = {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt", "python_version": python,
+           "platform_machine": "AMD64"}
+    wanted = [str(Requirement(d)).split(";")[0] for d in deps
+              if Requirement(d).marker is None or Requirement(d).marker.evaluate(env)]  # type: ignore[union-attr]
+    assert any(w.startswith("dxcam") for w in wanted) and not any(w.startswith("python-xlib") for w in wanted)
+    report = tmp_path / "report.json"
+    r = subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
+                        "--only-binary=:all:", "--platform", "win_amd64", "--python-version", python,
+                        "--implementation", "cp", "--target", str(tmp_path / "t"), "--report", str(report), *wanted],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    files = [i["download_info"]["url"].rsplit("/", 1)[-1] for i in json.loads(report.read_text())["install"]]
+    names = {f.split("-")[0].lower().replace("_", "-") for f in files}
+    assert {"av", "numpy", "dxcam", "windows-capture", "soundcard", "textual", "websockets", "mss"} <= names
+    assert all(f.endswith(("-win_amd64.whl", "-none-any.whl")) for f in files), files
