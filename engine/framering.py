@@ -141,6 +141,14 @@ class FrameRing:
         self.hdr[_LATEST] = slot
         return seq
 
+    def write_array(self, pixels: np.ndarray, pts_ns: int) -> None:
+        """Copy a BGRA frame another library handed over (mss, dxcam, WGC, GDI) into a slot and
+        publish it: the one copy those paths cost. Cropped to the ring's largest frame."""
+        h, w = min(pixels.shape[0], self.max_height), min(pixels.shape[1], self.max_width)
+        slot = self.begin_write()
+        self.slot_pixels(slot, w, h)[:] = pixels[:h, :w]
+        self.commit(slot, w, h, w * 4, pts_ns)
+
     def abort(self, slot: int) -> None:
         """Give a slot back after a failed capture (its old content is gone: seq stays invalid)."""
         self.hdr[self._field(slot, _SEQ)] = 0

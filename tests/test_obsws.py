@@ -166,7 +166,7 @@ def test_hostile_clients_on_both_servers_while_live(home: EngineHome, nginx: Ngi
         assert cl.get_stream_status().output_active is True
     finally:
         cl.disconnect()
-    frames = home.status()["stats"]["frames"]
-    wait_for(lambda: home.status()["stats"]["frames"] > frames + 30, 15, what="the stream going on")
+    frames = wait_for(lambda: home.status()["stats"].get("frames", 0), 15, what="stats")
+    wait_for(lambda: home.status()["stats"].get("frames", 0) > frames + 30, 15, what="the stream going on")
     assert nginx.publishing("hostile")
     assert token not in home.log() and PASSWORD not in home.log()

@@ -60,19 +60,18 @@ class X11DisplaySource:
                  self.width, self.height, self.mon["left"], self.mon["top"])
 
     def grab(self, ring: FrameRing, pts_ns: int) -> None:
-        slot = ring.begin_write()
-        if self.reader is not None:
-            try:
-                self.reader.get_image(self.root, self.mon["left"], self.mon["top"], self.width, self.height, slot)
-            except XcbError:
-                ring.abort(slot)
-                raise
-        else:
+        if self.reader is None:
             import numpy as np
 
             shot = self.mss.grab(self.mon)
-            src = np.frombuffer(shot.raw, dtype=np.uint8).reshape(shot.height, shot.width, 4)
-            ring.slot_pixels(slot, self.width, self.height)[:] = src[: self.height, : self.width]
+            ring.write_array(np.frombuffer(shot.raw, dtype=np.uint8).reshape(shot.height, shot.width, 4), pts_ns)
+            return
+        slot = ring.begin_write()
+        try:
+            self.reader.get_image(self.root, self.mon["left"], self.mon["top"], self.width, self.height, slot)
+        except XcbError:
+            ring.abort(slot)
+            raise
         ring.commit(slot, self.width, self.height, self.width * 4, pts_ns)
 
     def close(self) -> None:

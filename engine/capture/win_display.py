@@ -94,12 +94,8 @@ class WinDisplaySource:
 
     def grab(self, ring: FrameRing, pts_ns: int) -> None:
         px = self.method.grab()
-        if px is None:
-            return
-        h, w = min(px.shape[0], ring.max_height), min(px.shape[1], ring.max_width)
-        slot = ring.begin_write()
-        ring.slot_pixels(slot, w, h)[:] = px[:h, :w]
-        ring.commit(slot, w, h, w * 4, pts_ns)
+        if px is not None:
+            ring.write_array(px, pts_ns)
 
     def close(self) -> None:
         self.method.close()

@@ -19,14 +19,13 @@ assert sys.platform == "win32", "engine.capture.win_window is Windows-only"
 
 import logging  # noqa: E402
 import threading  # noqa: E402
-import time  # noqa: E402
 from typing import Any  # noqa: E402
 
 from config.model import Size, SourceConfig  # noqa: E402
 from engine.capture import methods, win32_api  # noqa: E402
 from engine.capture.base import SourceProbe, register_source  # noqa: E402
 from engine.capture.matching import WindowInfo, pick_window  # noqa: E402
-from engine.capture.placeholder import publish_placeholder  # noqa: E402
+from engine.capture.presence import WindowPresence  # noqa: E402
 from engine.clock import now_ns  # noqa: E402
 from engine.errors import RigcastError  # noqa: E402
 from engine.fallback import NoneAvailable, Unavailable, describe, first_available  # noqa: E402
@@ -34,20 +33,13 @@ from engine.framering import FrameRing, SourceState  # noqa: E402
 
 log = logging.getLogger("rigcast.capture.window")
 
-SEARCH_INTERVAL_S = 1.0
 FIRST_FRAME_S = 2.0  # WGC that starts but never delivers (a refused session) counts as failed
 MIN_UPDATE_MS = 16  # WGC delivers on change, at most ~60 times a second
 
 
-def _copy_into(ring: FrameRing, lock: threading.Lock, pixels: Any, opaque: bool = False) -> None:
-    h, w = min(pixels.shape[0], ring.max_height), min(pixels.shape[1], ring.max_width)
+def _copy_into(ring: FrameRing, lock: threading.Lock, pixels: Any) -> None:
     with lock:
-        slot = ring.begin_write()
-        dst = ring.slot_pixels(slot, w, h)
-        dst[:] = pixels[:h, :w]
-        if opaque:
-            dst[..., 3] = 255  # GDI leaves alpha undefined
-        ring.commit(slot, w, h, w * 4, now_ns())
+        ring.write_array(pixels, now_ns())
 
 
 class _Wgc:
@@ -103,7 +95,8 @@ class _Gdi:
     def grab(self) -> None:
         view = self.grabber.grab()
         if view is not None:
-            _copy_into(self.ring, self.lock, view, opaque=True)
+            view[..., 3] = 255  # GDI leaves alpha undefined; the DIB is ours to write
+            _copy_into(self.ring, self.lock, view)
 
     def close(self) -> None:
         self.grabber.close()
@@ -119,10 +112,7 @@ class WinWindowSource:
         self.lock = threading.Lock()
         self.method: Any = None
         self.hwnd: int | None = None
-        self.state = SourceState.STARTING
-        self.next_search = 0.0
-        self.placeholder_shown = False
-        self.last_size = Size(ring.max_width, ring.max_height)
+        self.presence = WindowPresence(cfg, ring)
         info = pick_window(win32_api.list_windows(), cfg)
         if info is not None:
             self._attach(info)
@@ -136,9 +126,8 @@ class WinWindowSource:
         except NoneAvailable as e:
             raise RigcastError(f'{self.cfg.name}: cannot capture window "{info.title}": {e}') from None
         self.hwnd = info.id
-        self.placeholder_shown = False
-        self.last_size = Size(info.width, info.height)
-        self._set_state(SourceState.LIVE, f'{describe("capture method", name, reasons)}; window "{info.title}" '
+        self.presence.found(info.width, info.height)
+        self.presence.set_state(SourceState.LIVE, f'{describe("capture method", name, reasons)}; window "{info.title}" '
                                           f"{info.width}x{info.height} at {win32_api.window_dpi(info.id)} DPI")
 
     def _lost(self, why: str) -> None:
@@ -146,35 +135,23 @@ class WinWindowSource:
             self.method.close()
             self.method = None
         self.hwnd = None
-        self.next_search = time.monotonic() + SEARCH_INTERVAL_S
-        self._set_state(SourceState.NOT_FOUND, f"{self.cfg.describe()} {why}; showing a placeholder, "
-                                               f"looking again every {SEARCH_INTERVAL_S:g} s")
-
-    def _set_state(self, state: int, message: str) -> None:
-        if state != self.state:
-            log.info("%s: %s", self.cfg.name, message)
-        self.state = state
-        self.ring.set_state(state)
+        self.presence.lost(why)
 
     def grab(self, ring: FrameRing, pts_ns: int) -> None:
         if self.hwnd is not None and not win32_api.is_window(self.hwnd):
             self._lost("was closed")
         if self.hwnd is None:
-            if time.monotonic() >= self.next_search:
-                self.next_search = time.monotonic() + SEARCH_INTERVAL_S
+            if self.presence.search_due():
                 info = pick_window(win32_api.list_windows(), self.cfg)
                 if info is not None:
                     self._attach(info)
             if self.hwnd is None:
-                if not self.placeholder_shown:
-                    with self.lock:
-                        publish_placeholder(ring, self.last_size.width, self.last_size.height, pts_ns)
-                    self.placeholder_shown = True
+                self.presence.show_placeholder(pts_ns, self.lock)
                 return
         if win32_api.is_minimised(self.hwnd):
-            self._set_state(SourceState.HIDDEN, "window minimised; holding its last frame")
+            self.presence.set_state(SourceState.HIDDEN, "window minimised; holding its last frame")
             return
-        self._set_state(SourceState.LIVE, "window restored")
+        self.presence.set_state(SourceState.LIVE, "window restored")
         self.method.grab()
 
     def close(self) -> None:

@@ -16,13 +16,12 @@ import sys
 assert sys.platform.startswith("linux"), "engine.capture.x11 is Linux-only (X11)"
 
 import logging
-import time
 from typing import Any
 
 from config.model import Size, SourceConfig
 from engine.capture.base import SourceProbe, register_source
 from engine.capture.matching import WindowInfo, pick_window
-from engine.capture.placeholder import publish_placeholder
+from engine.capture.presence import WindowPresence
 from engine.capture.x11_windows import list_windows, open_display, window_info
 from engine.capture.xcb_shm import BAD_DRAWABLE, BAD_MATCH, BAD_PIXMAP, BAD_WINDOW, XcbError, XcbShmReader
 from engine.errors import RigcastError
@@ -30,8 +29,6 @@ from engine.framering import FrameRing, SourceState
 
 
 log = logging.getLogger("rigcast.capture.window")
-
-SEARCH_INTERVAL_S = 1.0
 
 
 def find_window(d: Any, cfg: SourceConfig) -> WindowInfo | None:
@@ -50,10 +47,7 @@ class X11WindowSource:
         self.win: Any = None
         self.pixmap: Any = None
         self.width = self.height = 0
-        self.last_size = Size(ring.max_width, ring.max_height)
-        self.state = SourceState.STARTING
-        self.next_search = 0.0
-        self.placeholder_shown = False
+        self.presence = WindowPresence(cfg, ring)
         info = find_window(self.d, cfg)
         if info is not None:
             self._attach(info)
@@ -69,7 +63,7 @@ class X11WindowSource:
         if self.composite:
             self.win.composite_redirect_window(0)  # CompositeRedirectAutomatic
         self.width, self.height = info.width, info.height
-        self.placeholder_shown = False
+        self.presence.found(info.width, info.height)
         if info.visible:
             self._name_pixmap()
             self._set_state(SourceState.LIVE, f'capturing window 0x{info.id:x} "{info.title}" {info.width}x{info.height}')
@@ -93,15 +87,10 @@ class X11WindowSource:
     def _lost(self, why: str) -> None:
         self._free_pixmap()
         self.win = None
-        self.next_search = time.monotonic() + SEARCH_INTERVAL_S
-        self._set_state(SourceState.NOT_FOUND, f"{self.cfg.describe()} {why}; showing a placeholder, "
-                                               f"looking again every {SEARCH_INTERVAL_S:g} s")
+        self.presence.lost(why)
 
     def _set_state(self, state: int, message: str) -> None:
-        if state != self.state:
-            log.info("%s: %s", self.cfg.name, message)
-        self.state = state
-        self.ring.set_state(state)
+        self.presence.set_state(state, message)
 
     def _drain_events(self) -> None:
         from Xlib import X
@@ -121,24 +110,21 @@ class X11WindowSource:
             elif ev.type == X.ConfigureNotify and (ev.width, ev.height) != (self.width, self.height):
                 log.info("%s: window resized %dx%d -> %dx%d", self.cfg.name, self.width, self.height, ev.width, ev.height)
                 self.width, self.height = ev.width, ev.height
-                if self.state == SourceState.LIVE:
+                if self.presence.state == SourceState.LIVE:
                     self._name_pixmap()
 
     # -- per frame -----------------------------------------------------------------------------
     def grab(self, ring: FrameRing, pts_ns: int) -> None:
         self._drain_events()
         if self.win is None:
-            if time.monotonic() >= self.next_search:
-                self.next_search = time.monotonic() + SEARCH_INTERVAL_S
+            if self.presence.search_due():
                 info = find_window(self.d, self.cfg)
                 if info is not None:
                     self._attach(info)
             if self.win is None:
-                if not self.placeholder_shown:
-                    publish_placeholder(ring, self.last_size.width, self.last_size.height, pts_ns)
-                    self.placeholder_shown = True
+                self.presence.show_placeholder(pts_ns)
                 return
-        if self.state != SourceState.LIVE:
+        if self.presence.state != SourceState.LIVE:
             return  # hidden: the encoder repeats the last frame
         w, h = min(self.width, ring.max_width), min(self.height, ring.max_height)
         drawable = self.pixmap.id if self.pixmap is not None else self.win.id
@@ -158,7 +144,7 @@ class X11WindowSource:
                 return
             raise
         ring.commit(slot, w, h, w * 4, pts_ns)
-        self.last_size = Size(w, h)
+        self.presence.last_size = Size(w, h)
 
     def close(self) -> None:
         self._free_pixmap()
