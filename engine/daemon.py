@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from config.model import RigcastConfig
@@ -50,6 +51,17 @@ def run_engine(cfg: RigcastConfig, live: list[str], log_level: int, duration: fl
     return asyncio.run(engine.run(duration))
 
 
+def windowless_python() -> str:
+    """On Windows, ``pythonw.exe`` beside the interpreter: a GUI-subsystem Python that gets no
+    console window — for the detached engine and every worker it spawns (a console Python
+    started by a process without a console pops a new window up). Elsewhere: this Python."""
+    if sys.platform == "win32":
+        w = Path(sys.executable).with_name("pythonw.exe")
+        if w.is_file():
+            return str(w)
+    return sys.executable
+
+
 def _detach_kwargs() -> dict[str, Any]:
     if sys.platform == "win32":
         flags = 0x00000008 | 0x00000200 | 0x08000000  # DETACHED_PROCESS, NEW_PROCESS_GROUP, NO_WINDOW
@@ -66,7 +78,7 @@ def up(engine_argv: list[str]) -> int:
         start = f.tell()
         f.write(f"--- rigcast engine starting {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())
         f.flush()
-        proc = subprocess.Popen([sys.executable, "-m", "engine", *engine_argv], stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen([windowless_python(), "-m", "engine", *engine_argv], stdin=subprocess.DEVNULL,
                                 stdout=f, stderr=f, close_fds=True, **_detach_kwargs())
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:

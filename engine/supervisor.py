@@ -63,6 +63,10 @@ class Workers:
         self.audio_sources = [s for s in cfg.sources if s.kind in AUDIO_KINDS]
         self.audio_shm = {s.name: AudioRing.allocate(cfg.audio.sample_rate) for s in self.audio_sources}
         ctx = mp.get_context("spawn")
+        if sys.platform == "win32":  # workers of a console-less engine must not open consoles
+            from engine.daemon import windowless_python
+
+            ctx.set_executable(windowless_python())
         self.stop_event = ctx.Event()
         self.events: Any = ctx.Queue(maxsize=256)  # video/capture → engine: stats, meters, logs, acks
         self.commands: Any = ctx.Queue()  # engine → video process

@@ -24,6 +24,7 @@ from typing import Any  # noqa: E402
 from config.model import Size, SourceConfig  # noqa: E402
 from engine.capture import methods, win32_api  # noqa: E402
 from engine.capture.base import SourceProbe, register_source  # noqa: E402
+from engine.capture.dpi import Rect, even_size, monitor_of, to_physical  # noqa: E402
 from engine.capture.matching import WindowInfo, pick_window  # noqa: E402
 from engine.capture.presence import WindowPresence  # noqa: E402
 from engine.clock import now_ns  # noqa: E402
@@ -107,7 +108,7 @@ _OPENERS: dict[str, Any] = {"wgc": _Wgc, "gdi": _Gdi}
 
 class WinWindowSource:
     def __init__(self, cfg: SourceConfig, ring: FrameRing) -> None:
-        win32_api.set_dpi_awareness()
+        self.awareness = win32_api.set_dpi_awareness()
         self.cfg, self.ring = cfg, ring
         self.lock = threading.Lock()
         self.method: Any = None
@@ -127,8 +128,11 @@ class WinWindowSource:
             raise RigcastError(f'{self.cfg.name}: cannot capture window "{info.title}": {e}') from None
         self.hwnd = info.id
         self.presence.found(info.width, info.height)
+        mons = win32_api.monitors()
+        scale = monitor_of(Rect(info.x, info.y, info.width, info.height), mons).scale if mons else 1.0
         self.presence.set_state(SourceState.LIVE, f'{describe("capture method", name, reasons)}; window "{info.title}" '
-                                          f"{info.width}x{info.height} at {win32_api.window_dpi(info.id)} DPI")
+                                                  f"{info.width}x{info.height} on a {scale:.0%} monitor "
+                                                  f"(DPI awareness: {self.awareness})")
 
     def _lost(self, why: str) -> None:
         if self.method is not None:
@@ -161,17 +165,22 @@ class WinWindowSource:
 
 class WinWindowKind:
     def probe(self, cfg: SourceConfig) -> SourceProbe:
-        win32_api.set_dpi_awareness()
+        awareness = win32_api.set_dpi_awareness()
         windows = win32_api.list_windows()
         info = pick_window(windows, cfg)
         if info is None:
             names = ", ".join(f'"{w.title}"' for w in windows[:8]) or "none"
             raise RigcastError(f"no {cfg.describe()} (windows: {names}); run `rigcast windows` to list them")
-        mons = win32_api.monitors()
-        widest = max((m.rect.width for m in mons), default=info.width)
-        tallest = max((m.rect.height for m in mons), default=info.height)
-        return SourceProbe(Size(info.width, info.height), Size(max(widest, info.width), max(tallest, info.height)),
-                           f'window "{info.title}"')
+        w, h = info.width, info.height
+        if not awareness.startswith("per-monitor"):
+            # An older Windows that won't make us per-monitor aware reports logical sizes, but WGC
+            # still delivers physical pixels: size the canvas and ring for those.
+            r = to_physical(Rect(0, 0, w, h), win32_api.window_dpi(info.id))
+            w, h = r.width, r.height
+        mons = win32_api.monitors()  # the window may move to the largest monitor: the ring holds that
+        widest = max((m.rect.width for m in mons), default=w)
+        tallest = max((m.rect.height for m in mons), default=h)
+        return SourceProbe(Size(*even_size(w, h)), Size(max(widest, w), max(tallest, h)), f'window "{info.title}"')
 
     def open(self, cfg: SourceConfig, ring: FrameRing) -> WinWindowSource:
         return WinWindowSource(cfg, ring)
