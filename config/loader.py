@@ -470,10 +470,18 @@ def to_toml(cfg: RigcastConfig) -> str:
             d["path"] = o.path
         d["reconnect_max"] = o.reconnect_max_s
         outputs.append(d)
-    doc = {"video": video, "audio": {"bitrate": cfg.audio.bitrate_kbps},
+    obs = cfg.obs_websocket
+    doc: dict[str, Any] = {
+           "video": video, "audio": {"bitrate": cfg.audio.bitrate_kbps},
            "control": {"tcp_port": cfg.control.tcp_port, "token_env": cfg.control.token_env},
+           "obs_websocket": {"enabled": obs.enabled, "port": obs.port, "bind": obs.bind,
+                             "password_env": obs.password_env},
            "transition": {"kind": cfg.transition.kind, "duration_ms": cfg.transition.duration_ms},
            "sources": sources, "outputs": outputs, "scenes": [_scene_doc(sc) for sc in cfg.scenes]}
+    if cfg.link.url is not None:
+        link = cfg.link
+        doc["link"] = {"url": link.url, "token_env": link.token_env, "reconnect_max_s": link.reconnect_max_s}
+        doc["link"].update({k: v for k, v in (("token_file", link.token_file), ("ca_file", link.ca_file)) if v})
     return tomli_w.dumps(doc)
 
 

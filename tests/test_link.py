@@ -42,7 +42,7 @@ def check_against_docs(messages: list[dict[str, Any]]) -> None:
         jsonschema.Draft202012Validator(schemas[msg["type"]], registry=registry).validate(msg)
 
 
-def link_config(tmp: Path, api: FakeApi, outputs: str = "") -> Path:
+def link_config(tmp: Path, api: FakeApi, outputs: str = "", token: str = 'token_env = "MY_LINK_TOKEN"') -> Path:
     cfg = tmp / "rigcast.toml"
     cfg.write_text(f"""
 [video]
@@ -54,7 +54,7 @@ kind = "cut"
 
 [link]
 url = "{api.url}"
-token_env = "MY_LINK_TOKEN"
+{token}
 reconnect_max_s = 2
 
 [[sources]]
@@ -225,8 +225,12 @@ def test_link_survives_hostile_input_a_burst_a_dead_and_a_hung_api(home: EngineH
 def test_ingest_url_comes_from_the_api(home: EngineHome, nginx: NginxRtmp, tmp_path: Path) -> None:
     api = FakeApi(free_port(), TOKEN, ingest=nginx.url("from-api-77"))
     try:
-        cfg = link_config(tmp_path, api, '\n[[outputs]]\nname = "main"\nkind = "rtmp"\n')
-        up(home, cfg)
+        token_file = tmp_path / "link token"
+        token_file.write_text(TOKEN + "\n")
+        token_file.chmod(0o600)
+        cfg = link_config(tmp_path, api, '\n[[outputs]]\nname = "main"\nkind = "rtmp"\n',
+                          token=f'token_file = "{token_file}"')
+        home.up("--config", str(cfg))  # the token from a file this time, not the environment
         wait_for(lambda: home.status()["link"]["state"] == "connected", 20, what="the link")
         r = home.rigcast("ctl", "stream", "start")
         assert r.returncode == 0, r.stderr

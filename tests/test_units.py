@@ -58,6 +58,31 @@ def test_config_round_trips_through_tomli_w() -> None:
     assert again.outputs[0].url == "rtmp://h/live/k"
 
 
+def test_link_obs_websocket_chat_and_windows_keys_round_trip() -> None:
+    import tomllib
+
+    doc = {
+        "link": {"url": "wss://api.example.com/rigcast", "token_env": "MY_TOKEN", "reconnect_max_s": 5},
+        "obs_websocket": {"enabled": True, "port": 4460},
+        "sources": [{"name": "game", "kind": "window", "exe": "game.exe", "method": "gdi"},
+                    {"name": "mon", "kind": "display", "display": 2, "method": "dxgi"},
+                    {"name": "chat", "kind": "chat", "size": "500x300", "max_lines": 5, "lifetime_s": 30}],
+        "outputs": [{"name": "srs", "kind": "rtmp"}],  # the URL comes from the API
+    }
+    again = parse_config(tomllib.loads(to_toml(parse_config(doc))))
+    assert (again.link.url, again.link.token_env, again.link.reconnect_max_s) == (
+        "wss://api.example.com/rigcast", "MY_TOKEN", 5.0)
+    assert again.obs_websocket.enabled and again.obs_websocket.port == 4460
+    assert (again.sources[0].exe, again.sources[0].method, again.sources[1].method) == ("game.exe", "gdi", "dxgi")
+    chat = again.sources[2]
+    assert (str(chat.size), chat.max_lines, chat.lifetime_s, chat.font_size) == ("500x300", 5, 30.0, 24)
+    assert again.outputs[0].url is None
+    with pytest.raises(ConfigError, match="or a \\[link\\]"):
+        parse_config({"outputs": [{"name": "srs", "kind": "rtmp"}]})
+    with pytest.raises(ConfigError, match="use one of|expected one of"):
+        parse_config({"sources": [{"name": "g", "kind": "window", "exe": "a", "method": "dxgi"}]})
+
+
 def test_scenes_round_trip_through_tomli_w(tmp_path: Path) -> None:
     import tomllib
 

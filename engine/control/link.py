@@ -23,6 +23,7 @@ import logging
 import os
 import random
 import ssl
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -66,8 +67,11 @@ EVENTS = ("stream_state", "scene_changed", "stats", "error")
 def read_token(cfg: LinkConfig) -> str:
     """The bearer token, from its file or its environment variable; a clear error otherwise."""
     if cfg.token_file:
+        path = Path(cfg.token_file).expanduser()
         try:
-            token = Path(cfg.token_file).expanduser().read_text(encoding="utf-8").strip()
+            if sys.platform != "win32" and path.stat().st_mode & 0o077:
+                log.warning("link: token_file %s can be read by other users; chmod 600 it", path)
+            token = path.read_text(encoding="utf-8").strip()
         except OSError as e:
             raise RigcastError(f"link: cannot read token_file {cfg.token_file}: {e.strerror}") from None
         if not token:
