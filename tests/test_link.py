@@ -191,9 +191,11 @@ def test_link_survives_hostile_input_a_burst_a_dead_and_a_hung_api(home: EngineH
     # 1,000 commands in a burst: every one answered, in the order sent.
     burst = [{"type": "command", "id": f"b{i}", "command": "switch_scene" if i % 100 == 0 else "get_state",
               "args": {"scene": "BRB" if i % 200 else "Game"} if i % 100 == 0 else {}} for i in range(1000)]
+    t0 = time.monotonic()
     api.send(*burst)
     wait_for(lambda: len([m for m in api.received("result") if m["id"].startswith("b")]) >= 1000, 120,
-             interval=0.5, what="1,000 results")
+             interval=0.2, what="1,000 results")
+    print(f"1,000 commands answered in {time.monotonic() - t0:.1f} s")  # a figure, not an assertion
     results = [m for m in api.received("result") if m["id"].startswith("b")]
     check_against_docs(api.received())
     check_against_docs(burst[:3])  # and what an API sends
