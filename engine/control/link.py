@@ -45,6 +45,7 @@ MAX_FRAME = 4 * 1024 * 1024  # larger frames close the connection (and it is dia
 PING_INTERVAL_S = 4.0
 PING_TIMEOUT_S = 4.0
 REQUEST_TIMEOUT_S = 10.0
+MAX_QUEUED = 4096  # commands and chat waiting their turn; more get a "busy" error
 RESULT_CACHE = 4096  # command ids remembered, so a command resent after a reconnect runs once
 FIRST_DELAY_S = 1.0
 
@@ -198,7 +199,7 @@ class Link:
         from websockets.exceptions import ConnectionClosed
 
         self._last = {}
-        commands: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        commands: asyncio.Queue[dict[str, Any]] = asyncio.Queue(MAX_QUEUED)
         worker = asyncio.create_task(self._work(ws, commands))
         outbox = Outbox(self.bus, ws, self._events)
         try:
@@ -244,16 +245,24 @@ class Link:
         if kind in ("command", "chat"):
             if kind == "command" and mid is None:
                 return _error("bad_message", 'a command needs an "id" (a string)')
-            commands.put_nowait(msg)
+            try:
+                commands.put_nowait(msg)
+            except asyncio.QueueFull:
+                return _error("busy", f"{MAX_QUEUED} messages are already waiting; send fewer at once", mid)
             return None
         return _error("unknown_type", f'unknown message type {kind!r}; expected "command", "chat" or "result"', mid)
 
     async def _work(self, ws: Any, commands: asyncio.Queue[dict[str, Any]]) -> None:
+        from websockets.exceptions import ConnectionClosed
+
         while True:
             msg = await commands.get()
             reply = await (self._command(msg) if msg["type"] == "command" else self._chat(msg))
             if reply is not None:
-                await ws.send(reply)
+                try:
+                    await ws.send(reply)
+                except ConnectionClosed:
+                    return  # the result is cached: a resent command id gets it on the next link
 
     async def _command(self, msg: dict[str, Any]) -> str:
         mid = str(msg["id"])

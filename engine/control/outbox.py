@@ -31,8 +31,13 @@ class Outbox:
                 self.queue.put_nowait(msg)
 
     async def _pump(self, ws: Any) -> None:
-        while True:
-            await ws.send(await self.queue.get())
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            while True:
+                await ws.send(await self.queue.get())
+        except ConnectionClosed:
+            return  # the connection's own handler sees the close and cleans up
 
     def close(self) -> None:
         self._remove()
