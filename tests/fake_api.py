@@ -1,6 +1,6 @@
 """A stand-in for the user's API: a real websocket server in its own process.
 
-Run as ``python -m tests.fake_api --port P --token T [--ingest URL]``. It accepts the engine's
+Run as ``python -m tests.fake_api --port P --token T [--ingest URL] [--cert C --key K]``. It accepts the engine's
 link only with ``Authorization: Bearer T``, prints every message it receives as a JSON line on
 stdout (``{"recv": ...}``, plus ``{"event": "connected"|"disconnected"|"refused"}``), and sends
 every JSON line it reads on stdin to the connected engine (``{"raw": "..."}`` sends text as is,
@@ -67,8 +67,14 @@ async def main(a: argparse.Namespace) -> None:
                 except Exception:
                     pass
 
+    tls = None
+    if a.cert:
+        import ssl
+
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(a.cert, a.key)
     async with serve(handle, "127.0.0.1", a.port, process_request=check, max_size=8 * 1024 * 1024,
-                     compression=None):
+                     compression=None, ssl=tls):
         say({"event": "listening"})
         await pump_stdin()
         await asyncio.Future()
@@ -79,4 +85,6 @@ if __name__ == "__main__":
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--token", required=True)
     p.add_argument("--ingest")
+    p.add_argument("--cert", help="serve wss:// with this certificate (and --key)")
+    p.add_argument("--key")
     asyncio.run(main(p.parse_args()))

@@ -555,15 +555,22 @@ def start_flasher(home: EngineHome) -> subprocess.Popen[bytes]:
 class FakeApi:
     """tests/fake_api.py in its own process: what it received, and a way to send it things."""
 
-    def __init__(self, port: int, token: str, ingest: str | None = None) -> None:
+    def __init__(self, port: int, token: str, ingest: str | None = None, tls_dir: Path | None = None) -> None:
         self.port, self.token, self.ingest = port, token, ingest
+        self.cert: Path | None = None
+        if tls_dir is not None:  # wss:// with a certificate of its own, for localhost
+            tls_dir.mkdir(parents=True, exist_ok=True)
+            self.cert = tls_dir / "api-cert.pem"
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                            "-keyout", str(tls_dir / "api-key.pem"), "-out", str(self.cert), "-subj", "/CN=localhost",
+                            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], check=True, capture_output=True)
         self.lines: list[dict[str, Any]] = []
         self.proc: subprocess.Popen[str] | None = None
         self.start()
 
     @property
     def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/rigcast"
+        return f"{'wss://localhost' if self.cert else 'ws://127.0.0.1'}:{self.port}/rigcast"
 
     def start(self) -> None:
         import json
@@ -572,6 +579,8 @@ class FakeApi:
         args = [sys.executable, "-m", "tests.fake_api", "--port", str(self.port), "--token", self.token]
         if self.ingest:
             args += ["--ingest", self.ingest]
+        if self.cert is not None:
+            args += ["--cert", str(self.cert), "--key", str(self.cert.with_name("api-key.pem"))]
         proc = self.proc = subprocess.Popen(args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         seen = len(self.lines)
 

@@ -249,6 +249,23 @@ def test_ingest_url_comes_from_the_api(home: EngineHome, nginx: NginxRtmp, tmp_p
         api.kill()
 
 
+def test_wss_link_verifies_the_api_certificate(home: EngineHome, tmp_path: Path) -> None:
+    """TLS with the system CAs: a private certificate is refused until ca_file names it."""
+    api = FakeApi(free_port(), TOKEN, tls_dir=tmp_path / "tls")
+    try:
+        up(home, link_config(tmp_path, api))
+        st = wait_for(lambda: (s := home.status()["link"])["state"] == "disconnected" and s, 20, what="refusal")
+        assert "certificate" in st["error"].lower() and not api.received("hello")
+        home.down()
+        assert api.cert is not None
+        cfg = link_config(tmp_path, api, token=f'token_env = "MY_LINK_TOKEN"\nca_file = "{api.cert}"')
+        up(home, cfg)
+        wait_for(lambda: api.received("hello"), 20, what="hello over wss://")
+        assert home.status()["link"]["state"] == "connected"
+    finally:
+        api.kill()
+
+
 def test_link_config_errors_are_one_line(home: EngineHome, tmp_path: Path) -> None:
     cfg = tmp_path / "bad.toml"
     for body, expect in (('[link]\nurl = "ws://api.example.com/x"\n', "use wss://"),
