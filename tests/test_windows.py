@@ -21,7 +21,7 @@ from engine.capture.dpi import Monitor, Rect, even_size, monitor_of, scale_for, 
 from engine.capture.matching import WindowInfo, exe_name, pick_window
 from engine.fallback import NoneAvailable, Unavailable, first_available
 from engine.paths import platform_dir
-from tests.harness import ROOT, XApp, XServer, run_rigcast
+from tests.harness import ROOT, EngineHome, XApp, XServer, run_rigcast, wait_for
 
 WINDOWS_ONLY_PACKAGES = {"dxcam", "windows_capture", "comtypes", "winreg", "_winapi", "msvcrt", "cv2", "winrt"}
 LINUX_ONLY_PACKAGES = {"Xlib"}
@@ -260,3 +260,23 @@ def test_every_dependency_resolves_as_a_win_amd64_wheel(python: str, tmp_path: P
     names = {f.split("-")[0].lower().replace("_", "-") for f in files}
     assert {"av", "numpy", "dxcam", "windows-capture", "soundcard", "textual", "websockets", "mss"} <= names
     assert all(f.endswith(("-win_amd64.whl", "-none-any.whl")) for f in files), files
+
+
+def test_the_windows_control_path_tcp_with_a_token_found_through_control_json(
+        home: EngineHome, gears: XApp, tmp_path: Path) -> None:
+    """Windows has no Unix socket here: clients find the engine through control.json (loopback
+    TCP + token). On Linux the same path runs once the socket is out of the way."""
+    from tests.harness import free_port
+
+    cfg = tmp_path / "tcp.toml"
+    cfg.write_text(f'[control]\ntcp_port = {free_port()}\n')
+    home.up("--config", str(cfg), "--window", "glxgears")
+    home.socket.unlink()  # as on Windows: only the TCP endpoint is left
+    info = json.loads((home.run_dir / "control.json").read_text())
+    assert info["tcp"].startswith("127.0.0.1:") and len(info["token"]) >= 24
+    assert home.status()["engine"]["pid"] == home.pid()
+    wait_for(lambda: home.status()["sources"][0]["state"] == "live", 15, what="the window live, over TCP")
+    r = home.rigcast("ctl", "record", "start")
+    assert r.returncode == 0, r.stderr
+    assert home.rigcast("down").returncode == 0
+    assert not (home.run_dir / "control.json").exists()
