@@ -68,6 +68,8 @@ class Engine:
             self.link = Link(cfg.link, self.bus, self._hello, self._publish_state)
             if not any(o.kind in STREAM_KINDS for o in cfg.outputs):
                 cfg.outputs.append(OutputConfig(name="stream", kind="rtmp"))  # where to: the API says
+                if not control:  # `rigcast stream` runs every output: this one too, once the API answers
+                    start_outputs = [*start_outputs, "stream"]
         # Outputs whose URL the API hands out start once the engine is up (they need the link).
         self.deferred = [n for n in start_outputs if self._needs_ingest(n)]
         start_outputs = [n for n in start_outputs if n not in self.deferred]

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from engine.control.client import call
-from tests.harness import EngineHome, FakeApi, NginxRtmp, decode, free_port, wait_for
+from tests.harness import EngineHome, FakeApi, NginxRtmp, decode, free_port, run_rigcast, wait_for
 
 TOKEN = "link-tok-5f2b9a0c"
 GREEN, BLUE, RED = (0, 255, 0), (0, 0, 255), (255, 0, 0)
@@ -307,3 +307,19 @@ def test_chat_from_the_api_in_the_control_room(home: EngineHome, api: FakeApi, t
     shown = asyncio.run(scenario())
     assert "nightbot: [bold red]not markup[/] blink ok" in shown
     assert "\x1b" not in shown and "owned" not in shown and "link connected" in shown
+
+
+def test_foreground_stream_publishes_where_the_api_says(home: EngineHome, nginx: NginxRtmp, tmp_path: Path) -> None:
+    """`rigcast stream` with a [link] and no URL anywhere: it goes live as soon as the API answers."""
+    api = FakeApi(free_port(), TOKEN, ingest=nginx.url("fg-from-api"))
+    try:
+        cfg = link_config(tmp_path, api)
+        r = run_rigcast(["stream", "--config", str(cfg), "--record", str(tmp_path / "fg.mkv"), "--duration", "6"],
+                        home.env(MY_LINK_TOKEN=TOKEN), tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert api.received("request")[0]["args"] == {"output": "stream"}
+        nginx.stop()
+        d = decode(nginx.recordings("fg-from-api")[0])
+        assert d.video_codec == "h264" and len(d.times) > 30
+    finally:
+        api.kill()
