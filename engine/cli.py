@@ -74,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("tui", help="the control room (default): attach to the engine, starting one if needed")
 
     sub.add_parser("windows", help="list capturable windows")
+    sub.add_parser("devices", help="list audio outputs (desktop_audio) and microphones (mic)")
     return p
 
 
@@ -241,13 +242,26 @@ def cmd_windows(_a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_devices(_a: argparse.Namespace) -> int:
+    """What ``device = "..."`` can name: any part of a name below (case-insensitive)."""
+    from engine.audio.capture import list_devices
+
+    for kind, what, devices in list_devices():
+        print(f"{kind} ({what}):")
+        for name, default in devices:
+            print(f"  {name}{'  (default)' if default else ''}")
+        if not devices:
+            print("  none")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     from engine.logsetup import setup_logging
 
     setup_logging(logging.DEBUG if args.verbose else logging.INFO, "main")
-    commands = {"stream": cmd_stream, "windows": cmd_windows, "up": cmd_up, "down": cmd_down,
+    commands = {"stream": cmd_stream, "windows": cmd_windows, "devices": cmd_devices, "up": cmd_up, "down": cmd_down,
                 "engine": cmd_engine, "ctl": cmd_ctl, "tui": cmd_tui}
     args.argv = None if argv is None else list(argv)
     if args.command is None:

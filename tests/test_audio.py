@@ -4,6 +4,7 @@ monitor, mixed at its configured volume, metered, muted — and checked in what 
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from tests.harness import (
     dominant_hz,
     flash_and_click_times,
     rms_db,
+    run_rigcast,
     start_flasher,
     wait_for,
 )
@@ -120,3 +122,12 @@ def test_flash_and_click_stay_in_sync(home: EngineHome, nginx: NginxRtmp, pulse:
         assert len(video) >= 4 and len(audio) >= 4, (video, audio)
         offsets_ms = [round((min(audio, key=lambda a: abs(a - v)) - v) * 1000, 1) for v in video]
         assert all(abs(o) <= 45 for o in offsets_ms), f"{path.name}: audio - video per flash: {offsets_ms} ms"
+
+
+def test_devices_lists_what_device_can_name(pulse: Pulse, tmp_path: Path) -> None:
+    env = dict(os.environ, **pulse.env())
+    r = run_rigcast(["devices"], env, tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.split("mic (")[0]
+    assert out.startswith("desktop_audio (the loopback of an output):") and "(default)" in out
+    assert "Null Output" in out or "rigcast_test" in out

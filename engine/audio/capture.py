@@ -55,6 +55,21 @@ def find_device(cfg: SourceConfig) -> Any:
         raise RigcastError(f'source "{cfg.name}": no audio device ({type(e).__name__}: {e}); {hint}') from None
 
 
+def list_devices() -> list[tuple[str, str, list[tuple[str, bool]]]]:
+    """(source kind, what it captures, [(device name, is the default)]) for `rigcast devices`."""
+    import soundcard as sc
+
+    try:
+        spk, mics = sc.all_speakers(), sc.all_microphones()
+        dspk, dmic = sc.default_speaker(), sc.default_microphone()
+    except Exception as e:  # no sound server: the same one line as a source would give
+        hint = ("is the Windows Audio service running?" if sys.platform == "win32"
+                else "is PulseAudio/PipeWire running for this user?")
+        raise RigcastError(f"no audio devices ({type(e).__name__}: {e}); {hint}") from None
+    return [("desktop_audio", "the loopback of an output", [(d.name, d.name == dspk.name) for d in spk]),
+            ("mic", "a microphone", [(d.name, d.name == dmic.name) for d in mics])]
+
+
 class AnchorEstimator:
     """The earliest (arrival - duration) over a sliding window: one-sided jitter filtered out."""
 
