@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 from pathlib import Path
@@ -170,3 +171,25 @@ def test_hostile_clients_on_both_servers_while_live(home: EngineHome, nginx: Ngi
     wait_for(lambda: home.status()["stats"].get("frames", 0) > frames + 30, 15, what="the stream going on")
     assert nginx.publishing("hostile")
     assert token not in home.log() and PASSWORD not in home.log()
+
+
+def test_every_identified_client_hears_each_event(home: EngineHome, nginx: NginxRtmp, gears: XApp,
+                                                  tmp_path: Path) -> None:
+    """Two Stream Deck-like clients at once: a scene switch reaches both, not just the first."""
+    port = start(home, nginx, tmp_path)
+    with contextlib.ExitStack() as stack:
+        clients = []
+        for _ in range(2):
+            ws = stack.enter_context(connect(f"ws://127.0.0.1:{port}", subprotocols=["obswebsocket.json"],  # type: ignore[list-item]
+                                             proxy=None))
+            auth = json.loads(ws.recv(timeout=10))["d"]["authentication"]
+            secret = base64.b64encode(hashlib.sha256((PASSWORD + auth["salt"]).encode()).digest())
+            token = base64.b64encode(hashlib.sha256(secret + auth["challenge"].encode()).digest()).decode()
+            ws.send(json.dumps({"op": 1, "d": {"rpcVersion": 1, "authentication": token,
+                                               "eventSubscriptions": 1 << 2}}))
+            assert json.loads(ws.recv(timeout=10))["op"] == 2
+            clients.append(ws)
+        assert home.rigcast("ctl", "scene", "BRB").returncode == 0
+        for ws in clients:
+            event = json.loads(ws.recv(timeout=10))["d"]
+            assert event["eventType"] == "CurrentProgramSceneChanged" and event["eventData"]["sceneName"] == "BRB"

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 from config.model import LinkConfig
 from config.secrets import mask_text, mask_url, remember_secret
 from engine.control.bus import BusError, CommandBus
+from engine.control.changes import changes
 from engine.control.outbox import Outbox
 from engine.control.protocol import dumps
 from engine.errors import RigcastError
@@ -342,11 +343,12 @@ class Link:
         out: list[dict[str, Any]] = []
         if name == "state":
             last, self._last = self._last, data
-            if (data.get("streaming"), data.get("recording")) != (last.get("streaming"), last.get("recording")):
+            found = {what: d for what, d in changes(last, data)}
+            if "streaming" in found or "recording" in found:
                 out.append({"event": "stream_state", "streaming": data.get("streaming"),
                             "recording": data.get("recording"), "outputs": data.get("outputs", [])})
-            if data.get("program_scene") != last.get("program_scene"):
-                out.append({"event": "scene_changed", "scene": data.get("program_scene")})
+            if "scene" in found:
+                out.append({"event": "scene_changed", "scene": found["scene"]["scene"]})
         elif name == "stats":
             out.append({"event": "stats", "stats": {k: data.get(k) for k in (
                 "fps", "frames", "repeated", "skipped", "lagged", "encode_ms", "outputs", "audio") if k in data}})

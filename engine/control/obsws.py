@@ -23,6 +23,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 from engine.control.bus import BusError, CommandBus
+from engine.control.changes import Change, changes
 from engine.control.outbox import Outbox
 
 log = logging.getLogger("rigcast.obsws")
@@ -68,11 +69,32 @@ def _field(data: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> An
     return value
 
 
+_EVENTS = {"scene": (SUB_SCENES, "CurrentProgramSceneChanged"), "streaming": (SUB_OUTPUTS, "StreamStateChanged"),
+           "recording": (SUB_OUTPUTS, "RecordStateChanged"), "mute": (SUB_INPUTS, "InputMuteStateChanged")}
+
+
+def _events(found: list[Change], subs: int) -> list[str]:
+    """Engine state changes as the OBS events a session subscribed to."""
+    out = []
+    for what, d in found:
+        bit, name = _EVENTS[what]
+        if not subs & bit:
+            continue
+        if what == "scene":
+            data: dict[str, Any] = {"sceneName": d["scene"]}
+        elif what == "mute":
+            data = {"inputName": d["source"], "inputMuted": d["muted"]}
+        else:
+            data = {"outputActive": d["active"],
+                    "outputState": "OBS_WEBSOCKET_OUTPUT_STARTED" if d["active"] else "OBS_WEBSOCKET_OUTPUT_STOPPED"}
+        out.append(json.dumps({"op": EVENT, "d": {"eventType": name, "eventIntent": bit, "eventData": data}}))
+    return out
+
+
 class ObsWebsocketServer:
     def __init__(self, bus: CommandBus, state: Callable[[], dict[str, Any]], password: str | None) -> None:
         self.bus, self.state, self.password = bus, state, password or None
         self.server: Server | None = None
-        self._last: dict[str, Any] = {}
 
     async def serve(self, host: str, port: int) -> int:
         # JSON is the default; clients that ask for obswebsocket.json get it, others (obsws-python
@@ -99,8 +121,16 @@ class ObsWebsocketServer:
         await ws.send(json.dumps({"op": HELLO, "d": hello}))
         subs = 0
         identified = False
-        outbox = Outbox(self.bus, ws,
-                        lambda name, data: self._events(data, subs) if identified and name == "state" else [])
+        last: dict[str, Any] = {}  # the state this session last heard about
+
+        def translate(name: str, data: dict[str, Any]) -> list[str]:
+            nonlocal last
+            if not identified or name != "state":
+                return []
+            seen, last = last, data
+            return _events(changes(seen, data), subs)
+
+        outbox = Outbox(self.bus, ws, translate)
         try:
             async for raw in ws:
                 try:
@@ -123,7 +153,7 @@ class ObsWebsocketServer:
                         return
                     subs = int(d.get("eventSubscriptions", SUB_ALL)) if isinstance(d.get("eventSubscriptions", 0), int) else SUB_ALL
                     identified = True
-                    self._last = self.state()
+                    last = self.state()
                     await ws.send(json.dumps({"op": IDENTIFIED, "d": {"negotiatedRpcVersion": RPC_VERSION}}))
                 elif not identified:
                     await ws.close(NOT_IDENTIFIED, "identify first")
@@ -165,24 +195,6 @@ class ObsWebsocketServer:
         if result is not None:
             out["responseData"] = result
         return out
-
-    # -- events ------------------------------------------------------------------------------
-    def _events(self, st: dict[str, Any], subs: int) -> list[str]:
-        last, self._last = self._last, st
-        events: list[tuple[int, str, dict[str, Any]]] = []
-        if st.get("program_scene") != last.get("program_scene"):
-            events.append((SUB_SCENES, "CurrentProgramSceneChanged", {"sceneName": st["program_scene"]}))
-        for key, name in (("streaming", "StreamStateChanged"), ("recording", "RecordStateChanged")):
-            if st.get(key) != last.get(key):
-                active = bool(st.get(key))
-                events.append((SUB_OUTPUTS, name, {"outputActive": active, "outputState":
-                               "OBS_WEBSOCKET_OUTPUT_STARTED" if active else "OBS_WEBSOCKET_OUTPUT_STOPPED"}))
-        before = {s["name"]: s.get("muted") for s in last.get("sources", [])}
-        for s in st.get("sources", []):
-            if s["name"] in before and before[s["name"]] != s.get("muted"):
-                events.append((SUB_INPUTS, "InputMuteStateChanged", {"inputName": s["name"], "inputMuted": s["muted"]}))
-        return [json.dumps({"op": EVENT, "d": {"eventType": t, "eventIntent": bit, "eventData": data}})
-                for bit, t, data in events if subs & bit]
 
     # -- requests (names as in the obs-websocket v5 protocol) ----------------------------------
     def _output(self, kind: str) -> dict[str, Any]:
