@@ -85,6 +85,7 @@ class Engine:
         self.started_at = time.time()
         self.chat: collections.deque[dict[str, Any]] = collections.deque(maxlen=CHAT_HISTORY)
         self.chat_rate = RateLimit()
+        self.has_chat_overlay = any(s.kind == "chat" for s in cfg.sources)
         self.stats: dict[str, Any] = {}
         self.encoder_note = ""
         self.logs: collections.deque[dict[str, Any]] = collections.deque(maxlen=LOG_HISTORY)
@@ -140,7 +141,7 @@ class Engine:
 
         return {"engine": {"id": engine_id(paths.state_dir()), "version": VERSION,
                            "capabilities": {"commands": list(COMMANDS), "events": list(EVENTS),
-                                            "chat": any(s.kind == "chat" for s in self.cfg.sources),
+                                            "chat": self.has_chat_overlay,
                                             "ingest": any(self._needs_ingest(o.name) for o in self.cfg.outputs)}},
                 "state": self.state()}
 
@@ -318,17 +319,17 @@ class Engine:
         return {"source": src.name, "volume_db": db}
 
     async def _cmd_chat(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not self.chat_rate.allow():  # first: a flood costs a counter, not a cleaning pass each
+            raise BusError("rate_limited", f"more than {self.chat_rate.rate:g} chat messages a second; "
+                                           f"{self.chat_rate.dropped} dropped so far")
         try:
             msg = make_message(args)
         except ValueError as e:
             raise BusError("bad_args", str(e)) from None
-        if not self.chat_rate.allow():
-            raise BusError("rate_limited", f"more than {self.chat_rate.rate:g} chat messages a second; "
-                                           f"{self.chat_rate.dropped} dropped so far")
         data = msg.as_dict()
         self.chat.append(data)
         self.bus.publish("chat", data)
-        if any(s.kind == "chat" for s in self.cfg.sources):
+        if self.has_chat_overlay:
             await self._video_command("chat", [], message=data)
         return {"id": msg.id, "shown": True}
 

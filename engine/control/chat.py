@@ -30,8 +30,9 @@ _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 def clean(text: str, limit: int) -> str:
     """Printable text on one line: escapes and control/format characters gone, whitespace runs
-    folded to one space, at most ``limit`` characters."""
-    text = _ESCAPES.sub("", text)
+    folded to one space, at most ``limit`` characters. Only a bounded prefix is looked at: the
+    character loop is Python, and a message is at most 64 KiB of mostly nothing useful."""
+    text = _ESCAPES.sub("", text[: limit * 8])
     out = []
     for ch in text:
         cat = unicodedata.category(ch)
