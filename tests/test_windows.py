@@ -13,6 +13,7 @@ import tomllib
 import types
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from config.model import SourceConfig
@@ -116,6 +117,33 @@ def test_encoder_fallback_and_bgra_straight_to_nvenc() -> None:
     assert name == "libx264" and [r.split(":")[0] for r in reasons] == ["h264_nvenc", "h264_qsv", "h264_amf"]
     assert ENCODERS["h264_nvenc"].pix_fmt == "bgra"
     assert "bgra" in [f.name for f in av.codec.Codec("h264_nvenc", "w").video_formats]
+
+
+def test_bgra_for_nvenc_is_a_copy_with_opaque_black_bars() -> None:
+    """What NVENC is handed: the captured pixels themselves (not the ring slot's memory), fitted
+    on opaque black when the window's aspect differs from the canvas."""
+    from engine.encode.convert import Converter
+    from engine.framering import FrameRing
+
+    ring = FrameRing.create(64, 48)
+    try:
+        conv = Converter(64, 48, "bgra", "bilinear")
+        ring.write_array(np.full((48, 32, 4), (10, 20, 30, 255), np.uint8), 1)
+        ref = ring.acquire_latest()
+        assert ref is not None
+        fitted = conv.convert(ring, ref).to_ndarray(format="bgra")
+        ring.release()
+        assert fitted[0, 0].tolist() == [0, 0, 0, 255] and fitted[24, 32].tolist() == [10, 20, 30, 255]
+        ring.write_array(np.full((48, 64, 4), (1, 2, 3, 255), np.uint8), 2)
+        ref = ring.acquire_latest()
+        assert ref is not None
+        same = conv.convert(ring, ref)
+        ring.release()
+        for seq in range(3, 3 + ring.nslots):  # the ring moves on, over every slot
+            ring.write_array(np.full((48, 64, 4), 99, np.uint8), seq)
+        assert same.to_ndarray(format="bgra")[5, 5].tolist() == [1, 2, 3, 255]
+    finally:
+        ring.close()
 
 
 def test_config_state_and_runtime_dirs_per_platform() -> None:
