@@ -220,6 +220,8 @@ def cmd_tui(a: argparse.Namespace) -> int:
 
 
 def cmd_windows(_a: argparse.Namespace) -> int:
+    from engine.capture.matching import exe_file
+
     if sys.platform == "win32":
         from engine.capture import win32_api
 
@@ -236,7 +238,7 @@ def cmd_windows(_a: argparse.Namespace) -> int:
     print(f"{'ID':>10}  {'PID':>7}  {'GEOMETRY':<20} {'CLASS':<24} {'EXE':<16} TITLE")
     for w in rows:
         geom = f"{w.width}x{w.height}+{w.x}+{w.y}"
-        exe = (w.exe or "-").replace("\\", "/").rsplit("/", 1)[-1]
+        exe = exe_file(w.exe or "-")
         print(f"0x{w.id:08x}  {w.pid or '-':>7}  {geom:<20} {w.wm_class[:24]:<24} {exe[:16]:<16} {w.title}"
               + ("" if w.visible else "  (hidden)"))
     return 0

@@ -367,6 +367,11 @@ def decode(path: Path, keep_every: int = 0) -> Decoded:
     return Decoded(vc, ac, rate, times, frames, kept)
 
 
+def looks_like(region: np.ndarray, rgb: tuple[int, int, int], tol: float = 24) -> bool:
+    """The region's mean colour is ``rgb`` within ``tol`` on every channel (after H.264)."""
+    return bool(np.abs(region.reshape(-1, 3).mean(axis=0) - np.array(rgb)).max() < tol)
+
+
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
     mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
     return 99.0 if mse == 0 else 10 * np.log10(255.0**2 / mse)

@@ -11,11 +11,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from engine.control.client import call
-from tests.harness import EngineHome, FakeApi, NginxRtmp, decode, free_port, run_rigcast, wait_for
+from tests.harness import EngineHome, FakeApi, NginxRtmp, decode, free_port, looks_like, run_rigcast, wait_for
 
 TOKEN = "link-tok-5f2b9a0c"
 GREEN, BLUE, RED = (0, 255, 0), (0, 0, 255), (255, 0, 0)
@@ -97,10 +96,6 @@ def up(home: EngineHome, cfg: Path, *args: str) -> None:
     home.up("--config", str(cfg), *args)
 
 
-def looks_like(region: np.ndarray, rgb: tuple[int, int, int], tol: float = 30) -> bool:
-    return bool(np.abs(region.reshape(-1, 3).mean(axis=0) - np.array(rgb)).max() < tol)
-
-
 def frames_past(home: EngineHome, n: int) -> None:
     start = home.status()["stats"].get("frames", 0)
     wait_for(lambda: home.status()["stats"].get("frames", 0) > start + n, 20, what=f"{n} more frames")
@@ -159,7 +154,7 @@ def test_api_drives_the_stream_and_chat_over_the_link(home: EngineHome, nginx: N
     d = decode(nginx.recordings("link")[0], keep_every=1)
     text_px = [int(((f[10:60, 20:200, 1] > 200) & (f[10:60, 20:200, 0] < 80)).sum()) for f in d.frames]
     chat_px = [int((f[220:340, 20:620].max(axis=2) > 150).sum()) for f in d.frames]
-    box_on = [looks_like(f[15:65, 565:615], BLUE) for f in d.frames]
+    box_on = [looks_like(f[15:65, 565:615], BLUE, 30) for f in d.frames]
     red = [looks_like(f, RED, 12) for f in d.frames]
     assert text_px[3] < 20 and max(text_px) > 300, "the caption set over the link shows in the stream"
     assert chat_px[3] < 20 and max(chat_px) > 300, "the chat message drawn by the chat overlay"

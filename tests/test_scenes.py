@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.harness import EngineHome, NginxRtmp, XServer, decode, psnr, sample_picture, show_image, wait_for
+from tests.harness import (EngineHome, NginxRtmp, XServer, decode, looks_like, psnr, sample_picture, show_image,
+                           wait_for)
 
 W, H = 480, 320
 BLUE = (0, 0, 255)
@@ -20,10 +21,6 @@ RED = (255, 0, 0)
 def png(path: Path, w: int, h: int, color: str) -> Path:
     subprocess.run(["convert", "-size", f"{w}x{h}", f"xc:{color}", f"PNG32:{path}"], check=True)
     return path
-
-
-def looks_like(region: np.ndarray, rgb: tuple[int, int, int], tol: float = 24) -> bool:
-    return bool(np.abs(region.reshape(-1, 3).mean(axis=0) - np.array(rgb)).max() < tol)
 
 
 def scene_config(tmp: Path, transition: str = "cut", duration_ms: int = 0, extra_item: str = "") -> Path:

@@ -42,10 +42,15 @@ def matches(win: WindowInfo, src: SourceConfig) -> bool:
     return False
 
 
+def exe_file(path: str) -> str:
+    """The file name of an executable path, Windows or POSIX separators alike."""
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
 def exe_name(path: str) -> str:
     """``C:\\Games\\Game.EXE`` and ``game`` name the same program: the file name, without
     ``.exe``, case-folded (Windows file names are case-insensitive)."""
-    name = path.replace("\\", "/").rsplit("/", 1)[-1].casefold()
+    name = exe_file(path).casefold()
     return name[:-4] if name.endswith(".exe") else name
 
 

@@ -103,7 +103,7 @@ def _error(code: str, message: str, mid: Any = None) -> str:
     msg: dict[str, Any] = {"type": "error", "error": {"code": code, "message": message}}
     if mid is not None:
         msg["id"] = mid
-    return json.dumps(msg, separators=(",", ":"))
+    return dumps(msg)
 
 
 class Link:

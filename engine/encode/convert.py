@@ -84,18 +84,16 @@ class Converter:
         return self._reformat(src, self.width, self.height)
 
     def _reformat(self, src: Any, w: int, h: int) -> Any:
-        if self.pix_fmt in PACKED_RGB:  # RGB to RGB: no matrix, no range
-            if (src.width, src.height, src.format.name) == (w, h, self.pix_fmt):
-                # swscale would hand back the very frame, whose memory is a ring slot or the
-                # compositor's canvas, both rewritten while the encoder may still hold it: copy.
-                out = av.VideoFrame(w, h, self.pix_fmt)
-                _plane_array(out.planes[0], h)[:, : w * 4] = _plane_array(src.planes[0], h)[:, : w * 4]
-                return out
-            return src.reformat(w, h, self.pix_fmt, interpolation=self.interp,
-                                threads=1 if src.width * src.height <= ONE_THREAD_MAX_PIXELS else 0)
-        return src.reformat(
-            w, h, self.pix_fmt,
-            src_colorspace=Colorspace.ITU709, dst_colorspace=Colorspace.ITU709,
-            src_color_range=ColorRange.JPEG, dst_color_range=ColorRange.MPEG,
-            interpolation=self.interp, threads=1 if src.width * src.height <= ONE_THREAD_MAX_PIXELS else 0,
-        )
+        threads = 1 if src.width * src.height <= ONE_THREAD_MAX_PIXELS else 0
+        if self.pix_fmt not in PACKED_RGB:
+            return src.reformat(w, h, self.pix_fmt, src_colorspace=Colorspace.ITU709, dst_colorspace=Colorspace.ITU709,
+                                src_color_range=ColorRange.JPEG, dst_color_range=ColorRange.MPEG,
+                                interpolation=self.interp, threads=threads)
+        # RGB to RGB: no matrix, no range.
+        if (src.width, src.height, src.format.name) == (w, h, self.pix_fmt):
+            # swscale would hand back the very frame, whose memory is a ring slot or the
+            # compositor's canvas, both rewritten while the encoder may still hold it: copy.
+            out = av.VideoFrame(w, h, self.pix_fmt)
+            _plane_array(out.planes[0], h)[:, : w * 4] = _plane_array(src.planes[0], h)[:, : w * 4]
+            return out
+        return src.reformat(w, h, self.pix_fmt, interpolation=self.interp, threads=threads)
