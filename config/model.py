@@ -8,145 +8,96 @@ and the small value types (sizes, URLs) whose rules every caller must share.
 
 from __future__ import annotations
 
-import re
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any
 
-SourceKind = Literal["window", "display", "image", "color", "text", "chat", "media", "desktop_audio", "mic"]
-OutputKind = Literal["rtmp", "record"]
+from config import fields as f
+from config.kinds import Cap, KindInfo, Role, find, names
+from config.values import SIZE, Size, parse_color
 
-SOURCE_KINDS: tuple[str, ...] = ("window", "display", "image", "color", "text", "chat", "media", "desktop_audio",
-                                 "mic")
-AUDIO_KINDS: tuple[str, ...] = ("desktop_audio", "mic")  # mixed into the one audio track, in every scene
-CAPTURE_KINDS: tuple[str, ...] = ("window", "display", "media")  # a worker each; the rest are drawn
-# Capture methods a window/display source may ask for (Windows; Linux has one of each).
-WINDOW_METHODS: tuple[str, ...] = ("wgc", "gdi")
-DISPLAY_METHODS: tuple[str, ...] = ("dxgi", "gdi")
+__all__ = ["Size", "parse_color"]
+
 FIT_MODES: tuple[str, ...] = ("fit", "fill", "stretch")
 TRANSITIONS: tuple[str, ...] = ("cut", "fade")
-OUTPUT_KINDS: tuple[str, ...] = ("rtmp", "record")
-ENCODER_NAMES: tuple[str, ...] = ("auto", "libx264", "h264_nvenc", "h264_qsv", "h264_amf")
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 SCALERS: tuple[str, ...] = ("fast_bilinear", "bilinear", "bicubic", "lanczos")
-RECORD_SUFFIXES: tuple[str, ...] = (".mkv", ".mp4", ".flv", ".ts")
-
-_SIZE_RE = re.compile(r"^\s*(\d{1,5})\s*[xX]\s*(\d{1,5})\s*$")
-_COLOR_RE = re.compile(r"^#([0-9a-fA-F]{6})([0-9a-fA-F]{2})?$")
+COORD = 16384  # the largest offset or size of a scene item, in pixels
+MAX_SCALE = 16.0
 
 
-def parse_color(text: str) -> tuple[int, int, int, int]:
-    """``#RRGGBB`` or ``#RRGGBBAA`` → (r, g, b, a)."""
-    m = _COLOR_RE.match(text.strip())
-    if not m:
-        raise ValueError(f'expected a colour like "#1e90ff" or "#1e90ff80", got "{text}"')
-    rgb = int(m.group(1), 16)
-    return rgb >> 16, (rgb >> 8) & 255, rgb & 255, int(m.group(2) or "ff", 16)
+def encoder_names() -> tuple[str, ...]:
+    return ("auto", *names(Role.ENCODER))
 
 
-@dataclass(frozen=True)
-class Size:
-    """A canvas or capture size; encoders want both sides even (4:2:0 chroma)."""
-
-    width: int
-    height: int
-
-    @classmethod
-    def parse(cls, text: str) -> Size:
-        m = _SIZE_RE.match(text)
-        if not m:
-            raise ValueError(f'expected "WIDTHxHEIGHT" like "1280x720", got "{text}"')
-        w, h = int(m.group(1)), int(m.group(2))
-        if not (16 <= w <= 8192 and 16 <= h <= 8192):
-            raise ValueError(f"each side must be between 16 and 8192 pixels, got {w}x{h}")
-        return cls(w, h)
-
-    def even(self) -> Size:
-        return Size(self.width - self.width % 2, self.height - self.height % 2)
-
-    def __str__(self) -> str:
-        return f"{self.width}x{self.height}"
+def _encoder(value: Any, _ctx: f.Context) -> str:
+    if value not in encoder_names():
+        raise ValueError(f'unknown encoder "{value}"; use one of {", ".join(encoder_names())}')
+    return str(value)
 
 
 @dataclass
 class VideoConfig:
     """Canvas and encoder settings. ``size`` None means: the first source's size."""
 
-    size: Size | None = None
-    fps: int = 30
-    encoder: str = "auto"
-    bitrate_kbps: int = 3000
-    keyint_s: float = 2.0
-    preset: str = "veryfast"
-    profile: str | None = None
-    bframes: int = 0
+    size: Size | None = f.custom(None, (str,), 'a string like "1280x720"', SIZE.parse, SIZE.dump)
+    fps: int = f.number(30, 1, 240, integer=True)
+    encoder: str = f.custom("auto", (str,), "an encoder name like auto or libx264", _encoder)
+    bitrate_kbps: int = f.number(3000, 100, 100_000, integer=True, key="bitrate")
+    keyint_s: float = f.number(2.0, 0.1, 20, key="keyint")
+    preset: str = f.choice("veryfast", X264_PRESETS)  # x264's names, mapped for hardware encoders
+    profile: str | None = f.text(None, "a profile name like high")
+    bframes: int = f.number(0, 0, 4, integer=True)
     # Bilinear is OBS's "fastest" downscale and what most streamers pick on a busy box;
     # bicubic/lanczos cost ~1.5-2x more swscale time for a barely visible gain at 720p.
-    scaler: str = "bilinear"
+    scaler: str = f.choice("bilinear", SCALERS)
 
 
 @dataclass
 class AudioConfig:
-    bitrate_kbps: int = 160
+    bitrate_kbps: int = f.number(160, 32, 512, integer=True, key="bitrate")
     sample_rate: int = 48000
 
 
-@dataclass
-class SourceConfig:
-    """A capture source. For ``window``, exactly one of match/regex/window_class/pid/exe is set."""
+class _Configured:
+    """A named instance of a kind: the kind's record says what ``settings`` holds."""
 
+    role: Role
     name: str
     kind: str
-    match: str | None = None
-    regex: str | None = None
-    window_class: str | None = None
-    pid: int | None = None
-    exe: str | None = None  # the executable's file name ("game.exe", "glxgears")
-    display: int = 1
-    method: str = "auto"  # window: auto | wgc | gdi; display: auto | dxgi | gdi (Windows)
-    # image
-    path: str | None = None
-    # color (and text's fill)
-    color: str = "#000000ff"
-    size: Size | None = None  # color: default the canvas
-    # text
-    text: str = ""
-    font: str | None = None  # a .ttf/.otf path; default: a built-in sans
-    font_size: int = 48
-    outline_color: str = "#000000ff"
-    outline_width: int = 0
-    # chat: the last max_lines messages, each shown for lifetime_s (size is its box)
-    max_lines: int = 8
-    lifetime_s: float = 60.0
-    # audio (desktop_audio, mic)
-    device: str | None = None  # a substring of the device's name; default: the system default
-    volume_db: float = 0.0
-    muted: bool = False
-    sync_offset_ms: int = 0  # > 0 delays this source, to line it up with a late video source
+    settings: Any
+
+    def __init__(self, name: str, kind: str, settings: Any = None, **values: Any) -> None:
+        """``settings`` as the kind's settings dataclass, or its fields as keywords (defaults
+        for the rest; not checked: the loader and the flags check what users give)."""
+        self.name, self.kind = name, kind
+        self.settings = settings if settings is not None else self.info.settings(**values)
+
+    @property
+    def info(self) -> KindInfo[Any]:
+        return find(self.role, self.kind)
+
+    def has(self, cap: Cap) -> bool:
+        return self.info.has(cap)
 
     def describe(self) -> str:
-        if self.kind in AUDIO_KINDS:
-            what = "desktop audio" if self.kind == "desktop_audio" else "microphone"
-            return f"{what} ({self.device or 'default device'})"
-        if self.kind == "image":
-            return f"image {self.path}"
-        if self.kind == "media":
-            return f"video {self.path} (looped)"
-        if self.kind == "color":
-            return f"colour {self.color}"
-        if self.kind == "text":
-            return f'text "{self.text[:24]}"'
-        if self.kind == "chat":
-            return f"chat overlay (last {self.max_lines} messages)"
-        if self.kind == "display":
-            return f"display {self.display}"
-        if self.match is not None:
-            return f'window titled "*{self.match}*"'
-        if self.regex is not None:
-            return f"window with title matching /{self.regex}/"
-        if self.window_class is not None:
-            return f'window of class "{self.window_class}"'
-        if self.exe is not None:
-            return f"window of {self.exe}"
-        return f"window of pid {self.pid}"
+        return self.info.describe(self.settings)
+
+    def __eq__(self, other: object) -> bool:
+        return (type(other) is type(self) and isinstance(other, _Configured)
+                and (self.name, self.kind, self.settings) == (other.name, other.kind, other.settings))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r}, {self.kind!r}, {self.settings!r})"
+
+    def replace(self, **changes: Any) -> Any:
+        return type(self)(self.name, self.kind, dataclasses.replace(self.settings, **changes))
+
+
+class SourceConfig(_Configured):
+    """A source: its kind's record (config/kinds/) says what it is and what it takes."""
+
+    role = Role.SOURCE
 
 
 @dataclass
@@ -157,15 +108,28 @@ class SceneItem:
     the others keep their own size."""
 
     source: str
-    x: int = 0
-    y: int = 0
-    scale: float | None = None
-    width: int | None = None
-    height: int | None = None
-    fit: str = "fit"
-    crop: tuple[int, int, int, int] = (0, 0, 0, 0)  # left, top, right, bottom
-    opacity: float = 1.0
-    visible: bool = True
+    x: int = f.number(0, -COORD, COORD, integer=True, live=True)
+    y: int = f.number(0, -COORD, COORD, integer=True, live=True)
+    scale: float | None = f.number(None, 0, MAX_SCALE, lo_open=True, live=True)
+    width: int | None = f.number(None, 1, COORD, integer=True)
+    height: int | None = f.number(None, 1, COORD, integer=True)
+    fit: str = f.choice("fit", FIT_MODES)
+    crop: tuple[int, int, int, int] = f.custom((0, 0, 0, 0), (list,), "[left, top, right, bottom] in pixels",
+                                               lambda v, _c: _crop(v), list)  # left, top, right, bottom
+    opacity: float = f.number(1.0, 0.0, 1.0, live=True)
+    visible: bool = f.flag(True, live=True)
+
+    def validate(self, data: dict[str, Any]) -> None:
+        if (self.width is None) != (self.height is None):
+            raise f.SettingError("width", "give both width and height, or neither")
+        if self.scale is not None and self.width is not None:
+            raise f.SettingError("scale", "give scale or width/height, not both")
+
+
+def _crop(value: list[Any]) -> tuple[int, int, int, int]:
+    if len(value) != 4 or not all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= COORD for c in value):
+        raise ValueError(f"expected [left, top, right, bottom], each 0 or more pixels, got {value!r}")
+    return (value[0], value[1], value[2], value[3])
 
 
 @dataclass
@@ -176,39 +140,37 @@ class SceneConfig:
 
 @dataclass
 class TransitionConfig:
-    kind: str = "fade"
-    duration_ms: int = 300
+    kind: str = f.choice("fade", TRANSITIONS)
+    duration_ms: int = f.number(300, 0, 10_000, integer=True)
 
 
-@dataclass
-class OutputConfig:
+class OutputConfig(_Configured):
     """An output fed from the one shared encode: a network push or a local recording."""
 
-    name: str
-    kind: str
-    url: str | None = None
-    path: str | None = None
-    reconnect_initial_s: float = 1.0
-    reconnect_factor: float = 1.5
-    reconnect_max_s: float = 10.0
+    role = Role.OUTPUT
+
+    @property
+    def url(self) -> str | None:
+        """The push URL of a stream output (None: the user's API hands one out)."""
+        return getattr(self.settings, "url", None)
 
 
 @dataclass
 class ControlConfig:
     """The engine's control endpoint beyond its Unix socket: loopback TCP, token required."""
 
-    tcp_port: int = 0  # 0: no TCP endpoint (the Unix socket is always there, except on Windows)
-    token_env: str = "RIGCAST_CONTROL_TOKEN"  # the token is never written in the config itself
+    tcp_port: int = f.number(0, 0, 65535, integer=True)  # 0: none (the Unix socket is always there, but on Windows)
+    token_env: str = f.text("RIGCAST_CONTROL_TOKEN", "the name of an environment variable")  # never the token
 
 
 @dataclass
 class ObsWebsocketConfig:
     """An obs-websocket v5 server, so OBS remote tools drive rigcast unchanged."""
 
-    enabled: bool = False
-    port: int = 4455
-    bind: str = "127.0.0.1"  # loopback by default
-    password_env: str = "RIGCAST_OBS_PASSWORD"  # no password set: no authentication
+    enabled: bool = f.flag(False)
+    port: int = f.number(4455, 1, 65535, integer=True)
+    bind: str = f.text("127.0.0.1", "an address to listen on")  # loopback by default
+    password_env: str = f.text("RIGCAST_OBS_PASSWORD", "the name of an environment variable")  # unset: no auth
 
 
 @dataclass
@@ -217,11 +179,45 @@ class LinkConfig:
 
     The token is read from an environment variable or a file at start, never written here."""
 
-    url: str | None = None  # None: no link
-    token_env: str = "RIGCAST_LINK_TOKEN"
-    token_file: str | None = None
-    ca_file: str | None = None  # extra CA bundle for a private wss:// server
-    reconnect_max_s: float = 30.0
+    url: str | None = f.custom(None, (str,), "a wss:// URL", lambda v, _c: _link_url(v))  # None: no link
+    token_env: str = f.text("RIGCAST_LINK_TOKEN", "the name of an environment variable")
+    token_file: str | None = f.custom(None, (str,), "the path of a file holding the token",
+                                      f.existing_file_as_given("file"))
+    ca_file: str | None = f.custom(None, (str,), "the path of a PEM CA bundle",  # for a private wss:// server
+                                   f.existing_file_as_given("file"))
+    reconnect_max_s: float = f.number(30.0, 1, 600)
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """A literal loopback address or ``localhost``: never a name that merely starts with 127."""
+    import ipaddress
+
+    if host is None:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _link_url(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    from config.secrets import mask_url
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host = None
+        parts = None  # type: ignore[assignment]
+    if parts is None or parts.scheme not in ("ws", "wss") or not host:
+        raise ValueError(f"expected wss://HOST/PATH (ws:// only to this machine), got {mask_url(url)}")
+    if parts.scheme == "ws" and not is_loopback_host(host):
+        raise ValueError("ws:// sends the token in the clear; use wss:// (ws:// is allowed only to 127.0.0.1/localhost)")
+    return url
 
 
 @dataclass

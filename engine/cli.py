@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from config.loader import ConfigError, load_config, validate_push_url, validate_record_path
-from config.model import ENCODER_NAMES, OutputConfig, RigcastConfig, Size, SourceConfig
+from config import fields
+from config.kinds import Cap, Role, first, output_kind_for_url
+from config.loader import ConfigError, load_config, validate_record_path
+from config.model import OutputConfig, RigcastConfig, SourceConfig, VideoConfig, encoder_names
 from config.secrets import mask_text
 from engine.errors import RigcastError
 
@@ -90,7 +92,7 @@ def _job_flags(s: argparse.ArgumentParser) -> None:
     src.add_argument("--display", metavar="N", type=int, help="capture monitor N (1 = primary, 0 = all)")
     s.add_argument("--url", metavar="URL", action="append", help="rtmp:// or rtmps:// URL to push to (repeatable)")
     s.add_argument("--record", metavar="FILE", help="also record to FILE (.mkv, .mp4, .flv, .ts)")
-    s.add_argument("--encoder", metavar="NAME", help=f"one of {', '.join(ENCODER_NAMES)} (default auto)")
+    s.add_argument("--encoder", metavar="NAME", help=f"one of {', '.join(encoder_names())} (default auto)")
     s.add_argument("--preset", metavar="P", help="x264 preset name (mapped for hardware encoders)")
     s.add_argument("--size", metavar="WxH", help="canvas size (default: the source's size)")
     s.add_argument("--fps", metavar="N", type=int, help="canvas frame rate (default 30)")
@@ -117,58 +119,70 @@ def config_from_args(a: argparse.Namespace) -> RigcastConfig:
     else:  # the user's own default, if there is one (%APPDATA%\rigcast, ~/.config/rigcast)
         cfg = load_config(str(default_config())) if default_config().is_file() else RigcastConfig()
     v = cfg.video
-    if a.size is not None:
+    # Each flag is checked by its setting's own field: the same rule and message as the config file.
+    for flag, attr, key in (("--size", "size", "size"), ("--fps", "fps", "fps"), ("--bitrate", "bitrate", "bitrate"),
+                            ("--keyint", "keyint", "keyint"), ("--encoder", "encoder", "encoder"),
+                            ("--preset", "preset", "preset")):
+        value = getattr(a, attr)
+        if value is None:
+            continue
+        if attr == "keyint":
+            value = float(value)
         try:
-            v.size = Size.parse(a.size)
-        except ValueError as e:
-            raise ConfigError("--size", str(e))
-    _check_range("--fps", a.fps, 1, 240)
-    _check_range("--bitrate", a.bitrate, 100, 100_000)
-    _check_range("--keyint", a.keyint, 0.1, 20)
+            checked = fields.check_field(VideoConfig, key, value)
+        except fields.SettingError as e:
+            raise ConfigError(flag, e.problem) from None
+        setattr(v, fields.field_named(VideoConfig, key).name, checked)
     _check_range("--duration", a.duration, 0.1, 1e9)
-    v.fps = a.fps or v.fps
-    v.bitrate_kbps = a.bitrate or v.bitrate_kbps
-    v.keyint_s = a.keyint or v.keyint_s
-    if a.encoder is not None:
-        if a.encoder not in ENCODER_NAMES:
-            raise ConfigError("--encoder", f'unknown encoder "{a.encoder}"; use one of {", ".join(ENCODER_NAMES)}')
-        v.encoder = a.encoder
-    if a.preset is not None:
-        from engine.encode.video import X264_PRESETS
 
-        if a.preset not in X264_PRESETS:
-            raise ConfigError("--preset", f'unknown preset "{a.preset}"; use one of {", ".join(X264_PRESETS)}')
-        v.preset = a.preset
-
-    window = [(k, getattr(a, attr)) for k, attr in (("match", "window"), ("regex", "window_regex"),
-                                                      ("window_class", "window_class"), ("pid", "window_pid"),
-                                                      ("exe", "window_exe"))
-              if getattr(a, attr) is not None]
+    window = [(key, flag, getattr(a, attr)) for key, flag, attr in (
+        ("match", "--window", "window"), ("regex", "--window-regex", "window_regex"),
+        ("window_class", "--window-class", "window_class"), ("pid", "--window-pid", "window_pid"),
+        ("exe", "--window-exe", "window_exe")) if getattr(a, attr) is not None]
     if window:
-        key, value = window[0]
-        cfg.sources = [SourceConfig(name="game", kind="window", **{key: value})]
+        key, flag, value = window[0]
+        cfg.sources = [_flag_source("game", first(Role.SOURCE, Cap.WINDOW).name, key, value, flag)]
     elif a.display is not None:
-        _check_range("--display", a.display, 0, 64)
-        cfg.sources = [SourceConfig(name="display", kind="display", display=a.display)]
+        cfg.sources = [_flag_source("display", "display", "display", a.display, "--display")]
     elif not cfg.sources:
-        cfg.sources = [SourceConfig(name="display", kind="display", display=1)]
+        cfg.sources = [SourceConfig("display", "display", display=1)]
 
     if a.url:
-        urls = [validate_push_url(u, "--url") for u in a.url]
-        cfg.outputs = [o for o in cfg.outputs if o.kind != "rtmp"]
-        cfg.outputs += [OutputConfig(name=f"rtmp{i + 1}" if len(urls) > 1 else "rtmp", kind="rtmp", url=u)
-                        for i, u in enumerate(urls)]
+        streams = [_flag_output(f"rtmp{i + 1}" if len(a.url) > 1 else "rtmp", output_kind_for_url(u).name, "url", u,
+                                "--url") for i, u in enumerate(a.url)]
+        cfg.outputs = [o for o in cfg.outputs if not o.has(Cap.STREAM)] + streams
     if a.record:
-        cfg.outputs = [o for o in cfg.outputs if o.kind != "record"]
-        cfg.outputs.append(OutputConfig(name="record", kind="record", path=validate_record_path(a.record)))
+        cfg.outputs = [o for o in cfg.outputs if not o.has(Cap.RECORD)]
+        cfg.outputs.append(_flag_output("record", first(Role.OUTPUT, Cap.RECORD).name, "path", a.record, "--record"))
     if not cfg.outputs:
         # Nothing to push to: a box with no server still gets a useful recording.
-        cfg.outputs = [OutputConfig(name="record", kind="record", path=default_recording_path())]
+        cfg.outputs = [default_recording()]
     return cfg
 
 
+def _flag_source(name: str, kind: str, key: str, value: object, flag: str) -> SourceConfig:
+    src = SourceConfig(name, kind)
+    try:
+        return src.replace(**{fields.field_named(src.info.settings, key).name:
+                              fields.check_field(src.info.settings, key, value)})
+    except fields.SettingError as e:
+        raise ConfigError(flag, e.problem) from None
+
+
+def _flag_output(name: str, kind: str, key: str, value: object, flag: str) -> OutputConfig:
+    out = OutputConfig(name, kind)
+    try:
+        return out.replace(**{key: fields.check_field(out.info.settings, key, value)})
+    except fields.SettingError as e:
+        raise ConfigError(flag, e.problem) from None
+
+
+def default_recording() -> OutputConfig:
+    return OutputConfig("record", first(Role.OUTPUT, Cap.RECORD).name, path=default_recording_path())
+
+
 def cmd_stream(a: argparse.Namespace) -> int:
-    from engine.supervisor import run_stream
+    from engine.runtime import run_stream
 
     cfg = config_from_args(a)
     return run_stream(cfg, a.duration, log_level=logging.DEBUG if a.verbose else logging.INFO)
@@ -181,8 +195,8 @@ def engine_config(a: argparse.Namespace) -> tuple[RigcastConfig, list[str]]:
     (the TUI's ``r``, ``rigcast ctl record start``) even when only a stream was asked for."""
     cfg = config_from_args(a)
     live = [o.name for o in cfg.outputs] if a.live else []
-    if not any(o.kind == "record" for o in cfg.outputs):
-        cfg.outputs.append(OutputConfig(name="record", kind="record", path=default_recording_path()))
+    if not any(o.has(Cap.RECORD) for o in cfg.outputs):
+        cfg.outputs.append(default_recording())
     return cfg, live
 
 

@@ -54,7 +54,7 @@ def test_config_round_trips_through_tomli_w() -> None:
 
     again = parse_config(tomllib.loads(to_toml(cfg)))
     assert again.video.size == Size(1280, 720) and again.video.fps == 60
-    assert again.sources[0].window_class == "steam_app_1"
+    assert again.sources[0].settings.window_class == "steam_app_1"
     assert again.outputs[0].url == "rtmp://h/live/k"
 
 
@@ -73,8 +73,8 @@ def test_link_obs_websocket_chat_and_windows_keys_round_trip() -> None:
     assert (again.link.url, again.link.token_env, again.link.reconnect_max_s) == (
         "wss://api.example.com/rigcast", "MY_TOKEN", 5.0)
     assert again.obs_websocket.enabled and again.obs_websocket.port == 4460
-    assert (again.sources[0].exe, again.sources[0].method, again.sources[1].method) == ("game.exe", "gdi", "dxgi")
-    chat = again.sources[2]
+    assert (again.sources[0].settings.exe, again.sources[0].settings.method, again.sources[1].settings.method) == ("game.exe", "gdi", "dxgi")
+    chat = again.sources[2].settings
     assert (str(chat.size), chat.max_lines, chat.lifetime_s, chat.font_size) == ("500x300", 5, 30.0, 24)
     assert again.outputs[0].url is None
     with pytest.raises(ConfigError, match="or a \\[link\\]"):
@@ -101,7 +101,7 @@ def test_scenes_round_trip_through_tomli_w(tmp_path: Path) -> None:
     again = parse_config(tomllib.loads(to_toml(cfg)))
     assert again.transition.kind == "cut"
     assert [s.name for s in again.sources] == ["game", "logo", "t", "bg"]
-    assert again.source("bg") is not None and again.source("bg").color == "#102030"  # type: ignore[union-attr]
+    assert again.source("bg") is not None and again.source("bg").settings.color == "#102030"  # type: ignore[union-attr]
     logo = again.scenes[0].items[1]
     assert (logo.x, logo.scale, logo.crop) == (5, 0.5, (1, 2, 3, 4))
     assert again.scenes[1].items[1].visible is False

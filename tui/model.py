@@ -10,6 +10,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.vocab import OutputState
+
 HISTORY_S = 60
 
 
@@ -23,7 +25,7 @@ class EngineView:
 
     def add_stats(self, stats: dict[str, Any]) -> None:
         self.stats = stats
-        live = [o for o in stats.get("outputs", []) if o.get("kind") == "rtmp" and o.get("state") == "live"]
+        live = [o for o in stats.get("outputs", []) if o.get("stream") and o.get("state") == OutputState.LIVE]
         total = sum(o.get("kbps", 0.0) for o in live) or sum(
             o.get("kbps", 0.0) for o in stats.get("outputs", []) if o.get("state") == "recording")
         self.kbps.append(float(total))

@@ -20,7 +20,8 @@ from multiprocessing.synchronize import Event
 from typing import Any
 
 from config.model import SourceConfig
-from engine.audio.ring import ERROR, LIVE, AudioRing
+from engine.audio.ring import AudioRing
+from engine.vocab import SourceState
 from engine.clock import now_ns
 from engine.errors import RigcastError
 from engine.logsetup import setup_logging
@@ -32,9 +33,9 @@ ANCHOR_WINDOW_S = 2.0
 
 
 def _pick(cfg: SourceConfig, devices: list[Any], default: Any, what: str) -> Any:
-    found = next((d for d in devices if cfg.device.lower() in d.name.lower()), None) if cfg.device else default
+    found = next((d for d in devices if cfg.settings.device.lower() in d.name.lower()), None) if cfg.settings.device else default
     if found is None:
-        raise RigcastError(f'source "{cfg.name}": no {what} matching "{cfg.device}"; '
+        raise RigcastError(f'source "{cfg.name}": no {what} matching "{cfg.settings.device}"; '
                            f"{what}s: {', '.join(d.name for d in devices) or 'none'}")
     return found
 
@@ -43,7 +44,7 @@ def find_device(cfg: SourceConfig) -> Any:
     import soundcard as sc
 
     try:
-        if cfg.kind == "desktop_audio":
+        if cfg.info.extra.get("loopback"):
             spk = _pick(cfg, sc.all_speakers(), sc.default_speaker(), "output")
             return sc.get_microphone(id=str(spk.name), include_loopback=True)
         return _pick(cfg, sc.all_microphones(), sc.default_microphone(), "microphone")
@@ -66,8 +67,11 @@ def list_devices() -> list[tuple[str, str, list[tuple[str, bool]]]]:
         hint = ("is the Windows Audio service running?" if sys.platform == "win32"
                 else "is PulseAudio/PipeWire running for this user?")
         raise RigcastError(f"no audio devices ({type(e).__name__}: {e}); {hint}") from None
-    return [("desktop_audio", "the loopback of an output", [(d.name, d.name == dspk.name) for d in spk]),
-            ("mic", "a microphone", [(d.name, d.name == dmic.name) for d in mics])]
+    from config.kinds import Cap, Role, kinds
+
+    return [(k.name, "the loopback of an output", [(d.name, d.name == dspk.name) for d in spk])
+            if k.extra.get("loopback") else (k.name, "a microphone", [(d.name, d.name == dmic.name) for d in mics])
+            for k in kinds(Role.SOURCE, Cap.AUDIO)]
 
 
 class AnchorEstimator:
@@ -103,7 +107,7 @@ def run_audio_worker(cfg: SourceConfig, ring_name: str, stop: Event, parent_pid:
                 t = now_ns()
                 ring.write(block, est.add(t, ring.written + len(block)))
                 if checks == 0:  # live once samples flow, not when the device opened
-                    ring.set_state(LIVE)
+                    ring.set_state(SourceState.LIVE)
                     log.info("%s: capturing %s", cfg.name, device.name)
                 checks += 1
                 if checks % 100 == 0 and os.getppid() != parent_pid:
@@ -111,9 +115,9 @@ def run_audio_worker(cfg: SourceConfig, ring_name: str, stop: Event, parent_pid:
                     break
     except RigcastError as e:
         log.error("%s", e)
-        ring.set_state(ERROR)
+        ring.set_state(SourceState.ERROR)
     except Exception as e:  # a device that vanished: the stream goes on, silent for this source
         log.error("%s: audio capture failed: %s", cfg.name, e)
-        ring.set_state(ERROR)
+        ring.set_state(SourceState.ERROR)
     finally:
         ring.close()

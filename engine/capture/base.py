@@ -2,17 +2,16 @@
 
 A source lives in a capture worker process and writes frames into its frame ring; the
 supervisor only asks it, before anything starts, how big its frames can get (to size the ring
-and, when no canvas size is given, the canvas). Kinds are looked up by the name the config
-uses (``kind = "window"``), per platform, so Windows code sits behind the same names.
+and, when no canvas size is given, the canvas). A source's implementation is found through
+its kind's record (config/kinds/), per platform, so Windows code sits behind the same names.
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, cast
 
+from config.kinds import Role, kinds
 from config.model import Size, SourceConfig
 from engine.errors import RigcastError
 from engine.framering import FrameRing
@@ -40,30 +39,34 @@ class SourceKind(Protocol):
     def open(self, cfg: SourceConfig, ring: FrameRing) -> Source: ...
 
 
-_KINDS: dict[str, Callable[[], SourceKind]] = {}
+class DrawnKind(Protocol):
+    """A kind the compositor draws in the video process (the record has ``Cap.DRAWN``)."""
+
+    def still(self, cfg: SourceConfig, canvas: Size | None) -> Any: ...
 
 
-def register_source(kind: str, platforms: tuple[str, ...]) -> Callable[[Callable[[], SourceKind]], Callable[[], SourceKind]]:
-    """Register a factory for ``kind`` on the given ``sys.platform`` prefixes."""
+class TextKind(Protocol):
+    """A drawn kind that takes ``text.set`` (the record has ``Cap.TEXT``)."""
 
-    def deco(factory: Callable[[], SourceKind]) -> Callable[[], SourceKind]:
-        if sys.platform.startswith(platforms):
-            _KINDS[kind] = factory
-        return factory
-
-    return deco
+    def set_text(self, still: Any, cfg: SourceConfig, text: str) -> None: ...
 
 
-def drawn_by_compositor(kind: SourceKind) -> bool:
-    """Image, colour and text sources are drawn in the video process; the rest are captured
-    by a worker process into a frame ring."""
-    return bool(getattr(kind, "in_compositor", False))
+def implementation(cfg: SourceConfig) -> Any:
+    """The source's kind as implemented on this platform, from its record's factory."""
+    try:
+        return cfg.info.implementation()()
+    except RuntimeError as e:
+        available = ", ".join(k.name for k in kinds(Role.SOURCE) if k.runs_here())
+        raise RigcastError(f"{e}; available here: {available}") from None
 
 
-def source_kind(kind: str) -> SourceKind:
-    import engine.capture.plugins  # noqa: F401  (registers the kinds for this platform)
+def source_kind(cfg: SourceConfig) -> SourceKind:
+    return cast(SourceKind, implementation(cfg))
 
-    if kind not in _KINDS:
-        raise RigcastError(f'source kind "{kind}" is not available on {sys.platform}; '
-                           f'available: {", ".join(sorted(_KINDS)) or "none"}')
-    return _KINDS[kind]()
+
+def drawn_kind(cfg: SourceConfig) -> DrawnKind:
+    return cast(DrawnKind, implementation(cfg))
+
+
+def text_kind(cfg: SourceConfig) -> TextKind:
+    return cast(TextKind, implementation(cfg))

@@ -15,7 +15,6 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from config.model import Size, SourceConfig, parse_color
-from engine.capture.base import register_source
 from engine.capture.still import Still, _StillKind
 
 if TYPE_CHECKING:
@@ -32,9 +31,9 @@ def _font(cfg: SourceConfig) -> Any:
     from engine.errors import RigcastError
 
     try:
-        return ImageFont.truetype(cfg.font, cfg.font_size) if cfg.font else ImageFont.load_default(size=cfg.font_size)
+        return ImageFont.truetype(cfg.settings.font, cfg.settings.font_size) if cfg.settings.font else ImageFont.load_default(size=cfg.settings.font_size)
     except OSError as e:
-        raise RigcastError(f'source "{cfg.name}": cannot load font {cfg.font}: {e}') from None
+        raise RigcastError(f'source "{cfg.name}": cannot load font {cfg.settings.font}: {e}') from None
 
 
 class ChatStill(Still):
@@ -44,10 +43,10 @@ class ChatStill(Still):
         import numpy as np
 
         self.cfg = cfg
-        self.size = cfg.size or DEFAULT_SIZE
+        self.size = cfg.settings.size or DEFAULT_SIZE
         self.font = _font(cfg)
         self.messages: collections.deque[tuple[float, dict[str, Any], np.ndarray]] = collections.deque(
-            maxlen=cfg.max_lines)
+            maxlen=cfg.settings.max_lines)
         self._key: tuple[Any, ...] = ()
         super().__init__(np.zeros((self.size.height, self.size.width, 4), dtype=np.uint8), False)
 
@@ -57,7 +56,7 @@ class ChatStill(Still):
         self.tick(now)
 
     def _alpha(self, arrived: float, now: float) -> int:
-        left = self.cfg.lifetime_s - (now - arrived)
+        left = self.cfg.settings.lifetime_s - (now - arrived)
         if left <= 0:
             return 0
         return STEPS if left >= FADE_S else max(1, round(STEPS * left / FADE_S))
@@ -79,10 +78,10 @@ class ChatStill(Still):
         from PIL import Image, ImageDraw
 
         w = self.size.width
-        line_h = int(self.cfg.font_size * 1.25)
-        per_line = max(8, int(w / (self.cfg.font_size * 0.55)))
-        stroke = max(1, self.cfg.outline_width or self.cfg.font_size // 16)
-        fill, ring = parse_color(self.cfg.color), parse_color(self.cfg.outline_color)
+        line_h = int(self.cfg.settings.font_size * 1.25)
+        per_line = max(8, int(w / (self.cfg.settings.font_size * 0.55)))
+        stroke = max(1, self.cfg.settings.outline_width or self.cfg.settings.font_size // 16)
+        fill, ring = parse_color(self.cfg.settings.color), parse_color(self.cfg.settings.outline_color)
         name = f"{msg['user']}: "
         lines = textwrap.wrap(name + msg["text"], per_line) or [name]
         img = Image.new("RGBA", (w, line_h * len(lines)), (0, 0, 0, 0))
@@ -132,7 +131,6 @@ class ChatStill(Still):
         return box
 
 
-@register_source("chat", ("linux", "win32"))
 class ChatKind(_StillKind):
     def still(self, cfg: SourceConfig, canvas: Size | None) -> Still:
         return ChatStill(cfg)

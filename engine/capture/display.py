@@ -16,7 +16,7 @@ import logging
 from typing import Any
 
 from config.model import Size, SourceConfig
-from engine.capture.base import SourceProbe, register_source
+from engine.capture.base import SourceProbe
 from engine.capture.x11_windows import open_display, resolve_display
 from engine.capture.xcb_shm import XcbError, XcbShmReader
 from engine.errors import RigcastError
@@ -40,7 +40,7 @@ def _monitor(index: int) -> dict[str, int]:
 class X11DisplaySource:
     def __init__(self, cfg: SourceConfig, ring: FrameRing) -> None:
         self.cfg = cfg
-        self.mon = _monitor(cfg.display)
+        self.mon = _monitor(cfg.settings.display)
         self.width = min(self.mon["width"], ring.max_width)
         self.height = min(self.mon["height"], ring.max_height)
         self.mss: Any = None
@@ -56,7 +56,7 @@ class X11DisplaySource:
             self.reader = None
             self.mss = mss.mss(display=resolve_display())
         ring.set_state(SourceState.LIVE)
-        log.info("%s: capturing display %d (%dx%d at %d,%d)", cfg.name, cfg.display,
+        log.info("%s: capturing display %d (%dx%d at %d,%d)", cfg.name, cfg.settings.display,
                  self.width, self.height, self.mon["left"], self.mon["top"])
 
     def grab(self, ring: FrameRing, pts_ns: int) -> None:
@@ -83,12 +83,11 @@ class X11DisplaySource:
 
 class X11DisplayKind:
     def probe(self, cfg: SourceConfig) -> SourceProbe:
-        mon = _monitor(cfg.display)
+        mon = _monitor(cfg.settings.display)
         size = Size(mon["width"], mon["height"])
-        return SourceProbe(size, size, f"display {cfg.display}")
+        return SourceProbe(size, size, f"display {cfg.settings.display}")
 
     def open(self, cfg: SourceConfig, ring: FrameRing) -> X11DisplaySource:
         return X11DisplaySource(cfg, ring)
 
 
-register_source("display", ("linux",))(X11DisplayKind)

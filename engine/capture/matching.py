@@ -28,17 +28,17 @@ class WindowInfo:
 
 
 def matches(win: WindowInfo, src: SourceConfig) -> bool:
-    if src.match is not None:
-        return src.match.casefold() in win.title.casefold()
-    if src.regex is not None:
-        return re.search(src.regex, win.title, re.IGNORECASE) is not None
-    if src.window_class is not None:
-        wanted = src.window_class.casefold()
+    if src.settings.match is not None:
+        return src.settings.match.casefold() in win.title.casefold()
+    if src.settings.regex is not None:
+        return re.search(src.settings.regex, win.title, re.IGNORECASE) is not None
+    if src.settings.window_class is not None:
+        wanted = src.settings.window_class.casefold()
         return any(part.casefold() == wanted for part in win.wm_class.split(".") if part)
-    if src.pid is not None:
-        return win.pid == src.pid
-    if src.exe is not None:
-        return win.exe is not None and exe_name(win.exe) == exe_name(src.exe)
+    if src.settings.pid is not None:
+        return win.pid == src.settings.pid
+    if src.settings.exe is not None:
+        return win.exe is not None and exe_name(win.exe) == exe_name(src.settings.exe)
     return False
 
 

@@ -13,7 +13,8 @@ function that opens one method. Like OBS's "Automatic" capture method:
 
 from __future__ import annotations
 
-from config.model import DISPLAY_METHODS, WINDOW_METHODS
+from config import fields
+from config.kinds import Role, find
 from engine.fallback import Unavailable
 
 WGC_MIN_BUILD = 18362  # Windows 10 1903: CreateForWindow (capture of one HWND)
@@ -23,7 +24,9 @@ WGC_NO_CURSOR_BUILD = 19041  # Windows 10 2004: IsCursorCaptureEnabled
 
 def order(kind: str, requested: str) -> tuple[str, ...]:
     """The methods to try for a ``window`` or ``display`` source, best first."""
-    methods = WINDOW_METHODS if kind == "window" else DISPLAY_METHODS
+    spec = fields.spec(fields.field_named(find(Role.SOURCE, kind).settings, "method"))
+    assert spec is not None and spec.choices is not None
+    methods = tuple(m for m in spec.choices if m != "auto")  # the kind's own settings say which it has
     if requested == "auto":
         return methods
     if requested not in methods:

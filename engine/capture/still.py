@@ -2,8 +2,8 @@
 
 They have nothing to capture, so they don't get a worker process or a frame ring: each is a
 BGRA array made once (text again when its text changes through the command bus) that the
-compositor reads like any other layer. Registered with the same registry and looked up by the
-same ``kind`` names as captured sources.
+compositor reads like any other layer. Their records (config/kinds/) carry ``Cap.DRAWN``;
+the text kind's ``Cap.TEXT`` says it takes ``text.set``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from config.model import Size, SourceConfig, parse_color
-from engine.capture.base import SourceProbe, register_source
+from engine.capture.base import SourceProbe
 from engine.errors import RigcastError
 
 if TYPE_CHECKING:  # numpy, PyAV and Pillow load only where pixels are made: the video process
@@ -46,8 +46,6 @@ def _still(pixels: np.ndarray) -> Still:
 
 
 class _StillKind:
-    in_compositor = True
-
     def open(self, cfg: SourceConfig, ring: Any) -> Any:
         raise RigcastError(f'source "{cfg.name}" ({cfg.kind}) is drawn by the compositor, not captured')
 
@@ -58,39 +56,33 @@ class _StillKind:
     def still(self, cfg: SourceConfig, canvas: Size | None) -> Still:
         raise NotImplementedError
 
-    def set_text(self, still: Still, cfg: SourceConfig, text: str) -> None:
-        raise RigcastError(f'source "{cfg.name}" is a {cfg.kind} source; only text sources take text')
 
-
-@register_source("image", ("linux", "win32"))
 class ImageKind(_StillKind):
     def still(self, cfg: SourceConfig, canvas: Size | None) -> Still:
         import av
 
         try:
-            with av.open(str(cfg.path)) as f:
+            with av.open(str(cfg.settings.path)) as f:
                 frame = next(f.decode(video=0))
                 return _still(frame.to_ndarray(format="bgra"))
         except (OSError, av.FFmpegError, StopIteration) as e:
-            raise RigcastError(f'source "{cfg.name}": cannot read image {cfg.path}: {e}') from None
+            raise RigcastError(f'source "{cfg.name}": cannot read image {cfg.settings.path}: {e}') from None
 
 
-@register_source("color", ("linux", "win32"))
 class ColorKind(_StillKind):
     def still(self, cfg: SourceConfig, canvas: Size | None) -> Still:
         import numpy as np
 
-        size = cfg.size or canvas or DEFAULT_COLOR_SIZE
-        r, g, b, a = parse_color(cfg.color)
+        size = cfg.settings.size or canvas or DEFAULT_COLOR_SIZE
+        r, g, b, a = parse_color(cfg.settings.color)
         return _still(np.full((size.height, size.width, 4), (b, g, r, a), dtype=np.uint8))
 
 
-@register_source("text", ("linux", "win32"))
 class TextKind(_StillKind):
     """Rendered with Pillow: any TrueType/OpenType font, a fill colour and an outline."""
 
     def still(self, cfg: SourceConfig, canvas: Size | None) -> Still:
-        return _still(self.render(cfg, cfg.text))
+        return _still(self.render(cfg, cfg.settings.text))
 
     def set_text(self, still: Still, cfg: SourceConfig, text: str) -> None:
         still.replace(self.render(cfg, text))
@@ -101,17 +93,17 @@ class TextKind(_StillKind):
         from PIL import Image, ImageDraw, ImageFont
 
         try:
-            font: Any = (ImageFont.truetype(cfg.font, cfg.font_size) if cfg.font
-                         else ImageFont.load_default(size=cfg.font_size))
+            font: Any = (ImageFont.truetype(cfg.settings.font, cfg.settings.font_size) if cfg.settings.font
+                         else ImageFont.load_default(size=cfg.settings.font_size))
         except OSError as e:
-            raise RigcastError(f'source "{cfg.name}": cannot load font {cfg.font}: {e}') from None
-        stroke = cfg.outline_width
+            raise RigcastError(f'source "{cfg.name}": cannot load font {cfg.settings.font}: {e}') from None
+        stroke = cfg.settings.outline_width
         probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
         x0, y0, x1, y1 = (int(v) for v in probe.multiline_textbbox((0, 0), text or " ", font=font,
                                                                    stroke_width=stroke))
         w, h = max(2, x1 - x0 + 2) + (x1 - x0) % 2, max(2, y1 - y0 + 2) + (y1 - y0) % 2
         img = Image.new("RGBA", (w, h), (0, 0, 0, 0))
-        ImageDraw.Draw(img).multiline_text((1 - x0, 1 - y0), text, font=font, fill=parse_color(cfg.color),
-                                           stroke_width=stroke, stroke_fill=parse_color(cfg.outline_color))
+        ImageDraw.Draw(img).multiline_text((1 - x0, 1 - y0), text, font=font, fill=parse_color(cfg.settings.color),
+                                           stroke_width=stroke, stroke_fill=parse_color(cfg.settings.outline_color))
         rgba = np.asarray(img)
         return rgba[..., [2, 1, 0, 3]]  # RGBA → BGRA

@@ -18,7 +18,7 @@ from typing import Any  # noqa: E402
 
 from config.model import Size, SourceConfig  # noqa: E402
 from engine.capture import methods, win32_api  # noqa: E402
-from engine.capture.base import SourceProbe, register_source  # noqa: E402
+from engine.capture.base import SourceProbe  # noqa: E402
 from engine.errors import RigcastError  # noqa: E402
 from engine.fallback import NoneAvailable, Unavailable, describe, first_available  # noqa: E402
 from engine.framering import FrameRing, SourceState  # noqa: E402
@@ -82,15 +82,15 @@ class _Gdi:
 class WinDisplaySource:
     def __init__(self, cfg: SourceConfig, ring: FrameRing) -> None:
         win32_api.set_dpi_awareness()
-        _monitor(cfg.display)
+        _monitor(cfg.settings.display)
         openers: dict[str, Any] = {"dxgi": _Dxgi, "gdi": _Gdi}
         try:
-            name, self.method, reasons = first_available(methods.order("display", cfg.method),
-                                                         lambda m: openers[m](cfg.display))
+            name, self.method, reasons = first_available(methods.order("display", cfg.settings.method),
+                                                         lambda m: openers[m](cfg.settings.display))
         except NoneAvailable as e:
-            raise RigcastError(f"{cfg.name}: cannot capture display {cfg.display}: {e}") from None
+            raise RigcastError(f"{cfg.name}: cannot capture display {cfg.settings.display}: {e}") from None
         ring.set_state(SourceState.LIVE)
-        log.info("%s: %s; display %d", cfg.name, describe("capture method", name, reasons), cfg.display)
+        log.info("%s: %s; display %d", cfg.name, describe("capture method", name, reasons), cfg.settings.display)
 
     def grab(self, ring: FrameRing, pts_ns: int) -> None:
         px = self.method.grab()
@@ -104,12 +104,11 @@ class WinDisplaySource:
 class WinDisplayKind:
     def probe(self, cfg: SourceConfig) -> SourceProbe:
         win32_api.set_dpi_awareness()
-        mon = _monitor(cfg.display)
+        mon = _monitor(cfg.settings.display)
         size = Size(mon["width"], mon["height"])
-        return SourceProbe(size, size, f"display {cfg.display}")
+        return SourceProbe(size, size, f"display {cfg.settings.display}")
 
     def open(self, cfg: SourceConfig, ring: FrameRing) -> WinDisplaySource:
         return WinDisplaySource(cfg, ring)
 
 
-register_source("display", ("win32",))(WinDisplayKind)

@@ -23,7 +23,7 @@ from typing import Any  # noqa: E402
 
 from config.model import Size, SourceConfig  # noqa: E402
 from engine.capture import methods, win32_api  # noqa: E402
-from engine.capture.base import SourceProbe, register_source  # noqa: E402
+from engine.capture.base import SourceProbe  # noqa: E402
 from engine.capture.dpi import Rect, even_size, monitor_of, to_physical  # noqa: E402
 from engine.capture.matching import WindowInfo, pick_window  # noqa: E402
 from engine.capture.presence import WindowPresence  # noqa: E402
@@ -123,7 +123,7 @@ class WinWindowSource:
     def _attach(self, info: WindowInfo) -> None:
         try:
             name, self.method, reasons = first_available(
-                methods.order("window", self.cfg.method), lambda m: _OPENERS[m](info.id, self.ring, self.lock))
+                methods.order("window", self.cfg.settings.method), lambda m: _OPENERS[m](info.id, self.ring, self.lock))
         except NoneAvailable as e:
             raise RigcastError(f'{self.cfg.name}: cannot capture window "{info.title}": {e}') from None
         self.hwnd = info.id
@@ -186,4 +186,3 @@ class WinWindowKind:
         return WinWindowSource(cfg, ring)
 
 
-register_source("window", ("win32",))(WinWindowKind)

@@ -197,11 +197,11 @@ class ObsWebsocketServer:
         return out
 
     # -- requests (names as in the obs-websocket v5 protocol) ----------------------------------
-    def _output(self, kind: str) -> dict[str, Any]:
+    def _output(self, stream: bool) -> dict[str, Any]:
         st = self.state()
-        outs = [o for o in st.get("outputs", []) if o.get("kind") == kind]
-        active = st["streaming" if kind == "rtmp" else "recording"]
-        up = st["stream_uptime_s" if kind == "rtmp" else "record_uptime_s"] or 0.0
+        outs = [o for o in st.get("outputs", []) if bool(o.get("stream")) == stream]
+        active = st["streaming" if stream else "recording"]
+        up = st["stream_uptime_s" if stream else "record_uptime_s"] or 0.0
         stats = st.get("stats", {})
         return {"outputActive": active, "outputReconnecting": any(o.get("state") == "reconnecting" for o in outs),
                 "outputTimecode": _timecode(up), "outputDuration": int(up * 1000),
@@ -253,18 +253,18 @@ class ObsWebsocketServer:
         return {"outputActive": (await self.bus.execute("stream.toggle"))["streaming"]}
 
     async def r_GetStreamStatus(self, _d: dict[str, Any]) -> dict[str, Any]:
-        return self._output("rtmp")
+        return self._output(stream=True)
 
     async def r_StartRecord(self, _d: dict[str, Any]) -> None:
         await self._start_stop("record", True)
 
     async def r_StopRecord(self, _d: dict[str, Any]) -> dict[str, Any]:
         await self._start_stop("record", False)
-        paths = [o["target"] for o in self.state().get("outputs", []) if o.get("kind") == "record"]
+        paths = [o["target"] for o in self.state().get("outputs", []) if not o.get("stream")]
         return {"outputPath": paths[0] if paths else ""}
 
     async def r_GetRecordStatus(self, _d: dict[str, Any]) -> dict[str, Any]:
-        o = self._output("record")
+        o = self._output(stream=False)
         return {k: o[k] for k in ("outputActive", "outputTimecode", "outputDuration", "outputBytes")} | {
             "outputPaused": False}
 
@@ -299,8 +299,9 @@ class ObsWebsocketServer:
             import math
 
             mul = float(_field(d, "inputVolumeMul", (int, float)))
-            db = -100.0 if mul <= 0 else 20 * math.log10(mul)
-        await self.bus.execute("source.volume", {"source": name, "volume_db": max(-100.0, min(26.0, db))})
+            db = -100.0 if mul <= 0 else 20 * math.log10(mul)  # OBS's own reading of a zero multiplier
+        # Out of range is the bus's call (the volume field's bounds), answered as an error, never clamped.
+        await self.bus.execute("source.volume", {"source": name, "volume_db": db})
 
     def _scene(self, d: dict[str, Any]) -> dict[str, Any]:
         name = _field(d, "sceneName", str)

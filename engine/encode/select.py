@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from config.kinds import Role, names
 from engine.errors import RigcastError
 from engine.fallback import NoneAvailable, Unavailable, describe, first_available
 
 T = TypeVar("T")
 
-# Hardware first, in the order OBS offers them; x264 always works.
-AUTO_ORDER: tuple[str, ...] = ("h264_nvenc", "h264_qsv", "h264_amf", "libx264")
+# Hardware first, in the order OBS offers them; x264 always works (the records' order).
+AUTO_ORDER: tuple[str, ...] = names(Role.ENCODER)
 
 
 class EncoderUnavailable(Unavailable):

@@ -15,12 +15,13 @@ from typing import Any, Protocol
 import av
 import av.logging
 
+from config.kinds import Cap, Role, find
+from config.model import X264_PRESETS
 from engine.encode.select import EncoderUnavailable
 
 COLORSPACE_BT709 = 1  # AVCOL_SPC/PRI/TRC_BT709
 COLOR_RANGE_MPEG = 1  # AVCOL_RANGE_MPEG (limited)
 
-X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 PROFILES = ("baseline", "main", "high")
 
 
@@ -88,7 +89,16 @@ class Amf:
         return {"rc": "cbr", "usage": "transcoding", "quality": quality[_rank(s.preset)]}
 
 
-ENCODERS: dict[str, EncoderProfile] = {p.name: p for p in (X264(), Nvenc(), Qsv(), Amf())}
+class _Profiles(dict[str, EncoderProfile]):
+    """Every encoder's profile, by name, from the encoder records (config/kinds/encoders.py)."""
+
+    def __missing__(self, name: str) -> EncoderProfile:
+        profile: EncoderProfile = find(Role.ENCODER, name).implementation()()
+        self[name] = profile
+        return profile
+
+
+ENCODERS = _Profiles()
 
 
 def _ffmpeg_reason(logs: list[Any], exc: Exception) -> str:
@@ -121,7 +131,7 @@ def probe_video_encoder(name: str, s: VideoSettings) -> None:
     """Open ``name`` and encode one black frame: a hardware encoder can open and still fail on
     its first frame. Raises :class:`EncoderUnavailable` with FFmpeg's own reason."""
     profile = ENCODERS[name]
-    if name == "libx264":
+    if not find(Role.ENCODER, name).has(Cap.HARDWARE):
         # Software: present or not, never a missing device. Opening a throwaway x264 would
         # only raise the process's memory high-water mark (glibc keeps the freed heap).
         if name not in av.codecs_available:

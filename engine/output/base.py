@@ -19,7 +19,9 @@ from typing import Any, ClassVar, Protocol
 
 import av
 
+from config.kinds import Cap
 from config.model import OutputConfig
+from engine.vocab import OutputState
 from engine.output.packets import AUDIO, VIDEO, EncodedPacket, StreamTemplates
 
 log = logging.getLogger("rigcast.output")
@@ -32,7 +34,8 @@ class OutputStatus:
     name: str
     kind: str
     target: str  # masked
-    state: str
+    state: OutputState
+    stream: bool = False  # a network push (its record has Cap.STREAM), else a recording
     kbps: float = 0.0
     bytes: int = 0
     dropped: int = 0
@@ -60,8 +63,6 @@ class Output(Protocol):
 class QueuedOutput(threading.Thread):
     """Base for outputs that mux packets into a container from their own thread."""
 
-    kind: ClassVar[str] = ""
-
     def __init__(self, cfg: OutputConfig, templates: StreamTemplates,
                  keyframe_wanted: threading.Event | None = None) -> None:
         super().__init__(name=f"output:{cfg.name}", daemon=True)
@@ -81,7 +82,7 @@ class QueuedOutput(threading.Thread):
         self.base_s: float | None = None
         self.dropped = 0
         self.bytes_out = 0
-        self.state = "starting"
+        self.state = OutputState.STARTING
         self.error: str | None = None
         self.connected_at: float | None = None
         self.reconnects = 0
@@ -105,13 +106,9 @@ class QueuedOutput(threading.Thread):
         self.stopping.set()
         self.join(timeout=15)
 
-    @classmethod
-    def target_of(cls, cfg: OutputConfig) -> str:
-        """Where this output goes, safe to show (stream keys masked)."""
-        raise NotImplementedError
-
     def target(self) -> str:
-        return self.target_of(self.cfg)
+        """Where this output goes, safe to show (stream keys masked): its record's describe."""
+        return self.cfg.describe()
 
     def status(self) -> OutputStatus:
         now = time.monotonic()
@@ -120,7 +117,8 @@ class QueuedOutput(threading.Thread):
             self._last_bytes, self._last_t = self.bytes_out, now
         return OutputStatus(
             name=self.name,
-            kind=self.kind,
+            kind=self.cfg.kind,
+            stream=self.cfg.has(Cap.STREAM),
             target=self.target(),
             state=self.state,
             kbps=round(self._kbps, 1),
@@ -189,24 +187,17 @@ class QueuedOutput(threading.Thread):
             idle()
 
 
-_OUTPUTS: dict[str, type[QueuedOutput]] = {}
-
-
-def register_output(cls: type[QueuedOutput]) -> type[QueuedOutput]:
-    _OUTPUTS[cls.kind] = cls
+def output_kind(cfg: OutputConfig) -> type[QueuedOutput]:
+    """The output's implementation, from its kind's record (config/kinds/)."""
+    cls: type[QueuedOutput] = cfg.info.implementation()
     return cls
 
 
-def output_kind(kind: str) -> type[QueuedOutput]:
-    import engine.output.plugins  # noqa: F401  (registers the kinds)
-
-    return _OUTPUTS[kind]
-
-
 def create_output(cfg: OutputConfig, templates: StreamTemplates, keyframe_wanted: threading.Event) -> QueuedOutput:
-    return output_kind(cfg.kind)(cfg, templates, keyframe_wanted)
+    return output_kind(cfg)(cfg, templates, keyframe_wanted)
 
 
 def idle_status(cfg: OutputConfig) -> OutputStatus:
     """The status of a configured output that is not running (not live, not recording)."""
-    return OutputStatus(name=cfg.name, kind=cfg.kind, target=output_kind(cfg.kind).target_of(cfg), state="off")
+    return OutputStatus(name=cfg.name, kind=cfg.kind, target=cfg.describe(), state=OutputState.OFF,
+                        stream=cfg.has(Cap.STREAM))

@@ -13,7 +13,8 @@ from typing import Any
 
 import av
 
-from engine.output.base import QueuedOutput, register_output
+from engine.output.base import QueuedOutput
+from engine.vocab import OutputState
 
 log = logging.getLogger("rigcast.output.record")
 
@@ -25,18 +26,11 @@ FORMATS: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
-@register_output
 class RecordOutput(QueuedOutput):
-    kind = "record"
-
     def __init__(self, cfg: Any, templates: Any, keyframe_wanted: Any = None) -> None:
         super().__init__(cfg, templates, keyframe_wanted)
-        assert cfg.path is not None
-        self.path = str(Path(cfg.path).expanduser())
-
-    @classmethod
-    def target_of(cls, cfg: Any) -> str:
-        return str(Path(cfg.path or "").expanduser())
+        assert cfg.settings.path is not None
+        self.path = str(Path(cfg.settings.path).expanduser())
 
     def run(self) -> None:
         fmt, opts = FORMATS[Path(self.path).suffix.lower()]
@@ -45,12 +39,12 @@ class RecordOutput(QueuedOutput):
             container = av.open(self.path, "w", format=fmt, options={**opts, "flush_packets": "1"})
             streams = self.open_streams(container)
             self.new_session()
-            self.state = "recording"
+            self.state = OutputState.RECORDING
             log.info("%s: recording to %s", self.name, self.path)
             self.mux_from_queue(container, streams, lambda: None)
         except (OSError, av.FFmpegError) as e:
             self.error = f"recording failed: {e}"
-            self.state = "error"
+            self.state = OutputState.ERROR
             self.accepting = False
             log.error("%s: %s (the stream goes on)", self.name, self.error)
         finally:
@@ -59,5 +53,5 @@ class RecordOutput(QueuedOutput):
                     container.close()
                 except Exception as e:
                     log.error("%s: could not finalise %s: %s", self.name, self.path, e)
-        if self.state != "error":
-            self.state = "stopped"
+        if self.state != OutputState.ERROR:
+            self.state = OutputState.STOPPED

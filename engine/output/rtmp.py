@@ -18,7 +18,8 @@ import av
 
 from config.secrets import mask_text, mask_url
 from engine.output.backoff import PROBE_INTERVAL_S, Backoff
-from engine.output.base import QueuedOutput, register_output
+from engine.output.base import QueuedOutput
+from engine.vocab import OutputState
 from engine.output.flv_tags import FlvTagSink
 from engine.output.rtmp_client import RtmpNetworkError, RtmpPublisher, RtmpRejected, RtmpTarget
 
@@ -38,24 +39,18 @@ def tcp_probe(host: str, port: int, timeout: float = 1.0) -> bool:
         return False
 
 
-@register_output
 class RtmpOutput(QueuedOutput):
-    kind = "rtmp"
-
     def __init__(self, cfg: Any, templates: Any, keyframe_wanted: Any = None) -> None:
         super().__init__(cfg, templates, keyframe_wanted)
-        assert cfg.url is not None
-        self.url: str = cfg.url
+        s = cfg.settings
+        assert s.url is not None
+        self.url: str = s.url
         self.rtmp = RtmpTarget.parse(self.url)
-        self.backoff = Backoff(cfg.reconnect_initial_s, cfg.reconnect_factor, cfg.reconnect_max_s)
-
-    @classmethod
-    def target_of(cls, cfg: Any) -> str:
-        return mask_url(cfg.url or "")
+        self.backoff = Backoff(s.reconnect_initial_s, s.reconnect_factor, s.reconnect_max_s)
 
     def run(self) -> None:
         while not self.stopping.is_set():
-            self.state = "connecting"
+            self.state = OutputState.CONNECTING
             failure = self._session()
             if self.stopping.is_set():
                 break
@@ -63,11 +58,11 @@ class RtmpOutput(QueuedOutput):
             delay = self.backoff.next_delay()
             self.reconnects += 1
             self.retry_at = time.monotonic() + delay
-            self.state = "rejected by server" if rejected else "reconnecting"
+            self.state = OutputState.REJECTED if rejected else OutputState.RECONNECTING
             log.warning("%s: %s; retrying in %.1f s", self.name, self.error, delay)
             self._wait_retry(probe=not rejected)
             self.retry_at = None
-        self.state = "stopped"
+        self.state = OutputState.STOPPED
         self.connected_at = None
 
     def _wait_retry(self, probe: bool) -> None:
@@ -97,7 +92,7 @@ class RtmpOutput(QueuedOutput):
         started = time.monotonic()
         self.connected_at = started
         self.error = None
-        self.state = "live"
+        self.state = OutputState.LIVE
         log.info("%s: live on %s", self.name, mask_url(self.url))
         container = None
         last_poll = 0.0

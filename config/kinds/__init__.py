@@ -1,0 +1,65 @@
+"""Every kind rigcast knows, found by its record (see :mod:`config.kinds.base`).
+
+Each module of this package declares ``KINDS``, a tuple of records. They are collected here by
+walking the package, so a new kind is a new module and nothing else in this package changes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+from typing import Any
+
+from config.kinds.base import Cap, KindInfo, Role
+
+__all__ = ["Cap", "KindInfo", "Role", "all_kinds", "find", "first", "kinds", "names", "output_kind_for_url"]
+
+
+@cache
+def all_kinds() -> tuple[KindInfo[Any], ...]:
+    found: list[KindInfo[Any]] = []
+    for mod in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if mod.name == "base":
+            continue
+        found.extend(getattr(importlib.import_module(f"{__name__}.{mod.name}"), "KINDS", ()))
+    seen: set[tuple[Role, str]] = set()
+    for k in found:
+        if (k.role, k.name) in seen:
+            raise RuntimeError(f"{k.role} kind {k.name} is declared twice")
+        seen.add((k.role, k.name))
+    return tuple(sorted(found, key=lambda k: (k.role, k.order, k.name)))
+
+
+def kinds(role: Role, cap: Cap | None = None) -> tuple[KindInfo[Any], ...]:
+    return tuple(k for k in all_kinds() if k.role == role and (cap is None or k.has(cap)))
+
+
+def names(role: Role, cap: Cap | None = None) -> tuple[str, ...]:
+    return tuple(k.name for k in kinds(role, cap))
+
+
+def find(role: Role, name: str) -> KindInfo[Any]:
+    for k in all_kinds():
+        if k.role == role and k.name == name:
+            return k
+    raise KeyError(f"{role} kind {name}")
+
+
+def first(role: Role, cap: Cap) -> KindInfo[Any]:
+    """The first kind (in the records' order) that has ``cap``: what a bare flag like
+    ``--record`` or ``--window`` makes."""
+    found = kinds(role, cap)
+    if not found:
+        raise KeyError(f"no {role} kind can {cap}")
+    return found[0]
+
+
+def output_kind_for_url(url: str) -> KindInfo[Any]:
+    """The stream output kind whose record claims the URL's scheme (``extra["schemes"]``); with
+    none, the first stream kind, whose own URL check then names what is wrong."""
+    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    for k in kinds(Role.OUTPUT, Cap.STREAM):
+        if scheme in k.extra.get("schemes", ()):
+            return k
+    return first(Role.OUTPUT, Cap.STREAM)

@@ -1,0 +1,38 @@
+"""``kind = "desktop_audio"`` (an output's loopback) and ``kind = "mic"``: mixed into the one
+audio track in every scene. One settings shape, two records: they differ only in which
+devices they open (``extra["loopback"]``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from config import fields as f
+from config.kinds.base import Cap, KindInfo, Role
+
+VOLUME_DB = (-100.0, 30.0)
+
+
+@dataclass
+class AudioSettings:
+    device: str | None = f.text(None, "a part of the device's name (see `rigcast devices`)")
+    volume_db: float = f.number(0.0, *VOLUME_DB, live=True)
+    muted: bool = f.flag(False, live=True)
+    sync_offset_ms: int = f.number(0, 0, 20_000, integer=True)  # > 0 delays this source
+
+
+def _describer(what: str):  # type: ignore[no-untyped-def]
+    def describe(s: AudioSettings) -> str:
+        return f"{what} ({s.device or 'default device'})"
+
+    return describe
+
+
+_CAPS = Cap.AUDIO | Cap.CAPTURED
+KINDS = (
+    KindInfo("desktop_audio", Role.SOURCE, _CAPS, AudioSettings, _describer("desktop audio"),
+             {"": "engine.audio.capture:find_device"}, order=8, summary="what the box plays",
+             hint="see `rigcast devices`", extra={"loopback": True}),
+    KindInfo("mic", Role.SOURCE, _CAPS, AudioSettings, _describer("microphone"),
+             {"": "engine.audio.capture:find_device"}, order=9, summary="a microphone",
+             hint="see `rigcast devices`", extra={"loopback": False}),
+)

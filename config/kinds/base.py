@@ -1,0 +1,87 @@
+"""The record every plugin kind declares once, like libobs's ``obs_source_info`` /
+``obs_output_info`` / ``obs_encoder_info``.
+
+A record says what a kind is called, where it runs, what it can do (capability flags), what it
+is configured with (a settings dataclass whose fields carry bounds and defaults, see
+:mod:`config.fields`) and where its implementation lives. The loader, the writer, validation,
+``describe()``, the hints of ``rigcast windows``/``devices`` and every "is this a stream /
+record / captured / audio kind" question derive from it, so no other module compares kind
+names. The factory is a ``module:attribute`` path per platform, imported only when the engine
+needs it: reading a config never imports PyAV or a platform's capture code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Flag, StrEnum, auto
+from typing import Any, Generic, TypeVar
+
+S = TypeVar("S")
+
+
+class Role(StrEnum):
+    SOURCE = "source"
+    OUTPUT = "output"
+    ENCODER = "encoder"
+    FILTER = "filter"
+
+
+class Cap(Flag):
+    NONE = 0
+    VIDEO = auto()  # makes pictures
+    AUDIO = auto()  # makes sound: mixed into the one audio track, in every scene, never placed as an item
+    CAPTURED = auto()  # a worker process writes its frames into a frame ring
+    DRAWN = auto()  # drawn in the video process (image, colour, text, chat)
+    TEXT = auto()  # takes text.set
+    CHAT = auto()  # shows chat messages
+    WINDOW = auto()  # follows a window (rigcast windows lists the candidates)
+    STREAM = auto()  # a network push: counts as "streaming"
+    RECORD = auto()  # a local file: counts as "recording"
+    HARDWARE = auto()  # an encoder on a GPU / media engine
+    NEEDS_INGEST = auto()  # may start without a URL: the user's API hands one out
+
+
+@dataclass(frozen=True)
+class KindInfo(Generic[S]):
+    name: str
+    role: Role
+    caps: Cap
+    settings: type[S]
+    describe: Callable[[S], str]
+    # sys.platform prefix ("linux", "win32", or "" for every platform) -> "module:attribute".
+    factories: dict[str, str] = field(default_factory=dict)
+    summary: str = ""
+    hint: str = ""  # where to look for a valid value ("see `rigcast windows`")
+    order: int = 100  # encoders: the place in auto's order (lower is tried first)
+    extra: dict[str, Any] = field(default_factory=dict)  # a role's own facts (an encoder's pix_fmt, codec)
+
+    def has(self, cap: Cap) -> bool:
+        return bool(self.caps & cap)
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        return tuple(p or "any" for p in self.factories)
+
+    def runs_here(self, platform: str | None = None) -> bool:
+        platform = platform or sys.platform
+        return any(platform.startswith(p) for p in self.factories)
+
+    def factory_path(self, platform: str | None = None) -> str | None:
+        platform = platform or sys.platform
+        for prefix, path in self.factories.items():
+            if platform.startswith(prefix):
+                return path
+        return None
+
+    def implementation(self) -> Any:
+        """The implementation for this platform (imported now, as declared: a class or a
+        function), or RuntimeError naming where it runs."""
+        path = self.factory_path()
+        if path is None:
+            raise RuntimeError(f'{self.role} kind "{self.name}" is not available on {sys.platform}; it runs on '
+                               + ", ".join(self.platforms))
+        module, _, attr = path.partition(":")
+        return getattr(importlib.import_module(module), attr)

@@ -1,0 +1,21 @@
+"""``kind = "media"``: a video file looped at its own frame rate, decoded in a worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from config import fields as f
+from config.kinds.base import Cap, KindInfo, Role
+
+
+@dataclass
+class MediaSettings:
+    path: str = f.custom("", (str,), "the path of a video file", f.existing_file("video file"), required=True)
+
+
+def describe(s: MediaSettings) -> str:
+    return f"video {s.path} (looped)"
+
+
+KINDS = (KindInfo("media", Role.SOURCE, Cap.VIDEO | Cap.CAPTURED, MediaSettings, describe,
+                  {"": "engine.capture.media:MediaKind"}, order=7, summary="a looped video file"),)

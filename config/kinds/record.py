@@ -1,0 +1,39 @@
+"""``kind = "record"``: a local recording from the same encode (.mkv, fragmented .mp4, .flv, .ts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from config import fields as f
+from config.kinds.base import Cap, KindInfo, Role
+
+RECORD_SUFFIXES: tuple[str, ...] = (".mkv", ".mp4", ".flv", ".ts")
+
+
+def check_record_path(path: str) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in RECORD_SUFFIXES:
+        raise ValueError(f'cannot record to "{path}": use a file ending in {", ".join(RECORD_SUFFIXES)}')
+    parent = Path(path).expanduser().resolve().parent
+    if not parent.is_dir():
+        raise ValueError(f'cannot record to "{path}": folder {parent} does not exist')
+    return path
+
+
+def _parse_path(value: Any, _ctx: f.Context) -> str:
+    return check_record_path(value)
+
+
+@dataclass
+class RecordSettings:
+    path: str = f.custom("", (str,), "a file path ending in .mkv or .mp4", _parse_path, required=True)
+
+
+def describe(s: RecordSettings) -> str:
+    return str(Path(s.path).expanduser())
+
+
+KINDS = (KindInfo("record", Role.OUTPUT, Cap.RECORD, RecordSettings, describe,
+                  {"": "engine.output.record:RecordOutput"}, order=2, summary="a local recording"),)

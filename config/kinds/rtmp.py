@@ -1,0 +1,64 @@
+"""``kind = "rtmp"``: a push to an RTMP(S) server (SRS, nginx-rtmp, a platform's ingest).
+
+With no URL the user's API hands one out at every start (a [link] must exist).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from config import fields as f
+from config.kinds.base import Cap, KindInfo, Role
+from config.secrets import mask_url, remember_secret, url_secret_parts
+
+PUSH_SCHEMES = ("rtmp", "rtmps")
+EXPECT = "rtmp://HOST[:PORT]/APP/KEY"
+
+
+def check_push_url(url: str) -> str:
+    """An RTMP(S) URL, its secret parts remembered for masking; ValueError with the problem."""
+    for part in url_secret_parts(url):
+        remember_secret(part)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise ValueError(f"malformed URL {mask_url(url)}; expected {EXPECT}") from None
+    if not parts.scheme:
+        raise ValueError(f"malformed URL {mask_url(url)}; expected {EXPECT}")
+    if parts.scheme.lower() not in PUSH_SCHEMES:
+        extra = " (this FFmpeg build has no SRT; use rtmp:// to SRS)" if parts.scheme == "srt" else ""
+        raise ValueError(f'unsupported scheme "{parts.scheme}://"{extra}; use rtmp:// or rtmps://')
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"malformed URL {mask_url(url)}: the port is not a number 1-65535") from None
+    if not parts.hostname:
+        raise ValueError(f"malformed URL {mask_url(url)}: no host; expected {EXPECT}")
+    if port == 0:
+        raise ValueError(f"malformed URL {mask_url(url)}: port 0")
+    if not [s for s in parts.path.split("/") if s]:
+        raise ValueError(f"malformed URL {mask_url(url)}: no application; expected rtmp://HOST/APP/KEY")
+    return url
+
+
+def _parse_url(value: Any, _ctx: f.Context) -> str:
+    return check_push_url(value)
+
+
+@dataclass
+class RtmpSettings:
+    url: str | None = f.custom(None, (str,), "an rtmp:// URL", _parse_url)
+    reconnect_initial_s: float = f.number(1.0, 0.1, 60, key="reconnect_initial")
+    reconnect_factor: float = f.number(1.5, 1.0, 10)
+    reconnect_max_s: float = f.number(10.0, 0.5, 600, key="reconnect_max")
+
+
+def describe(s: RtmpSettings) -> str:
+    return mask_url(s.url) if s.url else "URL from your API at start"
+
+
+KINDS = (KindInfo("rtmp", Role.OUTPUT, Cap.STREAM | Cap.NEEDS_INGEST, RtmpSettings, describe,
+                  {"": "engine.output.rtmp:RtmpOutput"}, order=1, summary="push to an RTMP(S) server",
+                  extra={"schemes": PUSH_SCHEMES}),)

@@ -1,6 +1,0 @@
-"""Imports every output module so each registers its kind."""
-
-from __future__ import annotations
-
-import engine.output.record
-import engine.output.rtmp  # noqa: F401
