@@ -10,6 +10,7 @@ from typing import Any
 from engine.control.bus import BusError
 from engine.control.client import call
 from engine.status import clock
+from engine.vocab import OutputState, SourceState, labelled
 
 
 def describe(state: dict[str, Any]) -> str:
@@ -24,14 +25,14 @@ def describe(state: dict[str, Any]) -> str:
     prog = next((s["index"] for s in scenes if s["name"] == state["program_scene"]), 0)
     rows.append(f"scene    {state['program_scene']} ({prog} of {len(scenes)})")
     for s in state["sources"]:
-        rows.append(f"source   {s['name']}: {s['state']}{' (muted)' if s['muted'] else ''} — {s['description']}")
+        rows.append(f"source   {s['name']}: {labelled(s['state'], SourceState)}{' (muted)' if s['muted'] else ''} — {s['description']}")
     for o in state["outputs"]:
-        extra = f" {o.get('kbps', 0):.0f} kbps" if o["state"] in ("live", "recording") else ""
+        extra = f" {o.get('kbps', 0):.0f} kbps" if o["state"] in (OutputState.LIVE, OutputState.RECORDING) else ""
         if o.get("retry_in_s") is not None:
             extra += f" retry in {o['retry_in_s']:.0f}s"
         if o.get("dropped"):
             extra += f" dropped {o['dropped']}"
-        rows.append(f"output   {o['name']}: {o['state']}{extra} → {o['target']}")
+        rows.append(f"output   {o['name']}: {labelled(o['state'], OutputState)}{extra} → {o['target']}")
     link = state.get("link", {"state": "off"})
     if link["state"] != "off":
         why = f" ({link['error']})" if link.get("error") and link["state"] != "connected" else ""

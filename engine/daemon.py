@@ -22,6 +22,7 @@ from engine import paths
 from engine.control.bus import BusError
 from engine.control.client import EngineNotRunning, call
 from engine.errors import RigcastError
+from engine.paths import windowless_python
 
 log = logging.getLogger("rigcast.daemon")
 
@@ -49,17 +50,6 @@ def run_engine(cfg: RigcastConfig, live: list[str], log_level: int, duration: fl
         raise _already_running(state)
     engine = Engine(cfg, live, log_level, out=None, control=True)
     return asyncio.run(engine.run(duration))
-
-
-def windowless_python() -> str:
-    """On Windows, ``pythonw.exe`` beside the interpreter: a GUI-subsystem Python that gets no
-    console window — for the detached engine and every worker it spawns (a console Python
-    started by a process without a console pops a new window up). Elsewhere: this Python."""
-    if sys.platform == "win32":
-        w = Path(sys.executable).with_name("pythonw.exe")
-        if w.is_file():
-            return str(w)
-    return sys.executable
 
 
 def _detach_kwargs() -> dict[str, Any]:

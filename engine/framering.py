@@ -9,7 +9,8 @@ Why this shape:
   so the one race left (the writer lapping the reader by three frames during one conversion)
   is detected and the frame treated as not new, never shown torn.
 - A small int64 header carries per-slot geometry and sequence numbers and the source's state,
-  so the encoder can count repeated/skipped frames and report "window not found".
+  so the encoder can count repeated/skipped frames and report the source's state (the index of
+a :class:`~engine.vocab.SourceState`).
 Aligned 8-byte stores are atomic on every platform we run on, which is all the ordering the
 protocol needs (seq is written last by the writer and read first by the reader). The header is
 a plain ``memoryview`` of int64, so processes that never touch pixels (the supervisor, a
@@ -23,8 +24,12 @@ from dataclasses import dataclass
 from multiprocessing import shared_memory
 from typing import TYPE_CHECKING
 
+from engine.vocab.states import SourceState
+
 if TYPE_CHECKING:
     import numpy as np
+
+__all__ = ["FrameRef", "FrameRing", "SourceState"]
 
 MAGIC = 0x52494743  # "RIGC"
 HEADER_BYTES = 4096
@@ -35,13 +40,6 @@ _MAGIC, _NSLOTS, _SLOT_BYTES, _MAX_W, _MAX_H, _LATEST, _READING, _STATE, _WRITTE
 _CAPTURE_NS, _CAPTURES = 9, 10
 _SLOT_BASE, _SLOT_FIELDS = 16, 8
 _SEQ, _W, _H, _STRIDE, _PTS = range(5)
-
-
-class SourceState:
-    """What a source is doing, as the encoder and the UI see it."""
-
-    STARTING, LIVE, NOT_FOUND, HIDDEN, ERROR = range(5)
-    NAMES = {STARTING: "starting", LIVE: "live", NOT_FOUND: "window not found", HIDDEN: "hidden", ERROR: "error"}
 
 
 @dataclass(frozen=True)
@@ -153,8 +151,8 @@ class FrameRing:
         """Give a slot back after a failed capture (its old content is gone: seq stays invalid)."""
         self.hdr[self._field(slot, _SEQ)] = 0
 
-    def set_state(self, state: int) -> None:
-        self.hdr[_STATE] = state
+    def set_state(self, state: SourceState) -> None:
+        self.hdr[_STATE] = state.code
 
     def add_capture_time(self, ns: int) -> None:
         self.hdr[_CAPTURE_NS] += ns
@@ -162,8 +160,8 @@ class FrameRing:
 
     # -- reader side ---------------------------------------------------------------------------
     @property
-    def state(self) -> int:
-        return int(self.hdr[_STATE])
+    def state(self) -> SourceState:
+        return SourceState.from_code(int(self.hdr[_STATE]))  # type: ignore[return-value]
 
     @property
     def written(self) -> int:

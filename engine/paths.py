@@ -80,3 +80,14 @@ def token_path() -> Path:
 
 def log_path() -> Path:
     return state_dir() / "engine.log"
+
+
+def windowless_python() -> str:
+    """On Windows, ``pythonw.exe`` beside the interpreter: a GUI-subsystem Python that gets no
+    console window — for the detached engine and every worker it spawns (a console Python
+    started by a process without a console pops a new window up). Elsewhere: this Python."""
+    if sys.platform == "win32":
+        w = Path(sys.executable).with_name("pythonw.exe")
+        if w.is_file():
+            return str(w)
+    return sys.executable

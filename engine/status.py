@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.vocab import OutputState, SourceState, labelled
+
 
 def clock(seconds: float | None) -> str:
     s = int(seconds or 0)
@@ -11,7 +13,7 @@ def clock(seconds: float | None) -> str:
 
 
 def _output(o: dict[str, Any]) -> str:
-    state = o["state"]
+    state = labelled(o["state"], OutputState)
     if o.get("retry_in_s") is not None:
         state += f" (retry in {o['retry_in_s']:.0f}s)"
     parts = [f"{o['name']}: {state}"]
@@ -28,6 +30,6 @@ def status_line(st: dict[str, Any]) -> str:
         f"{clock(st['uptime_s'])} fps {st['fps']} repeated {st['repeated']} skipped {st['skipped']}"
         + (f" lagged {st['lagged']}" if st.get("lagged") else "")
         + f" | {st['encoder']} {st['encode_ms']:.1f}/{st['budget_ms']:.1f} ms"
-        + f" | {st['source']['name']}: {st['source']['state']}"
+        + f" | {st['source']['name']}: {labelled(st['source']['state'], SourceState)}"
         + (f" | {outs}" if outs else "")
     )

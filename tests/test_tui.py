@@ -114,11 +114,11 @@ STATE: dict[str, Any] = {
     "link": {"state": "connected", "url": "wss://api.example.com/rigcast", "since": 0, "error": None, "connects": 1},
 }
 OUTPUTS = [
-    {"name": "rtmp", "kind": "rtmp", "target": "rtmp://srs.example.com/live/****", "state": "live",
+    {"name": "rtmp", "kind": "rtmp", "stream": True, "target": "rtmp://srs.example.com/live/****", "state": "live",
      "kbps": 3012.4, "bytes": 1, "dropped": 3, "reconnects": 1, "retry_in_s": None, "uptime_s": 3500.0, "error": None},
-    {"name": "backup", "kind": "rtmp", "target": "rtmp://10.0.0.2/live/****", "state": "reconnecting",
+    {"name": "backup", "kind": "rtmp", "stream": True, "target": "rtmp://10.0.0.2/live/****", "state": "reconnecting",
      "kbps": 0.0, "bytes": 0, "dropped": 0, "reconnects": 4, "retry_in_s": 6.0, "uptime_s": 0.0, "error": None},
-    {"name": "record", "kind": "record", "target": "/home/me/Videos/dota.mkv", "state": "recording",
+    {"name": "record", "kind": "record", "stream": False, "target": "/home/me/Videos/dota.mkv", "state": "recording",
      "kbps": 3000.1, "bytes": 1, "dropped": 0, "reconnects": 0, "retry_in_s": None, "uptime_s": 62.0, "error": None},
 ]
 

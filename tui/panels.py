@@ -15,19 +15,15 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from engine.status import clock
+from engine.vocab import LinkState, OutputState, SourceState
 from tui.graph import BarGraph
-
-SOURCE_STATES = {"live": ("live", "green"), "not_found": ("window not found", "yellow"),
-                 "lost": ("lost", "red"), "error": ("error", "red"), "starting": ("starting", "#808080"),
-                 "off": ("off", "#808080")}
-OUTPUT_STYLES = {"live": "bold green", "recording": "bold red", "connecting": "yellow", "reconnecting": "yellow",
-                 "rejected": "bold red", "error": "bold red", "off": "#808080", "stopped": "#808080"}
-
-LINK_STYLES = {"connected": "green", "connecting": "yellow", "disconnected": "bold red"}
+from tui.states import component_classes, styled
 
 
 class StatusBar(Widget):
     """LIVE / REC with uptimes, encoder load against its budget, fps."""
+
+    COMPONENT_CLASSES = component_classes(LinkState)
 
     data: reactive[dict[str, Any]] = reactive(dict, layout=False)
 
@@ -57,7 +53,7 @@ class StatusBar(Widget):
         link = st.get("link", {}).get("state", "off")
         if link != "off":
             t.append("  link ", style="#9e9e9e")
-            t.append(link, style=LINK_STYLES.get(link, ""))
+            t.append_text(styled(self, LinkState, link, label=False))
         return t
 
 
@@ -77,13 +73,14 @@ class ScenesPanel(Widget):
 class SourcesPanel(OptionList):
     """Arrow keys pick the source that ``m`` mutes."""
 
+    COMPONENT_CLASSES = OptionList.COMPONENT_CLASSES | component_classes(SourceState)
+
     def show(self, sources: list[dict[str, Any]]) -> None:
         keep = self.highlighted
         self.clear_options()
         for s in sources:
-            label, style = SOURCE_STATES.get(s.get("state", ""), (s.get("state", "?"), ""))
             t = Text(f"{s['name']:<10} ")
-            t.append(label, style=style)
+            t.append_text(styled(self, SourceState, s.get("state", "?")))
             if s.get("muted"):
                 t.append("  muted", style="bold red")
             self.add_option(Option(t, id=s["name"]))
@@ -97,6 +94,8 @@ class SourcesPanel(OptionList):
 
 
 class OutputsPanel(Widget):
+    COMPONENT_CLASSES = component_classes(OutputState)
+
     data: reactive[list[dict[str, Any]]] = reactive(list, layout=False)
 
     def render(self) -> Text:
@@ -104,8 +103,8 @@ class OutputsPanel(Widget):
         for o in self.data:
             state = o.get("state", "?")
             t.append(f"{o['name']:<8} ")
-            t.append(f"{state:<12}", style=OUTPUT_STYLES.get(state, ""))
-            if state in ("live", "recording"):
+            t.append_text(styled(self, OutputState, state, 12, label=False))
+            if state in (OutputState.LIVE, OutputState.RECORDING):
                 t.append(f" {o.get('kbps', 0):6.0f} kbps")
             if o.get("retry_in_s") is not None:
                 t.append(f" retry in {o['retry_in_s']:.0f}s", style="yellow")

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from config.model import SourceConfig
-from engine.audio.ring import STATE_NAMES, AudioRing
+from engine.vocab import SourceState
+from engine.audio.ring import AudioRing
 from engine.encode.meter import LevelMeter
 
 RESYNC_FRAMES = 240  # 5 ms at 48 kHz
@@ -55,7 +56,7 @@ class Mixer:
             if ring.written == 0:
                 inp.meter.add(out.T)
                 continue
-            offset_ns = inp.cfg.sync_offset_ms * 1_000_000
+            offset_ns = inp.cfg.settings.sync_offset_ms * 1_000_000
             ideal = (t - ring.anchor_ns - offset_ns) * self.rate // 1_000_000_000
             if inp.next_k is None or abs(ideal - inp.next_k) > RESYNC_FRAMES:
                 if inp.next_k is not None:
@@ -81,5 +82,5 @@ class Mixer:
         return {name: {"resyncs": inp.resyncs, "corrected_ms": round(inp.corrected * 1000 / self.rate, 1),
                        "missing_ms": round(inp.missing * 1000 / self.rate, 1)} for name, inp in self.inputs.items()}
 
-    def states(self) -> dict[str, str]:
-        return {name: STATE_NAMES.get(inp.ring.state, "?") for name, inp in self.inputs.items()}
+    def states(self) -> dict[str, SourceState]:
+        return {name: inp.ring.state for name, inp in self.inputs.items()}

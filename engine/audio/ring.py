@@ -12,6 +12,8 @@ from __future__ import annotations
 from multiprocessing import shared_memory
 from typing import TYPE_CHECKING, Any
 
+from engine.vocab.states import SourceState
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -19,8 +21,6 @@ CHANNELS = 2
 _HEADER = 64  # bytes
 _CAPACITY, _WRITTEN, _ANCHOR, _STATE, _RATE = range(5)
 
-IDLE, LIVE, ERROR = 0, 1, 2
-STATE_NAMES = {IDLE: "starting", LIVE: "live", ERROR: "error"}
 
 
 class AudioRing:
@@ -71,11 +71,11 @@ class AudioRing:
         return int(self.hdr[_ANCHOR])
 
     @property
-    def state(self) -> int:
-        return int(self.hdr[_STATE])
+    def state(self) -> SourceState:
+        return SourceState.from_code(int(self.hdr[_STATE]))  # type: ignore[return-value]
 
-    def set_state(self, state: int) -> None:
-        self.hdr[_STATE] = state
+    def set_state(self, state: SourceState) -> None:
+        self.hdr[_STATE] = state.code
 
     # -- writer ----------------------------------------------------------------------------
     def write(self, block: np.ndarray, anchor_ns: int) -> None:

@@ -29,7 +29,7 @@ class WindowPresence:
         self.placeholder_shown = False
         self.last_size = Size(ring.max_width, ring.max_height)
 
-    def set_state(self, state: int, message: str) -> None:
+    def set_state(self, state: SourceState, message: str) -> None:
         if state != self.state:
             log.info("%s: %s", self.cfg.name, message)
         self.state = state

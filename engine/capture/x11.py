@@ -19,7 +19,7 @@ import logging
 from typing import Any
 
 from config.model import Size, SourceConfig
-from engine.capture.base import SourceProbe, register_source
+from engine.capture.base import SourceProbe
 from engine.capture.matching import WindowInfo, pick_window
 from engine.capture.presence import WindowPresence
 from engine.capture.x11_windows import list_windows, open_display, window_info
@@ -89,7 +89,7 @@ class X11WindowSource:
         self.win = None
         self.presence.lost(why)
 
-    def _set_state(self, state: int, message: str) -> None:
+    def _set_state(self, state: SourceState, message: str) -> None:
         self.presence.set_state(state, message)
 
     def _drain_events(self) -> None:
@@ -174,4 +174,3 @@ class X11WindowKind:
         return X11WindowSource(cfg, ring)
 
 
-register_source("window", ("linux",))(X11WindowKind)

@@ -38,6 +38,18 @@ class BusError(Exception):
 class Param:
     types: tuple[type, ...]
     required: bool = True
+    # (settings dataclass, field): the value is also checked against that field's bounds, the
+    # same check the config loader and the flags make (config/fields.py), so whatever a command
+    # accepts and saves loads again.
+    setting: tuple[type, str] | None = None
+
+    @classmethod
+    def of(cls, settings: type, name: str, required: bool = True) -> Param:
+        from config import fields
+
+        spec = fields.spec(fields.field_named(settings, name))
+        assert spec is not None
+        return cls(spec.types, required, (settings, name))
 
     def describe(self) -> str:
         return " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in self.types)
@@ -82,15 +94,22 @@ class CommandBus:
                 if p.required:
                     raise BusError("bad_args", f'{cmd.name}: missing argument "{key}" ({p.describe()})')
                 continue
-            if not p.accepts(args[key]):
+            if p.setting is None and not p.accepts(args[key]):
                 raise BusError("bad_args", f'{cmd.name}: "{key}" must be {p.describe()}, '
                                            f"got {_TYPE_NAMES.get(type(args[key]), type(args[key]).__name__)}")
+            if p.setting is not None:
+                from config import fields
+
+                try:
+                    args[key] = fields.check_field(*p.setting, args[key])
+                except fields.SettingError as e:
+                    raise BusError("bad_args", f"{cmd.name}: {e.key}: {e.problem}") from None
 
     async def execute(self, name: str, args: dict[str, Any] | None = None) -> Any:
         cmd = self.commands.get(name)
         if cmd is None:
             raise BusError("unknown_command", f'unknown command "{name}"; see docs/control-protocol.md')
-        args = args or {}
+        args = dict(args or {})
         self.check_args(cmd, args)
         if cmd.prepare is not None:
             args = args | {"_prepared": await cmd.prepare(args)}

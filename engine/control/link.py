@@ -351,7 +351,7 @@ class Link:
                 out.append({"event": "scene_changed", "scene": found["scene"]["scene"]})
         elif name == "stats":
             out.append({"event": "stats", "stats": {k: data.get(k) for k in (
-                "fps", "frames", "repeated", "skipped", "lagged", "encode_ms", "outputs", "audio") if k in data}})
+                "fps", "frames", "repeated", "skipped", "lagged", "encode_ms", "outputs", "sources", "audio") if k in data}})
         elif name == "log" and data.get("level") in ("ERROR", "CRITICAL") and data.get("logger") != log.name:
             out.append({"event": "error", "message": data.get("msg", ""), "process": data.get("process")})
         return [dumps({"type": "event"} | e) for e in out]

@@ -1,0 +1,84 @@
+"""``scene.switch``, ``scene.item.set`` and ``text.set``: what the video process composes.
+
+Arguments are checked against the settings fields (SceneItem's, the text kind's), the same
+check the config loader makes; the answer and the saved file show the state the video process
+reports back after the change.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from config.kinds import Cap
+from config.kinds.text import TextSettings
+from config.model import SceneItem
+from engine.control.bus import BusError, Param
+from engine.vocab import ItemChange, SceneSwitch, TextSet
+
+if TYPE_CHECKING:
+    from engine.runtime import Engine
+
+log = logging.getLogger("rigcast.engine")
+
+ITEM_FIELDS = ("visible", "x", "y", "scale", "opacity")  # what scene.item.set changes live
+
+
+def register(e: Engine) -> None:
+    b = e.bus
+
+    def scene_named(want: str | int) -> str:
+        names = [s.name for s in e.rendered_scenes()]
+        if isinstance(want, int):
+            if not 1 <= want <= len(names):
+                raise BusError("unknown_scene", f"no scene {want}; scenes are numbered 1 to {len(names)}")
+            return names[want - 1]
+        if want not in names:
+            raise BusError("unknown_scene", f'no scene named "{want}"; scenes: ' + ", ".join(names))
+        return want
+
+    async def switch(args: dict[str, Any]) -> dict[str, Any]:
+        name = scene_named(args["scene"])
+        if name != e.program():
+            await e.video_command(SceneSwitch(name))
+            log.info("scene: %s", e.program())
+            e.publish_state()
+        return {"program_scene": e.program()}
+
+    async def item(args: dict[str, Any]) -> dict[str, Any]:
+        name = scene_named(args["scene"])
+        scene = next(s for s in e.rendered_scenes() if s.name == name)
+        if not any(it.source == args["source"] for it in scene.items):
+            raise BusError("unknown_item", f'scene "{name}" shows no source "{args["source"]}"; it shows '
+                                           + ", ".join(it.source for it in scene.items))
+        changes = {k: args[k] for k in ITEM_FIELDS if k in args}
+        await e.video_command(ItemChange(name, args["source"], changes))
+        saved = False
+        if e.cfg.path and e.cfg.scenes:
+            from config.save import save_item_changes
+
+            now = e.rendered.item(name, args["source"]) if e.rendered else None
+            values = {k: getattr(now, k) for k in changes} if now is not None else changes
+            try:
+                saved = save_item_changes(e.cfg.path, name, args["source"], values)
+            except (OSError, ValueError) as err:
+                log.warning("could not save the change to %s: %s", e.cfg.path, err)
+        e.publish_state()
+        return {"scene": name, "source": args["source"], "changes": changes, "saved": saved}
+
+    async def text(args: dict[str, Any]) -> dict[str, Any]:
+        src = e.cfg.source(args["source"])
+        if src is None or not src.has(Cap.TEXT):
+            raise BusError("unknown_source", f'no text source named "{args["source"]}"')
+        await e.video_command(TextSet(src.name, args["text"]))
+        shown = e.rendered.sources[src.name].text if e.rendered and src.name in e.rendered.sources else args["text"]
+        return {"source": src.name, "text": shown}
+
+    b.register("scene.switch", switch, {"scene": Param((str, int))},
+               summary="switch the program scene, by name or 1-based index")
+    b.register("scene.item.set", item,
+               {"scene": Param((str,)), "source": Param((str,)),
+                **{k: Param.of(SceneItem, k, required=False) for k in ITEM_FIELDS}},
+               summary="show/hide or move a scene item live (saved to the config file)")
+    b.register("text.set", text, {"source": Param((str,)), "text": Param.of(TextSettings, "text")},
+               summary="change a text source's text")

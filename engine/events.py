@@ -1,0 +1,82 @@
+"""The worker event pump: what the video and capture processes report, handed to the engine.
+
+The workers share one multiprocessing queue; a thread reads it (a queue read blocks) and
+hands each message to the engine's asyncio loop, where :func:`on_message` routes it: meters,
+stats and logs out to the bus's listeners, acks to the command waiting for them, the video
+process's readiness and its fatal or final word to the engine's lifetime.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+from engine.status import status_line
+
+if TYPE_CHECKING:
+    from engine.runtime import Engine
+
+
+class EventPump:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.done = threading.Event()
+        self._last_shape: Any = None
+        self._thread = threading.Thread(target=self._read, name="events", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.done.set()
+
+    def _read(self) -> None:
+        while not self.done.is_set():
+            try:
+                msg = self.engine.workers.events.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            except (EOFError, OSError):
+                return
+            self.engine.deliver(msg)
+
+    def on_message(self, msg: dict[str, Any]) -> None:
+        e = self.engine
+        kind = msg.get("type")
+        if "rendered" in msg:
+            e.rendered = msg["rendered"]  # the video process's own state, as it is now
+        if kind == "meter":
+            e.bus.publish("meter", {"master": msg["master"], "sources": msg.get("sources", {})})
+        elif kind == "stats":
+            e.stats = msg
+            if e.out is not None:
+                print(status_line(msg), file=e.out, flush=True)
+            e.bus.publish("stats", msg)
+            shape = (tuple((s["name"], s["state"]) for s in msg.get("sources", [])),
+                     tuple((o["name"], o["state"]) for o in msg.get("outputs", [])))
+            if shape != self._last_shape:
+                self._last_shape = shape
+                e.publish_state()
+        elif kind == "log":
+            e.logs.append(msg)
+            e.bus.publish("log", msg)
+        elif kind == "ack":
+            e.acked(msg)
+        elif kind == "ready":
+            e.encoder_note = msg["encoder"]
+            doing = ("live" if e.control else "streaming (Ctrl-C stops)") if e.active else "idle"
+            e.say(f"{msg['encoder']}; {doing}")
+            e.ready.set()
+        elif kind == "fatal":
+            print(f"rigcast: {msg['error']}", file=sys.stderr, flush=True)
+            e.rc = 1
+            e.stop.set()
+        elif kind == "final":
+            e.stats = msg
+            if e.out is not None:
+                print(status_line(msg), file=e.out, flush=True)
+            e.say(f"stopped after {msg['frames']} frames "
+                  f"(repeated {msg['repeated']}, skipped {msg['skipped']}, lagged {msg['lagged']})")
+            e.final.set()

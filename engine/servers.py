@@ -1,0 +1,59 @@
+"""The engine's ways in beyond its own loop: the control socket (and loopback TCP), the
+obs-websocket server, and the runtime files (pid, token) that let clients find them."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import sys
+from typing import TYPE_CHECKING, Any
+
+from engine import paths
+
+if TYPE_CHECKING:
+    from engine.runtime import Engine
+
+log = logging.getLogger("rigcast.engine")
+
+
+async def serve_control(e: Engine) -> Any:
+    from engine.control.server import ControlServer
+    from engine.runtime import VERSION
+
+    server = ControlServer(e.bus, lambda: {"version": VERSION, "pid": os.getpid()},
+                           lambda: {"state": e.state(), "log": list(e.logs), "chat": list(e.chat)})
+    if sys.platform != "win32":
+        await server.serve_unix(paths.socket_path())
+    port = e.cfg.control.tcp_port
+    if port or sys.platform == "win32":
+        token = os.environ.get(e.cfg.control.token_env) or secrets.token_urlsafe(24)
+        bound = await server.serve_tcp(port, token)
+        write_private(paths.token_path(), json.dumps({"tcp": f"127.0.0.1:{bound}", "token": token}))
+    write_private(paths.pid_path(), f"{os.getpid()}\n")
+    obs = e.cfg.obs_websocket
+    if obs.enabled:
+        from engine.control.obsws import ObsWebsocketServer
+
+        e.obsws = ObsWebsocketServer(e.bus, lambda: e.state() | {"stats": e.stats}, os.environ.get(obs.password_env))
+        port = await e.obsws.serve(obs.bind, obs.port)
+        log.info("obs-websocket v5 server on %s:%d (%s)", obs.bind, port,
+                 "password required" if os.environ.get(obs.password_env) else "no password")
+    return server
+
+
+def remove_runtime_files() -> None:
+    for p in (paths.socket_path(), paths.pid_path(), paths.token_path()):
+        try:
+            if p == paths.pid_path() and p.read_text().strip() != str(os.getpid()):
+                continue
+            p.unlink()
+        except OSError:
+            pass
+
+
+def write_private(path: Any, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)

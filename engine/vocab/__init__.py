@@ -1,0 +1,47 @@
+"""rigcast's wire vocabulary: the states, commands and events every part speaks.
+
+One module, imported by the engine, its video process, the TUI, ``ctl``, the link and the
+obs-websocket server, so a state spelled one way in the engine can't be styled, documented or
+tested under another name. Machine values go on the wire; each state carries the human label
+that status lines show.
+"""
+
+from __future__ import annotations
+
+from engine.vocab.states import EngineState, LinkState, OutputState, SourceState, labelled
+from engine.vocab.video import (
+    ChatPost,
+    ItemChange,
+    MuteSet,
+    OutputsStart,
+    OutputsStop,
+    RenderedItem,
+    RenderedScene,
+    RenderedSource,
+    RenderedState,
+    SceneSwitch,
+    TextSet,
+    VideoCommand,
+    VolumeSet,
+)
+
+__all__ = [
+    "ChatPost",
+    "EngineState",
+    "ItemChange",
+    "LinkState",
+    "MuteSet",
+    "OutputState",
+    "OutputsStart",
+    "OutputsStop",
+    "RenderedItem",
+    "RenderedScene",
+    "RenderedSource",
+    "RenderedState",
+    "SceneSwitch",
+    "SourceState",
+    "TextSet",
+    "VideoCommand",
+    "VolumeSet",
+    "labelled",
+]

@@ -1,0 +1,138 @@
+"""The shape rules that keep each kind in one place: no kind compared by name outside its own
+record, every state styled, one validator giving the same message from every way in."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import pytest
+
+from config import fields
+from config.kinds import Cap, Role, all_kinds, find, names
+from config.loader import ConfigError, parse_config
+from config.model import SceneItem, VideoConfig
+from engine.control.bus import BusError, CommandBus, Param
+from engine.vocab import LinkState, OutputState, SourceState
+
+ROOT = Path(__file__).resolve().parent.parent
+KIND_NAMES = sorted({k.name for k in all_kinds()} | {"srt", "whip"})
+_NAMES = "|".join(KIND_NAMES)
+_COMPARE = re.compile(
+    rf"""\.kind\s*(==|!=)\s*["']({_NAMES})["']"""  # cfg.kind == "rtmp"
+    r"""|\.kind\s+(not\s+)?in\s+[A-Z_(\[{]"""  # o.kind in STREAM_KINDS, s.kind in ("image", ...)
+    rf"""|["']kind["']\]?\)?\s*(==|!=)\s*["']({_NAMES})["']"""  # o.get("kind") == "rtmp"
+    rf"""|\bkind\s*(==|!=)\s*["']({_NAMES})["']"""  # kind == "window"
+    rf"""|["']({_NAMES})["']\s*(==|!=)\s*[\w.]*kind\b""")  # "rtmp" == o.kind
+
+
+def test_no_module_outside_a_kinds_record_compares_kinds_by_name() -> None:
+    offenders = []
+    for folder in ("engine", "tui", "config"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if path.is_relative_to(ROOT / "config" / "kinds"):
+                continue  # a kind's own record
+            for n, line in enumerate(path.read_text().splitlines(), 1):
+                if _COMPARE.search(line):
+                    offenders.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+    assert not offenders, "compare capability flags (Cap), not kind names:\n" + "\n".join(offenders)
+
+
+def test_the_grep_finds_what_it_is_for() -> None:
+    """The check above is only worth something if it catches the comparisons it forbids."""
+    for bad in ('if o.kind == "rtmp":', "if 'record' != cfg.kind:", "if s.kind in AUDIO_KINDS:",
+                'o.get("kind") == "rtmp"', 'if kind == "window":'):
+        assert _COMPARE.search(bad), bad
+    assert not _COMPARE.search("if o.has(Cap.STREAM):")
+
+
+def test_every_kind_question_is_answered_by_a_record() -> None:
+    assert names(Role.OUTPUT, Cap.STREAM) == ("rtmp",) and names(Role.OUTPUT, Cap.RECORD) == ("record",)
+    assert set(names(Role.SOURCE, Cap.AUDIO)) == {"desktop_audio", "mic"}
+    assert set(names(Role.SOURCE, Cap.DRAWN)) == {"image", "color", "text", "chat"}
+    assert set(names(Role.SOURCE, Cap.CAPTURED)) == {"window", "display", "media", "desktop_audio", "mic"}
+    assert names(Role.ENCODER)[-1] == "libx264" and all(find(Role.ENCODER, n).has(Cap.HARDWARE)
+                                                        for n in names(Role.ENCODER)[:-1])
+    for k in all_kinds():  # every record names a settings dataclass and a factory for Linux and Windows
+        assert k.factory_path("linux") and k.factory_path("win32"), k.name
+        assert isinstance(k.describe(k.settings(**_required(k.settings))), str)
+
+
+def _required(cls: type) -> dict[str, object]:
+    return {f.name: "x" for f in fields.fields_of(cls) if fields.spec(f).required}  # type: ignore[union-attr]
+
+
+def test_every_state_the_engine_emits_has_a_style_in_the_tui() -> None:
+    from textual.app import App, ComposeResult
+
+    from tui.panels import OutputsPanel, SourcesPanel, StatusBar
+    from tui.states import PREFIXES
+
+    class Probe(App[None]):
+        CSS_PATH = ROOT / "tui" / "app.tcss"
+
+        def compose(self) -> ComposeResult:
+            yield StatusBar(id="status")
+            yield SourcesPanel(id="sources")
+            yield OutputsPanel(id="outputs")
+
+    missing: list[str] = []
+
+    async def run() -> None:
+        app = Probe()
+        async with app.run_test():
+            for widget, kind in ((app.query_one(SourcesPanel), SourceState), (app.query_one(OutputsPanel), OutputState),
+                                 (app.query_one(StatusBar), LinkState)):
+                for state in kind:
+                    style = widget.get_component_rich_style(PREFIXES[kind] + state.value, partial=True)
+                    if style.color is None:
+                        missing.append(f"{kind.__name__}.{state.name}")
+
+    asyncio.run(run())
+    assert not missing, "states without a colour in app.tcss: " + ", ".join(missing)
+
+
+def test_wire_values_and_labels() -> None:
+    assert SourceState.NOT_FOUND == "not_found" and SourceState.NOT_FOUND.label == "window not found"
+    assert OutputState.REJECTED == "rejected" and OutputState.REJECTED.label == "rejected by server"
+    assert SourceState.from_code(SourceState.LOST.code) is SourceState.LOST
+    docs = (ROOT / "docs" / "control-protocol.md").read_text()
+    for kind in (SourceState, OutputState, LinkState):
+        for state in kind:
+            assert f"`{state.value}`" in docs, f"{kind.__name__}.{state.name} is not documented"
+
+
+BAD_ITEM_VALUES = [("x", 20000), ("y", -16385), ("scale", 0), ("scale", 17.0), ("opacity", 1.5), ("visible", 1)]
+
+
+@pytest.mark.parametrize("key,value", BAD_ITEM_VALUES)
+def test_the_loader_and_the_bus_give_the_same_problem(key: str, value: object) -> None:
+    doc = {"sources": [{"name": "g", "kind": "display"}], "scenes": [{"name": "A", "items": [{"source": "g", key: value}]}]}
+    with pytest.raises(ConfigError) as loaded:
+        parse_config(doc)
+    bus = CommandBus()
+
+    async def handler(_args: dict[str, object]) -> None:
+        return None
+
+    bus.register("scene.item.set", handler, {key: Param.of(SceneItem, key, required=False)})
+    with pytest.raises(BusError) as sent:
+        asyncio.run(bus.execute("scene.item.set", {key: value}))
+    assert loaded.value.where.endswith(f"items[0].{key}")
+    assert sent.value.message == f"scene.item.set: {key}: {loaded.value.problem}"
+
+
+@pytest.mark.parametrize("key,value", [("x", 16384), ("y", -16384), ("scale", 16.0), ("opacity", 0.0), ("visible", False)])
+def test_any_value_the_bus_accepts_loads_again(key: str, value: object) -> None:
+    checked = fields.check_field(SceneItem, key, value)
+    doc = {"sources": [{"name": "g", "kind": "display"}], "scenes": [{"name": "A", "items": [{"source": "g", key: checked}]}]}
+    assert getattr(parse_config(doc).scenes[0].items[0], key) == value
+
+
+def test_flags_and_the_loader_share_one_message() -> None:
+    with pytest.raises(ConfigError) as loaded:
+        parse_config({"video": {"fps": 0}})
+    with pytest.raises(fields.SettingError) as flagged:
+        fields.check_field(VideoConfig, "fps", 0)
+    assert loaded.value.problem == flagged.value.problem == "expected a whole number from 1 to 240, got 0"

@@ -1,0 +1,35 @@
+"""How the control room shows a state: its label from the vocabulary, its colour from app.tcss.
+
+Every state of :mod:`engine.vocab.states` has a component class (``source-state--not_found``,
+``output-state--rejected``, ``link-state--connected``); the colours live in app.tcss like any
+other style, and a test checks that every state the engine can emit has one.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from rich.style import Style
+from rich.text import Text
+from textual.widget import Widget
+
+from engine.vocab import LinkState, OutputState, SourceState
+
+PREFIXES: dict[type[StrEnum], str] = {SourceState: "source-state--", OutputState: "output-state--",
+                                      LinkState: "link-state--"}
+
+
+def component_classes(kind: type[StrEnum]) -> set[str]:
+    return {PREFIXES[kind] + member.value for member in kind}
+
+
+def styled(widget: Widget, kind: type[StrEnum], value: str, width: int = 0, label: bool = True) -> Text:
+    """The state's label (or its wire value, where a column is narrow), in the style its
+    component class gives it (plain if unknown)."""
+    try:
+        member = kind(value)
+    except ValueError:
+        return Text(f"{value:<{width}}")
+    shown = getattr(member, "label", value) if label else member.value
+    style: Style | str = widget.get_component_rich_style(PREFIXES[kind] + member.value, partial=True)
+    return Text(f"{shown:<{width}}", style=style)
