@@ -10,7 +10,6 @@ up to the same instant, so both tracks share one time line.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import queue
@@ -25,23 +24,39 @@ from typing import Any
 import av
 from av.video.frame import PictureType
 
+from config.kinds import Cap
 from config.secrets import remember_secret, url_secret_parts
-from engine.clock import now_ns, sleep_until_ns, tick_at, tick_ns
-from engine.encode.audio import AudioTrack
 from engine.audio.mixer import AudioInput, Mixer
 from engine.audio.ring import AudioRing
-from engine.capture.base import drawn_by_compositor, source_kind
+from engine.capture.base import drawn_kind
+from engine.clock import now_ns, sleep_until_ns, tick_at, tick_ns
 from engine.compose.compositor import Compositor, RingLayer
+from engine.encode.audio import AudioTrack
 from engine.encode.convert import Converter
 from engine.encode.meter import LevelMeter
 from engine.encode.select import choose_encoder, describe_choice
 from engine.encode.video import ENCODERS, VideoSettings, add_video_stream, probe_video_encoder
 from engine.errors import RigcastError
-from engine.framering import FrameRing, SourceState
+from engine.framering import FrameRing
 from engine.logsetup import setup_logging
 from engine.output.base import QueuedOutput, create_output, idle_status
 from engine.output.packets import AUDIO, VIDEO, EncodedPacket, StreamTemplates
 from engine.spec import PipelineSpec
+from engine.vocab import (
+    ChatPost,
+    ItemChange,
+    MuteSet,
+    OutputsStart,
+    OutputsStop,
+    OutputState,
+    RenderedSource,
+    RenderedState,
+    SceneSwitch,
+    SourceState,
+    TextSet,
+    VideoCommand,
+    VolumeSet,
+)
 
 log = logging.getLogger("rigcast.pipeline")
 
@@ -86,12 +101,13 @@ class Pipeline:
         self.closing: dict[str, QueuedOutput] = {}
         self.meter = LevelMeter()
         self.audio_rings = {name: AudioRing.attach(shm) for name, shm in spec.audio_rings.items()}
-        self.mixer = Mixer([AudioInput(src, self.audio_rings[src.name], src.volume_db, src.muted)
+        self.mixer = Mixer([AudioInput(src, self.audio_rings[src.name], src.settings.volume_db, src.settings.muted)
                             for src in spec.audio_sources], spec.audio.sample_rate, spec.t0_ns)
         self.counters = Counters()
+        self.video_muted: set[str] = set()
+        self._frame_error = ""
         self.position_s = 0.0  # the encoder's time line, at the current tick
-        stills = {src.name: source_kind(src.kind).still(src, spec.canvas)  # type: ignore[attr-defined]
-                  for src in spec.sources if drawn_by_compositor(source_kind(src.kind))}
+        stills = {src.name: drawn_kind(src).still(src, spec.canvas) for src in spec.sources if src.has(Cap.DRAWN)}
         # Attached last: nothing above can fail with a ring left open.
         self.rings = {name: FrameRing.attach(shm) for name, shm in spec.rings.items()}
         self.compositor = Compositor(spec.canvas.width, spec.canvas.height, self.converter, spec.scenes,
@@ -116,8 +132,8 @@ class Pipeline:
             if urls and name in urls:
                 for part in url_secret_parts(urls[name]):
                     remember_secret(part)
-                cfg = dataclasses.replace(cfg, url=urls[name])
-            if cfg.kind == "rtmp" and not cfg.url:
+                cfg = cfg.replace(url=urls[name])
+            if cfg.has(Cap.STREAM) and not cfg.url:
                 raise RigcastError(f'output "{name}" has no URL; set url, or let the [link] API supply one')
             o = create_output(cfg, self.templates, self.keyframe_wanted)
             o.not_before_s = self.position_s
@@ -137,47 +153,66 @@ class Pipeline:
 
         threading.Thread(target=close_all, name="outputs-stop", daemon=True).start()
 
-    def handle(self, cmd: dict[str, Any], events: Any) -> None:
+    def handle(self, cmd_id: int, cmd: VideoCommand, events: Any) -> None:
+        """Carry out one command between two ticks; the ack carries the state as it now is."""
         def ack(error: str | None = None) -> None:
-            events.put({"type": "ack", "id": cmd.get("id"), "ok": error is None, "error": error})
+            events.put({"type": "ack", "id": cmd_id, "ok": error is None, "error": error,
+                        "rendered": self.rendered()})
 
-        op = cmd.get("op")
         try:
-            unknown = [n for n in cmd.get("outputs", []) if n not in self.output_cfgs]
-            if unknown:
-                raise RigcastError(f"no output named {', '.join(unknown)}")
-            if op == "start":
-                self.start_outputs(cmd["outputs"], cmd.get("urls"))
-                ack()
-            elif op == "stop":
-                self.stop_outputs(cmd["outputs"], ack)
-            elif op == "scene":
-                self.compositor.switch(cmd["scene"], now_ns())
-                ack()
-            elif op == "item":
-                self.compositor.set_item(cmd["scene"], cmd["source"], cmd["changes"])
-                ack()
-            elif op == "text":
-                self.compositor.set_text(cmd["source"], cmd["text"])
-                ack()
-            elif op == "chat":
-                self.compositor.post_chat(cmd["message"])
-                ack()
-            elif op == "mute":
-                inp = self.mixer.inputs.get(cmd["source"])
+            if isinstance(cmd, (OutputsStart, OutputsStop)):
+                unknown = [n for n in cmd.outputs if n not in self.output_cfgs]
+                if unknown:
+                    raise RigcastError(f"no output named {', '.join(unknown)}")
+            if isinstance(cmd, OutputsStart):
+                self.start_outputs(list(cmd.outputs), cmd.urls)
+            elif isinstance(cmd, OutputsStop):
+                self.stop_outputs(list(cmd.outputs), ack)
+                return
+            elif isinstance(cmd, SceneSwitch):
+                self.compositor.switch(cmd.scene, now_ns())
+            elif isinstance(cmd, ItemChange):
+                self.compositor.set_item(cmd.scene, cmd.source, cmd.changes)
+            elif isinstance(cmd, TextSet):
+                self.compositor.set_text(cmd.source, cmd.text)
+            elif isinstance(cmd, ChatPost):
+                self.compositor.post_chat(cmd.message)
+            elif isinstance(cmd, MuteSet):
+                inp = self.mixer.inputs.get(cmd.source)
                 if inp is not None:  # a video source has no audio to mute
-                    inp.muted = bool(cmd["muted"])
-                ack()
-            elif op == "volume":
-                inp = self.mixer.inputs.get(cmd["source"])
+                    inp.muted = (not inp.muted) if cmd.muted is None else cmd.muted
+                else:  # kept so a muted video source shows as muted (media audio is not mixed yet)
+                    now = (cmd.source not in self.video_muted) if cmd.muted is None else cmd.muted
+                    (self.video_muted.add if now else self.video_muted.discard)(cmd.source)
+            elif isinstance(cmd, VolumeSet):
+                inp = self.mixer.inputs.get(cmd.source)
                 if inp is None:
-                    raise RigcastError(f'"{cmd["source"]}" is not an audio source')
-                inp.volume_db = float(cmd["volume_db"])
-                ack()
+                    raise RigcastError(f'"{cmd.source}" is not an audio source')
+                inp.volume_db = cmd.volume_db
             else:
-                raise RigcastError(f"unknown video-process command {op!r}")
+                raise RigcastError(f"unknown video-process command {type(cmd).__name__}")
         except RigcastError as e:
             ack(str(e))
+            return
+        except Exception as e:  # a bug: the command fails, the video process goes on
+            log.exception("%s failed", type(cmd).__name__)
+            ack(f"internal error: {type(e).__name__}: {e}")
+            return
+        ack()
+
+    def rendered(self) -> RenderedState:
+        """What this process renders and mixes, as it is: the engine's only view of it."""
+        sources: dict[str, RenderedSource] = {}
+        for src in self.spec.sources:
+            inp = self.mixer.inputs.get(src.name)
+            if inp is not None:
+                sources[src.name] = RenderedSource(inp.muted, inp.volume_db)
+            else:
+                sources[src.name] = RenderedSource(src.name in self.video_muted,
+                                                   text=self.compositor.texts.get(src.name))
+        for name, inp in self.mixer.inputs.items():
+            sources.setdefault(name, RenderedSource(inp.muted, inp.volume_db))
+        return self.compositor.rendered(sources)
 
     def _poll_commands(self, commands: Any, events: Any) -> None:
         while True:
@@ -185,7 +220,7 @@ class Pipeline:
                 cmd = commands.get_nowait()
             except queue.Empty:
                 return
-            self.handle(cmd, events)
+            self.handle(cmd[0], cmd[1], events)
 
     def output_statuses(self) -> list[dict[str, Any]]:
         rows = []
@@ -193,14 +228,22 @@ class Pipeline:
             if name in self.outputs:
                 rows.append(self.outputs[name].status().as_dict())
             elif name in self.closing:
-                rows.append(self.closing[name].status().as_dict() | {"state": "stopping"})
+                rows.append(self.closing[name].status().as_dict() | {"state": OutputState.STOPPING})
             else:
                 rows.append(idle_status(cfg).as_dict())
         return rows
 
     def _frame_for_tick(self) -> Any:
         t = now_ns()
-        frame, new = self.compositor.frame(t)
+        try:
+            frame, new = self.compositor.frame(t)
+        except Exception as e:  # never a dead clock: the last good frame goes out again
+            why = f"{type(e).__name__}: {e}"
+            if why != self._frame_error:
+                log.exception("making the frame failed (%s); repeating the last one", why)
+                self._frame_error = why
+            self.compositor.layout_version += 1  # try afresh next tick
+            return self.compositor.last_frame()
         if new:
             self.counters.convert_ns += now_ns() - t
             self.counters.converted += 1
@@ -210,7 +253,7 @@ class Pipeline:
         rows = []
         for src in self.spec.sources:
             ring = self.rings.get(src.name)
-            state = SourceState.NAMES.get(ring.state, "?") if ring is not None else "live"
+            state = ring.state if ring is not None else self.compositor.errors.get(src.name, SourceState.LIVE)
             rows.append({"name": src.name, "state": state})
         rows += [{"name": name, "state": state} for name, state in self.mixer.states().items()]
         return rows
@@ -262,14 +305,18 @@ class Pipeline:
         next_meter = started + METER_INTERVAL_S
         max_lag = max(2, fps // 2)
         c = self.counters
-        events.put({"type": "ready", "encoder": self.encoder_note, "canvas": str(self.spec.canvas)})
+        events.put({"type": "ready", "encoder": self.encoder_note, "canvas": str(self.spec.canvas),
+                    "rendered": self.rendered()})
         while not stop.is_set():
             sleep_until_ns(tick_ns(t0, n, fps))
             behind = tick_at(t0, now_ns(), fps) - n
             if behind > max_lag:
                 c.lagged += behind
                 n += behind
-            self._poll_commands(commands, events)
+            try:
+                self._poll_commands(commands, events)
+            except Exception:  # a bug in one command: logged, the clock goes on
+                log.exception("a command failed in the video process")
             self.position_s = (n - n0) / fps
             # Idle (nothing live, nothing recording): no conversion, no encode — the sources
             # keep running for their state and the meters, at a fraction of the cost.

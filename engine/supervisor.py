@@ -15,15 +15,17 @@ import os
 import sys
 from typing import Any, TextIO
 
-from config.model import AUDIO_KINDS, RigcastConfig, Size
+from config.kinds import Cap
+from config.model import RigcastConfig, Size
 from engine.audio.capture import run_audio_worker
 from engine.audio.ring import AudioRing
-from engine.capture.base import SourceProbe, drawn_by_compositor, source_kind
+from engine.capture.base import SourceProbe, source_kind
 from engine.capture.worker import run_capture_worker
 from engine.clock import now_ns
 from engine.errors import RigcastError
 from engine.framering import FrameRing
 from engine.spec import PipelineSpec
+from engine.vocab import SourceState
 
 log = logging.getLogger("rigcast.supervisor")
 
@@ -48,23 +50,23 @@ class Workers:
         if not cfg.sources:
             raise RigcastError("no source configured; pass --window TITLE or --display N")
         scenes = cfg.effective_scenes()
-        used = [s for s in cfg.sources if s.kind not in AUDIO_KINDS
+        used = [s for s in cfg.sources if not s.has(Cap.AUDIO)
                 and any(it.source == s.name for sc in scenes for it in sc.items)]
         # Only captured sources are probed here: drawn ones (image, text) would pull PyAV and
         # Pillow into this process, which never touches pixels.
-        self.captured = [s for s in used if not drawn_by_compositor(source_kind(s.kind))]
-        self.probes: dict[str, SourceProbe] = {s.name: source_kind(s.kind).probe(s) for s in self.captured}
+        self.captured = [s for s in used if s.has(Cap.CAPTURED)]
+        self.probes: dict[str, SourceProbe] = {s.name: source_kind(s).probe(s) for s in self.captured}
         first = scenes[0].items[0].source if scenes and scenes[0].items else None
         lead = self.probes.get(first or "") or next(iter(self.probes.values()), None)
         self.source = cfg.source(first or "") or used[0] if used else cfg.sources[0]
         self.probe = lead
         self.canvas = canvas_size(cfg, lead.size if lead else DEFAULT_CANVAS)
         self.rings = {name: FrameRing.create(p.max_size.width, p.max_size.height) for name, p in self.probes.items()}
-        self.audio_sources = [s for s in cfg.sources if s.kind in AUDIO_KINDS]
+        self.audio_sources = [s for s in cfg.sources if s.has(Cap.AUDIO)]
         self.audio_shm = {s.name: AudioRing.allocate(cfg.audio.sample_rate) for s in self.audio_sources}
         ctx = mp.get_context("spawn")
         if sys.platform == "win32":  # workers of a console-less engine must not open consoles
-            from engine.daemon import windowless_python
+            from engine.paths import windowless_python
 
             ctx.set_executable(windowless_python())
         self.stop_event = ctx.Event()
@@ -76,14 +78,16 @@ class Workers:
                             {n: shm.name for n, shm in self.audio_shm.items()}, self.audio_sources,
                             scenes, cfg.transition,
                             scenes[0].name, t0, os.getpid(), log_level, start_outputs)
-        self.captures = [ctx.Process(target=run_capture_worker, name=f"rigcast-capture-{src.name}",
-                                     args=(src, self.rings[src.name].name, cfg.video.fps, t0, self.stop_event,
-                                           os.getpid(), log_level, self.events))
-                         for src in self.captured]
-        self.captures += [ctx.Process(target=run_audio_worker, name=f"rigcast-audio-{src.name}",
-                                      args=(src, self.audio_shm[src.name].name, self.stop_event, os.getpid(),
-                                            log_level, self.events))
+        self._ctx = ctx
+        # How each worker is started, so one that dies (killed, crashed) is started again the same way.
+        self._recipes: list[tuple[str, Any, tuple[Any, ...]]] = [
+            (src.name, run_capture_worker, (src, self.rings[src.name].name, cfg.video.fps, t0, self.stop_event,
+                                            os.getpid(), log_level, self.events)) for src in self.captured]
+        self._recipes += [(src.name, run_audio_worker, (src, self.audio_shm[src.name].name, self.stop_event,
+                                                        os.getpid(), log_level, self.events))
                           for src in self.audio_sources]
+        self.captures = [self._process(i) for i in range(len(self._recipes))]
+        self.restarts: dict[str, int] = {}
         self.video = ctx.Process(target=_video_main, name="rigcast-video",
                                  args=(spec, self.stop_event, self.events, self.commands))
 
@@ -94,13 +98,47 @@ class Workers:
             print(f"rigcast: {p.description} {p.size} -> canvas {self.canvas} @ {cfg.video.fps} fps", file=out,
                   flush=True)
         for o in cfg.outputs:
-            print(f"rigcast: {o.name} -> {mask_url(o.url) if o.url else 'recording to ' + str(o.path)}",
+            print(f"rigcast: {o.name} -> {o.describe() if o.has(Cap.STREAM) else 'recording to ' + o.describe()}",
                   file=out, flush=True)
+
+    def pid_of(self, source: str) -> int | None:
+        """The pid of the process capturing ``source`` (for `ctl status`, and to find it)."""
+        for (name, _t, _a), proc in zip(self._recipes, self.captures, strict=True):
+            if name == source:
+                return proc.pid
+        return None
+
+    def _process(self, i: int) -> Any:
+        name, target, args = self._recipes[i]
+        kind = "capture" if target is run_capture_worker else "audio"
+        return self._ctx.Process(target=target, name=f"rigcast-{kind}-{name}", args=args)
 
     def start(self) -> None:
         for c in self.captures:
             c.start()
         self.video.start()
+
+    def revive(self) -> list[str]:
+        """Start again every capture worker that died while the engine runs (SIGKILLed, crashed):
+        its source shows as ``lost`` with a placeholder until the new worker has it again.
+        Returns the names of the sources restarted."""
+        if self.stop_event.is_set():
+            return []
+        revived = []
+        for i, c in enumerate(self.captures):
+            if c.exitcode is None or c.exitcode == 0:  # running, not started yet, or ended on its own
+                continue
+            name = self._recipes[i][0]
+            ring = self.rings.get(name)
+            if ring is not None:
+                ring.set_state(SourceState.LOST)
+            self.restarts[name] = self.restarts.get(name, 0) + 1
+            log.error("%s: its capture process died (exit code %s); starting it again (restart %d)",
+                        name, c.exitcode, self.restarts[name])
+            self.captures[i] = self._process(i)
+            self.captures[i].start()
+            revived.append(name)
+        return revived
 
     def signal_stop(self) -> None:
         self.stop_event.set()
@@ -123,14 +161,3 @@ class Workers:
                 shm.unlink()
             except FileNotFoundError:
                 pass
-
-
-def run_stream(cfg: RigcastConfig, duration: float | None = None, out: TextIO = sys.stdout,
-               log_level: int = logging.INFO) -> int:
-    """``rigcast stream``: the engine in the foreground, every configured output running."""
-    import asyncio
-
-    from engine.runtime import Engine
-
-    engine = Engine(cfg, start_outputs=[o.name for o in cfg.outputs], log_level=log_level, out=out)
-    return asyncio.run(engine.run(duration))

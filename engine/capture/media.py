@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from config.model import Size, SourceConfig
-from engine.capture.base import SourceProbe, register_source
+from engine.capture.base import SourceProbe
 from engine.errors import RigcastError
 from engine.framering import FrameRing, SourceState
 
@@ -24,12 +24,12 @@ def _open(cfg: SourceConfig) -> tuple[Any, Any]:
     import av
 
     try:
-        container = av.open(str(cfg.path))
+        container = av.open(str(cfg.settings.path))
     except (OSError, av.FFmpegError) as e:
-        raise RigcastError(f'source "{cfg.name}": cannot open {cfg.path}: {e}') from None
+        raise RigcastError(f'source "{cfg.name}": cannot open {cfg.settings.path}: {e}') from None
     if not container.streams.video:
         container.close()
-        raise RigcastError(f'source "{cfg.name}": {cfg.path} has no video stream')
+        raise RigcastError(f'source "{cfg.name}": {cfg.settings.path} has no video stream')
     return container, container.streams.video[0]
 
 
@@ -41,7 +41,7 @@ class MediaSource:
         self.height = min(self.stream.codec_context.height, ring.max_height)
         rate = self.stream.average_rate or self.stream.guessed_rate or 30
         self.frame_s = 1 / float(rate)
-        self.frames = self.container.decode(self.stream)
+        self.frames: Any = self.container.decode(self.stream)
         self.first_t: float | None = None
         self.loop_offset = 0.0
         self.last_t = 0.0
@@ -49,26 +49,39 @@ class MediaSource:
         self.pending: tuple[Any, float] | None = None
         self.loops = 0
         ring.set_state(SourceState.LIVE)
-        log.info("%s: playing %s (%dx%d, %.2f fps, looped)", cfg.name, cfg.path, self.width, self.height, float(rate))
+        log.info("%s: playing %s (%dx%d, %.2f fps, looped)", cfg.name, cfg.settings.path, self.width, self.height, float(rate))
 
     def _next(self) -> tuple[Any, float] | None:
         for _ in range(2):
+            if self.frames is None:
+                # Opened afresh at every loop: a file replaced meanwhile is played (or fails) as it is now.
+                self.container, self.stream = _open(self.cfg)
+                self.frames = self.container.decode(self.stream)
             try:
                 f = next(self.frames)
             except (StopIteration, EOFError):
                 if self.first_t is None:
                     return None  # an empty file
-                self.container.seek(0)
-                self.frames = self.container.decode(self.stream)
+                self._close()
                 self.loop_offset += self.last_t + self.frame_s
                 self.loops += 1
                 continue
+            except Exception:
+                self._close()  # opened again at the next try
+                raise
             t = float(f.time if f.time is not None else 0.0)
             if self.first_t is None:
                 self.first_t = t
             self.last_t = t - self.first_t
             return f, self.last_t + self.loop_offset
         return None
+
+    def _close(self) -> None:
+        self.frames = None
+        try:
+            self.container.close()
+        except Exception:
+            pass
 
     def grab(self, ring: FrameRing, pts_ns: int) -> None:
         if self.start_ns is None:
@@ -91,7 +104,7 @@ class MediaSource:
         ring.commit(slot, self.width, self.height, self.width * 4, pts_ns)
 
     def close(self) -> None:
-        self.container.close()
+        self._close()
 
 
 class MediaKind:
@@ -105,4 +118,3 @@ class MediaKind:
         return MediaSource(cfg, ring)
 
 
-register_source("media", ("linux", "win32"))(MediaKind)

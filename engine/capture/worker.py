@@ -28,14 +28,19 @@ def run_capture_worker(cfg: SourceConfig, ring_name: str, fps: int, t0_ns: int, 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when we stop
     setup_logging(log_level, f"capture:{cfg.name}", events)
     ring = FrameRing.attach(ring_name)
+    if ring.state == SourceState.LOST:  # started again after the last worker died: say so on screen
+        from engine.capture.placeholder import publish_placeholder
+
+        publish_placeholder(ring, ring.max_width, ring.max_height, now_ns())
     try:
-        source = source_kind(cfg.kind).open(cfg, ring)
+        source = source_kind(cfg).open(cfg, ring)
     except RigcastError as e:
         log.error("%s", e)
         ring.set_state(SourceState.ERROR)
         ring.close()
         return
     half = 500_000_000 // fps
+    failed = ""
     n = tick_at(t0_ns, now_ns(), fps) + 1
     try:
         while not stop.is_set():
@@ -44,9 +49,18 @@ def run_capture_worker(cfg: SourceConfig, ring_name: str, fps: int, t0_ns: int, 
             try:
                 source.grab(ring, t)
             except Exception as e:  # a source must never take the stream down
-                log.error("%s: capture failed: %s", cfg.name, e)
+                why = f"{type(e).__name__}: {e}" if not isinstance(e, RigcastError) else str(e)
+                if why != failed:  # one line per new failure, not one a second
+                    log.error("%s: capture failed: %s; trying again every second", cfg.name, why)
+                    failed = why
                 ring.set_state(SourceState.ERROR)
                 stop.wait(1.0)
+            else:
+                if failed:
+                    log.info("%s: capturing again", cfg.name)
+                    failed = ""
+                    if ring.state == SourceState.ERROR:
+                        ring.set_state(SourceState.LIVE)
             ring.add_capture_time(now_ns() - t)
             n = max(n + 1, tick_at(t0_ns, now_ns() + half, fps) + 1)
             if os.getppid() != parent_pid:

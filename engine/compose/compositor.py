@@ -19,12 +19,15 @@ from typing import Any
 import av
 import numpy as np
 
+from config.kinds import Cap
 from config.model import SceneConfig, SceneItem, SourceConfig, TransitionConfig
+from engine.capture.base import text_kind
 from engine.capture.still import Still
-from engine.compose.layout import clip, covers, place
+from engine.compose.layout import clip, covers, place, visible_part
 from engine.encode.convert import Converter
 from engine.errors import RigcastError
 from engine.framering import FrameRef, FrameRing
+from engine.vocab import RenderedItem, RenderedScene, RenderedSource, RenderedState, SourceState
 
 log = logging.getLogger("rigcast.compositor")
 
@@ -93,10 +96,15 @@ class Compositor:
     layout_version: int = 0
     compose_ns: int = 0
     composed: int = 0
+    # Drawn sources that failed while a frame was being made (the rest of the frame goes on).
+    errors: dict[str, SourceState] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    _failed: dict[str, str] = field(default_factory=dict)  # source -> the error last logged
 
     def __post_init__(self) -> None:
         self._canvases = [np.zeros((self.height, self.width, 4), dtype=np.uint8) for _ in range(2)]
         self._last_frame = self.converter.black()
+        self.texts = {n: s.settings.text for n, s in self.sources.items() if s.has(Cap.TEXT)}
 
     # -- commands ----------------------------------------------------------------------------
     def scene(self, name: str) -> SceneConfig:
@@ -123,13 +131,17 @@ class Compositor:
         self.layout_version += 1
 
     def set_text(self, source: str, text: str) -> None:
-        from engine.capture.base import source_kind
-
         cfg = self.sources.get(source)
-        if cfg is None or source not in self.stills:
+        if cfg is None or source not in self.stills or not cfg.has(Cap.TEXT):
             raise RigcastError(f'no text source named "{source}"')
-        kind: Any = source_kind(cfg.kind)
-        kind.set_text(self.stills[source], cfg, text)
+        text_kind(cfg).set_text(self.stills[source], cfg, text)
+        self.texts[source] = text
+
+    def rendered(self, sources: dict[str, RenderedSource]) -> RenderedState:
+        scenes = tuple(RenderedScene(sc.name, tuple(
+            RenderedItem(it.source, it.visible, it.x, it.y, it.scale, it.opacity, it.width, it.height, it.crop, it.fit)
+            for it in sc.items)) for sc in self.scenes)
+        return RenderedState(self.program, scenes, sources)
 
     def post_chat(self, message: dict[str, Any]) -> None:
         """A (cleaned) chat message, to every chat overlay: shown or not, each keeps its history."""
@@ -138,6 +150,9 @@ class Compositor:
         for still in self.stills.values():
             if isinstance(still, ChatStill):
                 still.post(message)
+
+    def last_frame(self) -> Any:
+        return self._last_frame
 
     def close(self) -> None:
         """Drop every view into shared memory so the rings can be closed."""
@@ -162,7 +177,10 @@ class Compositor:
         now_s = now_ns / 1e9
         for n in names:
             if n in self.stills:
-                self.stills[n].tick(now_s)
+                try:
+                    self.stills[n].tick(now_s)
+                except Exception as e:
+                    self._fail(n, e)
         layers = [self.rings[n] for n in sorted(names) if n in self.rings]
         for layer in layers:
             layer.acquire()
@@ -229,38 +247,61 @@ class Compositor:
         return frame
 
     def _compose(self, scene: SceneConfig, canvas: np.ndarray) -> np.ndarray:
-        w, h = self.width, self.height
         drawn = False
         for index, it in enumerate(scene.items):
             if not it.visible or it.opacity <= 0:
                 continue
-            src, opaque, version = self._layer_pixels(it.source)
-            if src is None:
-                continue
-            pl = place(it, src.shape[1], src.shape[0], w, h, first=index == 0)
-            if pl is None:
-                continue
-            if not drawn:
-                drawn = True
-                if not (opaque and it.opacity >= 1 and covers(pl.dst, w, h)):
-                    canvas[:] = 0
-                    canvas[..., 3] = 255
-            scaled = self._scaled(scene.name, it, index, src, pl, version, opaque)
-            box = clip(pl.dst, w, h)
-            if box is None:
-                continue
-            rows, cols, srows, scols = box
-            if scaled.premul is None:
-                canvas[rows, cols] = scaled.pixels[srows, scols]
-            else:
-                assert scaled.inv_alpha is not None
-                dst = canvas[rows, cols]
-                out = scaled.premul[srows, scols] + dst.astype(np.uint16) * scaled.inv_alpha[srows, scols]
-                np.copyto(dst, out // 255, casting="unsafe")
+            try:
+                drawn = self._draw(scene, index, it, canvas, drawn)
+            except Exception as e:  # one item's failure costs that item, never the frame
+                self._fail(it.source, e)
         if not drawn:
             canvas[:] = 0
             canvas[..., 3] = 255
         return canvas
+
+    def _fail(self, source: str, e: Exception) -> None:
+        why = f"{type(e).__name__}: {e}"
+        if self._failed.get(source) != why:  # one line per new failure, not one per frame
+            log.error("%s: could not be drawn (%s); the rest of the scene goes on", source, why)
+            self._failed[source] = why
+        if source not in self.rings:
+            self.errors[source] = SourceState.ERROR
+
+    def _draw(self, scene: SceneConfig, index: int, it: SceneItem, canvas: np.ndarray, drawn: bool) -> bool:
+        w, h = self.width, self.height
+        src, opaque, version = self._layer_pixels(it.source)
+        if src is None:
+            return drawn
+        pl = place(it, src.shape[1], src.shape[0], w, h, first=index == 0)
+        if pl is None:
+            return drawn
+        covered = covers(pl.dst, w, h)
+        pl = visible_part(pl, w, h)
+        if pl is None:
+            return drawn
+        if not drawn:
+            drawn = True
+            if not (opaque and it.opacity >= 1 and covered):
+                canvas[:] = 0
+                canvas[..., 3] = 255
+        scaled = self._scaled(scene.name, it, index, src, pl, version, opaque)
+        box = clip(pl.dst, w, h)
+        if box is None:
+            return drawn
+        rows, cols, srows, scols = box
+        if scaled.premul is None:
+            canvas[rows, cols] = scaled.pixels[srows, scols]
+        else:
+            assert scaled.inv_alpha is not None
+            dst = canvas[rows, cols]
+            out = scaled.premul[srows, scols] + dst.astype(np.uint16) * scaled.inv_alpha[srows, scols]
+            np.copyto(dst, out // 255, casting="unsafe")
+        if it.source in self._failed:
+            del self._failed[it.source]
+            self.errors.pop(it.source, None)
+            log.info("%s: drawn again", it.source)
+        return drawn
 
     def _layer_pixels(self, name: str) -> tuple[np.ndarray | None, bool, int]:
         if name in self.rings:

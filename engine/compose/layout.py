@@ -66,3 +66,31 @@ def clip(dst: tuple[int, int, int, int], canvas_w: int, canvas_h: int) -> tuple[
 def covers(dst: tuple[int, int, int, int], canvas_w: int, canvas_h: int) -> bool:
     x, y, w, h = dst
     return x <= 0 and y <= 0 and x + w >= canvas_w and y + h >= canvas_h
+
+
+def visible_part(pl: Placement, canvas_w: int, canvas_h: int) -> Placement | None:
+    """The part of ``pl`` that lands on the canvas, as a placement of its own: the source region
+    that maps onto the visible rectangle (a pixel of margin kept for the scaler's filter), and
+    where that region lands at the same scale. A 16x item over a 1280x720 window then costs
+    what its visible part costs instead of a 20480x11520 scale that is mostly cropped away.
+    None when nothing of it is on the canvas; ``pl`` itself when all of it is."""
+    x, y, w, h = pl.dst
+    box = clip(pl.dst, canvas_w, canvas_h)
+    if box is None:
+        return None
+    if x >= 0 and y >= 0 and x + w <= canvas_w and y + h <= canvas_h:
+        return pl
+    x0, y0, x1, y1 = pl.src
+    fx, fy = (x1 - x0) / w, (y1 - y0) / h  # source pixels per canvas pixel
+    cols, rows = box[1], box[0]
+
+    def span(lo: int, hi: int, origin: int, s0: int, s1: int, per: float) -> tuple[int, int]:
+        a = max(s0, int(s0 + (lo - origin) * per) - 1)
+        b = min(s1, -int(-(s0 + (hi - origin) * per) // 1) + 1)
+        return a, max(b, a + 1)
+
+    sx0, sx1 = span(cols.start, cols.stop, x, x0, x1, fx)
+    sy0, sy1 = span(rows.start, rows.stop, y, y0, y1, fy)
+    dx, dy = x + round((sx0 - x0) / fx), y + round((sy0 - y0) / fy)
+    dw, dh = max(1, round((sx1 - sx0) / fx)), max(1, round((sy1 - sy0) / fy))
+    return Placement((sx0, sy0, sx1, sy1), (dx, dy, dw, dh))
