@@ -10,7 +10,7 @@ from typing import Any
 from engine.control.bus import BusError
 from engine.control.client import call
 from engine.status import clock
-from engine.vocab import OutputState, SourceState, labelled
+from engine.vocab import LinkState, OutputState, SourceState, labelled
 
 
 def describe(state: dict[str, Any]) -> str:
@@ -33,9 +33,9 @@ def describe(state: dict[str, Any]) -> str:
         if o.get("dropped"):
             extra += f" dropped {o['dropped']}"
         rows.append(f"output   {o['name']}: {labelled(o['state'], OutputState)}{extra} → {o['target']}")
-    link = state.get("link", {"state": "off"})
-    if link["state"] != "off":
-        why = f" ({link['error']})" if link.get("error") and link["state"] != "connected" else ""
+    link = state.get("link", {"state": LinkState.OFF})
+    if link["state"] != LinkState.OFF:
+        why = f" ({link['error']})" if link.get("error") and link["state"] != LinkState.CONNECTED else ""
         rows.append(f"link     {link['state']}{why} → {link['url']}")
     return "\n".join(rows)
 

@@ -39,7 +39,7 @@ from engine.encode.video import ENCODERS, VideoSettings, add_video_stream, probe
 from engine.errors import RigcastError
 from engine.framering import FrameRing
 from engine.logsetup import setup_logging
-from engine.output.base import QueuedOutput, create_output, idle_status
+from engine.output.base import Output, create_output, idle_status
 from engine.output.packets import AUDIO, VIDEO, EncodedPacket, StreamTemplates
 from engine.spec import PipelineSpec
 from engine.vocab import (
@@ -97,8 +97,8 @@ class Pipeline:
         self.output_cfgs = {o.name: o for o in spec.outputs}
         # Running outputs get every packet; stopping ones drain what they hold and finalise in
         # a thread of their own, so a slow close never holds up the canvas clock.
-        self.outputs: dict[str, QueuedOutput] = {}
-        self.closing: dict[str, QueuedOutput] = {}
+        self.outputs: dict[str, Output] = {}
+        self.closing: dict[str, Output] = {}
         self.meter = LevelMeter()
         self.audio_rings = {name: AudioRing.attach(shm) for name, shm in spec.audio_rings.items()}
         self.mixer = Mixer([AudioInput(src, self.audio_rings[src.name], src.settings.volume_db, src.settings.muted)

@@ -50,8 +50,8 @@ class StatusBar(Widget):
             if stats.get("repeated") or stats.get("skipped"):
                 t.append(f"  rep {stats.get('repeated', 0)} skip {stats.get('skipped', 0)}", style="#9e9e9e")
         t.append(f"  {eng.get('canvas', '')}", style="#9e9e9e")
-        link = st.get("link", {}).get("state", "off")
-        if link != "off":
+        link = st.get("link", {}).get("state", LinkState.OFF)
+        if link != LinkState.OFF:
             t.append("  link ", style="#9e9e9e")
             t.append_text(styled(self, LinkState, link, label=False))
         return t

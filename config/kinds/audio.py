@@ -31,8 +31,8 @@ _CAPS = Cap.AUDIO | Cap.CAPTURED
 KINDS = (
     KindInfo("desktop_audio", Role.SOURCE, _CAPS, AudioSettings, _describer("desktop audio"),
              {"": "engine.audio.capture:find_device"}, order=8, summary="what the box plays",
-             hint="see `rigcast devices`", extra={"loopback": True}),
+             hint="run `rigcast devices` to list them", extra={"loopback": True}),
     KindInfo("mic", Role.SOURCE, _CAPS, AudioSettings, _describer("microphone"),
              {"": "engine.audio.capture:find_device"}, order=9, summary="a microphone",
-             hint="see `rigcast devices`", extra={"loopback": False}),
+             hint="run `rigcast devices` to list them", extra={"loopback": False}),
 )

@@ -42,4 +42,4 @@ def describe(s: WindowSettings) -> str:
 
 KINDS = (KindInfo("window", Role.SOURCE, Cap.VIDEO | Cap.CAPTURED | Cap.WINDOW, WindowSettings, describe,
                   {"linux": "engine.capture.x11:X11WindowKind", "win32": "engine.capture.win_window:WinWindowKind"},
-                  order=1, summary="a game window", hint="see `rigcast windows`"),)
+                  order=1, summary="a game window", hint="run `rigcast windows` to list them"),)

@@ -36,7 +36,7 @@ def _pick(cfg: SourceConfig, devices: list[Any], default: Any, what: str) -> Any
     found = next((d for d in devices if cfg.settings.device.lower() in d.name.lower()), None) if cfg.settings.device else default
     if found is None:
         raise RigcastError(f'source "{cfg.name}": no {what} matching "{cfg.settings.device}"; '
-                           f"{what}s: {', '.join(d.name for d in devices) or 'none'}")
+                           f"{what}s: {', '.join(d.name for d in devices) or 'none'}; {cfg.info.hint}")
     return found
 
 

@@ -170,7 +170,7 @@ class WinWindowKind:
         info = pick_window(windows, cfg)
         if info is None:
             names = ", ".join(f'"{w.title}"' for w in windows[:8]) or "none"
-            raise RigcastError(f"no {cfg.describe()} (windows: {names}); run `rigcast windows` to list them")
+            raise RigcastError(f"no {cfg.describe()} (windows: {names}); {cfg.info.hint}")
         w, h = info.width, info.height
         if not awareness.startswith("per-monitor"):
             # An older Windows that won't make us per-monitor aware reports logical sizes, but WGC

@@ -163,7 +163,7 @@ class X11WindowKind:
             if info is None:
                 names = ", ".join(f'"{w.title}"' for w in list_windows(d)[:8]) or "none"
                 raise RigcastError(f"no {cfg.describe()} on display {d.get_display_name()} "
-                                   f"(windows: {names}); run `rigcast windows` to list them")
+                                   f"(windows: {names}); {cfg.info.hint}")
             screen = d.screen()
             max_size = Size(max(screen.width_in_pixels, info.width), max(screen.height_in_pixels, info.height))
             return SourceProbe(Size(info.width, info.height), max_size, f'window "{info.title}"')

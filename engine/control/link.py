@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from config.model import LinkConfig
+from engine.vocab import LinkState
 from config.secrets import mask_text, mask_url, remember_secret
 from engine.control.bus import BusError, CommandBus
 from engine.control.changes import changes
@@ -116,7 +117,7 @@ class Link:
         self.bus = bus
         self.hello = hello  # {"engine": {...}, "state": {...}} at each connect
         self.changed = changed  # the engine republishes its state (the link's is part of it)
-        self.state = "connecting"
+        self.state: LinkState = LinkState.CONNECTING
         self.since = time.time()
         self.error: str | None = None
         self.connects = 0
@@ -132,7 +133,7 @@ class Link:
         return {"state": self.state, "url": mask_url(self.url), "since": round(self.since, 1),
                 "error": self.error, "connects": self.connects}
 
-    def _set(self, state: str, error: str | None = None) -> None:
+    def _set(self, state: LinkState, error: str | None = None) -> None:
         if state != self.state or error != self.error:
             self.state, self.error, self.since = state, error, time.time()
             self.changed()
@@ -163,7 +164,7 @@ class Link:
         loopback = host in ("localhost", "::1") or host.startswith("127.")
         delay = FIRST_DELAY_S
         while True:
-            self._set("connecting", self.error)
+            self._set(LinkState.CONNECTING, self.error)
             try:
                 async with connect(self.url, additional_headers={"Authorization": f"Bearer {self.token}"},
                                    ssl=self._ssl(), proxy=None if loopback else True, compression=None,
@@ -172,7 +173,7 @@ class Link:
                     self.connects += 1
                     delay = FIRST_DELAY_S
                     self.ws = ws
-                    self._set("connected")
+                    self._set(LinkState.CONNECTED)
                     log.info("link: connected to %s", mask_url(self.url))
                     why = await self._session(ws)
             except asyncio.CancelledError:
@@ -190,9 +191,9 @@ class Link:
                         fut.set_exception(BusError("link_down", "the link to your API dropped"))
                 self._pending.clear()
             wait = random.uniform(delay / 2, delay)  # jitter: a fleet of engines doesn't dial in step
-            if why != self.error or self.state == "connected":
+            if why != self.error or self.state == LinkState.CONNECTED:
                 log.warning("link: %s; trying again in %.1f s", why, wait)
-            self._set("disconnected", why)
+            self._set(LinkState.DISCONNECTED, why)
             await asyncio.sleep(wait)
             delay = min(delay * 2, self.cfg.reconnect_max_s)
 

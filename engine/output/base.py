@@ -49,7 +49,13 @@ class OutputStatus:
 
 
 class Output(Protocol):
+    """What the video process needs of an output, whatever its kind (its record's factory makes
+    one): every packet offered, started and stopped off the canvas clock, a status to report."""
+
     name: str
+    # Packets stamped before this instant (the encoder's time line, seconds) are from before
+    # the output started (still in the encoder's lookahead): not sent.
+    not_before_s: float
 
     def start(self) -> None: ...
 
@@ -193,7 +199,7 @@ def output_kind(cfg: OutputConfig) -> type[QueuedOutput]:
     return cls
 
 
-def create_output(cfg: OutputConfig, templates: StreamTemplates, keyframe_wanted: threading.Event) -> QueuedOutput:
+def create_output(cfg: OutputConfig, templates: StreamTemplates, keyframe_wanted: threading.Event) -> Output:
     return output_kind(cfg)(cfg, templates, keyframe_wanted)
 
 
