@@ -12,7 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from config import fields
 from config.kinds import Cap, Role, first, output_kind_for_url
@@ -141,38 +141,32 @@ def config_from_args(a: argparse.Namespace) -> RigcastConfig:
         ("exe", "--window-exe", "window_exe")) if getattr(a, attr) is not None]
     if window:
         key, flag, value = window[0]
-        cfg.sources = [_flag_source("game", first(Role.SOURCE, Cap.WINDOW).name, key, value, flag)]
+        cfg.sources = [_flagged(SourceConfig, "game", first(Role.SOURCE, Cap.WINDOW).name, key, value, flag)]
     elif a.display is not None:
-        cfg.sources = [_flag_source("display", "display", "display", a.display, "--display")]
+        cfg.sources = [_flagged(SourceConfig, "display", "display", "display", a.display, "--display")]
     elif not cfg.sources:
         cfg.sources = [SourceConfig("display", "display", display=1)]
 
     if a.url:
-        streams = [_flag_output(f"rtmp{i + 1}" if len(a.url) > 1 else "rtmp", output_kind_for_url(u).name, "url", u,
+        streams = [_flagged(OutputConfig, f"rtmp{i + 1}" if len(a.url) > 1 else "rtmp", output_kind_for_url(u).name, "url", u,
                                 "--url") for i, u in enumerate(a.url)]
         cfg.outputs = [o for o in cfg.outputs if not o.has(Cap.STREAM)] + streams
     if a.record:
         cfg.outputs = [o for o in cfg.outputs if not o.has(Cap.RECORD)]
-        cfg.outputs.append(_flag_output("record", first(Role.OUTPUT, Cap.RECORD).name, "path", a.record, "--record"))
+        cfg.outputs.append(_flagged(OutputConfig, "record", first(Role.OUTPUT, Cap.RECORD).name, "path", a.record, "--record"))
     if not cfg.outputs:
         # Nothing to push to: a box with no server still gets a useful recording.
         cfg.outputs = [default_recording()]
     return cfg
 
 
-def _flag_source(name: str, kind: str, key: str, value: object, flag: str) -> SourceConfig:
-    src = SourceConfig(name, kind)
+def _flagged(cls: type[SourceConfig] | type[OutputConfig], name: str, kind: str, key: str, value: object,
+             flag: str) -> Any:
+    """A source or output made from one flag, the value checked by its kind's settings field."""
+    made = cls(name, kind)
+    settings = made.info.settings
     try:
-        return src.replace(**{fields.field_named(src.info.settings, key).name:
-                              fields.check_field(src.info.settings, key, value)})
-    except fields.SettingError as e:
-        raise ConfigError(flag, e.problem) from None
-
-
-def _flag_output(name: str, kind: str, key: str, value: object, flag: str) -> OutputConfig:
-    out = OutputConfig(name, kind)
-    try:
-        return out.replace(**{key: fields.check_field(out.info.settings, key, value)})
+        return made.replace(**{fields.field_named(settings, key).name: fields.check_field(settings, key, value)})
     except fields.SettingError as e:
         raise ConfigError(flag, e.problem) from None
 

@@ -155,9 +155,9 @@ class Pipeline:
 
     def handle(self, cmd_id: int, cmd: VideoCommand, events: Any) -> None:
         """Carry out one command between two ticks; the ack carries the state as it now is."""
-        def ack(error: str | None = None) -> None:
+        def ack(error: str | None = None, rendered: RenderedState | None = None) -> None:
             events.put({"type": "ack", "id": cmd_id, "ok": error is None, "error": error,
-                        "rendered": self.rendered()})
+                        "rendered": rendered or self.rendered()})
 
         try:
             if isinstance(cmd, (OutputsStart, OutputsStop)):
@@ -167,7 +167,8 @@ class Pipeline:
             if isinstance(cmd, OutputsStart):
                 self.start_outputs(list(cmd.outputs), cmd.urls)
             elif isinstance(cmd, OutputsStop):
-                self.stop_outputs(list(cmd.outputs), ack)
+                snapshot = self.rendered()  # read here, between two ticks: the ack comes from the closing thread
+                self.stop_outputs(list(cmd.outputs), lambda: ack(rendered=snapshot))
                 return
             elif isinstance(cmd, SceneSwitch):
                 self.compositor.switch(cmd.scene, now_ns())
@@ -253,7 +254,8 @@ class Pipeline:
         rows = []
         for src in self.spec.sources:
             ring = self.rings.get(src.name)
-            state = ring.state if ring is not None else self.compositor.errors.get(src.name, SourceState.LIVE)
+            state = (ring.state if ring is not None
+                     else SourceState.ERROR if self.compositor.failed(src.name) else SourceState.LIVE)
             rows.append({"name": src.name, "state": state})
         rows += [{"name": name, "state": state} for name, state in self.mixer.states().items()]
         return rows

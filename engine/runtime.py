@@ -21,7 +21,7 @@ import time
 from typing import Any, TextIO
 
 from config.kinds import Cap
-from config.model import OutputConfig, RigcastConfig, SceneConfig
+from config.model import OutputConfig, RigcastConfig
 from engine import paths
 from engine.control.bus import BusError, CommandBus
 from engine.control.chat import RateLimit
@@ -31,7 +31,7 @@ from engine.vocab import (
     EngineState,
     LinkState,
     OutputState,
-    RenderedScene,
+    RenderedSource,
     RenderedState,
     SourceState,
     VideoCommand,
@@ -83,7 +83,13 @@ class Engine:
         self.workers = Workers(cfg, start_outputs, log_level)
         self.active: set[str] = set(start_outputs)
         self.since: dict[str, float] = {n: time.time() for n in start_outputs}
-        self.rendered: RenderedState | None = None  # from the video process: ready, every ack
+        # What the video process renders and mixes, as it last reported (ready, every ack); until
+        # then what it starts with.
+        scenes = cfg.effective_scenes()
+        self.rendered = RenderedState.of(scenes[0].name if scenes else "", scenes, {
+            s.name: RenderedSource(bool(getattr(s.settings, "muted", False)), getattr(s.settings, "volume_db", None),
+                                   getattr(s.settings, "text", None) if s.has(Cap.TEXT) else None)
+            for s in cfg.sources})
         self.started_at = time.time()
         self.engine_state = EngineState.STARTING
         self.chat: collections.deque[dict[str, Any]] = collections.deque(maxlen=CHAT_HISTORY)
@@ -122,44 +128,27 @@ class Engine:
     def needs_ingest(self, name: str) -> bool:
         return any(o.name == name and o.has(Cap.NEEDS_INGEST) and not o.url for o in self.cfg.outputs)
 
-    def rendered_scenes(self) -> tuple[RenderedScene, ...] | list[SceneConfig]:
-        """The scenes as the video process has them; before it has said, as configured."""
-        return self.rendered.scenes if self.rendered is not None else self.cfg.effective_scenes()
-
     def program(self) -> str:
-        if self.rendered is not None:
-            return self.rendered.program
-        scenes = self.cfg.effective_scenes()
-        return scenes[0].name if scenes else ""
+        return self.rendered.program
 
     def state(self) -> dict[str, Any]:
         states = {s["name"]: s["state"] for s in self.stats.get("sources", [])}
-        scenes = self.rendered_scenes()
-        shown = {it.source for sc in scenes for it in sc.items} | {
+        shown = {it.source for sc in self.rendered.scenes for it in sc.items} | {
             s.name for s in self.cfg.sources if s.has(Cap.AUDIO)}
-        rendered = self.rendered.sources if self.rendered is not None else {}
         sources = []
         for s in self.cfg.sources:
             if s.name not in shown:
                 continue
-            r = rendered.get(s.name)
+            r = self.rendered.sources.get(s.name, RenderedSource())
             row: dict[str, Any] = {"name": s.name, "kind": s.kind, "description": s.describe(),
-                                   "state": states.get(s.name, SourceState.STARTING),
-                                   "muted": r.muted if r is not None else bool(getattr(s.settings, "muted", False))}
+                                   "state": states.get(s.name, SourceState.STARTING), "muted": r.muted}
             pid = self.workers.pid_of(s.name)
             if pid is not None:
                 row["pid"] = pid
                 row["restarts"] = self.workers.restarts.get(s.name, 0)
             if s.has(Cap.AUDIO):
-                row["volume_db"] = r.volume_db if r is not None else s.settings.volume_db
+                row["volume_db"] = r.volume_db
             sources.append(row)
-        if self.rendered is not None:
-            scene_rows = self.rendered.scene_rows()
-        else:
-            scene_rows = [{"index": i + 1, "name": sc.name,
-                           "items": [{"source": it.source, "visible": it.visible, "x": it.x, "y": it.y,
-                                      "scale": it.scale, "opacity": it.opacity} for it in sc.items]}
-                          for i, sc in enumerate(self.cfg.effective_scenes())]
         return {
             "engine": {"pid": os.getpid(), "version": VERSION, "uptime_s": round(time.time() - self.started_at, 1),
                        "state": self.engine_state, "encoder": self.encoder_note,
@@ -168,7 +157,7 @@ class Engine:
             "recording": self.live(Cap.RECORD),
             "stream_uptime_s": self._uptime(Cap.STREAM),
             "record_uptime_s": self._uptime(Cap.RECORD),
-            "scenes": scene_rows,
+            "scenes": self.rendered.scene_rows(),
             "program_scene": self.program(),
             "sources": sources,
             "outputs": self.stats.get("outputs") or [self._idle_output(o) for o in self.cfg.outputs],

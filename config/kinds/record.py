@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from config import fields as f
 from config.kinds.base import Cap, KindInfo, Role
@@ -22,13 +21,9 @@ def check_record_path(path: str) -> str:
     return path
 
 
-def _parse_path(value: Any, _ctx: f.Context) -> str:
-    return check_record_path(value)
-
-
 @dataclass
 class RecordSettings:
-    path: str = f.custom("", (str,), "a file path ending in .mkv or .mp4", _parse_path, required=True)
+    path: str = f.custom("", (str,), "a file path ending in .mkv or .mp4", lambda v, _c: check_record_path(v), required=True)
 
 
 def describe(s: RecordSettings) -> str:

@@ -6,7 +6,6 @@ With no URL the user's API hands one out at every start (a [link] must exist).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 from config import fields as f
@@ -43,13 +42,9 @@ def check_push_url(url: str) -> str:
     return url
 
 
-def _parse_url(value: Any, _ctx: f.Context) -> str:
-    return check_push_url(value)
-
-
 @dataclass
 class RtmpSettings:
-    url: str | None = f.custom(None, (str,), "an rtmp:// URL", _parse_url)
+    url: str | None = f.custom(None, (str,), "an rtmp:// URL", lambda v, _c: check_push_url(v))
     reconnect_initial_s: float = f.number(1.0, 0.1, 60, key="reconnect_initial")
     reconnect_factor: float = f.number(1.5, 1.0, 10)
     reconnect_max_s: float = f.number(10.0, 0.5, 600, key="reconnect_max")

@@ -20,7 +20,7 @@ def register(e: Engine) -> None:
             raise BusError("unknown_source", f'no source named "{name}"')
         await e.video_command(MuteSet(name, args.get("muted")))
         e.publish_state()
-        return {"source": name, "muted": e.rendered.sources[name].muted if e.rendered else args.get("muted")}
+        return {"source": name, "muted": e.rendered.sources[name].muted}
 
     async def volume(args: dict[str, Any]) -> dict[str, Any]:
         src = e.cfg.source(args["source"])
@@ -28,8 +28,7 @@ def register(e: Engine) -> None:
             raise BusError("unknown_source", f'no audio source named "{args["source"]}"')
         await e.video_command(VolumeSet(src.name, args["volume_db"]))
         e.publish_state()
-        db = e.rendered.sources[src.name].volume_db if e.rendered else args["volume_db"]
-        return {"source": src.name, "volume_db": db}
+        return {"source": src.name, "volume_db": e.rendered.sources[src.name].volume_db}
 
     e.bus.register("source.mute", mute, {"source": Param((str,)), "muted": Param.of(AudioSettings, "muted", False)},
                    summary="mute or unmute a source's audio (toggles without 'muted')")

@@ -28,7 +28,7 @@ def register(e: Engine) -> None:
     b = e.bus
 
     def scene_named(want: str | int) -> str:
-        names = [s.name for s in e.rendered_scenes()]
+        names = [s.name for s in e.rendered.scenes]
         if isinstance(want, int):
             if not 1 <= want <= len(names):
                 raise BusError("unknown_scene", f"no scene {want}; scenes are numbered 1 to {len(names)}")
@@ -47,7 +47,7 @@ def register(e: Engine) -> None:
 
     async def item(args: dict[str, Any]) -> dict[str, Any]:
         name = scene_named(args["scene"])
-        scene = next(s for s in e.rendered_scenes() if s.name == name)
+        scene = next(s for s in e.rendered.scenes if s.name == name)
         if not any(it.source == args["source"] for it in scene.items):
             raise BusError("unknown_item", f'scene "{name}" shows no source "{args["source"]}"; it shows '
                                            + ", ".join(it.source for it in scene.items))
@@ -57,7 +57,7 @@ def register(e: Engine) -> None:
         if e.cfg.path and e.cfg.scenes:
             from config.save import save_item_changes
 
-            now = e.rendered.item(name, args["source"]) if e.rendered else None
+            now = e.rendered.item(name, args["source"])
             values = {k: getattr(now, k) for k in changes} if now is not None else changes
             try:
                 saved = save_item_changes(e.cfg.path, name, args["source"], values)
@@ -71,8 +71,7 @@ def register(e: Engine) -> None:
         if src is None or not src.has(Cap.TEXT):
             raise BusError("unknown_source", f'no text source named "{args["source"]}"')
         await e.video_command(TextSet(src.name, args["text"]))
-        shown = e.rendered.sources[src.name].text if e.rendered and src.name in e.rendered.sources else args["text"]
-        return {"source": src.name, "text": shown}
+        return {"source": src.name, "text": e.rendered.sources[src.name].text}
 
     b.register("scene.switch", switch, {"scene": Param((str, int))},
                summary="switch the program scene, by name or 1-based index")

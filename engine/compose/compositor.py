@@ -27,7 +27,7 @@ from engine.compose.layout import clip, covers, place, visible_part
 from engine.encode.convert import Converter
 from engine.errors import RigcastError
 from engine.framering import FrameRef, FrameRing
-from engine.vocab import RenderedItem, RenderedScene, RenderedSource, RenderedState, SourceState
+from engine.vocab import RenderedSource, RenderedState
 
 log = logging.getLogger("rigcast.compositor")
 
@@ -96,10 +96,9 @@ class Compositor:
     layout_version: int = 0
     compose_ns: int = 0
     composed: int = 0
-    # Drawn sources that failed while a frame was being made (the rest of the frame goes on).
-    errors: dict[str, SourceState] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
-    _failed: dict[str, str] = field(default_factory=dict)  # source -> the error last logged
+    # Sources that failed while a frame was being made (the rest of the frame goes on) -> the error logged.
+    _failed: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._canvases = [np.zeros((self.height, self.width, 4), dtype=np.uint8) for _ in range(2)]
@@ -138,10 +137,11 @@ class Compositor:
         self.texts[source] = text
 
     def rendered(self, sources: dict[str, RenderedSource]) -> RenderedState:
-        scenes = tuple(RenderedScene(sc.name, tuple(
-            RenderedItem(it.source, it.visible, it.x, it.y, it.scale, it.opacity, it.width, it.height, it.crop, it.fit)
-            for it in sc.items)) for sc in self.scenes)
-        return RenderedState(self.program, scenes, sources)
+        return RenderedState.of(self.program, self.scenes, sources)
+
+    def failed(self, source: str) -> bool:
+        """A drawn source whose last attempt to draw failed (captured ones report through their ring)."""
+        return source in self._failed and source not in self.rings
 
     def post_chat(self, message: dict[str, Any]) -> None:
         """A (cleaned) chat message, to every chat overlay: shown or not, each keeps its history."""
@@ -265,8 +265,6 @@ class Compositor:
         if self._failed.get(source) != why:  # one line per new failure, not one per frame
             log.error("%s: could not be drawn (%s); the rest of the scene goes on", source, why)
             self._failed[source] = why
-        if source not in self.rings:
-            self.errors[source] = SourceState.ERROR
 
     def _draw(self, scene: SceneConfig, index: int, it: SceneItem, canvas: np.ndarray, drawn: bool) -> bool:
         w, h = self.width, self.height
@@ -299,7 +297,6 @@ class Compositor:
             np.copyto(dst, out // 255, casting="unsafe")
         if it.source in self._failed:
             del self._failed[it.source]
-            self.errors.pop(it.source, None)
             log.info("%s: drawn again", it.source)
         return drawn
 

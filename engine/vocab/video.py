@@ -97,6 +97,14 @@ class RenderedState:
     scenes: tuple[RenderedScene, ...]
     sources: dict[str, RenderedSource]
 
+    @classmethod
+    def of(cls, program: str, scenes: Any, sources: dict[str, RenderedSource]) -> RenderedState:
+        """From scenes shaped like config.model.SceneConfig: how the video process reports
+        its own, and what it starts with (the engine's view until the first report)."""
+        return cls(program, tuple(RenderedScene(sc.name, tuple(
+            RenderedItem(it.source, it.visible, it.x, it.y, it.scale, it.opacity, it.width, it.height, it.crop, it.fit)
+            for it in sc.items)) for sc in scenes), sources)
+
     def scene_rows(self) -> list[dict[str, Any]]:
         return [{"index": i + 1, "name": s.name,
                  "items": [{"source": it.source, "visible": it.visible, "x": it.x, "y": it.y,
