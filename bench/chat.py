@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.measure import command_cpu_s, self_cpu_s  # noqa: E402
 from config.model import Size, SourceConfig  # noqa: E402
 from engine.capture.chat import ChatStill  # noqa: E402
+from engine.vocab.reports import ChatMessage  # noqa: E402
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 TEXT = "a fairly ordinary chat message, gg"
@@ -35,7 +36,7 @@ def main() -> None:
     chat = ChatStill(cfg)
     t0 = self_cpu_s()
     for i in range(n):
-        chat.post({"user": f"viewer{i % 50}", "text": TEXT, "color": "#ffcc00"}, now=float(i))
+        chat.post(ChatMessage(str(i), "", f"viewer{i % 50}", TEXT, "#ffcc00", float(i)), now=float(i))
     per_message = (self_cpu_s() - t0) / n
     t0 = self_cpu_s()
     for _ in range(n):

@@ -14,6 +14,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from engine.status import status_line
+from engine.vocab.reports import Ack, Fatal, Final, LogLine, Meter, Ready, Report, VideoStats
 
 if TYPE_CHECKING:
     from engine.runtime import Engine
@@ -42,41 +43,39 @@ class EventPump:
                 return
             self.engine.deliver(msg)
 
-    def on_message(self, msg: dict[str, Any]) -> None:
+    def on_message(self, msg: Report) -> None:
         e = self.engine
-        kind = msg.get("type")
-        if "rendered" in msg:
-            e.rendered = msg["rendered"]  # the video process's own state, as it is now
-        if kind == "meter":
-            e.bus.publish("meter", {"master": msg["master"], "sources": msg.get("sources", {})})
-        elif kind == "stats":
+        if isinstance(msg, (Ack, Ready)):
+            e.rendered = msg.rendered  # the video process's own state, as it is now
+        if isinstance(msg, Meter):
+            e.bus.publish(msg)
+        elif isinstance(msg, VideoStats):
             e.stats = msg
             if e.out is not None:
                 print(status_line(msg), file=e.out, flush=True)
-            e.bus.publish("stats", msg)
-            shape = (tuple((s["name"], s["state"]) for s in msg.get("sources", [])),
-                     tuple((o["name"], o["state"]) for o in msg.get("outputs", [])))
+            e.bus.publish(msg)
+            shape = msg.shape()
             if shape != self._last_shape:
                 self._last_shape = shape
                 e.publish_state()
-        elif kind == "log":
+        elif isinstance(msg, LogLine):
             e.logs.append(msg)
-            e.bus.publish("log", msg)
-        elif kind == "ack":
+            e.bus.publish(msg)
+        elif isinstance(msg, Ack):
             e.acked(msg)
-        elif kind == "ready":
-            e.encoder_note = msg["encoder"]
+        elif isinstance(msg, Ready):
+            e.encoder_note = msg.encoder
             doing = ("live" if e.control else "streaming (Ctrl-C stops)") if e.active else "idle"
-            e.say(f"{msg['encoder']}; {doing}")
+            e.say(f"{msg.encoder}; {doing}")
             e.ready.set()
-        elif kind == "fatal":
-            print(f"rigcast: {msg['error']}", file=sys.stderr, flush=True)
+        elif isinstance(msg, Fatal):
+            print(f"rigcast: {msg.error}", file=sys.stderr, flush=True)
             e.rc = 1
             e.stop.set()
-        elif kind == "final":
-            e.stats = msg
+        elif isinstance(msg, Final):
+            st = e.stats = msg.stats
             if e.out is not None:
-                print(status_line(msg), file=e.out, flush=True)
-            e.say(f"stopped after {msg['frames']} frames "
-                  f"(repeated {msg['repeated']}, skipped {msg['skipped']}, lagged {msg['lagged']})")
+                print(status_line(st), file=e.out, flush=True)
+            e.say(f"stopped after {st.frames} frames "
+                  f"(repeated {st.repeated}, skipped {st.skipped}, lagged {st.lagged})")
             e.final.set()

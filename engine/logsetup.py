@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from config.secrets import mask_text
+from engine.vocab.reports import LogLine
 
 
 class MaskingFilter(logging.Filter):
@@ -29,8 +30,8 @@ class EventHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            self.events.put_nowait({"type": "log", "t": record.created, "level": record.levelname,
-                                    "process": self.process, "logger": record.name, "msg": record.getMessage()})
+            self.events.put_nowait(LogLine(record.created, record.levelname, self.process, record.name,
+                                           record.getMessage()))
         except Exception:
             pass
 

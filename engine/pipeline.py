@@ -57,6 +57,7 @@ from engine.vocab import (
     VideoCommand,
     VolumeSet,
 )
+from engine.vocab.reports import Ack, Fatal, Final, Meter, OutputStatus, Ready, SourceRow, VideoStats
 
 log = logging.getLogger("rigcast.pipeline")
 
@@ -156,8 +157,7 @@ class Pipeline:
     def handle(self, cmd_id: int, cmd: VideoCommand, events: Any) -> None:
         """Carry out one command between two ticks; the ack carries the state as it now is."""
         def ack(error: str | None = None, rendered: RenderedState | None = None) -> None:
-            events.put({"type": "ack", "id": cmd_id, "ok": error is None, "error": error,
-                        "rendered": rendered or self.rendered()})
+            events.put(Ack(cmd_id, error is None, error, rendered or self.rendered()))
 
         try:
             if isinstance(cmd, (OutputsStart, OutputsStop)):
@@ -223,16 +223,18 @@ class Pipeline:
                 return
             self.handle(cmd[0], cmd[1], events)
 
-    def output_statuses(self) -> list[dict[str, Any]]:
+    def output_statuses(self) -> tuple[OutputStatus, ...]:
         rows = []
         for name, cfg in self.output_cfgs.items():
             if name in self.outputs:
-                rows.append(self.outputs[name].status().as_dict())
+                rows.append(self.outputs[name].status())
             elif name in self.closing:
-                rows.append(self.closing[name].status().as_dict() | {"state": OutputState.STOPPING})
+                row = self.closing[name].status()
+                row.state = OutputState.STOPPING
+                rows.append(row)
             else:
-                rows.append(idle_status(cfg).as_dict())
-        return rows
+                rows.append(idle_status(cfg))
+        return tuple(rows)
 
     def _frame_for_tick(self) -> Any:
         t = now_ns()
@@ -250,45 +252,44 @@ class Pipeline:
             self.counters.converted += 1
         return frame
 
-    def _source_states(self) -> list[dict[str, Any]]:
+    def _source_states(self) -> tuple[SourceRow, ...]:
         rows = []
         for src in self.spec.sources:
             ring = self.rings.get(src.name)
             state = (ring.state if ring is not None
                      else SourceState.ERROR if self.compositor.failed(src.name) else SourceState.LIVE)
-            rows.append({"name": src.name, "state": state})
-        rows += [{"name": name, "state": state} for name, state in self.mixer.states().items()]
-        return rows
+            rows.append(SourceRow(src.name, state))
+        rows += [SourceRow(name, state) for name, state in self.mixer.states().items()]
+        return tuple(rows)
 
-    def stats(self, started: float) -> dict[str, Any]:
+    def stats(self, started: float) -> VideoStats:
         c = self.counters
         comp = self.compositor
         primary = comp.primary()
         cap_ns, caps = primary.ring.capture_stats() if primary else (0, 0)
         frames = max(1, c.frames)
         sources = self._source_states()
-        lead = next((s for s in sources if primary is not None and self.rings[s["name"]] is primary.ring),
-                    sources[0] if sources else {"name": "-", "state": "-"})
-        return {
-            "type": "stats",
-            "uptime_s": round(time.monotonic() - started, 1),
-            "fps": c.window.get("fps", 0),
-            "frames": c.frames,
-            "repeated": primary.repeated if primary else 0,
-            "skipped": primary.skipped if primary else 0,
-            "lagged": c.lagged,
-            "encoder": self.encoder_name,
-            "encode_ms": round(c.encode_ns / frames / 1e6, 2),
-            "convert_ms": round(c.convert_ns / max(1, c.converted) / 1e6, 2),
-            "compose_ms": round(comp.compose_ns / max(1, comp.composed) / 1e6, 2),
-            "capture_ms": round(cap_ns / max(1, caps) / 1e6, 2),
-            "budget_ms": round(1000 / self.spec.video.fps, 2),
-            "source": lead,
-            "sources": sources,
-            "audio": self.mixer.stats(),
-            "program_scene": comp.program,
-            "outputs": self.output_statuses(),
-        }
+        lead = next((s for s in sources if primary is not None and self.rings.get(s.name) is primary.ring),
+                    sources[0] if sources else SourceRow("-", "-"))
+        return VideoStats(
+            uptime_s=round(time.monotonic() - started, 1),
+            fps=c.window.get("fps", 0),
+            frames=c.frames,
+            repeated=primary.repeated if primary else 0,
+            skipped=primary.skipped if primary else 0,
+            lagged=c.lagged,
+            encoder=self.encoder_name,
+            encode_ms=round(c.encode_ns / frames / 1e6, 2),
+            convert_ms=round(c.convert_ns / max(1, c.converted) / 1e6, 2),
+            compose_ms=round(comp.compose_ns / max(1, comp.composed) / 1e6, 2),
+            capture_ms=round(cap_ns / max(1, caps) / 1e6, 2),
+            budget_ms=round(1000 / self.spec.video.fps, 2),
+            source=lead,
+            sources=sources,
+            audio=self.mixer.stats(),
+            program_scene=comp.program,
+            outputs=self.output_statuses(),
+        )
 
     def run(self, stop: Event, events: Any, commands: Any) -> None:
         fps, t0 = self.spec.video.fps, self.spec.t0_ns
@@ -307,8 +308,7 @@ class Pipeline:
         next_meter = started + METER_INTERVAL_S
         max_lag = max(2, fps // 2)
         c = self.counters
-        events.put({"type": "ready", "encoder": self.encoder_note, "canvas": str(self.spec.canvas),
-                    "rendered": self.rendered()})
+        events.put(Ready(self.encoder_note, str(self.spec.canvas), self.rendered()))
         while not stop.is_set():
             sleep_until_ns(tick_ns(t0, n, fps))
             behind = tick_at(t0, now_ns(), fps) - n
@@ -331,7 +331,7 @@ class Pipeline:
             now = time.monotonic()
             if now >= next_meter:
                 next_meter = max(next_meter + METER_INTERVAL_S, now)
-                _offer(events, {"type": "meter", "master": self.meter.take(), "sources": self.mixer.meters()})
+                _offer(events, Meter(self.meter.take(), self.mixer.meters()))
             if now >= next_stats:
                 c.window["fps"] = c.frames - frames_at_stats if encoding else 0
                 frames_at_stats = c.frames
@@ -341,7 +341,7 @@ class Pipeline:
                     log.warning("supervisor is gone; stopping")
                     break
         self.finish()
-        events.put(self.stats(started) | {"type": "final"})
+        events.put(Final(self.stats(started)))
         self.compositor.close()
         for ring in self.rings.values():
             ring.close()
@@ -374,7 +374,7 @@ class Pipeline:
             o.stop()
 
 
-def _offer(events: Any, msg: dict[str, Any]) -> None:
+def _offer(events: Any, msg: Meter | VideoStats) -> None:
     """Stats and meters are superseded by the next ones: never block the clock for them."""
     try:
         events.put_nowait(msg)
@@ -388,10 +388,10 @@ def run_pipeline(spec: PipelineSpec, stop: Event, events: Any, commands: Any) ->
     try:
         pipeline = Pipeline(spec)
     except RigcastError as e:
-        events.put({"type": "fatal", "error": str(e)})
+        events.put(Fatal(str(e)))
         return
     except Exception as e:  # a bug: still one line for the user, the traceback in the log
         log.exception("the video process could not start")
-        events.put({"type": "fatal", "error": f"internal error in the video process: {type(e).__name__}: {e}"})
+        events.put(Fatal(f"internal error in the video process: {type(e).__name__}: {e}"))
         return
     pipeline.run(stop, events, commands)

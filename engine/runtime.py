@@ -36,6 +36,7 @@ from engine.vocab import (
     SourceState,
     VideoCommand,
 )
+from engine.vocab.reports import Ack, ChatMessage, LogLine, Report, StateChanged, VideoStats
 
 log = logging.getLogger("rigcast.engine")
 
@@ -55,9 +56,8 @@ class _BusLogHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         from config.secrets import mask_text
 
-        msg = {"type": "log", "t": record.created, "level": record.levelname, "process": "engine",
-               "logger": record.name, "msg": mask_text(record.getMessage())}
-        self.engine.deliver(msg)
+        self.engine.deliver(LogLine(record.created, record.levelname, "engine", record.name,
+                                    mask_text(record.getMessage())))
 
 
 class Engine:
@@ -92,14 +92,14 @@ class Engine:
             for s in cfg.sources})
         self.started_at = time.time()
         self.engine_state = EngineState.STARTING
-        self.chat: collections.deque[dict[str, Any]] = collections.deque(maxlen=CHAT_HISTORY)
+        self.chat: collections.deque[ChatMessage] = collections.deque(maxlen=CHAT_HISTORY)
         self.chat_rate = RateLimit()
         self.has_chat_overlay = any(s.has(Cap.CHAT) for s in cfg.sources)
-        self.stats: dict[str, Any] = {}
+        self.stats: VideoStats | None = None  # the video process's, as it last reported
         self.encoder_note = ""
-        self.logs: collections.deque[dict[str, Any]] = collections.deque(maxlen=LOG_HISTORY)
+        self.logs: collections.deque[LogLine] = collections.deque(maxlen=LOG_HISTORY)
         self.rc = 0
-        self._acks: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._acks: dict[int, asyncio.Future[Ack]] = {}
         self._ack_ids = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self.stop = asyncio.Event()
@@ -132,7 +132,7 @@ class Engine:
         return self.rendered.program
 
     def state(self) -> dict[str, Any]:
-        states = {s["name"]: s["state"] for s in self.stats.get("sources", [])}
+        states = {s.name: s.state for s in self.stats.sources} if self.stats else {}
         shown = {it.source for sc in self.rendered.scenes for it in sc.items} | {
             s.name for s in self.cfg.sources if s.has(Cap.AUDIO)}
         sources = []
@@ -160,9 +160,14 @@ class Engine:
             "scenes": self.rendered.scene_rows(),
             "program_scene": self.program(),
             "sources": sources,
-            "outputs": self.stats.get("outputs") or [self._idle_output(o) for o in self.cfg.outputs],
+            "outputs": ([o.as_dict() for o in self.stats.outputs] if self.stats and self.stats.outputs
+                        else [self._idle_output(o) for o in self.cfg.outputs]),
             "link": self.link.status() if self.link is not None else {"state": LinkState.OFF},
         }
+
+    def status(self) -> dict[str, Any]:
+        """``status``'s answer: the snapshot and the video process's last stats."""
+        return self.state() | {"stats": self.stats.wire() if self.stats else {}}
 
     def _hello(self) -> dict[str, Any]:
         from engine.control.link import COMMANDS, EVENTS, engine_id
@@ -179,7 +184,7 @@ class Engine:
                 "stream": o.has(Cap.STREAM)}
 
     def publish_state(self) -> None:
-        self.bus.publish("state", self.state())
+        self.bus.publish(StateChanged(self.state()))
 
     # -- the video process -----------------------------------------------------------------
     async def video_command(self, cmd: VideoCommand) -> None:
@@ -188,7 +193,7 @@ class Engine:
             raise BusError("engine_down", "the video process is not running")
         self._ack_ids += 1
         ack_id = self._ack_ids
-        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        fut: asyncio.Future[Ack] = asyncio.get_running_loop().create_future()
         self._acks[ack_id] = fut
         self.workers.commands.put((ack_id, cmd))
         try:
@@ -198,15 +203,15 @@ class Engine:
                                       f"in {VIDEO_ANSWER_S} s") from None
         finally:
             self._acks.pop(ack_id, None)
-        if not ack["ok"]:
-            raise BusError("failed", str(ack["error"]))
+        if not ack.ok:
+            raise BusError("failed", str(ack.error))
 
-    def acked(self, msg: dict[str, Any]) -> None:
-        fut = self._acks.get(msg.get("id", -1))
+    def acked(self, msg: Ack) -> None:
+        fut = self._acks.get(msg.id)
         if fut is not None and not fut.done():
             fut.set_result(msg)
 
-    def deliver(self, msg: dict[str, Any]) -> None:
+    def deliver(self, msg: Report) -> None:
         """Any thread: hand a worker's message to the engine's loop."""
         loop = self._loop
         if loop is not None and not loop.is_closed():

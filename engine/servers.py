@@ -23,7 +23,8 @@ async def serve_control(e: Engine) -> Any:
     from engine.runtime import VERSION
 
     server = ControlServer(e.bus, lambda: {"version": VERSION, "pid": os.getpid()},
-                           lambda: {"state": e.state(), "log": list(e.logs), "chat": list(e.chat)})
+                           lambda: {"state": e.state(), "log": [line.wire() for line in e.logs],
+                                   "chat": [m.wire() for m in e.chat]})
     if sys.platform != "win32":
         await server.serve_unix(paths.socket_path())
     port = e.cfg.control.tcp_port
@@ -36,7 +37,7 @@ async def serve_control(e: Engine) -> Any:
     if obs.enabled:
         from engine.control.obsws import ObsWebsocketServer
 
-        e.obsws = ObsWebsocketServer(e.bus, lambda: e.state() | {"stats": e.stats}, os.environ.get(obs.password_env))
+        e.obsws = ObsWebsocketServer(e.bus, e.status, os.environ.get(obs.password_env))
         port = await e.obsws.serve(obs.bind, obs.port)
         log.info("obs-websocket v5 server on %s:%d (%s)", obs.bind, port,
                  "password required" if os.environ.get(obs.password_env) else "no password")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from engine.vocab import OutputState, SourceState, labelled
+from engine.vocab.reports import OutputStatus, VideoStats
 
 
 def clock(seconds: float | None) -> str:
@@ -12,24 +11,24 @@ def clock(seconds: float | None) -> str:
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
-def _output(o: dict[str, Any]) -> str:
-    state = labelled(o["state"], OutputState)
-    if o.get("retry_in_s") is not None:
-        state += f" (retry in {o['retry_in_s']:.0f}s)"
-    parts = [f"{o['name']}: {state}"]
-    if o["state"] in ("live", "recording"):
-        parts.append(f"{o['kbps']:.0f} kbps")
-    if o.get("dropped"):
-        parts.append(f"dropped {o['dropped']}")
+def _output(o: OutputStatus) -> str:
+    state = labelled(o.state, OutputState)
+    if o.retry_in_s is not None:
+        state += f" (retry in {o.retry_in_s:.0f}s)"
+    parts = [f"{o.name}: {state}"]
+    if o.state in (OutputState.LIVE, OutputState.RECORDING):
+        parts.append(f"{o.kbps:.0f} kbps")
+    if o.dropped:
+        parts.append(f"dropped {o.dropped}")
     return " ".join(parts)
 
 
-def status_line(st: dict[str, Any]) -> str:
-    outs = " | ".join(_output(o) for o in st.get("outputs", []))
+def status_line(st: VideoStats) -> str:
+    outs = " | ".join(_output(o) for o in st.outputs)
     return (
-        f"{clock(st['uptime_s'])} fps {st['fps']} repeated {st['repeated']} skipped {st['skipped']}"
-        + (f" lagged {st['lagged']}" if st.get("lagged") else "")
-        + f" | {st['encoder']} {st['encode_ms']:.1f}/{st['budget_ms']:.1f} ms"
-        + f" | {st['source']['name']}: {labelled(st['source']['state'], SourceState)}"
+        f"{clock(st.uptime_s)} fps {st.fps} repeated {st.repeated} skipped {st.skipped}"
+        + (f" lagged {st.lagged}" if st.lagged else "")
+        + f" | {st.encoder} {st.encode_ms:.1f}/{st.budget_ms:.1f} ms"
+        + f" | {st.source.name}: {labelled(st.source.state, SourceState)}"
         + (f" | {outs}" if outs else "")
     )

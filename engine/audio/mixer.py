@@ -16,6 +16,7 @@ import numpy as np
 
 from config.model import SourceConfig
 from engine.vocab import SourceState
+from engine.vocab.reports import AudioSync, SourceLevels
 from engine.audio.ring import AudioRing
 from engine.encode.meter import LevelMeter
 
@@ -74,13 +75,12 @@ class Mixer:
         np.clip(out, -1.0, 1.0, out=out)
         return np.ascontiguousarray(out.T)
 
-    def meters(self) -> dict[str, dict[str, object]]:
-        return {name: inp.meter.take() | {"muted": inp.muted, "volume_db": inp.volume_db}
-                for name, inp in self.inputs.items()}
+    def meters(self) -> dict[str, SourceLevels]:
+        return {name: SourceLevels(inp.meter.take(), inp.muted, inp.volume_db) for name, inp in self.inputs.items()}
 
-    def stats(self) -> dict[str, dict[str, float]]:
-        return {name: {"resyncs": inp.resyncs, "corrected_ms": round(inp.corrected * 1000 / self.rate, 1),
-                       "missing_ms": round(inp.missing * 1000 / self.rate, 1)} for name, inp in self.inputs.items()}
+    def stats(self) -> dict[str, AudioSync]:
+        return {name: AudioSync(inp.resyncs, round(inp.corrected * 1000 / self.rate, 1),
+                                round(inp.missing * 1000 / self.rate, 1)) for name, inp in self.inputs.items()}
 
     def states(self) -> dict[str, SourceState]:
         return {name: inp.ring.state for name, inp in self.inputs.items()}

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from config.model import Size, SourceConfig, parse_color
 from engine.capture.still import Still, _StillKind
+from engine.vocab.reports import ChatMessage
 
 if TYPE_CHECKING:
     import numpy as np
@@ -45,12 +46,12 @@ class ChatStill(Still):
         self.cfg = cfg
         self.size = cfg.settings.size or DEFAULT_SIZE
         self.font = _font(cfg)
-        self.messages: collections.deque[tuple[float, dict[str, Any], np.ndarray]] = collections.deque(
+        self.messages: collections.deque[tuple[float, ChatMessage, np.ndarray]] = collections.deque(
             maxlen=cfg.settings.max_lines)
         self._key: tuple[Any, ...] = ()
         super().__init__(np.zeros((self.size.height, self.size.width, 4), dtype=np.uint8), False)
 
-    def post(self, msg: dict[str, Any], now: float | None = None) -> None:
+    def post(self, msg: ChatMessage, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
         self.messages.append((now, msg, self._strip(msg)))
         self.tick(now)
@@ -69,7 +70,7 @@ class ChatStill(Still):
             self._key = key
             self.replace(self.render(now))
 
-    def _strip(self, msg: dict[str, Any]) -> np.ndarray:
+    def _strip(self, msg: ChatMessage) -> np.ndarray:
         """One message, wrapped to the box's width and drawn once; fading only scales its alpha
         afterwards. The outline is the glyphs' coverage dilated in numpy: FreeType's own stroke
         costs three times the drawing (~3 ms a line), which would eat a 30 fps frame's budget
@@ -82,11 +83,11 @@ class ChatStill(Still):
         per_line = max(8, int(w / (self.cfg.settings.font_size * 0.55)))
         stroke = max(1, self.cfg.settings.outline_width or self.cfg.settings.font_size // 16)
         fill, ring = parse_color(self.cfg.settings.color), parse_color(self.cfg.settings.outline_color)
-        name = f"{msg['user']}: "
-        lines = textwrap.wrap(name + msg["text"], per_line) or [name]
+        name = f"{msg.user}: "
+        lines = textwrap.wrap(name + msg.text, per_line) or [name]
         img = Image.new("RGBA", (w, line_h * len(lines)), (0, 0, 0, 0))
         draw = ImageDraw.Draw(img)
-        user_rgb = parse_color(msg["color"])[:3] if msg.get("color") else (0x9C, 0xDC, 0xFE)
+        user_rgb = parse_color(msg.color)[:3] if msg.color else (0x9C, 0xDC, 0xFE)
         for i, line in enumerate(lines):
             y, x = i * line_h, 4 + stroke
             if i == 0 and line.startswith(name.rstrip()):

@@ -21,11 +21,10 @@ def register(e: Engine) -> None:
             msg = make_message(args)
         except ValueError as err:
             raise BusError("bad_args", str(err)) from None
-        data = msg.as_dict()
-        e.chat.append(data)
-        e.bus.publish("chat", data)
+        e.chat.append(msg)
+        e.bus.publish(msg)
         if e.has_chat_overlay:
-            await e.video_command(ChatPost(data))
+            await e.video_command(ChatPost(msg))
         return {"id": msg.id, "shown": True}
 
     e.bus.register("chat.post", post,

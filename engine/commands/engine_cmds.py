@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 def register(e: Engine) -> None:
     async def status(_args: dict[str, Any]) -> dict[str, Any]:
-        return e.state() | {"stats": e.stats}
+        return e.status()
 
     async def stop(_args: dict[str, Any]) -> dict[str, Any]:
         asyncio.get_running_loop().call_soon(e.request_stop, "asked to over the control protocol")

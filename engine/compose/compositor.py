@@ -28,6 +28,7 @@ from engine.encode.convert import Converter
 from engine.errors import RigcastError
 from engine.framering import FrameRef, FrameRing
 from engine.vocab import RenderedSource, RenderedState
+from engine.vocab.reports import ChatMessage
 
 log = logging.getLogger("rigcast.compositor")
 
@@ -143,7 +144,7 @@ class Compositor:
         """A drawn source whose last attempt to draw failed (captured ones report through their ring)."""
         return source in self._failed and source not in self.rings
 
-    def post_chat(self, message: dict[str, Any]) -> None:
+    def post_chat(self, message: ChatMessage) -> None:
         """A (cleaned) chat message, to every chat overlay: shown or not, each keeps its history."""
         from engine.capture.chat import ChatStill
 

@@ -14,12 +14,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.vocab.reports import BusEvent, EventName
+
 log = logging.getLogger("rigcast.bus")
 
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
-Listener = Callable[[str, dict[str, Any]], None]
+Listener = Callable[[BusEvent], None]
 
-EVENTS = ("state", "stats", "meter", "log", "chat")
+EVENTS = tuple(EventName)
 
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", float: "a number",
                list: "a list", dict: "an object", type(None): "null"}
@@ -121,9 +123,9 @@ class CommandBus:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
-    def publish(self, event: str, data: dict[str, Any]) -> None:
+    def publish(self, event: BusEvent) -> None:
         for listener in list(self._listeners):
             try:
-                listener(event, data)
+                listener(event)
             except Exception:  # one broken client must not stop the others hearing
                 log.exception("event listener failed")

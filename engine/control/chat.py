@@ -14,6 +14,8 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 
+from engine.vocab.reports import ChatMessage
+
 MAX_TEXT = 500
 MAX_USER = 40
 MAX_PLATFORM = 24
@@ -43,20 +45,6 @@ def clean(text: str, limit: int) -> str:
         else:
             out.append(ch)
     return " ".join("".join(out).split())[:limit]
-
-
-@dataclass(frozen=True)
-class ChatMessage:
-    id: str
-    platform: str
-    user: str
-    text: str
-    color: str | None
-    t: float
-
-    def as_dict(self) -> dict[str, object]:
-        return {"id": self.id, "platform": self.platform, "user": self.user, "text": self.text,
-                "color": self.color, "t": self.t}
 
 
 def make_message(raw: dict[str, object], now: float | None = None) -> ChatMessage:

@@ -38,6 +38,7 @@ from engine.control.changes import changes
 from engine.control.outbox import Outbox
 from engine.control.protocol import dumps
 from engine.errors import RigcastError
+from engine.vocab.reports import BusEvent, LogLine, StateChanged, VideoStats
 
 log = logging.getLogger("rigcast.link")
 
@@ -340,9 +341,10 @@ class Link:
         data = msg.get("data")
         return data if isinstance(data, dict) else {}
 
-    def _events(self, name: str, data: dict[str, Any]) -> list[str]:
+    def _events(self, ev: BusEvent) -> list[str]:
         out: list[dict[str, Any]] = []
-        if name == "state":
+        if isinstance(ev, StateChanged):
+            data = ev.state
             last, self._last = self._last, data
             found = {what: d for what, d in changes(last, data)}
             if "streaming" in found or "recording" in found:
@@ -350,9 +352,10 @@ class Link:
                             "recording": data.get("recording"), "outputs": data.get("outputs", [])})
             if "scene" in found:
                 out.append({"event": "scene_changed", "scene": found["scene"]["scene"]})
-        elif name == "stats":
-            out.append({"event": "stats", "stats": {k: data.get(k) for k in (
-                "fps", "frames", "repeated", "skipped", "lagged", "encode_ms", "outputs", "sources", "audio") if k in data}})
-        elif name == "log" and data.get("level") in ("ERROR", "CRITICAL") and data.get("logger") != log.name:
-            out.append({"event": "error", "message": data.get("msg", ""), "process": data.get("process")})
+        elif isinstance(ev, VideoStats):
+            stats = ev.wire()
+            out.append({"event": "stats", "stats": {k: stats[k] for k in (
+                "fps", "frames", "repeated", "skipped", "lagged", "encode_ms", "outputs", "sources", "audio")}})
+        elif isinstance(ev, LogLine) and ev.level in ("ERROR", "CRITICAL") and ev.logger != log.name:
+            out.append({"event": "error", "message": ev.msg, "process": ev.process})
         return [dumps({"type": "event"} | e) for e in out]

@@ -25,6 +25,7 @@ from websockets.exceptions import ConnectionClosed
 from engine.control.bus import BusError, CommandBus
 from engine.control.changes import Change, changes
 from engine.control.outbox import Outbox
+from engine.vocab.reports import BusEvent, StateChanged
 
 log = logging.getLogger("rigcast.obsws")
 
@@ -123,12 +124,12 @@ class ObsWebsocketServer:
         identified = False
         last: dict[str, Any] = {}  # the state this session last heard about
 
-        def translate(name: str, data: dict[str, Any]) -> list[str]:
+        def translate(ev: BusEvent) -> list[str]:
             nonlocal last
-            if not identified or name != "state":
+            if not identified or not isinstance(ev, StateChanged):
                 return []
-            seen, last = last, data
-            return _events(changes(seen, data), subs)
+            seen, last = last, ev.state
+            return _events(changes(seen, last), subs)
 
         outbox = Outbox(self.bus, ws, translate)
         try:

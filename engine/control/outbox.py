@@ -12,10 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.control.bus import CommandBus
+from engine.vocab.reports import BusEvent
 
 CLIENT_QUEUE = 512
 
-Translate = Callable[[str, dict[str, Any]], list[str]]
+Translate = Callable[[BusEvent], list[str]]  # an event -> this client's messages (maybe none)
 
 
 class Outbox:
@@ -25,8 +26,8 @@ class Outbox:
         self._remove = bus.listen(self._on_event)
         self._task = asyncio.create_task(self._pump(ws))
 
-    def _on_event(self, name: str, data: dict[str, Any]) -> None:
-        for msg in self.translate(name, data):
+    def _on_event(self, event: BusEvent) -> None:
+        for msg in self.translate(event):
             with contextlib.suppress(asyncio.QueueFull):
                 self.queue.put_nowait(msg)
 

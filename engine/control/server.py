@@ -77,7 +77,7 @@ class ControlServer:
     async def _handle(self, ws: ServerConnection) -> None:
         self.clients += 1
         subscribed: set[str] = set()
-        outbox = Outbox(self.bus, ws, lambda name, data: [protocol.event(name, data)] if name in subscribed else [])
+        outbox = Outbox(self.bus, ws, lambda ev: [protocol.event(ev.EVENT, ev.wire())] if ev.EVENT in subscribed else [])
         try:
             await ws.send(protocol.hello(self.engine_info()))
             async for raw in ws:

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from engine.vocab.reports import Levels
+
 FLOOR_DB = -100.0  # what silence reads as; JSON has no -inf
 
 
@@ -34,11 +36,11 @@ class LevelMeter:
         self._sq += np.square(a, dtype=np.float64).sum(axis=1)
         self._n += a.shape[1]
 
-    def take(self) -> dict[str, list[float]]:
+    def take(self) -> Levels:
         """Levels since the last call, then reset."""
         rms = np.sqrt(self._sq / self._n) if self._n else np.zeros(self.channels)
-        out = {"peak": [round(to_db(float(v)), 1) for v in self._peak],
-               "rms": [round(to_db(float(v)), 1) for v in rms]}
+        out = Levels(tuple(round(to_db(float(v)), 1) for v in self._peak),
+                     tuple(round(to_db(float(v)), 1) for v in rms))
         self._peak[:] = 0
         self._sq[:] = 0
         self._n = 0

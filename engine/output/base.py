@@ -13,7 +13,6 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any, ClassVar, Protocol
 
@@ -22,30 +21,12 @@ import av
 from config.kinds import Cap
 from config.model import OutputConfig
 from engine.vocab import OutputState
+from engine.vocab.reports import OutputStatus
 from engine.output.packets import AUDIO, VIDEO, EncodedPacket, StreamTemplates
 
 log = logging.getLogger("rigcast.output")
 
 QUEUE_PACKETS = 600  # ~8 s of 30 fps video + AAC: rides out a short stall without dropping
-
-
-@dataclass
-class OutputStatus:
-    name: str
-    kind: str
-    target: str  # masked
-    state: OutputState
-    stream: bool = False  # a network push (its record has Cap.STREAM), else a recording
-    kbps: float = 0.0
-    bytes: int = 0
-    dropped: int = 0
-    reconnects: int = 0
-    retry_in_s: float | None = None
-    uptime_s: float = 0.0
-    error: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 class Output(Protocol):

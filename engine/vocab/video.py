@@ -10,7 +10,10 @@ dataclasses so they pickle across the process boundary as they are, with no op s
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.vocab.reports import ChatMessage
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class TextSet:
 
 @dataclass(frozen=True)
 class ChatPost:
-    message: dict[str, Any]
+    message: ChatMessage
 
 
 @dataclass(frozen=True)

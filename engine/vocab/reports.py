@@ -1,0 +1,214 @@
+"""What the video process and the capture workers tell the engine, and what the bus tells clients.
+
+Workers report through one multiprocessing queue; these frozen dataclasses are what travels on
+it (they pickle as they are). The engine's event pump matches them by type, never by a
+``"type"`` string, and the same objects are the bus's events: a listener (the control server,
+the link, obs-websocket) gets a typed report and turns it into its own wire form with
+:meth:`wire`, which is the JSON docs/control-protocol.md describes. So a field renamed in the
+video process is a type error in every client, not a key that silently reads as missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from engine.vocab.states import OutputState, SourceState
+from engine.vocab.video import RenderedState
+
+
+class EventName(StrEnum):
+    """The events a control client can subscribe to."""
+
+    STATE = "state"
+    STATS = "stats"
+    METER = "meter"
+    LOG = "log"
+    CHAT = "chat"
+
+
+# -- rows inside the reports -------------------------------------------------------------------
+@dataclass
+class OutputStatus:
+    name: str
+    kind: str
+    target: str  # masked
+    state: OutputState
+    stream: bool = False  # a network push (its record has Cap.STREAM), else a recording
+    kbps: float = 0.0
+    bytes: int = 0
+    dropped: int = 0
+    reconnects: int = 0
+    retry_in_s: float | None = None
+    uptime_s: float = 0.0
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    name: str
+    state: SourceState | str  # "-" for the lead row of a canvas with no sources
+
+
+@dataclass(frozen=True)
+class AudioSync:
+    resyncs: int
+    corrected_ms: float
+    missing_ms: float
+
+
+@dataclass(frozen=True)
+class Levels:
+    """Per channel, in dBFS, since the previous meter."""
+
+    peak: tuple[float, ...]
+    rms: tuple[float, ...]
+
+    def wire(self) -> dict[str, list[float]]:
+        return {"peak": list(self.peak), "rms": list(self.rms)}
+
+
+@dataclass(frozen=True)
+class SourceLevels:
+    levels: Levels
+    muted: bool
+    volume_db: float
+
+
+# -- the reports --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class VideoStats:
+    """Once a second from the video process: the canvas clock, the encoder, every source and
+    output as the video process sees them. Also the bus's ``stats`` event."""
+
+    EVENT: ClassVar[EventName] = EventName.STATS
+
+    uptime_s: float
+    fps: int
+    frames: int
+    repeated: int
+    skipped: int
+    lagged: int
+    encoder: str
+    encode_ms: float
+    convert_ms: float
+    compose_ms: float
+    capture_ms: float
+    budget_ms: float
+    source: SourceRow  # the program scene's lead captured source
+    sources: tuple[SourceRow, ...]
+    audio: dict[str, AudioSync]
+    program_scene: str
+    outputs: tuple[OutputStatus, ...]
+
+    def wire(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def shape(self) -> tuple[Any, ...]:
+        """What a ``state`` event shows of these stats: when it changes, one is sent."""
+        return (tuple((s.name, s.state) for s in self.sources), tuple((o.name, o.state) for o in self.outputs))
+
+
+@dataclass(frozen=True)
+class Final:
+    """The video process's last stats, after its outputs closed."""
+
+    stats: VideoStats
+
+
+@dataclass(frozen=True)
+class Meter:
+    """Audio levels, ~10 a second. Also the bus's ``meter`` event."""
+
+    EVENT: ClassVar[EventName] = EventName.METER
+
+    master: Levels
+    sources: dict[str, SourceLevels] = field(default_factory=dict)
+
+    def wire(self) -> dict[str, Any]:
+        return {"master": self.master.wire(),
+                "sources": {name: s.levels.wire() | {"muted": s.muted, "volume_db": s.volume_db}
+                            for name, s in self.sources.items()}}
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One log record from any process, already masked. Also the bus's ``log`` event."""
+
+    EVENT: ClassVar[EventName] = EventName.LOG
+
+    t: float
+    level: str
+    process: str
+    logger: str
+    msg: str
+
+    def wire(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Ack:
+    """The video process carried out (or refused) command ``id``; ``rendered`` is its state now."""
+
+    id: int
+    ok: bool
+    error: str | None
+    rendered: RenderedState
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The video process runs its clock: the encoder it opened, the canvas, its state."""
+
+    encoder: str
+    canvas: str
+    rendered: RenderedState
+
+
+@dataclass(frozen=True)
+class Fatal:
+    """The video process could not start; ``error`` is the one line for the user."""
+
+    error: str
+
+
+@dataclass(frozen=True)
+class StateChanged:
+    """The bus's ``state`` event: the engine's whole snapshot (``status`` answers the same)."""
+
+    EVENT: ClassVar[EventName] = EventName.STATE
+
+    state: dict[str, Any]
+
+    def wire(self) -> dict[str, Any]:
+        return self.state
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """A chat message, already cleaned (engine/control/chat.py makes them from untrusted input).
+    Also the bus's ``chat`` event, and what the chat overlays draw."""
+
+    EVENT: ClassVar[EventName] = EventName.CHAT
+
+    id: str
+    platform: str
+    user: str
+    text: str
+    color: str | None
+    t: float
+
+    def wire(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def as_dict(self) -> dict[str, object]:
+        return self.wire()
+
+
+Report = Ack | Ready | Meter | VideoStats | Final | LogLine | Fatal
+BusEvent = StateChanged | VideoStats | Meter | LogLine | ChatMessage
