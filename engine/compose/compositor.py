@@ -24,6 +24,7 @@ from config.model import SceneConfig, SceneItem, SourceConfig, TransitionConfig
 from engine.capture.base import text_kind
 from engine.capture.still import Still
 from engine.compose.layout import clip, covers, place, visible_part
+from engine.compose.planar import PLANAR_420, PlanarOverlay, blend, crop_onto_canvas, make_overlay
 from engine.encode.convert import Converter
 from engine.errors import RigcastError
 from engine.framering import FrameRef, FrameRing
@@ -61,10 +62,19 @@ class RingLayer:
 
 @dataclass
 class _Scaled:
+    """An item's pixels at the size it is drawn, kept while its source and placement hold."""
+
     key: tuple[Any, ...]
     pixels: np.ndarray
-    premul: np.ndarray | None = None  # uint16 colour x alpha, for blending
+    premul: np.ndarray | None = None  # uint16 colour x alpha, for blending on the BGRA canvas
     inv_alpha: np.ndarray | None = None  # uint16 255 - alpha
+    planar: PlanarOverlay | None = None  # the same, for blending on the encoder's 4:2:0 frame
+
+    def premultiply(self, opacity: float) -> None:
+        if self.premul is None:
+            alpha = self.pixels[..., 3:4].astype(np.uint16) * round(opacity * 255) // 255
+            self.premul = self.pixels.astype(np.uint16) * alpha
+            self.inv_alpha = 255 - alpha
 
 
 @dataclass
@@ -232,6 +242,11 @@ class Compositor:
 
     def _compose_and_convert(self, now_ns: int) -> Any:
         t = time.perf_counter_ns()
+        frame = self._over_base(self.scene(self.program)) if self.fade is None else None
+        if frame is not None:
+            self.compose_ns += time.perf_counter_ns() - t
+            self.composed += 1
+            return frame
         if self.fade is None:
             canvas = self._compose(self.scene(self.program), self._canvases[0])
         else:
@@ -246,6 +261,64 @@ class Compositor:
         self.compose_ns += time.perf_counter_ns() - t
         self.composed += 1
         return frame
+
+    def _over_base(self, scene: SceneConfig) -> Any:
+        """The scene made straight in the encoder's format (engine/compose/planar.py) when its
+        bottom item is an opaque captured source covering the canvas; None when it needs the
+        BGRA canvas (or the bottom item failed: the canvas path then reports it)."""
+        if self.converter.pix_fmt not in PLANAR_420:
+            return None
+        shown = [(i, it) for i, it in enumerate(scene.items) if it.visible and it.opacity > 0]
+        if not shown:
+            return None
+        index, base = shown[0]
+        layer = self.rings.get(base.source)
+        src = layer.pixels() if layer is not None and base.opacity >= 1 else None
+        if src is None:
+            return None
+        w, h = self.width, self.height
+        try:
+            pl = place(base, src.shape[1], src.shape[0], w, h, first=index == 0)
+            if pl is None or not covers(pl.dst, w, h):
+                return None
+            pl = visible_part(pl, w, h)
+            if pl is None:
+                return None
+            x0, y0, x1, y1 = pl.src
+            dx, dy, dw, dh = pl.dst
+            frame = self.converter.convert_region(src[y0:y1, x0:x1], dw, dh)
+            if (dx, dy, dw, dh) != (0, 0, w, h):
+                frame = crop_onto_canvas(frame, dx, dy, w, h)
+        except Exception:
+            return None
+        self._drawn_again(base.source)
+        for index, it in shown[1:]:
+            try:
+                self._blend_planar(scene, index, it, frame)
+            except Exception as e:  # one item's failure costs that item, never the frame
+                self._fail(it.source, e)
+        return frame
+
+    def _blend_planar(self, scene: SceneConfig, index: int, it: SceneItem, frame: Any) -> None:
+        w, h = self.width, self.height
+        src, opaque, version = self._layer_pixels(it.source)
+        if src is None:
+            return
+        pl = place(it, src.shape[1], src.shape[0], w, h, first=index == 0)
+        pl = visible_part(pl, w, h) if pl is not None else None
+        if pl is None:
+            return
+        scaled = self._scaled(scene.name, it, index, src, pl, version, opaque)
+        x, y = pl.dst[0], pl.dst[1]
+        if scaled.planar is None or (scaled.planar.x, scaled.planar.y) != (x & ~1, y & ~1):
+            scaled.planar = make_overlay(scaled.pixels, x, y, it.opacity, opaque and it.opacity >= 1)
+        blend(frame, scaled.planar)
+        self._drawn_again(it.source)
+
+    def _drawn_again(self, source: str) -> None:
+        if source in self._failed:
+            del self._failed[source]
+            log.info("%s: drawn again", source)
 
     def _compose(self, scene: SceneConfig, canvas: np.ndarray) -> np.ndarray:
         drawn = False
@@ -289,16 +362,15 @@ class Compositor:
         if box is None:
             return drawn
         rows, cols, srows, scols = box
-        if scaled.premul is None:
+        if opaque and it.opacity >= 1:
             canvas[rows, cols] = scaled.pixels[srows, scols]
         else:
-            assert scaled.inv_alpha is not None
+            scaled.premultiply(it.opacity)
+            assert scaled.premul is not None and scaled.inv_alpha is not None
             dst = canvas[rows, cols]
             out = scaled.premul[srows, scols] + dst.astype(np.uint16) * scaled.inv_alpha[srows, scols]
             np.copyto(dst, out // 255, casting="unsafe")
-        if it.source in self._failed:
-            del self._failed[it.source]
-            log.info("%s: drawn again", it.source)
+        self._drawn_again(it.source)
         return drawn
 
     def _layer_pixels(self, name: str) -> tuple[np.ndarray | None, bool, int]:
@@ -326,9 +398,5 @@ class Compositor:
             frame = av.VideoFrame.from_numpy_buffer(np.ascontiguousarray(region), format="bgra")
             pixels = frame.reformat(dw, dh, "bgra", interpolation=self.converter.interp).to_ndarray()
         entry = _Scaled(key, pixels)
-        if not opaque or it.opacity < 1:
-            alpha = pixels[..., 3:4].astype(np.uint16) * round(it.opacity * 255) // 255
-            entry.premul = pixels.astype(np.uint16) * alpha
-            entry.inv_alpha = 255 - alpha
         self._cache[slot] = entry
         return entry

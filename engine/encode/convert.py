@@ -78,6 +78,11 @@ class Converter:
             dst[y // sub_y : (y + h) // sub_y, x0:x1] = srcp[:, : x1 - x0]
         return canvas
 
+    def convert_region(self, pixels: np.ndarray, w: int, h: int) -> Any:
+        """BGRA pixels (a view into a ring slot: rows may be strided) scaled to ``w`` x ``h`` in
+        the encoder's format, in one swscale pass."""
+        return self._reformat(av.VideoFrame.from_numpy_buffer(pixels, format="bgra"), w, h)
+
     def convert_array(self, canvas: np.ndarray) -> Any:
         """A composed BGRA canvas of exactly the canvas size → the encoder's format."""
         src = av.VideoFrame.from_numpy_buffer(canvas, format="bgra")
