@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.harness import EngineHome, NginxRtmp, Pulse, XApp, XServer, require_tools, start_glxgears
 
 REAL_PARTS = ("Xvfb", "openbox", "glxgears", "display", "nginx", "xprop", "xdotool")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def installed_rigcast() -> None:
+    """With ``RIGCAST_INSTALLED`` (.ci/run's second pass), the ``rigcast`` under test must be a
+    real install: its packages imported from that venv's site-packages, not from this checkout."""
+    script = os.environ.get("RIGCAST_INSTALLED")
+    if not script:
+        return
+    python = Path(script).read_text().splitlines()[0].removeprefix("#!").strip()
+    code = "import config, engine, tui; print(engine.__file__, tui.__file__, config.__file__)"
+    r = subprocess.run([python, "-c", code], cwd="/", capture_output=True, text=True, env={"PATH": os.environ["PATH"]})
+    assert r.returncode == 0, r.stderr
+    for path in r.stdout.split():
+        assert not Path(path).resolve().is_relative_to(ROOT), f"{path}: the installed rigcast imports the checkout"
+        assert "site-packages" in path, f"{path}: not an installed package"
 
 
 @pytest.fixture(scope="session")

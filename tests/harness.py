@@ -122,7 +122,7 @@ class XApp:
 
 def window_geometry(x: XServer, title: str) -> tuple[int, int, int, int] | None:
     """(x, y, w, h) of the client window titled ``title``, via rigcast's own EWMH listing."""
-    out = subprocess.run([sys.executable, "-m", "engine", "windows"], env=x.env(), capture_output=True, text=True)
+    out = subprocess.run([*rigcast_command(), "windows"], env=x.env(), capture_output=True, text=True)
     for line in out.stdout.splitlines():
         if line.rstrip().endswith(title):
             m = re.search(r"(\d+)x(\d+)\+(-?\d+)\+(-?\d+)", line)
@@ -271,6 +271,14 @@ http {{
 
 
 # -- rigcast -----------------------------------------------------------------------------------
+def rigcast_command() -> list[str]:
+    """How a test starts ``rigcast``: the checkout's engine, or — with ``RIGCAST_INSTALLED`` set
+    to a ``rigcast`` script that ``pip install`` put in a venv outside the checkout (.ci/run
+    does) — the installed program, as a user runs it."""
+    installed = os.environ.get("RIGCAST_INSTALLED")
+    return [installed] if installed else [sys.executable, "-m", "engine"]
+
+
 class Rigcast:
     """``rigcast`` as a user runs it: a real process, its stdout read line by line."""
 
@@ -279,7 +287,7 @@ class Rigcast:
         self.err_path = self.out_path.with_suffix(".err")
         self._out = open(self.out_path, "wb")
         self._err = open(self.err_path, "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "engine", *args], env=env, cwd=cwd,
+        self.proc = subprocess.Popen([*rigcast_command(), *args], env=env, cwd=cwd,
                                      stdout=self._out, stderr=self._err, start_new_session=True)
 
     def stdout(self) -> str:
@@ -330,7 +338,7 @@ class Rigcast:
 
 
 def run_rigcast(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "engine", *args], env=env, cwd=cwd, capture_output=True,
+    return subprocess.run([*rigcast_command(), *args], env=env, cwd=cwd, capture_output=True,
                           text=True, timeout=timeout)
 
 

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tests.harness import (
     NginxRtmp,
@@ -25,6 +26,7 @@ from tests.harness import (
 FPS = 30
 
 
+@pytest.mark.installed
 def test_covered_window_arrives_as_h264_aac_matching_pixels(xserver: XServer, nginx: NginxRtmp, tmp_path: Path) -> None:
     img = sample_picture(480, 320)
     target = show_image(xserver, img, "rigcast-target", (40, 40), tmp_path)
@@ -192,6 +194,7 @@ def test_kill_9_leaves_a_playable_recording(xserver: XServer, tmp_path: Path) ->
         gears.close()
 
 
+@pytest.mark.installed
 def test_rejected_publish_is_reported_as_rejected(xserver: XServer, nginx: NginxRtmp, tmp_path: Path) -> None:
     gears = start_glxgears(xserver)
     try:

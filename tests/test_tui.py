@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.harness import ROOT, EngineHome, NginxRtmp, XApp, alive, decode, wait_for
+from tests.harness import ROOT, EngineHome, NginxRtmp, XApp, alive, decode, rigcast_command, wait_for
 from tui.app import ControlRoom
 
 
@@ -169,7 +170,8 @@ class Tmux:
         return subprocess.run(["tmux", "-L", self.sock, *args], env=self.env, capture_output=True, text=True)
 
     def start_tui(self, session: str) -> None:
-        cmd = f"cd {ROOT} && exec {sys.executable} -m engine tui"
+        cwd = ROOT if "RIGCAST_INSTALLED" not in os.environ else Path(self.env["RIGCAST_STATE_DIR"]).parent
+        cmd = f"cd {shlex.quote(str(cwd))} && exec {shlex.join(rigcast_command())} tui"
         r = self.run("new-session", "-d", "-s", session, "-x", "100", "-y", "30", cmd)
         assert r.returncode == 0, r.stderr
 
@@ -180,6 +182,7 @@ class Tmux:
         return int(self.run("display-message", "-p", "-t", session, "#{pane_pid}").stdout.strip())
 
 
+@pytest.mark.installed
 def test_tmux_session_killed_stream_survives_and_a_new_tui_reattaches(
         home: EngineHome, nginx: NginxRtmp, gears: XApp) -> None:
     r = home.rigcast("up", "--window", "glxgears", "--url", nginx.url("sshkey"), "--live")
@@ -225,6 +228,7 @@ def test_tmux_session_killed_stream_survives_and_a_new_tui_reattaches(
         tmux.run("kill-server")
 
 
+@pytest.mark.installed
 def test_tui_starts_an_engine_when_none_is_running(home: EngineHome) -> None:
     tmux = Tmux(f"rigcast-solo-{os.getpid()}", home.env(TERM="xterm-256color"))
     try:
