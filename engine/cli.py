@@ -283,9 +283,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE if isinstance(e, ConfigError) else 1
     except KeyboardInterrupt:
         return 130
-    except Exception as e:  # an internal error still gets one line, masked
+    except Exception as e:  # an internal error still gets one line, masked; the details in a file
         if args.verbose:
             raise
-        print(f"rigcast: internal error: {mask_text(f'{type(e).__name__}: {e}')} (run with -v for details)",
-              file=sys.stderr)
-        return 1
+        from engine.crash import report_crash
+
+        return report_crash(f"`rigcast {args.command}`", e)

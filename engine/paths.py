@@ -7,17 +7,48 @@ One engine per user: the control endpoint's path *is* how a TUI or ``rigcast ctl
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from engine.errors import RigcastError
 
-def _private_dir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if sys.platform != "win32":
+
+def _private_dir(path: Path, what: str) -> Path:
+    """``path``, created 0700 if missing. An existing one must be the user's own real directory:
+    the socket, pid and token files live there, and in a shared /tmp another local user could
+    have made ``/tmp/rigcast-UID`` first (or a symlink by that name) to read or replace them."""
+    try:
+        if not os.path.lexists(path):
+            path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st = os.lstat(path)
+    except OSError as e:
+        raise RigcastError(f"can't use {path} as rigcast's {what} dir ({e.strerror}); "
+                           f"fix it or set RIGCAST_{what.upper()}_DIR") from None
+    if sys.platform == "win32":
+        return path
+    if not stat.S_ISDIR(st.st_mode):
+        raise RigcastError(f"{path} (rigcast's {what} dir) is not a directory; remove it "
+                           f"or set RIGCAST_{what.upper()}_DIR")
+    if st.st_uid != os.getuid():
+        raise RigcastError(f"{path} (rigcast's {what} dir) belongs to {_owner(st.st_uid)}, not to you; "
+                           f"remove it or set RIGCAST_{what.upper()}_DIR to a directory of your own")
+    if stat.S_IMODE(st.st_mode) != 0o700:
         os.chmod(path, 0o700)
     return path
+
+
+def _owner(uid: int) -> str:
+    if sys.platform == "win32":
+        return f"uid {uid}"
+    import pwd
+
+    try:
+        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
+    except KeyError:
+        return f"uid {uid}"
 
 
 def platform_dir(kind: str, platform: str, env: Mapping[str, str], home: str, tmp: str, uid: int | None) -> str:
@@ -53,12 +84,12 @@ def config_dir() -> Path:
 
 def runtime_dir() -> Path:
     """Short-lived things (socket, pid file): gone at reboot, private to the user."""
-    return _private_dir(_dir("runtime"))
+    return _private_dir(_dir("runtime"), "runtime")
 
 
 def state_dir() -> Path:
     """Things worth keeping after the engine stops (its log)."""
-    return _private_dir(_dir("state"))
+    return _private_dir(_dir("state"), "state")
 
 
 def default_config() -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ class ControlRoom(App[int]):
         self.view = EngineView()
         self.client: AsyncControlClient | None = None
         self._connect = connect
+        self.crash_line: str | None = None  # set when an error nothing caught ended the app
         self._connector: asyncio.Task[None] | None = None
 
     def compose(self) -> ComposeResult:
@@ -180,6 +182,17 @@ class ControlRoom(App[int]):
         await self._send("engine.stop")
         self.exit(0)
 
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's hook for an error nothing caught (it ends the app with status 1). Textual
+        would print a full traceback with locals, which may quote a URL with its key: keep it,
+        masked, in the crash log, and show one line instead (``run_tui`` prints it)."""
+        from engine.crash import record_crash
+
+        if self.crash_line is None:
+            self.crash_line = record_crash("the control room", error)
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
+
     async def on_unmount(self) -> None:
         if self._connector is not None:
             self._connector.cancel()
@@ -197,4 +210,14 @@ def run_tui() -> int:
         rc = up(["engine"])
         if rc != 0:
             return rc
-    return ControlRoom().run() or 0
+    from engine.crash import EXIT_CRASH, report_crash
+
+    app = ControlRoom()
+    try:
+        app.run()
+    except Exception as e:  # before Textual's own handling (the terminal could not be set up)
+        return report_crash("the control room", e)
+    if app.crash_line is not None:
+        print(app.crash_line, file=sys.stderr, flush=True)
+        return EXIT_CRASH
+    return app.return_code or 0
