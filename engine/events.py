@@ -51,6 +51,7 @@ class EventPump:
             e.bus.publish(msg)
         elif isinstance(msg, VideoStats):
             e.stats = msg
+            e.outcomes.note(msg.outputs)
             if e.out is not None:
                 print(status_line(msg), file=e.out, flush=True)
             e.bus.publish(msg)
@@ -74,6 +75,7 @@ class EventPump:
             e.stop.set()
         elif isinstance(msg, Final):
             st = e.stats = msg.stats
+            e.outcomes.note(st.outputs)
             if e.out is not None:
                 print(status_line(st), file=e.out, flush=True)
             e.say(f"stopped after {st.frames} frames "

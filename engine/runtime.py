@@ -26,6 +26,7 @@ from engine import paths
 from engine.control.bus import BusError, CommandBus
 from engine.control.chat import RateLimit
 from engine.events import EventPump
+from engine.outcome import Outcomes
 from engine.supervisor import Workers
 from engine.vocab import (
     EngineState,
@@ -96,6 +97,7 @@ class Engine:
         self.chat_rate = RateLimit()
         self.has_chat_overlay = any(s.has(Cap.CHAT) for s in cfg.sources)
         self.stats: VideoStats | None = None  # the video process's, as it last reported
+        self.outcomes = Outcomes()
         self.encoder_note = ""
         self.logs: collections.deque[LogLine] = collections.deque(maxlen=LOG_HISTORY)
         self.rc = 0
@@ -323,4 +325,8 @@ def run_stream(cfg: RigcastConfig, duration: float | None = None, out: TextIO = 
                log_level: int = logging.INFO) -> int:
     """``rigcast stream``: the engine in the foreground, every configured output running."""
     engine = Engine(cfg, start_outputs=[o.name for o in cfg.outputs], log_level=log_level, out=out)
-    return asyncio.run(engine.run(duration))
+    rc = asyncio.run(engine.run(duration))
+    failed = engine.outcomes.failures(cfg.outputs)
+    for line in failed:
+        print(f"rigcast: {line}", file=sys.stderr, flush=True)
+    return rc or (1 if failed else 0)

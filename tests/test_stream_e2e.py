@@ -14,6 +14,7 @@ from tests.harness import (
     Rigcast,
     XServer,
     decode,
+    free_port,
     psnr,
     run_rigcast,
     sample_picture,
@@ -200,11 +201,30 @@ def test_rejected_publish_is_reported_as_rejected(xserver: XServer, nginx: Nginx
     try:
         rc = Rigcast(["stream", "--window", "glxgears", "--url", nginx.url("nokey", app="deny"),
                       "--duration", "4"], xserver.env(), tmp_path)
-        assert rc.wait(60) == 0
+        assert rc.wait(60) == 1, "no stream output was ever live: the run failed"
         lines = "\n".join(rc.status_lines())
         assert "rejected by server" in lines
+        summary = [line for line in rc.stderr().splitlines() if "never live" in line]
+        assert len(summary) == 1 and "rtmp" in summary[0] and "rejected by server" in summary[0], rc.stderr()
         assert "network error" not in rc.stderr()
         assert "nokey" not in rc.stdout() + rc.stderr(), "the stream key must be masked"
+    finally:
+        gears.close()
+
+
+def test_unreachable_server_fails_the_run_with_one_line_per_output(xserver: XServer, tmp_path: Path) -> None:
+    """Nothing listens there: the run ends non-zero, naming the output and what it last was;
+    the local recording beside it does not make a failed stream a success."""
+    gears = start_glxgears(xserver)
+    try:
+        rec = tmp_path / "beside.mkv"
+        rc = Rigcast(["stream", "--window", "glxgears", "--url", f"rtmp://127.0.0.1:{free_port()}/live/deadkey",
+                      "--record", str(rec), "--duration", "4"], xserver.env(), tmp_path)
+        assert rc.wait(60) == 1
+        summary = [line for line in rc.stderr().splitlines() if "never live" in line]
+        assert len(summary) == 1 and summary[0].startswith("rigcast: rtmp ("), rc.stderr()
+        assert "deadkey" not in rc.stdout() + rc.stderr()
+        assert decode(rec).times, "the recording was still made"
     finally:
         gears.close()
 
@@ -237,7 +257,7 @@ def test_on_publish_hook_refusal_is_rejected_and_allowed_key_goes_live(xserver: 
     try:
         bad = Rigcast(["stream", "--window", "glxgears", "--url", server.url("badkey", app="hooked"),
                        "--duration", "4"], xserver.env(), tmp_path)
-        assert bad.wait(60) == 0
+        assert bad.wait(60) == 1
         assert "rejected by server" in "\n".join(bad.status_lines())
         assert "badkey" in asked and "badkey" not in bad.stdout() + bad.stderr()
         good = Rigcast(["stream", "--window", "glxgears", "--url", server.url("goodkey", app="hooked"),
