@@ -170,7 +170,15 @@ class ObsWebsocketConfig:
     enabled: bool = f.flag(False)
     port: int = f.number(4455, 1, 65535, integer=True)
     bind: str = f.text("127.0.0.1", "an address to listen on")  # loopback by default
-    password_env: str = f.text("RIGCAST_OBS_PASSWORD", "the name of an environment variable")  # unset: no auth
+    # The password: this variable's value when set, else one generated on first enable and kept
+    # in the state dir (`rigcast ctl obs-info` shows it).
+    password_env: str = f.text("RIGCAST_OBS_PASSWORD", "the name of an environment variable")
+    auth: bool = f.flag(True)  # false: no password at all; allowed only with a loopback bind
+
+    def validate(self, data: dict[str, Any]) -> None:
+        if not self.auth and not is_loopback_host(self.bind):
+            raise f.SettingError("auth", f'auth = false lets anyone who reaches {self.bind} drive the stream; '
+                                         f'it is allowed only with bind = "127.0.0.1" (or drop auth = false)')
 
 
 @dataclass

@@ -73,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     mu.add_argument("source")
     mu.add_argument("state", nargs="?", choices=("on", "off", "toggle"), default="toggle")
 
+    csub.add_parser("obs-info", help="obs-websocket's address, port and password, for an OBS remote tool "
+                                     "(OBS's Show Connect Info)")
+
     sub.add_parser("tui", help="the control room (default): attach to the engine, starting one if needed")
 
     sub.add_parser("windows", help="list capturable windows")

@@ -40,6 +40,30 @@ def describe(state: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def obs_info(obs: dict[str, Any]) -> int:
+    """What a remote tool needs to connect. The password is read here, from the state dir the
+    engine keeps it in; it never travels over the control socket, status or the log."""
+    if not obs.get("enabled"):
+        print("rigcast: the obs-websocket server is off; enable it with [obs_websocket] enabled = true",
+              file=sys.stderr)
+        return 1
+    print(f"server   {obs['bind']}\nport     {obs['port']}")
+    if obs["auth"] == "off":
+        print("password none (auth = false: loopback only)")
+    elif obs["auth"] == "environment":
+        print(f"password the value of ${obs['password_env']} in the engine's environment")
+    else:
+        from engine.control.obs_auth import stored_password
+
+        value = stored_password(create=False)
+        if value is None:
+            print("rigcast: the engine's generated obs-websocket password is not in this user's state dir",
+                  file=sys.stderr)
+            return 1
+        print(f"password {value}")
+    return 0
+
+
 def run_ctl(a: argparse.Namespace) -> int:
     try:
         if a.ctl == "status":
@@ -62,6 +86,8 @@ def run_ctl(a: argparse.Namespace) -> int:
         elif a.ctl == "text":
             call("text.set", {"source": a.source, "text": a.text})
             print(f"rigcast: {a.source} text set")
+        elif a.ctl == "obs-info":
+            return obs_info(call("status").get("obs_websocket") or {})
         elif a.ctl == "mute":
             args: dict[str, Any] = {"source": a.source}
             if a.state != "toggle":

@@ -165,7 +165,18 @@ class Engine:
             "outputs": ([o.as_dict() for o in self.stats.outputs] if self.stats and self.stats.outputs
                         else [self._idle_output(o) for o in self.cfg.outputs]),
             "link": self.link.status() if self.link is not None else {"state": LinkState.OFF},
+            "obs_websocket": self._obs_status(),
         }
+
+    def _obs_status(self) -> dict[str, Any]:
+        """Where obs-websocket listens and how it authenticates: never the password itself."""
+        obs = self.cfg.obs_websocket
+        if not obs.enabled or self.obsws is None:
+            return {"enabled": False}
+        auth = ("off" if self.obsws.password is None
+                else "environment" if os.environ.get(obs.password_env) else "generated")
+        return {"enabled": True, "bind": obs.bind, "port": self.obsws.port, "auth": auth,
+                "password_env": obs.password_env}
 
     def status(self) -> dict[str, Any]:
         """``status``'s answer: the snapshot and the video process's last stats."""

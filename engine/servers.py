@@ -35,12 +35,15 @@ async def serve_control(e: Engine) -> Any:
     write_private(paths.pid_path(), f"{os.getpid()}\n")
     obs = e.cfg.obs_websocket
     if obs.enabled:
+        from engine.control.obs_auth import resolve_password
         from engine.control.obsws import ObsWebsocketServer
 
-        e.obsws = ObsWebsocketServer(e.bus, e.status, os.environ.get(obs.password_env))
+        password = resolve_password(obs)
+        e.obsws = ObsWebsocketServer(e.bus, e.status, password.value)
         port = await e.obsws.serve(obs.bind, obs.port)
         log.info("obs-websocket v5 server on %s:%d (%s)", obs.bind, port,
-                 "password required" if os.environ.get(obs.password_env) else "no password")
+                 "no password: auth = false, loopback only" if password.value is None
+                 else f"password {password.source}; `rigcast ctl obs-info` shows it")
     return server
 
 

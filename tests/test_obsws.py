@@ -193,3 +193,86 @@ def test_every_identified_client_hears_each_event(home: EngineHome, nginx: Nginx
         for ws in clients:
             event = json.loads(ws.recv(timeout=10))["d"]
             assert event["eventType"] == "CurrentProgramSceneChanged" and event["eventData"]["sceneName"] == "BRB"
+
+
+def _obs_config(tmp_path: Path, port: int, extra: str = "") -> Path:
+    cfg = tmp_path / "obs.toml"
+    cfg.write_text(f'[obs_websocket]\nenabled = true\nport = {port}\npassword_env = "UNSET_OBS_PASSWORD_VAR"\n{extra}'
+                   '[[sources]]\nname = "game"\nkind = "window"\nmatch = "glxgears"\n')
+    return cfg
+
+
+def test_no_password_configured_means_a_generated_one_shown_only_by_obs_info(
+        home: EngineHome, nginx: NginxRtmp, gears: XApp, tmp_path: Path) -> None:
+    """As OBS does: enabling the server without a password generates one, kept 0600 in the state
+    dir; `rigcast ctl obs-info` shows it and nothing else does."""
+    port = free_port()
+    home.up("--config", str(_obs_config(tmp_path, port)), "--url", nginx.url("gen"))
+    with connect(f"ws://127.0.0.1:{port}", subprotocols=["obswebsocket.json"], proxy=None) as ws:  # type: ignore[list-item]
+        assert "authentication" in json.loads(ws.recv(timeout=10))["d"], "a password is required"
+        ws.send(json.dumps({"op": 1, "d": {"rpcVersion": 1}}))
+        with pytest.raises(Exception):  # noqa: B017
+            ws.recv(timeout=10)
+        assert ws.close_code == 4009
+    info = home.rigcast("ctl", "obs-info")
+    assert info.returncode == 0, info.stderr
+    fields = dict(line.split(None, 1) for line in info.stdout.splitlines())
+    assert fields["server"] == "127.0.0.1" and fields["port"] == str(port)
+    password = fields["password"]
+    assert len(password) >= 16 and password.isalnum()
+    stored = home.state_dir / "obs-websocket.json"
+    assert stored.stat().st_mode & 0o077 == 0
+    cl = obs.ReqClient(host="127.0.0.1", port=port, password=password, timeout=15)
+    try:
+        assert cl.get_version().rpc_version == 1
+    finally:
+        cl.disconnect()
+    status = home.rigcast("ctl", "status", "--json")
+    assert json.loads(status.stdout)["obs_websocket"]["auth"] == "generated"
+    for text in (home.log(), status.stdout, home.rigcast("ctl", "status").stdout):
+        assert password not in text
+    # The engine restarted keeps the same password (a tool's saved settings keep working).
+    home.down()
+    home.up("--config", str(_obs_config(tmp_path, port)), "--url", nginx.url("gen"))
+    again = dict(line.split(None, 1) for line in home.rigcast("ctl", "obs-info").stdout.splitlines())
+    assert again["password"] == password
+
+
+def test_auth_off_only_on_loopback(home: EngineHome, nginx: NginxRtmp, gears: XApp, tmp_path: Path) -> None:
+    port = free_port()
+    lan = _obs_config(tmp_path, port, 'bind = "0.0.0.0"\nauth = false\n')
+    r = home.rigcast("up", "--config", str(lan), "--url", nginx.url("open"))
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "auth" in r.stderr and "127.0.0.1" in r.stderr, r.stderr
+    assert home.pid() is None
+
+    home.up("--config", str(_obs_config(tmp_path, port, "auth = false\n")), "--url", nginx.url("open"))
+    cl = obs.ReqClient(host="127.0.0.1", port=port, password="", timeout=15)
+    try:
+        assert cl.get_version().rpc_version == 1
+    finally:
+        cl.disconnect()
+    assert "password none" in home.rigcast("ctl", "obs-info").stdout
+
+
+def test_repeated_failed_logins_from_one_address_are_slowed_down(
+        home: EngineHome, nginx: NginxRtmp, gears: XApp, tmp_path: Path) -> None:
+    import time
+
+    port = start(home, nginx, tmp_path)
+
+    def failed_login() -> float:
+        with connect(f"ws://127.0.0.1:{port}", subprotocols=["obswebsocket.json"], proxy=None) as ws:  # type: ignore[list-item]
+            ws.recv(timeout=10)
+            t = time.monotonic()
+            ws.send(json.dumps({"op": 1, "d": {"rpcVersion": 1, "authentication": "guess"}}))
+            with pytest.raises(Exception):  # noqa: B017
+                ws.recv(timeout=30)
+            assert ws.close_code == 4009
+            return time.monotonic() - t
+
+    waits = [failed_login() for _ in range(4)]
+    # A lower bound only: the brake adds 0.5, 1 and then 2 s; nothing here can be faster.
+    assert waits[3] >= 2.0, waits
+    cl = obs.ReqClient(host="127.0.0.1", port=port, password=PASSWORD, timeout=30)  # the right one still works
+    cl.disconnect()

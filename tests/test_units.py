@@ -270,3 +270,30 @@ def test_item_changes_are_saved_keeping_unknown_keys(tmp_path: Path) -> None:
     doc = tomllib.loads(cfg.read_text())
     assert doc["mine"] == 1 and doc["scenes"][0]["items"][0] == {"source": "g", "note": "x", "visible": False, "x": 5}
     assert not save_item_changes(str(cfg), "B", "g", {"x": 1})
+
+
+def test_ws_link_to_this_machine_means_a_literal_loopback_host() -> None:
+    from config.model import is_loopback_host
+
+    for host in ("127.0.0.1", "127.9.9.9", "::1", "[::1]", "localhost", "LOCALHOST"):
+        assert is_loopback_host(host), host
+    for host in ("127.evil.example", "127.0.0.1.nip.io", "localhost.evil.example", "10.0.0.1", "", None):
+        assert not is_loopback_host(host), host
+    with pytest.raises(ConfigError, match="wss://"):
+        parse_config({"link": {"url": "ws://127.evil.example/rigcast"}})
+    assert parse_config({"link": {"url": "ws://127.0.0.1:9/rigcast"}}).link.url
+
+
+def test_failed_logins_brake_doubles_and_is_forgotten() -> None:
+    from engine.control.obs_auth import FailureBrake
+
+    b = FailureBrake()
+    assert b.delay("a", 0) == 0
+    for i in range(6):
+        b.failed("a", float(i))
+    assert b.delay("a", 6) == 8.0 and b.delay("b", 6) == 0
+    b.failed("b", 6)
+    assert b.delay("b", 6.1) == 0.5
+    assert b.delay("a", 6 + 61) == 0, "forgotten a minute after the last failure"
+    b.succeeded("b")
+    assert b.delay("b", 7) == 0

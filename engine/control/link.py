@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from config.model import LinkConfig
+from config.model import LinkConfig, is_loopback_host
 from engine.vocab import LinkState
 from config.secrets import mask_text, mask_url, remember_secret
 from engine.control.bus import BusError, CommandBus
@@ -162,7 +162,7 @@ class Link:
         from websockets.exceptions import InvalidHandshake, InvalidStatus, WebSocketException
 
         host = urlsplit(self.url).hostname or ""
-        loopback = host in ("localhost", "::1") or host.startswith("127.")
+        loopback = is_loopback_host(host)  # a literal loopback address: no proxy in between
         delay = FIRST_DELAY_S
         while True:
             self._set(LinkState.CONNECTING, self.error)

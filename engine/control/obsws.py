@@ -13,6 +13,7 @@ import asyncio
 import base64
 import contextlib
 import hashlib
+import hmac
 import json
 import logging
 import secrets
@@ -24,6 +25,7 @@ from websockets.exceptions import ConnectionClosed
 
 from engine.control.bus import BusError, CommandBus
 from engine.control.changes import Change, changes
+from engine.control.obs_auth import FailureBrake
 from engine.control.outbox import Outbox
 from engine.vocab.reports import BusEvent, StateChanged
 
@@ -95,6 +97,8 @@ def _events(found: list[Change], subs: int) -> list[str]:
 class ObsWebsocketServer:
     def __init__(self, bus: CommandBus, state: Callable[[], dict[str, Any]], password: str | None) -> None:
         self.bus, self.state, self.password = bus, state, password or None
+        self.brake = FailureBrake()
+        self.port = 0
         self.server: Server | None = None
 
     async def serve(self, host: str, port: int) -> int:
@@ -105,7 +109,8 @@ class ObsWebsocketServer:
 
         self.server = await serve(self._handle, host, port, select_subprotocol=select,
                                   max_size=4 * MAX_MESSAGE, compression=None)
-        return int(next(iter(self.server.sockets)).getsockname()[1])
+        self.port = int(next(iter(self.server.sockets)).getsockname()[1])
+        return self.port
 
     async def close(self) -> None:
         if self.server is not None:
@@ -116,6 +121,7 @@ class ObsWebsocketServer:
     # -- a session ---------------------------------------------------------------------------
     async def _handle(self, ws: ServerConnection) -> None:
         hello: dict[str, Any] = {"obsWebSocketVersion": OBS_WS_VERSION, "rpcVersion": RPC_VERSION}
+        address = str(ws.remote_address[0]) if ws.remote_address else "?"
         salt, challenge = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         if self.password:
             hello["authentication"] = {"challenge": challenge, "salt": salt}
@@ -149,9 +155,18 @@ class ObsWebsocketServer:
                     if d.get("rpcVersion") != RPC_VERSION:
                         await ws.close(UNSUPPORTED_RPC, f"rpcVersion {RPC_VERSION} only")
                         return
-                    if self.password and d.get("authentication") != auth_string(self.password, salt, challenge):
-                        await ws.close(AUTH_FAILED, "Authentication failed.")
-                        return
+                    if self.password is not None:
+                        given = d.get("authentication")
+                        expected = auth_string(self.password, salt, challenge)
+                        wait = self.brake.delay(address)
+                        if wait:
+                            await asyncio.sleep(wait)  # guessing from one address gets slower and slower
+                        if not isinstance(given, str) or not hmac.compare_digest(given.encode(), expected.encode()):
+                            self.brake.failed(address)
+                            log.warning("obs-websocket: failed login from %s", address)
+                            await ws.close(AUTH_FAILED, "Authentication failed.")
+                            return
+                        self.brake.succeeded(address)
                     subs = int(d.get("eventSubscriptions", SUB_ALL)) if isinstance(d.get("eventSubscriptions", 0), int) else SUB_ALL
                     identified = True
                     last = self.state()
