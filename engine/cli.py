@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +24,10 @@ from config.secrets import mask_text
 from engine.errors import RigcastError
 
 EXIT_USAGE = 2
+URL_ENV = "RIGCAST_URL"  # a stream URL (with its key) that is not on any command line
+# `rigcast up` hands the engine its arguments on a pipe, so the engine's command line (readable
+# by every local user for as long as it runs) never carries a stream key.
+ARGS_ON_STDIN = "--args-on-stdin"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -150,9 +156,13 @@ def config_from_args(a: argparse.Namespace) -> RigcastConfig:
     elif not cfg.sources:
         cfg.sources = [SourceConfig("display", "display", display=1)]
 
-    if a.url:
-        streams = [_flagged(OutputConfig, f"rtmp{i + 1}" if len(a.url) > 1 else "rtmp", output_kind_for_url(u).name, "url", u,
-                                "--url") for i, u in enumerate(a.url)]
+    # A URL on a command line is readable by every local user (ps, /proc/PID/cmdline) while the
+    # command runs; the config file and $RIGCAST_URL keep the key out of sight.
+    urls, flag = (a.url, "--url") if a.url else ([os.environ[URL_ENV]], f"${URL_ENV}") if os.environ.get(URL_ENV) \
+        else ([], "")
+    if urls:
+        streams = [_flagged(OutputConfig, f"rtmp{i + 1}" if len(urls) > 1 else "rtmp", output_kind_for_url(u).name, "url", u,
+                            flag) for i, u in enumerate(urls)]
         cfg.outputs = [o for o in cfg.outputs if not o.has(Cap.STREAM)] + streams
     if a.record:
         cfg.outputs = [o for o in cfg.outputs if not o.has(Cap.RECORD)]
@@ -208,8 +218,15 @@ def cmd_up(a: argparse.Namespace) -> int:
     from engine.daemon import up
 
     engine_config(a)  # bad flags fail here, in the user's terminal, not in a log file
-    argv = sys.argv[1:] if a.argv is None else a.argv
-    return up(["engine" if x == "up" else x for x in argv])
+    return up(engine_argv(a.argv))
+
+
+def engine_argv(argv: list[str]) -> list[str]:
+    """``up``'s own arguments for ``rigcast engine``: the one token that is the subcommand
+    becomes ``engine`` (the only option before it, ``-v``, takes no value); a value that
+    happens to read "up" (``--window up``) stays what it is."""
+    i = next(i for i, x in enumerate(argv) if not x.startswith("-"))
+    return [*argv[:i], "engine", *argv[i + 1:]]
 
 
 def cmd_down(_a: argparse.Namespace) -> int:
@@ -232,6 +249,7 @@ def cmd_tui(a: argparse.Namespace) -> int:
 
 def cmd_windows(_a: argparse.Namespace) -> int:
     from engine.capture.matching import exe_file
+    from engine.untrusted import clean
 
     if sys.platform == "win32":
         from engine.capture import win32_api
@@ -249,8 +267,8 @@ def cmd_windows(_a: argparse.Namespace) -> int:
     print(f"{'ID':>10}  {'PID':>7}  {'GEOMETRY':<20} {'CLASS':<24} {'EXE':<16} TITLE")
     for w in rows:
         geom = f"{w.width}x{w.height}+{w.x}+{w.y}"
-        exe = exe_file(w.exe or "-")
-        print(f"0x{w.id:08x}  {w.pid or '-':>7}  {geom:<20} {w.wm_class[:24]:<24} {exe[:16]:<16} {w.title}"
+        exe = clean(exe_file(w.exe or "-"), 64)
+        print(f"0x{w.id:08x}  {w.pid or '-':>7}  {geom:<20} {w.wm_class[:24]:<24} {exe[:16]:<16} {w.label}"
               + ("" if w.visible else "  (hidden)"))
     return 0
 
@@ -270,13 +288,16 @@ def cmd_devices(_a: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    given = sys.argv[1:] if argv is None else list(argv)
+    if given == [ARGS_ON_STDIN]:  # started by `rigcast up`
+        argv = given = [str(x) for x in json.loads(sys.stdin.read())]
+    args = parser.parse_args(given)
     from engine.logsetup import setup_logging
 
     setup_logging(logging.DEBUG if args.verbose else logging.INFO, "main")
     commands = {"stream": cmd_stream, "windows": cmd_windows, "devices": cmd_devices, "up": cmd_up, "down": cmd_down,
                 "engine": cmd_engine, "ctl": cmd_ctl, "tui": cmd_tui}
-    args.argv = None if argv is None else list(argv)
+    args.argv = given
     if args.command is None:
         args.command = "tui"
     try:

@@ -9,6 +9,7 @@ open, or prints the engine's own error line if it could not start.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import subprocess
@@ -68,8 +69,16 @@ def up(engine_argv: list[str]) -> int:
         start = f.tell()
         f.write(f"--- rigcast engine starting {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())
         f.flush()
-        proc = subprocess.Popen([windowless_python(), "-m", "engine", *engine_argv], stdin=subprocess.DEVNULL,
+        from engine.cli import ARGS_ON_STDIN
+
+        proc = subprocess.Popen([windowless_python(), "-m", "engine", ARGS_ON_STDIN], stdin=subprocess.PIPE,
                                 stdout=f, stderr=f, close_fds=True, **_detach_kwargs())
+    assert proc.stdin is not None
+    with proc.stdin:  # the arguments, stream keys and all, on a pipe: never on a command line
+        try:
+            proc.stdin.write(json.dumps(engine_argv).encode())
+        except BrokenPipeError:
+            pass
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:

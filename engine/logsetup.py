@@ -11,9 +11,21 @@ from engine.vocab.reports import LogLine
 
 
 class MaskingFilter(logging.Filter):
+    """Masks the message, and the traceback of ``log.exception`` too: an exception's text (a
+    URL in an FFmpeg or socket error) is as likely as the message to quote a key."""
+
+    _formatter = logging.Formatter()
+
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = mask_text(record.getMessage())
         record.args = None
+        if record.exc_info and not record.exc_text:
+            # Formatters use exc_text when it is set: the masked one, not a fresh clear one.
+            record.exc_text = mask_text(self._formatter.formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = mask_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
         return True
 
 

@@ -385,6 +385,11 @@ def _offer(events: Any, msg: Meter | VideoStats) -> None:
 def run_pipeline(spec: PipelineSpec, stop: Event, events: Any, commands: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when we stop
     setup_logging(spec.log_level, "video", events)
+    # This process was spawned: what the engine's config check remembered to mask is not here.
+    # A server's error or a library's exception that quotes the key is masked here too.
+    for o in spec.outputs:
+        for part in url_secret_parts(o.url or ""):
+            remember_secret(part)
     try:
         pipeline = Pipeline(spec)
     except RigcastError as e:

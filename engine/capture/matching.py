@@ -26,6 +26,14 @@ class WindowInfo:
     visible: bool = True
     exe: str | None = None
 
+    @property
+    def label(self) -> str:
+        """The title as shown (a terminal, a log line, status): any program sets its own title,
+        escapes and control characters included; matching uses the title as it is."""
+        from engine.untrusted import clean
+
+        return clean(self.title, 200)
+
 
 def matches(win: WindowInfo, src: SourceConfig) -> bool:
     if src.settings.match is not None:

@@ -125,12 +125,12 @@ class WinWindowSource:
             name, self.method, reasons = first_available(
                 methods.order("window", self.cfg.settings.method), lambda m: _OPENERS[m](info.id, self.ring, self.lock))
         except NoneAvailable as e:
-            raise RigcastError(f'{self.cfg.name}: cannot capture window "{info.title}": {e}') from None
+            raise RigcastError(f'{self.cfg.name}: cannot capture window "{info.label}": {e}') from None
         self.hwnd = info.id
         self.presence.found(info.width, info.height)
         mons = win32_api.monitors()
         scale = monitor_of(Rect(info.x, info.y, info.width, info.height), mons).scale if mons else 1.0
-        self.presence.set_state(SourceState.LIVE, f'{describe("capture method", name, reasons)}; window "{info.title}" '
+        self.presence.set_state(SourceState.LIVE, f'{describe("capture method", name, reasons)}; window "{info.label}" '
                                                   f"{info.width}x{info.height} on a {scale:.0%} monitor "
                                                   f"(DPI awareness: {self.awareness})")
 
@@ -169,7 +169,7 @@ class WinWindowKind:
         windows = win32_api.list_windows()
         info = pick_window(windows, cfg)
         if info is None:
-            names = ", ".join(f'"{w.title}"' for w in windows[:8]) or "none"
+            names = ", ".join(f'"{w.label}"' for w in windows[:8]) or "none"
             raise RigcastError(f"no {cfg.describe()} (windows: {names}); {cfg.info.hint}")
         w, h = info.width, info.height
         if not awareness.startswith("per-monitor"):
@@ -180,7 +180,7 @@ class WinWindowKind:
         mons = win32_api.monitors()  # the window may move to the largest monitor: the ring holds that
         widest = max((m.rect.width for m in mons), default=w)
         tallest = max((m.rect.height for m in mons), default=h)
-        return SourceProbe(Size(*even_size(w, h)), Size(max(widest, w), max(tallest, h)), f'window "{info.title}"')
+        return SourceProbe(Size(*even_size(w, h)), Size(max(widest, w), max(tallest, h)), f'window "{info.label}"')
 
     def open(self, cfg: SourceConfig, ring: FrameRing) -> WinWindowSource:
         return WinWindowSource(cfg, ring)

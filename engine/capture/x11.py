@@ -66,7 +66,7 @@ class X11WindowSource:
         self.presence.found(info.width, info.height)
         if info.visible:
             self._name_pixmap()
-            self._set_state(SourceState.LIVE, f'capturing window 0x{info.id:x} "{info.title}" {info.width}x{info.height}')
+            self._set_state(SourceState.LIVE, f'capturing window 0x{info.id:x} "{info.label}" {info.width}x{info.height}')
         else:
             self._set_state(SourceState.HIDDEN, f"window 0x{info.id:x} is not mapped (minimised?)")
 
@@ -161,12 +161,12 @@ class X11WindowKind:
         try:
             info = find_window(d, cfg)
             if info is None:
-                names = ", ".join(f'"{w.title}"' for w in list_windows(d)[:8]) or "none"
+                names = ", ".join(f'"{w.label}"' for w in list_windows(d)[:8]) or "none"
                 raise RigcastError(f"no {cfg.describe()} on display {d.get_display_name()} "
                                    f"(windows: {names}); {cfg.info.hint}")
             screen = d.screen()
             max_size = Size(max(screen.width_in_pixels, info.width), max(screen.height_in_pixels, info.height))
-            return SourceProbe(Size(info.width, info.height), max_size, f'window "{info.title}"')
+            return SourceProbe(Size(info.width, info.height), max_size, f'window "{info.label}"')
         finally:
             d.close()
 

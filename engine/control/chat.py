@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from dataclasses import dataclass, field
 
+from engine.untrusted import clean
 from engine.vocab.reports import ChatMessage
 
 MAX_TEXT = 500
@@ -22,29 +22,7 @@ MAX_PLATFORM = 24
 RATE_PER_S = 20.0  # sustained messages per second
 BURST = 40
 
-# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), other two-byte escapes, and the 8-bit forms.
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]"
-                      r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
-                      r"|(?:\x1b[PX^_]|[\x90\x98\x9e\x9f])[^\x1b\x9c]*(?:\x1b\\|\x9c)?"
-                      r"|\x1b[ -/]*[0-~]?")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-
-
-def clean(text: str, limit: int) -> str:
-    """Printable text on one line: escapes and control/format characters gone, whitespace runs
-    folded to one space, at most ``limit`` characters. Only a bounded prefix is looked at: the
-    character loop is Python, and a message is at most 64 KiB of mostly nothing useful."""
-    text = _ESCAPES.sub("", text[: limit * 8])
-    out = []
-    for ch in text:
-        cat = unicodedata.category(ch)
-        if ch in "\t\n\r\v\f" or cat == "Zs":
-            out.append(" ")
-        elif cat[0] == "C":  # Cc control, Cf format (bidi overrides, zero-width), Cs, Co, Cn
-            continue
-        else:
-            out.append(ch)
-    return " ".join("".join(out).split())[:limit]
 
 
 def make_message(raw: dict[str, object], now: float | None = None) -> ChatMessage:

@@ -38,6 +38,7 @@ from engine.control.changes import changes
 from engine.control.outbox import Outbox
 from engine.control.protocol import dumps
 from engine.errors import RigcastError
+from engine.untrusted import from_outside
 from engine.vocab.reports import BusEvent, LogLine, StateChanged, VideoStats
 
 log = logging.getLogger("rigcast.link")
@@ -214,7 +215,8 @@ class Link:
                 if reply is not None:
                     await ws.send(reply)
             rcvd = ws.close_rcvd
-            return f"the API closed the link ({rcvd.code} {rcvd.reason})".strip() if rcvd else "the link closed"
+            return (f"the API closed the link ({rcvd.code} {from_outside(rcvd.reason, 120)})".strip() if rcvd
+                    else "the link closed")
         except ConnectionClosed as e:
             if e.rcvd is None and e.sent is not None and e.sent.code == 1011:
                 return "no answer to pings: the API or the network is gone"

@@ -22,6 +22,7 @@ from engine.output.base import QueuedOutput
 from engine.vocab import OutputState
 from engine.output.flv_tags import FlvTagSink
 from engine.output.rtmp_client import RtmpNetworkError, RtmpPublisher, RtmpRejected, RtmpTarget
+from engine.untrusted import from_outside
 
 log = logging.getLogger("rigcast.output.rtmp")
 
@@ -82,10 +83,10 @@ class RtmpOutput(QueuedOutput):
         try:
             pub.connect()
         except RtmpRejected as e:
-            self.error = f"rejected by server: {e}"
+            self.error = f"rejected by server: {from_outside(str(e))}"
             return "rejected"
         except RtmpNetworkError as e:
-            self.error = f"network error: {e}"
+            self.error = f"network error: {from_outside(str(e))}"
             return "network"
         self.new_session()
         self.discard_queued()
@@ -111,14 +112,14 @@ class RtmpOutput(QueuedOutput):
             streams = self.open_streams(container)
             self.mux_from_queue(container, streams, idle)
         except RtmpRejected as e:
-            self.error, outcome = f"rejected by server: {e}", "rejected"
+            self.error, outcome = f"rejected by server: {from_outside(str(e))}", "rejected"
         except (RtmpNetworkError, OSError, av.FFmpegError) as e:
             if time.monotonic() - started < EARLY_CLOSE_S and pub.closed_by_server:
                 after = time.monotonic() - started
                 self.error = f"rejected by server: it closed the stream {after:.1f} s after accepting it (access denied?)"
                 outcome = "rejected"
             else:
-                self.error, outcome = f"network error: {mask_text(str(e))}", "network"
+                self.error, outcome = f"network error: {from_outside(str(e))}", "network"
         finally:
             self.connected_at = None
             if container is not None:
