@@ -337,7 +337,9 @@ def run_stream(cfg: RigcastConfig, duration: float | None = None, out: TextIO = 
     """``rigcast stream``: the engine in the foreground, every configured output running."""
     engine = Engine(cfg, start_outputs=[o.name for o in cfg.outputs], log_level=log_level, out=out)
     rc = asyncio.run(engine.run(duration))
+    if rc:
+        return rc  # the engine's own error line said why
     failed = engine.outcomes.failures(cfg.outputs)
     for line in failed:
         print(f"rigcast: {line}", file=sys.stderr, flush=True)
-    return rc or (1 if failed else 0)
+    return 1 if failed else 0

@@ -297,3 +297,33 @@ def test_failed_logins_brake_doubles_and_is_forgotten() -> None:
     assert b.delay("a", 6 + 61) == 0, "forgotten a minute after the last failure"
     b.succeeded("b")
     assert b.delay("b", 7) == 0
+
+
+def test_saving_keeps_the_files_mode_owner_and_symlink(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from config.save import save_item_changes
+
+    real = tmp_path / "dotfiles" / "rigcast.toml"
+    real.parent.mkdir()
+    real.write_text('[[scenes]]\nname = "A"\nitems = [ { source = "g" } ]\n')
+    os.chmod(real, 0o640)
+    os.chown(real, 1234, 4321)  # the tests run as root: a file of another owner, as after sudo
+    link = tmp_path / "rigcast.toml"
+    link.symlink_to(real)
+    assert save_item_changes(str(link), "A", "g", {"x": 7})
+    assert link.is_symlink() and link.resolve() == real, "the link still points at the user's file"
+    st = os.stat(real)
+    assert stat.S_IMODE(st.st_mode) == 0o640 and (st.st_uid, st.st_gid) == (1234, 4321)
+    assert "x = 7" in real.read_text()
+    assert sorted(p.name for p in real.parent.iterdir()) == ["rigcast.toml"], "no temp file left"
+
+
+def test_text_too_big_to_draw_is_refused_not_allocated() -> None:
+    from engine.capture.still import TextKind
+
+    cfg = SourceConfig("t", "text", text="", font_size=512)
+    with pytest.raises(RigcastError, match="too large"):
+        TextKind.render(cfg, "W" * 4096)
+    assert TextKind.render(cfg, "W" * 8).shape[2] == 4

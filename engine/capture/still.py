@@ -19,6 +19,10 @@ if TYPE_CHECKING:  # numpy, PyAV and Pillow load only where pixels are made: the
     import numpy as np
 
 DEFAULT_COLOR_SIZE = Size(1280, 720)
+# A text source is drawn whole, in memory: bounded, so set_text with 4,096 W at font 512 is an
+# error for the caller, not a request for gigabytes (8192x4096 BGRA is 128 MiB at most).
+MAX_TEXT_SIDE = 8192
+MAX_TEXT_PIXELS = 8192 * 4096
 
 
 @dataclass
@@ -102,6 +106,10 @@ class TextKind(_StillKind):
         x0, y0, x1, y1 = (int(v) for v in probe.multiline_textbbox((0, 0), text or " ", font=font,
                                                                    stroke_width=stroke))
         w, h = max(2, x1 - x0 + 2) + (x1 - x0) % 2, max(2, y1 - y0 + 2) + (y1 - y0) % 2
+        if w > MAX_TEXT_SIDE or h > MAX_TEXT_SIDE or w * h > MAX_TEXT_PIXELS:
+            raise RigcastError(f'source "{cfg.name}": text too large to draw ({w}x{h} px; at most '
+                               f'{MAX_TEXT_SIDE} px a side and {MAX_TEXT_PIXELS // 1_000_000} megapixels): '
+                               f'shorten it or lower font_size')
         img = Image.new("RGBA", (w, h), (0, 0, 0, 0))
         ImageDraw.Draw(img).multiline_text((1 - x0, 1 - y0), text, font=font, fill=parse_color(cfg.settings.color),
                                            stroke_width=stroke, stroke_fill=parse_color(cfg.settings.outline_color))
