@@ -94,6 +94,8 @@ class Pipeline:
         templates = StreamTemplates(self.vstream, self.audio.stream)
         self.converter = Converter(spec.canvas.width, spec.canvas.height, ENCODERS[name].pix_fmt, v.scaler)
         self.templates = templates
+        self.video_holder: Any = None  # the container of a video encoder reopened after a drain
+        self.drained = False  # the video encoder was drained into the last outputs: reopen it
         self.keyframe_wanted = threading.Event()
         self.output_cfgs = {o.name: o for o in spec.outputs}
         # Running outputs get every packet; stopping ones drain what they hold and finalise in
@@ -136,6 +138,8 @@ class Pipeline:
                 cfg = cfg.replace(url=urls[name])
             if cfg.has(Cap.STREAM) and not cfg.url:
                 raise RigcastError(f'output "{name}" has no URL; set url, or let the [link] API supply one')
+            if self.drained:
+                self._reopen_video_encoder()
             o = create_output(cfg, self.templates, self.keyframe_wanted)
             o.not_before_s = self.position_s
             self.outputs[name] = o
@@ -145,6 +149,8 @@ class Pipeline:
         stopping = [self.outputs.pop(n) for n in names if n in self.outputs]
         for o in stopping:
             self.closing[o.name] = o
+        if stopping and not self.outputs:
+            self._drain_into(stopping)
 
         def close_all() -> None:
             for o in stopping:
@@ -153,6 +159,33 @@ class Pipeline:
             done()
 
         threading.Thread(target=close_all, name="outputs-stop", daemon=True).start()
+
+    def _drain_into(self, last: list[Output]) -> None:
+        """The last outputs are stopping and the encoder goes idle: the frames its lookahead
+        still holds (x264 veryfast: 10, a third of a second) end those recordings and streams
+        instead of being dropped. The drained encoder is reopened at the next start."""
+        try:
+            packets = self.vstream.codec_context.encode(None)
+        except av.FFmpegError as e:
+            log.warning("draining the video encoder: %s", e)
+            packets = []
+        self.drained = True
+        for p in packets:
+            ep = EncodedPacket.from_av(VIDEO, p)
+            for o in last:
+                o.put(ep)
+
+    def _reopen_video_encoder(self) -> None:
+        """A fresh encoder, the same settings, after a drain (an encoder at its end of stream
+        takes no more frames). Outputs opened from now on copy its parameters."""
+        holder = av.open("rigcast-template", "w", format="null")
+        vstream = add_video_stream(holder, self.encoder_name, self.settings)
+        holder.start_encoding()
+        if self.video_holder is not None:
+            self.video_holder.close()
+        self.video_holder, self.vstream = holder, vstream
+        self.templates = StreamTemplates(vstream, self.audio.stream)
+        self.drained = False
 
     def handle(self, cmd_id: int, cmd: VideoCommand, events: Any) -> None:
         """Carry out one command between two ticks; the ack carries the state as it now is."""
@@ -366,7 +399,8 @@ class Pipeline:
 
     def finish(self) -> None:
         try:
-            self._fan_out(VIDEO, self.vstream.codec_context.encode(None))
+            if not self.drained:
+                self._fan_out(VIDEO, self.vstream.codec_context.encode(None))
             self._fan_out(AUDIO, self.audio.flush())
         except av.FFmpegError as e:
             log.warning("flushing encoders: %s", e)
