@@ -44,7 +44,7 @@ def main() -> None:
     per_redraw = (self_cpu_s() - t0) / n
     lines = ",".join(f"drawtext=fontfile={FONT}:fontsize=24:fontcolor=white:borderw=1:bordercolor=black:"
                      f"x=4:y={8 + 40 * i}:text='viewer{i}\\: {TEXT.replace(',', '')}'" for i in range(8))
-    peer = command_cpu_s(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", f"color=c=black@0.0:s=640x360:r=30,format=rgba",
+    peer = command_cpu_s(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=black@0.0:s=640x360:r=30,format=rgba",
                           "-vf", lines, "-frames:v", str(n), "-threads", "1", "-f", "null", "-"]) / n
     print(f"chat overlay, 8 outlined messages in 640x360, CPU ms ({n} iterations)")
     print(f"  rigcast: {per_message * 1e3:.2f} ms per message arriving, {per_redraw * 1e3:.2f} ms per redraw (fade step)")

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from fractions import Fraction
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
 import av
 

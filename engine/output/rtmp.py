@@ -16,7 +16,7 @@ from typing import Any
 
 import av
 
-from config.secrets import mask_text, mask_url
+from config.secrets import mask_url
 from engine.output.backoff import PROBE_INTERVAL_S, Backoff
 from engine.output.base import QueuedOutput
 from engine.vocab import OutputState
