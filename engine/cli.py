@@ -18,16 +18,18 @@ from typing import Any, NoReturn
 
 from config import fields
 from config.kinds import Cap, Role, first, output_kind_for_url
-from config.loader import ConfigError, load_config, validate_record_path
+from config.loader import ConfigError, load_config
 from config.model import OutputConfig, RigcastConfig, SourceConfig, VideoConfig, encoder_names
 from config.secrets import mask_text
 from engine.errors import RigcastError
+from engine.winlaunch import ARGS_FILE_FLAG
 
 EXIT_USAGE = 2
 URL_ENV = "RIGCAST_URL"  # a stream URL (with its key) that is not on any command line
 # `rigcast up` hands the engine its arguments on a pipe, so the engine's command line (readable
 # by every local user for as long as it runs) never carries a stream key.
 ARGS_ON_STDIN = "--args-on-stdin"
+ARGS_FILE = ARGS_FILE_FLAG  # the same, from a private file (Windows, over SSH: engine/winlaunch.py)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -286,11 +288,26 @@ def cmd_devices(_a: argparse.Namespace) -> int:
     return 0
 
 
+def _args_from_file(path: str) -> list[str]:
+    """The engine's arguments from the private file ``rigcast up`` wrote, deleted once read; its
+    output goes to the engine log (a scheduled task has no terminal)."""
+    from engine import paths
+
+    with open(path, encoding="utf-8") as f:
+        args = [str(x) for x in json.load(f)]
+    os.unlink(path)
+    log = open(paths.log_path(), "a", buffering=1, encoding="utf-8")  # noqa: SIM115  (lives as long as the engine)
+    sys.stdout = sys.stderr = log
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     given = sys.argv[1:] if argv is None else list(argv)
     if given == [ARGS_ON_STDIN]:  # started by `rigcast up`
         argv = given = [str(x) for x in json.loads(sys.stdin.read())]
+    elif len(given) == 2 and given[0] == ARGS_FILE:  # started by Task Scheduler (engine/winlaunch.py)
+        argv = given = _args_from_file(given[1])
     args = parser.parse_args(given)
     from engine.logsetup import setup_logging
 

@@ -15,7 +15,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from config.model import RigcastConfig
@@ -24,6 +23,8 @@ from engine.control.bus import BusError
 from engine.control.client import EngineNotRunning, call
 from engine.errors import RigcastError
 from engine.paths import windowless_python
+from engine.proc import pid_alive
+from engine.servers import write_private
 
 log = logging.getLogger("rigcast.daemon")
 
@@ -55,8 +56,9 @@ def run_engine(cfg: RigcastConfig, live: list[str], log_level: int, duration: fl
 
 def _detach_kwargs() -> dict[str, Any]:
     if sys.platform == "win32":
-        flags = 0x00000008 | 0x00000200 | 0x08000000  # DETACHED_PROCESS, NEW_PROCESS_GROUP, NO_WINDOW
-        return {"creationflags": flags}
+        from engine.winlaunch import detached_flags
+
+        return {"creationflags": detached_flags()}
     return {"start_new_session": True}
 
 
@@ -64,6 +66,10 @@ def up(engine_argv: list[str]) -> int:
     state = running_engine()
     if state is not None:
         raise _already_running(state)
+    from engine.winlaunch import from_ssh
+
+    if sys.platform == "win32" and from_ssh(os.environ):
+        return _up_in_desktop_session(engine_argv)
     log_file = paths.log_path()
     with open(log_file, "ab") as f:
         start = f.tell()
@@ -79,22 +85,51 @@ def up(engine_argv: list[str]) -> int:
             proc.stdin.write(json.dumps(engine_argv).encode())
         except BrokenPipeError:
             pass
+    return _wait_ready(proc, log_file, start)
+
+
+def _wait_ready(proc: subprocess.Popen[bytes] | None, log_file: Any, start: int,
+                unread_args: Any = None) -> int:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
+        if proc is not None and proc.poll() is not None:
             print(_last_error(log_file, start) or f"rigcast: the engine exited ({proc.returncode}); see {log_file}",
                   file=sys.stderr)
             return 1
         state = running_engine()
         if state is not None and state["engine"]["encoder"]:
             live = "live" if state["streaming"] else "recording" if state["recording"] else "idle"
-            print(f"rigcast: engine up (pid {proc.pid}), {live}; {state['engine']['encoder']}")
+            print(f"rigcast: engine up (pid {state['engine']['pid']}), {live}; {state['engine']['encoder']}")
             print(f"rigcast: `rigcast` attaches the control room, `rigcast ctl stream start` goes live, "
                   f"`rigcast down` stops it; log: {log_file}")
             return 0
         time.sleep(0.2)
+    if unread_args is not None and os.path.exists(unread_args):  # the task never ran: nobody at the console
+        from engine.winlaunch import NOBODY_LOGGED_ON
+
+        os.unlink(unread_args)
+        print(NOBODY_LOGGED_ON, file=sys.stderr)
+        return 1
     print(f"rigcast: the engine did not become ready in {START_TIMEOUT_S} s; see {log_file}", file=sys.stderr)
     return 1
+
+
+def _up_in_desktop_session(engine_argv: list[str]) -> int:
+    """Over SSH on Windows: start the engine in the user's console session (engine/winlaunch.py)."""
+    from engine.winlaunch import task_commands
+
+    log_file = paths.log_path()
+    start = log_file.stat().st_size if log_file.exists() else 0
+    args_file = paths.state_dir() / "engine-args.json"  # the user's own (%LOCALAPPDATA%); read and deleted
+    write_private(args_file, json.dumps(engine_argv))
+    user = os.environ.get("USERDOMAIN", "") + "\\" + os.environ.get("USERNAME", "")
+    for cmd in task_commands(windowless_python(), str(args_file), user.lstrip("\\")):
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            args_file.unlink(missing_ok=True)
+            why = ((r.stderr or r.stdout).strip().splitlines() or ["no reason given"])[-1]
+            raise RigcastError(f"Task Scheduler refused to start the engine: {why}")
+    return _wait_ready(None, log_file, start, args_file)
 
 
 def _last_error(log_file: Any, start: int) -> str | None:
@@ -108,16 +143,6 @@ def _last_error(log_file: Any, start: int) -> str | None:
     return errors[-1] if errors else None
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def down(timeout: float = 45) -> int:
     state = running_engine()
     if state is None:
@@ -127,7 +152,7 @@ def down(timeout: float = 45) -> int:
     call("engine.stop")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             print(f"rigcast: engine stopped (pid {pid})")
             return 0
         time.sleep(0.2)

@@ -11,7 +11,6 @@ up to the same instant, so both tracks share one time line.
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import signal
 import threading
@@ -39,6 +38,7 @@ from engine.encode.video import ENCODERS, VideoSettings, add_video_stream, probe
 from engine.errors import RigcastError
 from engine.framering import FrameRing
 from engine.logsetup import setup_logging
+from engine.proc import ParentWatch
 from engine.output.base import Output, create_output, idle_status
 from engine.output.packets import AUDIO, VIDEO, EncodedPacket, StreamTemplates
 from engine.spec import PipelineSpec
@@ -325,6 +325,7 @@ class Pipeline:
         )
 
     def run(self, stop: Event, events: Any, commands: Any) -> None:
+        parent = ParentWatch(self.spec.parent_pid)
         fps, t0 = self.spec.video.fps, self.spec.t0_ns
         n0 = n = tick_at(t0, now_ns(), fps) + 1
         t_start = tick_ns(t0, n0, fps)
@@ -370,7 +371,7 @@ class Pipeline:
                 frames_at_stats = c.frames
                 next_stats += 1.0
                 _offer(events, self.stats(started))
-                if os.getppid() != self.spec.parent_pid:
+                if parent.gone():
                     log.warning("supervisor is gone; stopping")
                     break
         self.finish()

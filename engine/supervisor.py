@@ -24,6 +24,7 @@ from engine.capture.worker import run_capture_worker
 from engine.clock import now_ns
 from engine.errors import RigcastError
 from engine.framering import FrameRing
+from engine.proc import has_console, worker_executable
 from engine.spec import PipelineSpec
 from engine.vocab import SourceState
 
@@ -65,10 +66,9 @@ class Workers:
         self.audio_sources = [s for s in cfg.sources if s.has(Cap.AUDIO)]
         self.audio_shm = {s.name: AudioRing.allocate(cfg.audio.sample_rate) for s in self.audio_sources}
         ctx = mp.get_context("spawn")
-        if sys.platform == "win32":  # workers of a console-less engine must not open consoles
-            from engine.paths import windowless_python
-
-            ctx.set_executable(windowless_python())
+        exe = worker_executable(sys.platform, sys.executable, has_console())
+        if exe is not None:  # workers of a console-less engine must not open consoles (engine/proc.py)
+            ctx.set_executable(exe)
         self.stop_event = ctx.Event()
         self.events: Any = ctx.Queue(maxsize=256)  # video/capture → engine: stats, meters, logs, acks
         self.commands: Any = ctx.Queue()  # engine → video process
@@ -92,7 +92,6 @@ class Workers:
                                  args=(spec, self.stop_event, self.events, self.commands))
 
     def announce(self, cfg: RigcastConfig, out: TextIO = sys.stdout) -> None:
-        from config.secrets import mask_url
 
         for name, p in self.probes.items():
             print(f"rigcast: {p.description} {p.size} -> canvas {self.canvas} @ {cfg.video.fps} fps", file=out,

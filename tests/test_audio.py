@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from websockets.sync.client import unix_connect
 
 from tests.harness import (
     AVSYNC_CONFIG,
+    ROOT,
     EngineHome,
     NginxRtmp,
     Pulse,
@@ -131,3 +134,26 @@ def test_devices_lists_what_device_can_name(pulse: Pulse, tmp_path: Path) -> Non
     out = r.stdout.split("mic (")[0]
     assert out.startswith("desktop_audio (the loopback of an output):") and "(default)" in out
     assert "Null Output" in out or "rigcast_test" in out
+
+
+def test_desktop_audio_records_the_monitor_of_the_output_it_names(pulse: Pulse, tmp_path: Path) -> None:
+    """Two outputs whose names overlap: the one named, by its id, never its look-alike."""
+    env = dict(os.environ, **pulse.env())
+    for sink, desc in (("rig_second", "Game_Speakers_2"), ("rig_first", "Game_Speakers")):
+        subprocess.run(["pactl", "load-module", "module-null-sink", f"sink_name={sink}",
+                        f"sink_properties=device.description={desc}"], env=env, check=True, capture_output=True)
+    script = tmp_path / "pick.py"  # a file, not -c: soundcard names its client after sys.argv
+    script.write_text("import sys\nsys.path.insert(0, sys.argv[1])\n"
+                      "from config.model import SourceConfig\nfrom engine.audio.capture import find_device\n"
+                      "print(find_device(SourceConfig('desk', 'desktop_audio', device='Game_Speakers')).id)\n")
+    r = subprocess.run([sys.executable, str(script), str(ROOT)], env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "rig_first.monitor", r.stdout
+
+
+def test_loopback_ids_per_platform() -> None:
+    from engine.audio.capture import loopback_id
+
+    assert loopback_id("linux", "alsa_output.pci.analog-stereo") == "alsa_output.pci.analog-stereo.monitor"
+    wasapi = "{0.0.0.00000000}.{3f5a1b2c-0000-4d2e-9f00-1a2b3c4d5e6f}"
+    assert loopback_id("win32", wasapi) == wasapi

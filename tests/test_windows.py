@@ -9,6 +9,7 @@ import ast
 import json
 import subprocess
 import sys
+import time
 import tomllib
 import types
 from pathlib import Path
@@ -308,3 +309,85 @@ def test_the_windows_control_path_tcp_with_a_token_found_through_control_json(
     assert r.returncode == 0, r.stderr
     assert home.rigcast("down").returncode == 0
     assert not (home.run_dir / "control.json").exists()
+
+
+# -- the Windows defects' platform-independent parts ---------------------------------------------
+def test_wgc_cursor_option_leaves_old_builds_alone() -> None:
+    from engine.capture.methods import wgc_cursor_option
+
+    assert wgc_cursor_option(18362) is None and wgc_cursor_option(18363) is None  # 1903, 1909
+    assert wgc_cursor_option(19041) is True and wgc_cursor_option(22631) is True
+
+
+def test_wgc_frame_is_cropped_to_the_client_area() -> None:
+    from engine.capture.dpi import Rect, client_crop
+
+    # A 1280x720 client under a 31 px title bar, 1 px borders: DWM's frame is 1282x752.
+    frame, client = Rect(100, 100, 1282, 752), Rect(101, 131, 1280, 720)
+    assert client_crop(frame, client, 1282, 752) == Rect(1, 31, 1280, 720)
+    # A DPI-unaware process sees logical rectangles; WGC delivers physical pixels (150 %).
+    assert client_crop(Rect(100, 100, 854, 500), Rect(102, 120, 852, 480), 1281, 750) == Rect(3, 30, 1278, 720)
+    assert client_crop(frame, Rect(0, 0, 0, 0), 1282, 752) is None, "minimised: nothing to crop to"
+    assert client_crop(frame, Rect(101, 131, 4000, 4000), 1282, 752) == Rect(1, 31, 1281, 721), "clamped"
+
+
+def test_dxgi_output_is_found_by_the_monitors_rectangle() -> None:
+    from engine.capture.dpi import Rect, output_for_monitor
+
+    laptop, external = Rect(0, 0, 1920, 1080), Rect(1920, 0, 2560, 1440)
+    # A hybrid-GPU laptop: the external screen is the discrete GPU's (adapter 1) only output.
+    outputs = [[laptop], [external]]
+    assert output_for_monitor(external, outputs) == (1, 0)
+    assert output_for_monitor(laptop, outputs) == (0, 0)
+    assert output_for_monitor(Rect(1900, 0, 100, 100), outputs) == (1, 0), "the most overlap"
+    assert output_for_monitor(Rect(-5000, 0, 10, 10), outputs) is None
+
+
+def test_workers_are_spawned_so_terminate_reaches_them() -> None:
+    from engine.proc import worker_executable
+
+    venv = r"C:\Users\me\rigcast\.venv\Scripts"
+    assert worker_executable("win32", venv + r"\pythonw.exe", has_console=False) is None
+    assert worker_executable("win32", venv + r"\python.exe", has_console=True) is None
+    assert worker_executable("win32", venv + r"\python.exe", has_console=False) == venv + r"\pythonw.exe"
+    assert worker_executable("linux", "/usr/bin/python3", has_console=False) is None
+
+
+def test_pid_alive_and_parent_watch_on_this_platform(tmp_path: Path) -> None:
+    from engine.proc import pid_alive
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    assert pid_alive(child.pid)
+    child.kill()
+    child.wait()
+    assert not pid_alive(child.pid)
+    # A grandchild watching its parent: the parent is killed, the watch says so.
+    out = tmp_path / "watch.txt"
+    watcher = tmp_path / "watcher.py"
+    watcher.write_text("import sys, time\nsys.path.insert(0, sys.argv[1])\nfrom engine.proc import ParentWatch\n"
+                       "w = ParentWatch(int(sys.argv[2]))\nwhile not w.gone():\n    time.sleep(0.05)\n"
+                       "open(sys.argv[3], 'w').write('gone')\n")
+    middle = tmp_path / "parent.py"
+    middle.write_text("import os, subprocess, sys, time\n"
+                      "subprocess.Popen([sys.executable, sys.argv[1], sys.argv[2], str(os.getpid()), sys.argv[3]])\n"
+                      "time.sleep(30)\n")
+    parent = subprocess.Popen([sys.executable, str(middle), str(watcher), str(ROOT), str(out)])
+    time.sleep(1.5)
+    assert not out.exists(), "the parent is alive: not gone"
+    parent.kill()
+    parent.wait()
+    wait_for(lambda: out.exists(), 10, what="the orphaned watcher to notice")
+
+
+def test_ssh_sessions_start_the_engine_through_task_scheduler() -> None:
+    from engine.winlaunch import CREATE_BREAKAWAY_FROM_JOB, DETACHED_PROCESS, detached_flags, from_ssh, task_commands
+
+    assert from_ssh({"SSH_CONNECTION": "10.0.0.2 50000 10.0.0.5 22"}) and not from_ssh({"USERNAME": "me"})
+    flags = detached_flags()
+    assert flags & CREATE_BREAKAWAY_FROM_JOB and flags & DETACHED_PROCESS and not flags & 0x08000000
+    create, run = task_commands(r"C:\Program Files\rigcast\pythonw.exe", r"C:\Users\me\AppData\Local\rigcast\a.json",
+                                r"BOX\me")
+    assert create[:2] == ["schtasks", "/Create"] and "/IT" in create and create[create.index("/RU") + 1] == r"BOX\me"
+    line = create[create.index("/TR") + 1]
+    assert line.startswith('"C:\\Program Files\\rigcast\\pythonw.exe" -m engine --args-file '), line
+    assert run == ["schtasks", "/Run", "/TN", "rigcast engine"]

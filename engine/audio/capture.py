@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import collections
 import logging
-import os
 import signal
 import sys
 from multiprocessing.synchronize import Event
@@ -25,6 +24,7 @@ from engine.vocab import SourceState
 from engine.clock import now_ns
 from engine.errors import RigcastError
 from engine.logsetup import setup_logging
+from engine.proc import ParentWatch
 
 log = logging.getLogger("rigcast.audio")
 
@@ -33,11 +33,22 @@ ANCHOR_WINDOW_S = 2.0
 
 
 def _pick(cfg: SourceConfig, devices: list[Any], default: Any, what: str) -> Any:
-    found = next((d for d in devices if cfg.settings.device.lower() in d.name.lower()), None) if cfg.settings.device else default
+    """The device named ``device`` exactly (ignoring case), else the first whose name contains it."""
+    want = (cfg.settings.device or "").lower()
+    found = (next((d for d in devices if d.name.lower() == want), None)
+             or next((d for d in devices if want in d.name.lower()), None)) if want else default
     if found is None:
         raise RigcastError(f'source "{cfg.name}": no {what} matching "{cfg.settings.device}"; '
                            f"{what}s: {', '.join(d.name for d in devices) or 'none'}; {cfg.info.hint}")
     return found
+
+
+def loopback_id(platform: str, speaker_id: str) -> str:
+    """The id of the loopback "microphone" of the output ``speaker_id``. Picked by id: by name,
+    soundcard matches substrings and fuzzy patterns, so "Speakers" could record the monitor
+    of "Speakers 2". PulseAudio/PipeWire name a sink's monitor source ``<sink>.monitor``;
+    WASAPI's loopback is the output's own endpoint id."""
+    return speaker_id if platform == "win32" else f"{speaker_id}.monitor"
 
 
 def find_device(cfg: SourceConfig) -> Any:
@@ -46,7 +57,7 @@ def find_device(cfg: SourceConfig) -> Any:
     try:
         if cfg.info.extra.get("loopback"):
             spk = _pick(cfg, sc.all_speakers(), sc.default_speaker(), "output")
-            return sc.get_microphone(id=str(spk.name), include_loopback=True)
+            return sc.get_microphone(id=loopback_id(sys.platform, spk.id), include_loopback=True)
         return _pick(cfg, sc.all_microphones(), sc.default_microphone(), "microphone")
     except RigcastError:
         raise
@@ -97,6 +108,7 @@ def run_audio_worker(cfg: SourceConfig, ring_name: str, stop: Event, parent_pid:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the engine decides when we stop
     setup_logging(log_level, f"audio:{cfg.name}", events)
     ring = AudioRing.attach(ring_name)
+    parent = ParentWatch(parent_pid)
     try:
         device = find_device(cfg)
         est = AnchorEstimator(ring.rate)
@@ -110,7 +122,7 @@ def run_audio_worker(cfg: SourceConfig, ring_name: str, stop: Event, parent_pid:
                     ring.set_state(SourceState.LIVE)
                     log.info("%s: capturing %s", cfg.name, device.name)
                 checks += 1
-                if checks % 100 == 0 and os.getppid() != parent_pid:
+                if checks % 100 == 0 and parent.gone():
                     log.warning("engine is gone; stopping audio capture")
                     break
     except RigcastError as e:

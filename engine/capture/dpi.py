@@ -84,3 +84,38 @@ def monitor_of(r: Rect, monitors: list[Monitor]) -> Monitor:
 def even_size(width: int, height: int) -> tuple[int, int]:
     """Capture sizes go to 4:2:0 encoders: both sides even, never zero."""
     return max(2, width - width % 2), max(2, height - height % 2)
+
+
+def client_crop(frame: Rect, client: Rect, got_w: int, got_h: int) -> Rect | None:
+    """Where the client area sits in a Windows Graphics Capture frame of the whole window.
+
+    WGC captures the window as DWM draws it — title bar and borders included (DWM's extended
+    frame bounds, ``frame``) — while the canvas is sized from the client area (``client``, in
+    the same screen coordinates). A frame whose size differs from ``frame`` (a DPI-unaware
+    process gets logical rectangles, WGC delivers physical pixels) is scaled to match. None
+    when the client area isn't inside the frame (a window being resized, minimised)."""
+    if frame.width <= 0 or frame.height <= 0 or client.width <= 0 or client.height <= 0:
+        return None
+    sx, sy = got_w / frame.width, got_h / frame.height
+    left, top = round((client.left - frame.left) * sx), round((client.top - frame.top) * sy)
+    right, bottom = min(got_w, left + round(client.width * sx)), min(got_h, top + round(client.height * sy))
+    left, top = max(0, left), max(0, top)
+    if right - left < 2 or bottom - top < 2:
+        return None
+    return Rect(left, top, right - left, bottom - top)
+
+
+def output_for_monitor(monitor: Rect, outputs: list[list[Rect]]) -> tuple[int, int] | None:
+    """(adapter, output) of the DXGI output showing ``monitor`` — matched by its desktop
+    rectangle, because mss numbers monitors its own way and DXGI numbers outputs per adapter
+    (on a hybrid-GPU laptop the external screen may be adapter 1's output 0). The output with
+    the same rectangle, else the one overlapping it most; None when none overlaps."""
+    best: tuple[int, tuple[int, int]] | None = None
+    for a, rects in enumerate(outputs):
+        for o, r in enumerate(rects):
+            if r == monitor:
+                return (a, o)
+            area = r.overlap(monitor)
+            if area and (best is None or area > best[0]):
+                best = (area, (a, o))
+    return best[1] if best else None

@@ -42,6 +42,13 @@ def check_wgc(build: int) -> None:
                           f"this is build {build}")
 
 
+def wgc_cursor_option(build: int) -> bool | None:
+    """``cursor_capture`` for windows-capture: None (leave the session's default, which draws
+    the cursor) before build 19041, where setting it at all fails — IsCursorCaptureEnabled
+    does not exist there, so every session on Windows 10 1903/1909 would be refused."""
+    return True if build >= WGC_NO_CURSOR_BUILD else None
+
+
 def wgc_border_optional(build: int) -> bool:
     """Older builds always draw a yellow border round a captured window (viewers see it)."""
     return build >= WGC_NO_BORDER_BUILD

@@ -39,10 +39,11 @@ class WindowPresence:
         self.placeholder_shown = False
         self.last_size = Size(width, height)
 
-    def lost(self, why: str) -> None:
+    def lost(self, why: str, state: SourceState = SourceState.NOT_FOUND) -> None:
+        """The window is gone (``not_found``), or its capture stopped under it (``lost``)."""
         self.next_search = time.monotonic() + SEARCH_INTERVAL_S
-        self.set_state(SourceState.NOT_FOUND, f"{self.cfg.describe()} {why}; showing a placeholder, "
-                                              f"looking again every {SEARCH_INTERVAL_S:g} s")
+        self.set_state(state, f"{self.cfg.describe()} {why}; showing a placeholder, "
+                              f"looking again every {SEARCH_INTERVAL_S:g} s")
 
     def search_due(self) -> bool:
         if time.monotonic() < self.next_search:

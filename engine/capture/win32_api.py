@@ -17,7 +17,7 @@ import ctypes  # noqa: E402
 from ctypes import wintypes  # noqa: E402
 from typing import Any  # noqa: E402
 
-from engine.capture.dpi import BASE_DPI, Monitor, Rect  # noqa: E402
+from engine.capture.dpi import BASE_DPI, Monitor, Rect, client_crop  # noqa: E402
 from engine.capture.matching import WindowInfo  # noqa: E402
 
 user32 = ctypes.WinDLL("user32", use_last_error=True)
@@ -35,6 +35,23 @@ DIB_RGB_COLORS, BI_RGB = 0, 0
 MONITORINFOF_PRIMARY = 1
 MDT_EFFECTIVE_DPI = 0
 DPI_AWARENESS_CONTEXT_PER_MONITOR_AWARE_V2 = ctypes.c_void_p(-4)
+DWMWA_EXTENDED_FRAME_BOUNDS = 9
+
+# Handles are pointer-sized: without these, ctypes' default int return type truncates them on
+# 64-bit Windows, and a DC or bitmap handle above 2**31 breaks every later call.
+user32.GetDC.argtypes = [wintypes.HWND]
+user32.GetDC.restype = wintypes.HDC
+user32.ReleaseDC.argtypes = [wintypes.HWND, wintypes.HDC]
+gdi32.CreateCompatibleDC.argtypes = [wintypes.HDC]
+gdi32.CreateCompatibleDC.restype = wintypes.HDC
+gdi32.CreateDIBSection.argtypes = [wintypes.HDC, ctypes.c_void_p, wintypes.UINT, ctypes.POINTER(ctypes.c_void_p),
+                                   wintypes.HANDLE, wintypes.DWORD]
+gdi32.CreateDIBSection.restype = wintypes.HBITMAP
+gdi32.SelectObject.argtypes = [wintypes.HDC, wintypes.HGDIOBJ]
+gdi32.SelectObject.restype = wintypes.HGDIOBJ
+gdi32.DeleteObject.argtypes = [wintypes.HGDIOBJ]
+gdi32.DeleteDC.argtypes = [wintypes.HDC]
+user32.PrintWindow.argtypes = [wintypes.HWND, wintypes.HDC, wintypes.UINT]
 
 
 class BITMAPINFOHEADER(ctypes.Structure):
@@ -87,6 +104,21 @@ def client_size(hwnd: int) -> tuple[int, int]:
     r = wintypes.RECT()
     user32.GetClientRect(wintypes.HWND(hwnd), ctypes.byref(r))
     return r.right - r.left, r.bottom - r.top
+
+
+def client_in_frame(hwnd: int, got_w: int, got_h: int) -> Rect | None:
+    """The client area's place in a WGC frame of the whole window (``dpi.client_crop``)."""
+    h = wintypes.HWND(hwnd)
+    bounds = wintypes.RECT()
+    if dwmapi.DwmGetWindowAttribute(h, DWMWA_EXTENDED_FRAME_BOUNDS, ctypes.byref(bounds), ctypes.sizeof(bounds)):
+        return None  # not a DWM-composed window: nothing known to crop
+    client = wintypes.RECT()
+    origin = wintypes.POINT(0, 0)
+    if not user32.GetClientRect(h, ctypes.byref(client)) or not user32.ClientToScreen(h, ctypes.byref(origin)):
+        return None
+    frame = Rect(bounds.left, bounds.top, bounds.right - bounds.left, bounds.bottom - bounds.top)
+    return client_crop(frame, Rect(origin.x, origin.y, client.right - client.left, client.bottom - client.top),
+                       got_w, got_h)
 
 
 def window_dpi(hwnd: int) -> int:
@@ -174,6 +206,7 @@ class GdiWindowGrabber:
         self.size = (0, 0)
         self.memdc: Any = None
         self.bitmap: Any = None
+        self.old: Any = None  # what the DC held before our bitmap: put back before deleting it
         self.view: Any = None
 
     def _alloc(self, w: int, h: int) -> None:
@@ -188,7 +221,7 @@ class GdiWindowGrabber:
             self.bitmap = gdi32.CreateDIBSection(hdc, ctypes.byref(bi), DIB_RGB_COLORS, ctypes.byref(bits), None, 0)
             if not self.bitmap:
                 raise OSError(ctypes.get_last_error(), "CreateDIBSection failed")
-            gdi32.SelectObject(self.memdc, self.bitmap)
+            self.old = gdi32.SelectObject(self.memdc, self.bitmap)
         finally:
             user32.ReleaseDC(wintypes.HWND(self.hwnd), hdc)
         buf = (ctypes.c_ubyte * (w * h * 4)).from_address(int(bits.value or 0))
@@ -207,6 +240,11 @@ class GdiWindowGrabber:
         return self.view
 
     def close(self) -> None:
+        # DeleteObject fails on a bitmap still selected into a DC, and the DIB leaked on every
+        # resize: deselect it first.
+        if self.memdc and self.old:
+            gdi32.SelectObject(self.memdc, self.old)
+            self.old = None
         if self.bitmap:
             gdi32.DeleteObject(self.bitmap)
             self.bitmap = None

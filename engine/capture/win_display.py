@@ -19,6 +19,7 @@ from typing import Any  # noqa: E402
 from config.model import Size, SourceConfig  # noqa: E402
 from engine.capture import methods, win32_api  # noqa: E402
 from engine.capture.base import SourceProbe  # noqa: E402
+from engine.capture.dpi import Rect, output_for_monitor  # noqa: E402
 from engine.errors import RigcastError  # noqa: E402
 from engine.fallback import NoneAvailable, Unavailable, describe, first_available  # noqa: E402
 from engine.framering import FrameRing, SourceState  # noqa: E402
@@ -37,6 +38,10 @@ def _monitor(index: int) -> dict[str, int]:
     return dict(mons[index])
 
 
+def _rect(r: Any) -> Rect:
+    return Rect(int(r.left), int(r.top), int(r.right - r.left), int(r.bottom - r.top))
+
+
 class _Dxgi:
     def __init__(self, index: int) -> None:
         if index == 0:
@@ -45,8 +50,17 @@ class _Dxgi:
             import dxcam
         except ImportError as e:
             raise Unavailable(f"the dxcam package is missing ({e}); pip install dxcam") from None
+        except Exception as e:  # dxcam enumerates adapters at import: a COMError in some sessions
+            raise Unavailable(f"DXGI could not list the graphics adapters here ({e})") from None
+        mon = _monitor(index)
+        factory = getattr(dxcam, "__factory")  # dxcam's adapters and outputs, as it enumerated them
+        rects = [[_rect(out.desc.DesktopCoordinates) for out in outs] for outs in factory.outputs]
+        where = output_for_monitor(Rect(mon["left"], mon["top"], mon["width"], mon["height"]), rects)
+        if where is None:
+            raise Unavailable(f"no DXGI output shows display {index}")
         try:
-            self.cam: Any = dxcam.create(output_idx=index - 1, output_color="BGRA", processor_backend="numpy")
+            self.cam: Any = dxcam.create(device_idx=where[0], output_idx=where[1], output_color="BGRA",
+                                         processor_backend="numpy")
         except Exception as e:  # no duplication in this session (RDP, secure desktop, hybrid GPU)
             raise Unavailable(f"Desktop Duplication unavailable: {e}") from None
         if self.cam is None:

@@ -44,7 +44,13 @@ def _copy_into(ring: FrameRing, lock: threading.Lock, pixels: Any) -> None:
 
 
 class _Wgc:
-    """A Windows Graphics Capture session on one window."""
+    """A Windows Graphics Capture session on one window.
+
+    windows-capture raises a plain ``Exception`` for every WinRT error, at construction *and*
+    at start, so both count as "WGC can't here" and GDI is tried. Its frames are of the whole
+    window; the client area is cut out of each (what the canvas was sized for). A session that
+    ends by itself — the item closed, an error in the frame callback, which ends it silently —
+    is reported through ``stopped()``, and the source goes looking for the window again."""
 
     def __init__(self, hwnd: int, ring: FrameRing, lock: threading.Lock) -> None:
         build = win32_api.windows_build()
@@ -55,32 +61,58 @@ class _Wgc:
             raise Unavailable(f"the windows-capture package is missing ({e}); pip install windows-capture") from None
         self.first = threading.Event()
         self.closed = threading.Event()
-        try:
-            cap = WindowsCapture(cursor_capture=True, draw_border=False if methods.wgc_border_optional(build) else None,
-                                 minimum_update_interval=MIN_UPDATE_MS, window_hwnd=hwnd)
-        except Exception as e:  # the WinRT layer refused: an unsupported window, a locked session
-            raise Unavailable(f"Windows Graphics Capture refused this window: {e}") from None
+        self.failure: str | None = None
+        self.control: Any = None
 
         def on_frame_arrived(frame: Any, control: Any) -> None:
-            _copy_into(ring, lock, frame.frame_buffer)
-            self.first.set()
+            try:
+                px = frame.frame_buffer
+                crop = win32_api.client_in_frame(hwnd, px.shape[1], px.shape[0])
+                if crop is not None:
+                    px = px[crop.top:crop.bottom, crop.left:crop.right]
+                _copy_into(ring, lock, px)
+                self.first.set()
+            except Exception as e:  # an exception here would end the session without a word
+                self.failure = f"{type(e).__name__}: {e}"
+                control.stop()
 
         def on_closed() -> None:
             self.closed.set()
 
-        cap.event(on_frame_arrived)
-        cap.event(on_closed)
-        self.control = cap.start_free_threaded()
+        try:
+            cap = WindowsCapture(cursor_capture=methods.wgc_cursor_option(build),
+                                 draw_border=False if methods.wgc_border_optional(build) else None,
+                                 minimum_update_interval=MIN_UPDATE_MS, window_hwnd=hwnd)
+            cap.event(on_frame_arrived)
+            cap.event(on_closed)
+            self.control = cap.start_free_threaded()
+        except Exception as e:  # the WinRT layer refused: an unsupported window, a locked session
+            raise Unavailable(f"Windows Graphics Capture refused this window: {e}") from None
         if not self.first.wait(FIRST_FRAME_S) and not win32_api.is_minimised(hwnd):
             self.close()
-            raise Unavailable(f"no frame from Windows Graphics Capture in {FIRST_FRAME_S:g} s")
+            raise Unavailable(f"no frame from Windows Graphics Capture in {FIRST_FRAME_S:g} s"
+                              + (f" ({self.failure})" if self.failure else ""))
+
+    def stopped(self) -> str | None:
+        """Why the session ended by itself, or None while it runs."""
+        if self.failure is not None:
+            return f"Windows Graphics Capture failed ({self.failure})"
+        if self.closed.is_set():
+            return "Windows Graphics Capture closed the session"
+        try:
+            if self.control is not None and self.control.is_finished():
+                return "Windows Graphics Capture stopped"
+        except Exception as e:
+            return f"Windows Graphics Capture stopped ({e})"
+        return None
 
     def grab(self) -> None:
         """Frames arrive on WGC's thread; nothing to do per tick."""
 
     def close(self) -> None:
         try:
-            self.control.stop()
+            if self.control is not None:
+                self.control.stop()
         except Exception:  # already stopped with its window
             pass
 
@@ -92,6 +124,9 @@ class _Gdi:
         if self.grabber.grab() is None:
             self.grabber.close()
             raise Unavailable("PrintWindow failed for this window")
+
+    def stopped(self) -> str | None:
+        return None  # PrintWindow is asked each tick: it can't stop behind our back
 
     def grab(self) -> None:
         view = self.grabber.grab()
@@ -134,12 +169,12 @@ class WinWindowSource:
                                                   f"{info.width}x{info.height} on a {scale:.0%} monitor "
                                                   f"(DPI awareness: {self.awareness})")
 
-    def _lost(self, why: str) -> None:
+    def _lost(self, why: str, state: SourceState = SourceState.NOT_FOUND) -> None:
         if self.method is not None:
             self.method.close()
             self.method = None
         self.hwnd = None
-        self.presence.lost(why)
+        self.presence.lost(why, state)
 
     def grab(self, ring: FrameRing, pts_ns: int) -> None:
         if self.hwnd is not None and not win32_api.is_window(self.hwnd):
@@ -154,6 +189,12 @@ class WinWindowSource:
                 return
         if win32_api.is_minimised(self.hwnd):
             self.presence.set_state(SourceState.HIDDEN, "window minimised; holding its last frame")
+            return
+        why = self.method.stopped()
+        if why is not None:  # never hold the last frame while saying live
+            log.warning("%s: %s; looking for the window again", self.cfg.name, why)
+            self._lost(why, SourceState.LOST)
+            self.presence.show_placeholder(pts_ns, self.lock)
             return
         self.presence.set_state(SourceState.LIVE, "window restored")
         self.method.grab()

@@ -8,7 +8,6 @@ signalling each other, which would cost a round trip per frame.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 from multiprocessing.synchronize import Event
 from typing import Any
@@ -19,6 +18,7 @@ from engine.clock import now_ns, sleep_until_ns, tick_at, tick_ns
 from engine.errors import RigcastError
 from engine.framering import FrameRing, SourceState
 from engine.logsetup import setup_logging
+from engine.proc import ParentWatch
 
 log = logging.getLogger("rigcast.capture")
 
@@ -27,6 +27,7 @@ def run_capture_worker(cfg: SourceConfig, ring_name: str, fps: int, t0_ns: int, 
                        parent_pid: int, log_level: int, events: Any = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when we stop
     setup_logging(log_level, f"capture:{cfg.name}", events)
+    parent = ParentWatch(parent_pid)
     ring = FrameRing.attach(ring_name)
     if ring.state == SourceState.LOST:  # started again after the last worker died: say so on screen
         from engine.capture.placeholder import publish_placeholder
@@ -63,7 +64,7 @@ def run_capture_worker(cfg: SourceConfig, ring_name: str, fps: int, t0_ns: int, 
                         ring.set_state(SourceState.LIVE)
             ring.add_capture_time(now_ns() - t)
             n = max(n + 1, tick_at(t0_ns, now_ns() + half, fps) + 1)
-            if os.getppid() != parent_pid:
+            if parent.gone():
                 log.warning("supervisor is gone; stopping capture")
                 break
     finally:

@@ -1,0 +1,100 @@
+"""Is a process alive, is my parent still there, and what do workers run as — per OS, here.
+
+Why one module: the POSIX answers don't carry over. On Windows ``os.kill(pid, 0)`` is no
+existence check (signal 0 is ``CTRL_C_EVENT``: it interrupts a console process group) and
+``os.getppid()`` keeps returning the dead parent's pid, so a worker never notices it was
+orphaned. There, liveness is ``OpenProcess`` + ``GetExitCodeProcess``, and a worker watches its
+parent through a handle opened at start (a pid can be reused, a handle can't).
+
+Workers are spawned by multiprocessing. In a venv, a Windows ``python.exe``/``pythonw.exe`` is a
+launcher that starts the base interpreter as its child; multiprocessing knows and launches the
+base interpreter itself (with ``__PYVENV_LAUNCHER__``) — but only when the executable is
+``sys.executable``. ``set_executable(pythonw)`` from a console engine bypasses that, and
+``terminate()`` then kills the launcher while the worker lives on. The detached engine already
+runs under ``pythonw.exe``, so its workers need no override at all.
+"""
+
+from __future__ import annotations
+
+import ntpath
+import os
+import sys
+
+STILL_ACTIVE = 259
+_SYNCHRONIZE = 0x00100000
+_QUERY_LIMITED_INFORMATION = 0x1000
+_WAIT_OBJECT_0 = 0
+
+
+def _kernel32():  # type: ignore[no-untyped-def]
+    """kernel32 with the prototypes used here (a HANDLE is pointer-sized: never ctypes' int)."""
+    import ctypes
+    from ctypes import wintypes
+
+    k = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    k.OpenProcess.argtypes = [wintypes.DWORD, wintypes.BOOL, wintypes.DWORD]
+    k.OpenProcess.restype = wintypes.HANDLE
+    k.GetExitCodeProcess.argtypes = [wintypes.HANDLE, ctypes.POINTER(wintypes.DWORD)]
+    k.WaitForSingleObject.argtypes = [wintypes.HANDLE, wintypes.DWORD]
+    k.WaitForSingleObject.restype = wintypes.DWORD
+    k.CloseHandle.argtypes = [wintypes.HANDLE]
+    return k
+
+
+def pid_alive(pid: int) -> bool:
+    if sys.platform == "win32":
+        import ctypes
+        from ctypes import wintypes
+
+        kernel32 = _kernel32()
+        handle = kernel32.OpenProcess(_QUERY_LIMITED_INFORMATION, False, pid)
+        if not handle:
+            return ctypes.get_last_error() == 5  # ERROR_ACCESS_DENIED: it exists, it isn't ours
+        try:
+            code = wintypes.DWORD()
+            return bool(kernel32.GetExitCodeProcess(handle, ctypes.byref(code))) and code.value == STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class ParentWatch:
+    """Made in a worker at start: ``gone()`` once the process that spawned it has exited."""
+
+    def __init__(self, parent_pid: int) -> None:
+        self.parent_pid = parent_pid
+        self._handle: int | None = None
+        if sys.platform == "win32":
+            self._handle = _kernel32().OpenProcess(_SYNCHRONIZE, False, parent_pid) or None
+
+    def gone(self) -> bool:
+        if sys.platform == "win32":
+            if self._handle is None:  # it had already exited when we looked
+                return True
+            return int(_kernel32().WaitForSingleObject(self._handle, 0)) == _WAIT_OBJECT_0
+        return os.getppid() != self.parent_pid
+
+
+def worker_executable(platform: str, executable: str, has_console: bool) -> str | None:
+    """What multiprocessing should spawn workers with; None for its default (``sys.executable``,
+    through its own venv handling). Pure, so the Windows rule is tested anywhere."""
+    if platform != "win32" or has_console:
+        return None  # a console Python's workers share its console: no window pops up
+    if ntpath.basename(executable).lower() == "pythonw.exe":
+        return None  # already windowless: the default keeps multiprocessing's venv fix
+    # A console Python with no console (a service): its workers would each open a window.
+    return ntpath.join(ntpath.dirname(executable), "pythonw.exe")
+
+
+def has_console() -> bool:
+    if sys.platform != "win32":
+        return True
+    import ctypes
+
+    return bool(ctypes.windll.kernel32.GetConsoleWindow())
