@@ -14,7 +14,6 @@ import base64
 import contextlib
 import hashlib
 import hmac
-import json
 import logging
 import secrets
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from websockets.exceptions import ConnectionClosed
 
 from engine.control.bus import BusError, CommandBus
 from engine.control.changes import Change, changes
+from engine.control.obs_codec import Codec, DecodeError, choose
 from engine.control.obs_auth import FailureBrake
 from engine.control.outbox import Outbox
 from engine.vocab.reports import BusEvent, StateChanged
@@ -35,12 +35,18 @@ OBS_WS_VERSION = "5.5.0"
 RPC_VERSION = 1
 # WebSocketOpCode
 HELLO, IDENTIFY, IDENTIFIED, REIDENTIFY, EVENT, REQUEST, REQUEST_RESPONSE = 0, 1, 2, 3, 5, 6, 7
+REQUEST_BATCH, REQUEST_BATCH_RESPONSE = 8, 9
+# RequestBatchExecutionType
+SERIAL_REALTIME, SERIAL_FRAME, PARALLEL = 0, 1, 2
+MAX_SLEEP_MS, MAX_SLEEP_FRAMES = 50_000, 10_000
 # WebSocketCloseCode
 MESSAGE_DECODE_ERROR, MISSING_DATA_FIELD, UNKNOWN_OP, NOT_IDENTIFIED = 4002, 4003, 4006, 4007
 ALREADY_IDENTIFIED, AUTH_FAILED, UNSUPPORTED_RPC = 4008, 4009, 4010
 # RequestStatus
 SUCCESS, MISSING_REQUEST_TYPE, UNKNOWN_REQUEST_TYPE, GENERIC_ERROR = 100, 203, 204, 205
-MISSING_FIELD, INVALID_FIELD_TYPE, OUTPUT_RUNNING, OUTPUT_NOT_RUNNING, NOT_FOUND = 300, 401, 500, 501, 600
+UNSUPPORTED_BATCH_TYPE = 206
+MISSING_FIELD, INVALID_FIELD_TYPE, OUT_OF_RANGE = 300, 401, 402
+OUTPUT_RUNNING, OUTPUT_NOT_RUNNING, NOT_FOUND = 500, 501, 600
 # EventSubscription bits
 SUB_SCENES, SUB_INPUTS, SUB_OUTPUTS, SUB_SCENE_ITEMS = 1 << 2, 1 << 3, 1 << 6, 1 << 7
 SUB_ALL = (1 << 11) - 1
@@ -76,7 +82,7 @@ _EVENTS = {"scene": (SUB_SCENES, "CurrentProgramSceneChanged"), "streaming": (SU
            "recording": (SUB_OUTPUTS, "RecordStateChanged"), "mute": (SUB_INPUTS, "InputMuteStateChanged")}
 
 
-def _events(found: list[Change], subs: int) -> list[str]:
+def _events(found: list[Change], subs: int) -> list[dict[str, Any]]:
     """Engine state changes as the OBS events a session subscribed to."""
     out = []
     for what, d in found:
@@ -90,7 +96,7 @@ def _events(found: list[Change], subs: int) -> list[str]:
         else:
             data = {"outputActive": d["active"],
                     "outputState": "OBS_WEBSOCKET_OUTPUT_STARTED" if d["active"] else "OBS_WEBSOCKET_OUTPUT_STOPPED"}
-        out.append(json.dumps({"op": EVENT, "d": {"eventType": name, "eventIntent": bit, "eventData": data}}))
+        out.append({"op": EVENT, "d": {"eventType": name, "eventIntent": bit, "eventData": data}})
     return out
 
 
@@ -102,10 +108,10 @@ class ObsWebsocketServer:
         self.server: Server | None = None
 
     async def serve(self, host: str, port: int) -> int:
-        # JSON is the default; clients that ask for obswebsocket.json get it, others (obsws-python
-        # asks for none) are accepted too, as OBS does. MessagePack is not offered.
+        # JSON or MessagePack, as the client asks (engine/control/obs_codec.py); JSON without a
+        # subprotocol for clients that ask for none (obsws-python), as OBS does.
         def select(_conn: Any, offered: Any) -> Any:
-            return "obswebsocket.json" if "obswebsocket.json" in offered else None
+            return choose(offered)
 
         self.server = await serve(self._handle, host, port, select_subprotocol=select,
                                   max_size=4 * MAX_MESSAGE, compression=None)
@@ -125,27 +131,28 @@ class ObsWebsocketServer:
         salt, challenge = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         if self.password:
             hello["authentication"] = {"challenge": challenge, "salt": salt}
-        await ws.send(json.dumps({"op": HELLO, "d": hello}))
+        codec = Codec(ws.subprotocol)
+        await ws.send(codec.encode({"op": HELLO, "d": hello}))
         subs = 0
         identified = False
         last: dict[str, Any] = {}  # the state this session last heard about
 
-        def translate(ev: BusEvent) -> list[str]:
+        def translate(ev: BusEvent) -> list[str | bytes]:
             nonlocal last
             if not identified or not isinstance(ev, StateChanged):
                 return []
             seen, last = last, ev.state
-            return _events(changes(seen, last), subs)
+            return [codec.encode(m) for m in _events(changes(seen, last), subs)]
 
         outbox = Outbox(self.bus, ws, translate)
         try:
             async for raw in ws:
                 try:
-                    msg = json.loads(raw)
+                    msg = codec.decode(raw)
                     op, d = msg["op"], msg.get("d", {})
                     if not isinstance(d, dict):
                         raise KeyError("d")
-                except (ValueError, TypeError, KeyError):
+                except (DecodeError, KeyError):
                     await ws.close(MESSAGE_DECODE_ERROR, "the message is not a valid obs-websocket message")
                     return
                 if op == IDENTIFY:
@@ -170,15 +177,21 @@ class ObsWebsocketServer:
                     subs = int(d.get("eventSubscriptions", SUB_ALL)) if isinstance(d.get("eventSubscriptions", 0), int) else SUB_ALL
                     identified = True
                     last = self.state()
-                    await ws.send(json.dumps({"op": IDENTIFIED, "d": {"negotiatedRpcVersion": RPC_VERSION}}))
+                    await ws.send(codec.encode({"op": IDENTIFIED, "d": {"negotiatedRpcVersion": RPC_VERSION}}))
                 elif not identified:
                     await ws.close(NOT_IDENTIFIED, "identify first")
                     return
-                elif op == REIDENTIFY:
-                    subs = int(d.get("eventSubscriptions", subs))
-                    await ws.send(json.dumps({"op": IDENTIFIED, "d": {"negotiatedRpcVersion": RPC_VERSION}}))
+                elif op == REIDENTIFY:  # new event subscriptions for a live session
+                    given = d.get("eventSubscriptions", subs)
+                    subs = given if isinstance(given, int) and not isinstance(given, bool) else subs
+                    await ws.send(codec.encode({"op": IDENTIFIED, "d": {"negotiatedRpcVersion": RPC_VERSION}}))
                 elif op == REQUEST:
-                    await ws.send(json.dumps({"op": REQUEST_RESPONSE, "d": await self._request(d)}))
+                    await ws.send(codec.encode({"op": REQUEST_RESPONSE, "d": await self._request(d)}))
+                elif op == REQUEST_BATCH:
+                    if not isinstance(d.get("requests"), list):
+                        await ws.close(MISSING_DATA_FIELD, "a request batch needs its `requests`")
+                        return
+                    await ws.send(codec.encode({"op": REQUEST_BATCH_RESPONSE, "d": await self._batch(d)}))
                 else:
                     await ws.close(UNKNOWN_OP, f"unknown op {op}")
                     return
@@ -187,12 +200,58 @@ class ObsWebsocketServer:
         finally:
             outbox.close()
 
-    async def _request(self, d: dict[str, Any]) -> dict[str, Any]:
+    async def _batch(self, d: dict[str, Any]) -> dict[str, Any]:
+        """RequestBatch (op 8): every request a command on the one bus, serially (in order, a
+        failure halting the rest when ``haltOnFailure``) or all at once (``Parallel``: the bus
+        still runs state changes one at a time)."""
+        mode = d.get("executionType", SERIAL_REALTIME)
+        requests = [r if isinstance(r, dict) else {} for r in d["requests"]]
+        out: dict[str, Any] = {"requestId": d.get("requestId")}
+        if mode not in (SERIAL_REALTIME, SERIAL_FRAME, PARALLEL):
+            status = {"result": False, "code": UNSUPPORTED_BATCH_TYPE,
+                      "comment": f"executionType {mode!r} is not SerialRealtime (0), SerialFrame (1) or Parallel (2)"}
+            return out | {"results": [{"requestType": r.get("requestType"), "requestId": r.get("requestId"),
+                                       "requestStatus": status} for r in requests]}
+        if mode == PARALLEL:
+            return out | {"results": list(await asyncio.gather(*(self._request(r, mode) for r in requests)))}
+        results = []
+        halt = d.get("haltOnFailure") is True
+        for r in requests:
+            res = await self._request(r, mode)
+            results.append(res)
+            if halt and not res["requestStatus"]["result"]:
+                break
+        return out | {"results": results}
+
+    async def _sleep(self, data: dict[str, Any], mode: int | None) -> None:
+        """Sleep: only inside a serial batch, bounded as the spec bounds it."""
+        if mode == SERIAL_REALTIME:
+            ms = _field(data, "sleepMillis", (int, float))
+            if not 0 <= ms <= MAX_SLEEP_MS:
+                raise RequestFailed(OUT_OF_RANGE, f"sleepMillis must be 0 to {MAX_SLEEP_MS}")
+            await asyncio.sleep(ms / 1000)
+        elif mode == SERIAL_FRAME:
+            frames = _field(data, "sleepFrames", int)
+            if not 0 <= frames <= MAX_SLEEP_FRAMES:
+                raise RequestFailed(OUT_OF_RANGE, f"sleepFrames must be 0 to {MAX_SLEEP_FRAMES}")
+            fps = int(self.state().get("engine", {}).get("fps") or 30)
+            await asyncio.sleep(frames / fps)
+        else:
+            raise RequestFailed(UNSUPPORTED_BATCH_TYPE, "Sleep is only available in serial request batches")
+
+    async def _request(self, d: dict[str, Any], batch: int | None = None) -> dict[str, Any]:
         rtype, rid = d.get("requestType"), d.get("requestId")
         out: dict[str, Any] = {"requestType": rtype, "requestId": rid}
         if not isinstance(rtype, str) or not rtype:
             return out | {"requestStatus": {"result": False, "code": MISSING_REQUEST_TYPE,
                                             "comment": "Your request is missing a `requestType`"}}
+        if rtype == "Sleep":
+            data = d.get("requestData") or {}
+            try:
+                await self._sleep(data if isinstance(data, dict) else {}, batch)
+            except RequestFailed as e:
+                return out | {"requestStatus": {"result": False, "code": e.code, "comment": e.comment}}
+            return out | {"requestStatus": {"result": True, "code": SUCCESS}}
         handler = getattr(self, f"r_{rtype}", None)
         if handler is None:
             return out | {"requestStatus": {"result": False, "code": UNKNOWN_REQUEST_TYPE,

@@ -16,12 +16,12 @@ from engine.vocab.reports import BusEvent
 
 CLIENT_QUEUE = 512
 
-Translate = Callable[[BusEvent], list[str]]  # an event -> this client's messages (maybe none)
+Translate = Callable[[BusEvent], list[str] | list[bytes] | list[str | bytes]]  # an event -> this client's frames
 
 
 class Outbox:
     def __init__(self, bus: CommandBus, ws: Any, translate: Translate, size: int = CLIENT_QUEUE) -> None:
-        self.queue: asyncio.Queue[str] = asyncio.Queue(size)
+        self.queue: asyncio.Queue[str | bytes] = asyncio.Queue(size)
         self.translate = translate
         self._remove = bus.listen(self._on_event)
         self._task = asyncio.create_task(self._pump(ws))
