@@ -391,3 +391,14 @@ def test_ssh_sessions_start_the_engine_through_task_scheduler() -> None:
     line = create[create.index("/TR") + 1]
     assert line.startswith('"C:\\Program Files\\rigcast\\pythonw.exe" -m engine --args-file '), line
     assert run == ["schtasks", "/Run", "/TN", "rigcast engine"]
+
+
+def test_the_engine_reads_its_arguments_from_a_private_file_and_deletes_it(home: EngineHome, tmp_path: Path) -> None:
+    """What the Task Scheduler task runs (engine/winlaunch.py): `rigcast --args-file F`. The
+    arguments come from the file, which is gone at once; the output goes to the engine log."""
+    args = tmp_path / "engine-args.json"
+    args.write_text(json.dumps(["ctl", "status"]))
+    r = run_rigcast(["--args-file", str(args)], home.env(), tmp_path)
+    assert r.returncode == 1 and not r.stdout and not r.stderr, (r.stdout, r.stderr)
+    assert not args.exists(), "read and deleted"
+    assert "no rigcast engine is running" in home.log()
