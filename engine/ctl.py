@@ -53,7 +53,7 @@ def obs_info(obs: dict[str, Any]) -> int:
     elif obs["auth"] == "environment":
         print(f"password the value of ${obs['password_env']} in the engine's environment")
     else:
-        from engine.control.obs_auth import stored_password
+        from engine.control.obs.auth import stored_password
 
         value = stored_password(create=False)
         if value is None:

@@ -35,8 +35,8 @@ async def serve_control(e: Engine) -> Any:
     write_private(paths.pid_path(), f"{os.getpid()}\n")
     obs = e.cfg.obs_websocket
     if obs.enabled:
-        from engine.control.obs_auth import resolve_password
-        from engine.control.obsws import ObsWebsocketServer
+        from engine.control.obs.auth import resolve_password
+        from engine.control.obs.server import ObsWebsocketServer
 
         password = resolve_password(obs)
         e.obsws = ObsWebsocketServer(e.bus, e.status, password.value)

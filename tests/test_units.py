@@ -285,7 +285,7 @@ def test_ws_link_to_this_machine_means_a_literal_loopback_host() -> None:
 
 
 def test_failed_logins_brake_doubles_and_is_forgotten() -> None:
-    from engine.control.obs_auth import FailureBrake
+    from engine.control.obs.auth import FailureBrake
 
     b = FailureBrake()
     assert b.delay("a", 0) == 0
