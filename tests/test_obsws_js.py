@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import ROOT, EngineHome, NginxRtmp, XApp, decode, free_port
+from tests.harness import ROOT, EngineHome, NginxRtmp, XApp, decode
+from tests.test_obsws import PASSWORD, start
 
 NODE_DIR = ROOT / "tests" / "node"
-PASSWORD = "js-pass-2b9d41"
 
 
 @pytest.fixture(scope="module")
@@ -34,30 +34,7 @@ def node() -> str:
 @pytest.mark.parametrize("encoding", ["msgpack", "json"])
 def test_obs_websocket_js_drives_rigcast(node: str, home: EngineHome, nginx: NginxRtmp, gears: XApp,
                                          tmp_path: Path, encoding: str) -> None:
-    port = free_port()
-    cfg = tmp_path / "rigcast.toml"
-    cfg.write_text(f"""
-[obs_websocket]
-enabled = true
-port = {port}
-password_env = "MY_OBS_PASSWORD"
-
-[[sources]]
-name = "game"
-kind = "window"
-match = "glxgears"
-
-[[scenes]]
-name = "Game"
-items = [ {{ source = "game" }} ]
-
-[[scenes]]
-name = "BRB"
-items = [ {{ source = "bg", kind = "color", color = "#ff0000" }} ]
-""")
-    home.extra_env["MY_OBS_PASSWORD"] = PASSWORD
-    key = f"js{encoding}"
-    home.up("--config", str(cfg), "--url", nginx.url(key))
+    port = start(home, nginx, tmp_path)  # the obsws-python tests' engine: scenes Game and BRB, a password
     r = subprocess.run([node, str(NODE_DIR / "obs_client.mjs"), f"ws://127.0.0.1:{port}", PASSWORD, encoding],
                        cwd=NODE_DIR, capture_output=True, text=True, timeout=120)
     steps = {s["step"]: s for s in (json.loads(line) for line in r.stdout.splitlines() if line.startswith("{"))}
@@ -74,5 +51,5 @@ items = [ {{ source = "bg", kind = "color", color = "#ff0000" }} ]
     assert steps["scene"]["event"] == "BRB" and steps["scene"]["now"] == "BRB"
     assert home.status()["program_scene"] == "BRB"
     assert steps["streaming"]["active"] is True and steps["stopped"]["active"] is False
-    d = decode(nginx.recordings(key)[0])
+    d = decode(nginx.recordings("obs")[0])
     assert d.video_codec == "h264" and len(d.times) > 30, "nginx received the stream obs-websocket-js started"
