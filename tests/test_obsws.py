@@ -276,3 +276,36 @@ def test_repeated_failed_logins_from_one_address_are_slowed_down(
     assert waits[3] >= 2.0, waits
     cl = obs.ReqClient(host="127.0.0.1", port=port, password=PASSWORD, timeout=30)  # the right one still works
     cl.disconnect()
+
+
+def test_what_companion_asks_at_connect_is_answered_truthfully(home: EngineHome, nginx: NginxRtmp, gears: XApp,
+                                                                tmp_path: Path) -> None:
+    """No studio mode and no replay buffer yet: answered as OBS answers without them (false,
+    506, 604), never a fake success; the rest from the engine's real state."""
+    port = start(home, nginx, tmp_path)
+    cl = obs.ReqClient(host="127.0.0.1", port=port, password=PASSWORD, timeout=15)
+    try:
+        assert cl.get_studio_mode_enabled().studio_mode_enabled is False
+        cl.set_studio_mode_enabled(False)
+        with pytest.raises(obs.error.OBSSDKRequestError) as e:
+            cl.set_studio_mode_enabled(True)
+        assert e.value.code == 703
+        with pytest.raises(obs.error.OBSSDKRequestError) as e:
+            cl.get_current_preview_scene()
+        assert e.value.code == 506
+        with pytest.raises(obs.error.OBSSDKRequestError) as e:
+            cl.get_replay_buffer_status()
+        assert e.value.code == 604
+        video = cl.get_video_settings()
+        canvas = home.status()["engine"]["canvas"]
+        assert f"{video.base_width}x{video.base_height}" == canvas and video.fps_numerator == 30
+        assert cl.get_profile_list().profiles == ["rigcast"]
+        names = {o["outputName"]: o["outputActive"] for o in cl.get_output_list().outputs}
+        assert names == {"rtmp": False, "record": False}, names
+        assert cl.toggle_record().output_active is True
+        wait_for(lambda: home.status()["recording"], 10, what="recording from ToggleRecord")
+        wait_for(lambda: {o["outputName"]: o["outputActive"] for o in cl.get_output_list().outputs}["record"], 10,
+                 what="the record output listed as active")
+        assert cl.toggle_record().output_active is False
+    finally:
+        cl.disconnect()

@@ -1,4 +1,5 @@
-"""General requests: the version the tools check at connect, and render statistics."""
+"""General requests: the version the tools check at connect, render statistics, video settings,
+and the one profile and scene collection (rigcast's config file)."""
 
 from __future__ import annotations
 
@@ -23,3 +24,21 @@ async def get_stats(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
             "renderTotalFrames": int(s.get("frames", 0)), "outputSkippedFrames": int(s.get("lagged", 0)),
             "outputTotalFrames": int(s.get("frames", 0)), "webSocketSessionIncomingMessages": 0,
             "webSocketSessionOutgoingMessages": 0}
+
+
+@request("GetVideoSettings")
+async def get_video_settings(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
+    engine = ctx.state()["engine"]
+    w, h = (int(v) for v in str(engine["canvas"]).split("x"))
+    return {"baseWidth": w, "baseHeight": h, "outputWidth": w, "outputHeight": h,
+            "fpsNumerator": int(engine["fps"]), "fpsDenominator": 1}
+
+
+@request("GetProfileList")
+async def get_profile_list(_ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
+    return {"currentProfileName": "rigcast", "profiles": ["rigcast"]}
+
+
+@request("GetSceneCollectionList")
+async def get_scene_collection_list(_ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
+    return {"currentSceneCollectionName": "rigcast", "sceneCollections": ["rigcast"]}

@@ -6,6 +6,7 @@ from typing import Any
 
 from engine.control.obs.protocol import OUTPUT_NOT_RUNNING, OUTPUT_RUNNING, RequestFailed, timecode
 from engine.control.obs.requests import Ctx, request
+from engine.vocab import OutputState
 
 
 def _output(ctx: Ctx, stream: bool) -> dict[str, Any]:
@@ -66,3 +67,17 @@ async def get_record_status(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
     o = _output(ctx, stream=False)
     return {k: o[k] for k in ("outputActive", "outputTimecode", "outputDuration", "outputBytes")} | {
         "outputPaused": False}
+
+
+@request("ToggleRecord")
+async def toggle_record(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
+    return {"outputActive": (await ctx.bus.execute("record.toggle"))["recording"]}
+
+
+@request("GetOutputList")
+async def get_output_list(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
+    """rigcast's own outputs by name (its config's), with their real state."""
+    running = {OutputState.STARTING, OutputState.CONNECTING, OutputState.LIVE, OutputState.RECONNECTING,
+               OutputState.RECORDING}
+    return {"outputs": [{"outputName": o["name"], "outputKind": o["kind"], "outputActive": o["state"] in running,
+                         "outputWidth": 0, "outputHeight": 0, "outputFlags": {}} for o in ctx.state().get("outputs", [])]}

@@ -58,7 +58,7 @@ def available() -> list[str]:
 
 
 def _load() -> None:
-    from engine.control.obs import general, inputs, outputs, scenes  # noqa: F401  (they register)
+    from engine.control.obs import general, inputs, outputs, replay, scenes, studio  # noqa: F401  (they register)
 
 
 async def _sleep(ctx: Ctx, data: dict[str, Any], mode: int | None) -> None:
