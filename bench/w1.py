@@ -24,23 +24,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.harness import NginxRtmp, XServer, decode, sample_picture, show_image, start_glxgears  # noqa: E402
+from tests.harness import (  # noqa: E402
+    NginxRtmp,
+    XServer,
+    decode,
+    process_tree,
+    sample_picture,
+    show_image,
+    start_glxgears,
+)
 
 CLK = os.sysconf("SC_CLK_TCK")
 
 
-def tree(pid: int) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        try:
-            for tid in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{tid}/children") as f:
-                    todo += [int(c) for c in f.read().split()]
-        except OSError:
-            pass
-    return out
+tree = process_tree
 
 
 def sample(pids: list[int]) -> tuple[float, int, int]:

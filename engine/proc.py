@@ -16,6 +16,7 @@ runs under ``pythonw.exe``, so its workers need no override at all.
 
 from __future__ import annotations
 
+import functools
 import ntpath
 import os
 import sys
@@ -26,6 +27,7 @@ _QUERY_LIMITED_INFORMATION = 0x1000
 _WAIT_OBJECT_0 = 0
 
 
+@functools.cache
 def _kernel32():  # type: ignore[no-untyped-def]
     """kernel32 with the prototypes used here (a HANDLE is pointer-sized: never ctypes' int)."""
     import ctypes

@@ -8,25 +8,17 @@ full traceback with locals and the process exited 0.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.harness import ROOT, EngineHome, run_rigcast, wait_for
+from tests.harness import EngineHome, copy_tracked, run_rigcast, wait_for
 
-
-def _tracked_copy(dst: Path) -> None:
-    tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z"], check=True, capture_output=True).stdout
-    for rel in filter(None, tracked.decode().split("\0")):
-        if (ROOT / rel).is_file():
-            (dst / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / rel, dst / rel)
 
 
 def test_a_control_room_crash_is_one_line_with_the_log_path_and_exit_1(home: EngineHome, tmp_path: Path) -> None:
     tree = tmp_path / "tree"
-    _tracked_copy(tree)
+    copy_tracked(tree)
     (tree / "tui" / "app.tcss").unlink()
     sock = f"rigcast-crash-{tmp_path.name}"
     env = home.env(TERM="xterm-256color")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.harness import ROOT, copy_tracked
 
 
 def _files_the_code_opens() -> set[str]:
@@ -29,11 +28,7 @@ def test_the_wheel_carries_every_file_the_code_opens(tmp_path: Path) -> None:
     # From a copy of the tracked files only, as a fresh clone or an sdist has them: a checkout's own
     # build leftovers (an editable install's egg-info lists every file) would hide what is missing.
     src = tmp_path / "src"
-    tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z"], check=True, capture_output=True).stdout
-    for rel in filter(None, tracked.decode().split("\0")):
-        if (ROOT / rel).is_file():
-            (src / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / rel, src / rel)
+    copy_tracked(src)
     out = tmp_path / "wheel"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(src)],
                    check=True, capture_output=True)

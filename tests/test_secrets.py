@@ -11,29 +11,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import time
 from pathlib import Path
 
 from engine.logsetup import MaskingFilter
-from tests.harness import EngineHome, NginxRtmp, XApp, wait_for
+from tests.harness import EngineHome, NginxRtmp, XApp, process_tree, wait_for
 from tui.app import ControlRoom
 
 KEY = "sk_live_9f8e7d6c5b4a"
 
-
-def _tree(pid: int) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        for tid in os.listdir(f"/proc/{p}/task"):
-            try:
-                with open(f"/proc/{p}/task/{tid}/children") as f:
-                    todo += [int(c) for c in f.read().split()]
-            except OSError:
-                pass
-    return out
 
 
 def test_the_key_is_nowhere_to_be_read(home: EngineHome, nginx: NginxRtmp, gears: XApp, tmp_path: Path) -> None:
@@ -42,7 +28,7 @@ def test_the_key_is_nowhere_to_be_read(home: EngineHome, nginx: NginxRtmp, gears
     wait_for(lambda: nginx.publishing(KEY), 15, what="live")
     status = wait_for(lambda: (s := home.status()) and any(o["state"] == "rejected" for o in s["outputs"]) and s,
                       30, what="the second output refused")
-    processes = _tree(pid)
+    processes = process_tree(pid)
     assert len(processes) >= 3, "the engine, its video process and its capture worker"
     cmdlines = {p: open(f"/proc/{p}/cmdline", "rb").read().replace(b"\0", b" ").decode() for p in processes}
 
@@ -97,7 +83,7 @@ def test_the_url_can_come_from_the_environment(home: EngineHome, nginx: NginxRtm
     home.extra_env["RIGCAST_URL"] = nginx.url(KEY)
     pid = home.up("--window", "glxgears", "--live")
     wait_for(lambda: nginx.publishing(KEY), 15, what="live from $RIGCAST_URL")
-    for p in _tree(pid):
+    for p in process_tree(pid):
         assert KEY not in open(f"/proc/{p}/cmdline", "rb").read().decode(errors="replace")
 
 

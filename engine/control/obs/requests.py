@@ -53,12 +53,7 @@ def request(name: str) -> Callable[[Handler], Handler]:
 
 
 def available() -> list[str]:
-    _load()
     return sorted([*REQUESTS, "Sleep"])
-
-
-def _load() -> None:
-    from engine.control.obs import general, inputs, outputs, replay, scenes, studio  # noqa: F401  (they register)
 
 
 async def _sleep(ctx: Ctx, data: dict[str, Any], mode: int | None) -> None:
@@ -80,7 +75,6 @@ async def _sleep(ctx: Ctx, data: dict[str, Any], mode: int | None) -> None:
 
 async def answer(ctx: Ctx, d: dict[str, Any], batch: int | None = None) -> dict[str, Any]:
     """One request (op 6, or one of a batch's) -> its RequestResponse data."""
-    _load()
     rtype, rid = d.get("requestType"), d.get("requestId")
     out: dict[str, Any] = {"requestType": rtype, "requestId": rid}
     if not isinstance(rtype, str) or not rtype:

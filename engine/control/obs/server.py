@@ -47,6 +47,7 @@ from engine.control.obs.protocol import (
     UNSUPPORTED_RPC,
     auth_string,
 )
+from engine.control.obs import general, inputs, outputs, replay, scenes, studio  # noqa: F401  (they register)
 from engine.control.obs.requests import Ctx, answer, answer_batch
 from engine.control.outbox import Outbox
 from engine.vocab.reports import BusEvent, StateChanged
