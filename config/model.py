@@ -111,11 +111,11 @@ class SceneItem:
     x: int = f.number(0, -COORD, COORD, integer=True, live=True)
     y: int = f.number(0, -COORD, COORD, integer=True, live=True)
     scale: float | None = f.number(None, 0, MAX_SCALE, lo_open=True, live=True)
-    width: int | None = f.number(None, 1, COORD, integer=True)
-    height: int | None = f.number(None, 1, COORD, integer=True)
-    fit: str = f.choice("fit", FIT_MODES)
+    width: int | None = f.number(None, 1, COORD, integer=True, live=True)
+    height: int | None = f.number(None, 1, COORD, integer=True, live=True)
+    fit: str = f.choice("fit", FIT_MODES, live=True)
     crop: tuple[int, int, int, int] = f.custom((0, 0, 0, 0), (list,), "[left, top, right, bottom] in pixels",
-                                               lambda v, _c: _crop(v), list)  # left, top, right, bottom
+                                               lambda v, _c: _crop(v), list, live=True)  # left, top, right, bottom
     opacity: float = f.number(1.0, 0.0, 1.0, live=True)
     visible: bool = f.flag(True, live=True)
 

@@ -30,10 +30,54 @@ def save_item_changes(path: str, scene: str, source: str, changes: dict[str, Any
             continue
         for item in sc.get("items", []):
             if item.get("source") == source:
-                item.update(changes)
+                for key, value in changes.items():  # None: back to the default, so the key goes
+                    if value is None:
+                        item.pop(key, None)
+                    else:
+                        item[key] = list(value) if isinstance(value, tuple) else value
                 _write_atomic(p, tomli_w.dumps(doc))
                 return True
     return False
+
+
+def save_source_settings(path: str, source: str, changes: dict[str, Any]) -> bool:
+    """A source's changed settings (None: back to the default), in its ``[[sources]]`` table or
+    in the scene item that declares it inline. True if found and saved."""
+    p = Path(path)
+    doc = tomllib.loads(p.read_text(encoding="utf-8"))
+    tables = [t for t in doc.get("sources", []) if t.get("name") == source]
+    tables += [it for sc in doc.get("scenes", []) for it in sc.get("items", [])
+               if it.get("source") == source and "kind" in it]
+    if not tables:
+        return False
+    for key, value in changes.items():
+        if value is None:
+            tables[0].pop(key, None)
+        else:
+            tables[0][key] = value
+    _write_atomic(p, tomli_w.dumps(doc))
+    return True
+
+
+def save_section(path: str, section: str, values: dict[str, Any]) -> None:
+    """Keys of a top-level table (``[transition]``), the rest of the file kept."""
+    p = Path(path)
+    doc = tomllib.loads(p.read_text(encoding="utf-8"))
+    doc.setdefault(section, {}).update(values)
+    _write_atomic(p, tomli_w.dumps(doc))
+
+
+def save_output_settings(path: str, output: str, changes: dict[str, Any]) -> bool:
+    """An output's changed settings in its ``[[outputs]]`` table. False when the output isn't
+    in the file (made by a flag like --record): nothing to save it in."""
+    p = Path(path)
+    doc = tomllib.loads(p.read_text(encoding="utf-8"))
+    table = next((t for t in doc.get("outputs", []) if t.get("name") == output), None)
+    if table is None:
+        return False
+    table.update(changes)
+    _write_atomic(p, tomli_w.dumps(doc))
+    return True
 
 
 def _write_atomic(p: Path, text: str) -> None:

@@ -59,9 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     csub = c.add_subparsers(dest="ctl", parser_class=_Parser, required=True)
     st = csub.add_parser("status", help="the engine's state")
     st.add_argument("--json", action="store_true", help="the whole state as JSON")
-    for what in ("stream", "record"):
-        w = csub.add_parser(what, help=f"start or stop {what}ing")
-        w.add_argument("action", choices=("start", "stop", "toggle"))
+    for what, actions in (("stream", ("start", "stop", "toggle")),
+                          ("record", ("start", "stop", "toggle", "pause", "resume"))):
+        w = csub.add_parser(what, help=f"start or stop {what}ing" + (" (or pause it)" if what == "record" else ""))
+        w.add_argument("action", choices=actions)
     sc = csub.add_parser("scene", help="switch the program scene")
     sc.add_argument("scene", metavar="NAME|INDEX")
     it = csub.add_parser("item", help="show, hide or move a scene item (saved to the config file)")

@@ -69,6 +69,9 @@ def run_ctl(a: argparse.Namespace) -> int:
         if a.ctl == "status":
             state = call("status")
             print(json.dumps(state, indent=2) if a.json else describe(state))
+        elif a.ctl == "record" and a.action in ("pause", "resume"):
+            paused = call(f"record.{a.action}")["paused"]
+            print(f"rigcast: recording {'paused' if paused else 'resumed'}")
         elif a.ctl in ("stream", "record"):
             data = call(f"{a.ctl}.{a.action}")
             on = data["streaming" if a.ctl == "stream" else "recording"]

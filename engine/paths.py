@@ -122,3 +122,17 @@ def windowless_python() -> str:
         if w.is_file():
             return str(w)
     return sys.executable
+
+
+def write_private_json(path: Path, data: object) -> None:
+    """``data`` as JSON in a file only its owner can read (0600), written whole or not at all:
+    the state dir's secrets (a generated password, a stream key set over obs-websocket)."""
+    import json
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)

@@ -16,7 +16,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.synchronize import Event
 from typing import Any
 
@@ -24,11 +24,13 @@ import av
 from av.video.frame import PictureType
 
 from config.kinds import Cap
+from config.model import TransitionConfig
 from config.secrets import remember_secret, url_secret_parts
 from engine.audio.mixer import AudioInput, Mixer
 from engine.audio.ring import AudioRing
 from engine.capture.base import drawn_kind
 from engine.clock import now_ns, sleep_until_ns, tick_at, tick_ns
+from engine.compose import screenshot
 from engine.compose.compositor import Compositor, RingLayer
 from engine.encode.audio import AudioTrack
 from engine.encode.convert import Converter
@@ -39,21 +41,26 @@ from engine.errors import RigcastError
 from engine.framering import FrameRing
 from engine.logsetup import setup_logging
 from engine.proc import ParentWatch
-from engine.output.base import Output, create_output, idle_status
+from engine.output.base import Output, QueuedOutput, create_output, idle_status
 from engine.output.packets import AUDIO, VIDEO, EncodedPacket, StreamTemplates
 from engine.spec import PipelineSpec
 from engine.vocab import (
     ChatPost,
     ItemChange,
+    MeterRate,
     MuteSet,
     OutputsStart,
     OutputsStop,
+    RecordPause,
     OutputState,
     RenderedSource,
     RenderedState,
     SceneSwitch,
+    Screenshot,
+    SourceSettings,
     SourceState,
     TextSet,
+    TransitionSet,
     VideoCommand,
     VolumeSet,
 )
@@ -110,6 +117,7 @@ class Pipeline:
         self.video_muted: set[str] = set()
         self._frame_error = ""
         self.position_s = 0.0  # the encoder's time line, at the current tick
+        self.meter_interval_s = METER_INTERVAL_S
         stills = {src.name: drawn_kind(src).still(src, spec.canvas) for src in spec.sources if src.has(Cap.DRAWN)}
         # Attached last: nothing above can fail with a ring left open.
         self.rings = {name: FrameRing.attach(shm) for name, shm in spec.rings.items()}
@@ -124,14 +132,20 @@ class Pipeline:
                 o.put(ep)
 
     # -- commands from the engine (its command bus), applied between two ticks ---------------
-    def start_outputs(self, names: list[str], urls: dict[str, str] | None = None) -> None:
-        """``urls``: push URLs handed out for this start by the user's API (ingest)."""
+    def start_outputs(self, names: list[str], urls: dict[str, str] | None = None,
+                      changed: dict[str, dict[str, Any]] | None = None) -> None:
+        """``urls``: push URLs handed out for this start by the user's API (ingest);
+        ``changed``: settings the engine changed since it started."""
         for name in names:
             if name in self.outputs:
                 continue
             if name in self.closing:
                 raise RigcastError(f'output "{name}" is still stopping; try again in a moment')
             cfg = self.output_cfgs[name]
+            if changed and name in changed:
+                cfg = cfg.replace(**changed[name])
+                for part in url_secret_parts(getattr(cfg.settings, "url", None) or ""):
+                    remember_secret(part)
             if urls and name in urls:
                 for part in url_secret_parts(urls[name]):
                     remember_secret(part)
@@ -189,8 +203,8 @@ class Pipeline:
 
     def handle(self, cmd_id: int, cmd: VideoCommand, events: Any) -> None:
         """Carry out one command between two ticks; the ack carries the state as it now is."""
-        def ack(error: str | None = None, rendered: RenderedState | None = None) -> None:
-            events.put(Ack(cmd_id, error is None, error, rendered or self.rendered()))
+        def ack(error: str | None = None, rendered: RenderedState | None = None, result: bytes | None = None) -> None:
+            events.put(Ack(cmd_id, error is None, error, rendered or self.rendered(), result))
 
         try:
             if isinstance(cmd, (OutputsStart, OutputsStop)):
@@ -198,10 +212,29 @@ class Pipeline:
                 if unknown:
                     raise RigcastError(f"no output named {', '.join(unknown)}")
             if isinstance(cmd, OutputsStart):
-                self.start_outputs(list(cmd.outputs), cmd.urls)
+                self.start_outputs(list(cmd.outputs), cmd.urls, cmd.changed)
             elif isinstance(cmd, OutputsStop):
                 snapshot = self.rendered()  # read here, between two ticks: the ack comes from the closing thread
                 self.stop_outputs(list(cmd.outputs), lambda: ack(rendered=snapshot))
+                return
+            elif isinstance(cmd, MeterRate):
+                self.meter_interval_s = 1 / max(1, min(60, cmd.hz))
+            elif isinstance(cmd, TransitionSet):
+                self.compositor.transition = TransitionConfig(cmd.kind, cmd.duration_ms)
+            elif isinstance(cmd, RecordPause):
+                recordings = [o for o in self.outputs.values() if o.cfg.has(Cap.RECORD)]
+                if not recordings:
+                    raise RigcastError("nothing is recording")
+                for o in recordings:
+                    o.pause(cmd.paused)
+            elif isinstance(cmd, SourceSettings):
+                inp = self.mixer.inputs.get(cmd.source.name)
+                if inp is not None:  # the mixer reads its sync offset from here each block
+                    inp.cfg = cmd.source
+                else:
+                    self.compositor.redraw(cmd.source, self.spec.canvas)
+            elif isinstance(cmd, Screenshot):
+                self._screenshot(cmd, ack)
                 return
             elif isinstance(cmd, SceneSwitch):
                 self.compositor.switch(cmd.scene, now_ns())
@@ -234,6 +267,21 @@ class Pipeline:
             return
         ack()
 
+    def _screenshot(self, cmd: Screenshot, ack: Callable[..., None]) -> None:
+        """Scaled here, between two ticks (a copy: the canvas and the rings move on); encoded to
+        PNG/JPEG on a thread, so the clock never waits for zlib."""
+        frame = self.compositor.picture(cmd.source, now_ns(), cmd.width, cmd.height, cmd.fmt)
+        snapshot = self.rendered()
+
+        def encode() -> None:
+            try:
+                ack(rendered=snapshot, result=screenshot.encode(frame, cmd.fmt, cmd.quality))
+            except Exception as e:  # a picture that can't be made is that request's error only
+                log.warning("screenshot: %s", e)
+                ack(f"the picture could not be encoded: {e}", snapshot)
+
+        threading.Thread(target=encode, name="screenshot", daemon=True).start()
+
     def rendered(self) -> RenderedState:
         """What this process renders and mixes, as it is: the engine's only view of it."""
         sources: dict[str, RenderedSource] = {}
@@ -246,7 +294,8 @@ class Pipeline:
                                                    text=self.compositor.texts.get(src.name))
         for name, inp in self.mixer.inputs.items():
             sources.setdefault(name, RenderedSource(inp.muted, inp.volume_db))
-        return self.compositor.rendered(sources)
+        paused = any(o.paused for o in self.outputs.values() if isinstance(o, QueuedOutput) and o.cfg.has(Cap.RECORD))
+        return replace(self.compositor.rendered(sources), paused=paused)
 
     def _poll_commands(self, commands: Any, events: Any) -> None:
         while True:
@@ -291,7 +340,7 @@ class Pipeline:
             ring = self.rings.get(src.name)
             state = (ring.state if ring is not None
                      else SourceState.ERROR if self.compositor.failed(src.name) else SourceState.LIVE)
-            rows.append(SourceRow(src.name, state))
+            rows.append(SourceRow(src.name, state, self.compositor.size_of(src.name)))
         rows += [SourceRow(name, state) for name, state in self.mixer.states().items()]
         return tuple(rows)
 
@@ -339,7 +388,7 @@ class Pipeline:
         started = time.monotonic()
         self.start_outputs(self.spec.start_outputs)
         next_stats, frames_at_stats = started + 1.0, 0
-        next_meter = started + METER_INTERVAL_S
+        next_meter = started + self.meter_interval_s
         max_lag = max(2, fps // 2)
         c = self.counters
         events.put(Ready(self.encoder_note, str(self.spec.canvas), self.rendered()))
@@ -364,7 +413,7 @@ class Pipeline:
             n += 1
             now = time.monotonic()
             if now >= next_meter:
-                next_meter = max(next_meter + METER_INTERVAL_S, now)
+                next_meter = max(next_meter + self.meter_interval_s, now)
                 _offer(events, Meter(self.meter.take(), self.mixer.meters()))
             if now >= next_stats:
                 c.window["fps"] = c.frames - frames_at_stats if encoding else 0

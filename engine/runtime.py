@@ -21,7 +21,7 @@ import time
 from typing import Any, TextIO
 
 from config.kinds import Cap
-from config.model import OutputConfig, RigcastConfig
+from config.model import OutputConfig, RigcastConfig, SourceConfig
 from engine import paths
 from engine.control.bus import BusError, CommandBus
 from engine.control.chat import RateLimit
@@ -65,6 +65,13 @@ class Engine:
     def __init__(self, cfg: RigcastConfig, start_outputs: list[str], log_level: int = logging.INFO,
                  out: TextIO | None = None, control: bool = False) -> None:
         self.cfg = cfg
+        from engine import stream_service
+
+        for name, url in stream_service.load().items():  # a server/key set over obs-websocket
+            i = next((i for i, o in enumerate(cfg.outputs) if o.name == name and o.has(Cap.STREAM)), None)
+            if i is not None:
+                cfg.outputs[i] = cfg.outputs[i].replace(url=url)
+        self._outputs_at_start = {o.name: o for o in cfg.outputs}  # what the video process was given
         self.out = out  # foreground: status lines go here; a daemon only logs
         self.control = control
         self.bus = CommandBus()
@@ -90,7 +97,7 @@ class Engine:
         self.rendered = RenderedState.of(scenes[0].name if scenes else "", scenes, {
             s.name: RenderedSource(bool(getattr(s.settings, "muted", False)), getattr(s.settings, "volume_db", None),
                                    getattr(s.settings, "text", None) if s.has(Cap.TEXT) else None)
-            for s in cfg.sources})
+            for s in cfg.sources}, cfg.transition)
         self.started_at = time.time()
         self.engine_state = EngineState.STARTING
         self.chat: collections.deque[ChatMessage] = collections.deque(maxlen=CHAT_HISTORY)
@@ -114,6 +121,32 @@ class Engine:
         register_all(self)
 
     # -- state -----------------------------------------------------------------------------
+    def source_settings(self, src: SourceConfig) -> dict[str, Any]:
+        """A source's settings as the config writes them, with what the video process holds
+        now (a text's text, an audio source's volume and mute)."""
+        from config import fields
+
+        table = fields.write(src.settings)
+        r = self.rendered.sources.get(src.name)
+        if r is not None:
+            if r.text is not None:
+                table["text"] = r.text
+            if r.volume_db is not None:
+                table["volume_db"] = r.volume_db
+            if src.has(Cap.AUDIO):
+                table["muted"] = r.muted
+        return table
+
+    def changed_settings(self, name: str) -> dict[str, Any]:
+        """An output's settings that differ from those the video process started with."""
+        import dataclasses
+
+        now, first = self.output(name), self._outputs_at_start.get(name)
+        if first is None:
+            return {}
+        return {f.name: getattr(now.settings, f.name) for f in dataclasses.fields(now.settings)
+                if getattr(now.settings, f.name) != getattr(first.settings, f.name)}
+
     def output(self, name: str) -> OutputConfig:
         return next(o for o in self.cfg.outputs if o.name == name)
 
@@ -135,6 +168,7 @@ class Engine:
 
     def state(self) -> dict[str, Any]:
         states = {s.name: s.state for s in self.stats.sources} if self.stats else {}
+        sizes = {s.name: s.size for s in self.stats.sources if s.size} if self.stats else {}
         shown = {it.source for sc in self.rendered.scenes for it in sc.items} | {
             s.name for s in self.cfg.sources if s.has(Cap.AUDIO)}
         sources = []
@@ -144,12 +178,15 @@ class Engine:
             r = self.rendered.sources.get(s.name, RenderedSource())
             row: dict[str, Any] = {"name": s.name, "kind": s.kind, "description": s.describe(),
                                    "state": states.get(s.name, SourceState.STARTING), "muted": r.muted}
+            if s.name in sizes:
+                row["size"] = list(sizes[s.name])
             pid = self.workers.pid_of(s.name)
             if pid is not None:
                 row["pid"] = pid
                 row["restarts"] = self.workers.restarts.get(s.name, 0)
             if s.has(Cap.AUDIO):
                 row["volume_db"] = r.volume_db
+            row["settings"] = self.source_settings(s)
             sources.append(row)
         return {
             "engine": {"pid": os.getpid(), "version": VERSION, "uptime_s": round(time.time() - self.started_at, 1),
@@ -159,8 +196,10 @@ class Engine:
             "recording": self.live(Cap.RECORD),
             "stream_uptime_s": self._uptime(Cap.STREAM),
             "record_uptime_s": self._uptime(Cap.RECORD),
+            "record_paused": self.live(Cap.RECORD) and self.rendered.paused,
             "scenes": self.rendered.scene_rows(),
             "program_scene": self.program(),
+            "transition": {"kind": self.rendered.transition[0], "duration_ms": self.rendered.transition[1]},
             "sources": sources,
             "outputs": ([o.as_dict() for o in self.stats.outputs] if self.stats and self.stats.outputs
                         else [self._idle_output(o) for o in self.cfg.outputs]),
@@ -200,8 +239,9 @@ class Engine:
         self.bus.publish(StateChanged(self.state()))
 
     # -- the video process -----------------------------------------------------------------
-    async def video_command(self, cmd: VideoCommand) -> None:
-        """Ask the video process to carry ``cmd`` out; its answer carries the state it now has."""
+    async def video_command(self, cmd: VideoCommand) -> bytes | None:
+        """Ask the video process to carry ``cmd`` out; its answer carries the state it now has
+        (and what the command made: a screenshot's bytes)."""
         if not self.workers.video.is_alive():
             raise BusError("engine_down", "the video process is not running")
         self._ack_ids += 1
@@ -218,6 +258,7 @@ class Engine:
             self._acks.pop(ack_id, None)
         if not ack.ok:
             raise BusError("failed", str(ack.error))
+        return ack.result
 
     def acked(self, msg: Ack) -> None:
         fut = self._acks.get(msg.id)
@@ -302,6 +343,7 @@ class Engine:
             await self._watch(duration)
         finally:
             self.engine_state = EngineState.STOPPING
+            self.publish_state()  # clients hear the engine is going (obs-websocket's ExitStarted)
             self.workers.signal_stop()
             try:
                 await asyncio.wait_for(self.final.wait(), 20)

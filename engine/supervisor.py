@@ -16,7 +16,7 @@ import sys
 from typing import Any, TextIO
 
 from config.kinds import Cap
-from config.model import RigcastConfig, Size
+from config.model import RigcastConfig, Size, SourceConfig
 from engine.audio.capture import run_audio_worker
 from engine.audio.ring import AudioRing
 from engine.capture.base import SourceProbe, source_kind
@@ -138,6 +138,25 @@ class Workers:
             self.captures[i].start()
             revived.append(name)
         return revived
+
+    def reconfigure(self, src: SourceConfig) -> bool:
+        """A captured or audio source's worker started again with new settings (a window
+        matched another way, another media file or device); False if no worker runs it."""
+        for i, (name, target, args) in enumerate(self._recipes):
+            if name != src.name:
+                continue
+            self._recipes[i] = (name, target, (src, *args[1:]))
+            old = self.captures[i]
+            if old.is_alive():
+                old.terminate()
+                old.join(5)
+            ring = self.rings.get(name)
+            if ring is not None:
+                ring.set_state(SourceState.STARTING)
+            self.captures[i] = self._process(i)
+            self.captures[i].start()
+            return True
+        return False
 
     def signal_stop(self) -> None:
         self.stop_event.set()

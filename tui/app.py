@@ -39,6 +39,7 @@ class ControlRoom(App[int]):
     BINDINGS = [
         Binding("s", "toggle('stream')", "Stream"),
         Binding("r", "toggle('record')", "Record"),
+        Binding("p", "pause_record", "Pause rec"),
         Binding("1", "scene(1)", "Scene", key_display="1-9"),
         *[Binding(str(n), f"scene({n})", f"Scene {n}", show=False) for n in range(2, 10)],
         Binding("m", "mute", "Mute"),
@@ -155,6 +156,9 @@ class ControlRoom(App[int]):
     # -- actions (every one a key in the footer) -------------------------------------------
     async def action_toggle(self, what: str) -> None:
         self.run_worker(self._send(f"{what}.toggle"), group="commands")
+
+    async def action_pause_record(self) -> None:
+        self.run_worker(self._send("record.toggle_pause"), group="commands")
 
     async def action_scene(self, index: int) -> None:
         self.run_worker(self._send("scene.switch", {"scene": index}), group="commands")

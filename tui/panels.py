@@ -39,7 +39,8 @@ class StatusBar(Widget):
             t.append(" OFF AIR ", style="bold black on #808080")
         t.append(" ")
         if st.get("recording"):
-            t.append(f" REC {clock(st.get('record_uptime_s'))} ", style="bold white on #8b0000")
+            paused = " PAUSED" if st.get("record_paused") else ""
+            t.append(f" REC{paused} {clock(st.get('record_uptime_s'))} ", style="bold white on #8b0000")
             t.append(" ")
         eng = st.get("engine", {})
         if stats:

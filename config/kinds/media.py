@@ -18,4 +18,5 @@ def describe(s: MediaSettings) -> str:
 
 
 KINDS = (KindInfo("media", Role.SOURCE, Cap.VIDEO | Cap.CAPTURED, MediaSettings, describe,
-                  {"": "engine.capture.media:MediaKind"}, order=7, summary="a looped video file"),)
+                  {"": "engine.capture.media:MediaKind"}, order=7, summary="a looped video file",
+                  extra={"plays_file": True}),)

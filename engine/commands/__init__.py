@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.commands import audio, chat, engine_cmds, outputs, scenes
+from engine.commands import audio, chat, engine_cmds, outputs, pictures, scenes, sources
 
 if TYPE_CHECKING:
     from engine.runtime import Engine
 
 
 def register_all(engine: Engine) -> None:
-    for area in (engine_cmds, outputs, scenes, audio, chat):
+    for area in (engine_cmds, outputs, scenes, audio, chat, pictures, sources):
         area.register(engine)

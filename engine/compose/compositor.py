@@ -147,8 +147,20 @@ class Compositor:
         text_kind(cfg).set_text(self.stills[source], cfg, text)
         self.texts[source] = text
 
+    def redraw(self, cfg: SourceConfig, canvas: Any) -> None:
+        """A drawn source's new settings: its picture made again (an error leaves the old one)."""
+        from engine.capture.base import drawn_kind
+
+        if cfg.name not in self.stills:
+            raise RigcastError(f'"{cfg.name}" is not a drawn source shown in a scene')
+        still = drawn_kind(cfg).still(cfg, canvas)
+        self.stills[cfg.name].replace(still.pixels)
+        self.sources[cfg.name] = cfg
+        if cfg.has(Cap.TEXT):
+            self.texts[cfg.name] = cfg.settings.text
+
     def rendered(self, sources: dict[str, RenderedSource]) -> RenderedState:
-        return RenderedState.of(self.program, self.scenes, sources)
+        return RenderedState.of(self.program, self.scenes, sources, self.transition)
 
     def failed(self, source: str) -> bool:
         """A drawn source whose last attempt to draw failed (captured ones report through their ring)."""
@@ -161,6 +173,38 @@ class Compositor:
         for still in self.stills.values():
             if isinstance(still, ChatStill):
                 still.post(message)
+
+    def picture(self, source: str | None, now_ns: int, width: int | None, height: int | None, fmt: str) -> Any:
+        """A frame of its own, scaled for ``fmt`` (engine/compose/screenshot.py): the program
+        as it goes out now, or one source's newest pixels. Made between two ticks; the program
+        frame is the one this tick encodes (made now if nothing is encoding)."""
+        from engine.compose import screenshot
+
+        if source is None:
+            return screenshot.scaled(self.frame(now_ns)[0], width, height, fmt)
+        if source in self.rings:
+            layer = self.rings[source]
+            layer.acquire()
+            try:
+                px = layer.pixels()
+                if px is None:
+                    raise RigcastError(f'"{source}" has no picture yet')
+                return screenshot.scaled(screenshot.from_pixels(px), width, height, fmt)
+            finally:
+                layer.release()
+        still = self.stills.get(source)
+        if still is None:
+            raise RigcastError(f'"{source}" has no picture (it is not shown in any scene)')
+        return screenshot.scaled(screenshot.from_pixels(still.pixels), width, height, fmt)
+
+    def size_of(self, source: str) -> tuple[int, int] | None:
+        """A source's own size in pixels now (before crop and scale), None before its first frame."""
+        if source in self.rings:
+            ref = self.rings[source].ring.acquire_latest()
+            self.rings[source].ring.release()
+            return None if ref is None else (ref.width, ref.height)
+        still = self.stills.get(source)
+        return None if still is None else (int(still.pixels.shape[1]), int(still.pixels.shape[0]))
 
     def last_frame(self) -> Any:
         return self._last_frame

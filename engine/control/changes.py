@@ -9,19 +9,90 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.vocab import EngineState, OutputState
+
 Change = tuple[str, dict[str, Any]]
+
+# A stream's or the recording's phase, from the engine's intent and its outputs' states.
+STOPPED, STARTING, STARTED, RECONNECTING, PAUSED, STOPPING = (
+    "stopped", "starting", "started", "reconnecting", "paused", "stopping")
+
+
+def phase(state: dict[str, Any], stream: bool) -> str:
+    active = state.get("streaming" if stream else "recording")
+    rows = [o.get("state") for o in state.get("outputs", []) if bool(o.get("stream")) == stream]
+    if not active:
+        return STOPPING if OutputState.STOPPING in rows else STOPPED
+    if not stream and state.get("record_paused"):
+        return PAUSED
+    if any(r in (OutputState.LIVE, OutputState.RECORDING) for r in rows):
+        return STARTED
+    return RECONNECTING if OutputState.RECONNECTING in rows else STARTING
+
+
+def active_sources(state: dict[str, Any]) -> set[str]:
+    """Sources on air: visible in the program scene, and every audio source (mixed in all)."""
+    program = next((sc for sc in state.get("scenes", []) if sc["name"] == state.get("program_scene")), None)
+    shown = {it["source"] for it in (program or {}).get("items", []) if it.get("visible")}
+    return shown | {s["name"] for s in state.get("sources", []) if "volume_db" in s}
+
+
+def _items(state: dict[str, Any]) -> dict[tuple[str, int], dict[str, Any]]:
+    return {(sc["name"], i): it for sc in state.get("scenes", []) for i, it in enumerate(sc.get("items", []))}
+
+
+def _settings(row: dict[str, Any]) -> dict[str, Any]:
+    """A source's settings without what its own changes report (volume and mute)."""
+    return {k: v for k, v in (row.get("settings") or {}).items() if k not in ("volume_db", "muted")}
+
+
+PLACEMENT = ("x", "y", "scale", "width", "height", "fit", "crop")
 
 
 def changes(last: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    """("scene", {scene}), ("streaming"|"recording", {active}), ("mute", {source, muted})."""
+    """("scene", {scene}), ("streaming"|"recording", {active}), ("stream_phase"|"record_phase",
+    {phase, was}), ("mute", {source, muted}), ("volume", {source, volume_db}), ("settings",
+    {source, settings}), ("item_visible"|"item_placed", {scene, index, source[, visible]}),
+    ("active", {source, active}), ("scene_list", {}), ("transition", {kind, duration_ms}),
+    ("exit", {})."""
     out: list[Change] = []
+    if [s["name"] for s in new.get("scenes", [])] != [s["name"] for s in last.get("scenes", [])]:
+        out.append(("scene_list", {}))
     if new.get("program_scene") != last.get("program_scene"):
         out.append(("scene", {"scene": new.get("program_scene")}))
     for key in ("streaming", "recording"):
         if new.get(key) != last.get(key):
             out.append((key, {"active": bool(new.get(key))}))
-    before = {s["name"]: s.get("muted") for s in last.get("sources", [])}
+    for what, stream in (("stream_phase", True), ("record_phase", False)):
+        was, now = phase(last, stream), phase(new, stream)
+        if was != now:
+            out.append((what, {"phase": now, "was": was}))
+    before = {s["name"]: s for s in last.get("sources", [])}
     for s in new.get("sources", []):
-        if s["name"] in before and before[s["name"]] != s.get("muted"):
+        old = before.get(s["name"])
+        if old is None:
+            continue
+        if old.get("muted") != s.get("muted"):
             out.append(("mute", {"source": s["name"], "muted": s.get("muted")}))
+        if old.get("volume_db") != s.get("volume_db") and s.get("volume_db") is not None:
+            out.append(("volume", {"source": s["name"], "volume_db": s["volume_db"]}))
+        if s.get("settings") is not None and _settings(old) != _settings(s):
+            out.append(("settings", {"source": s["name"], "settings": _settings(s)}))
+    was_items = _items(last)
+    for (scene, i), it in _items(new).items():
+        old = was_items.get((scene, i))
+        if old is None or old["source"] != it["source"]:
+            continue
+        if old.get("visible") != it.get("visible"):
+            out.append(("item_visible", {"scene": scene, "index": i, "source": it["source"], "visible": it["visible"]}))
+        if any(old.get(k) != it.get(k) for k in PLACEMENT):
+            out.append(("item_placed", {"scene": scene, "index": i, "source": it["source"]}))
+    was_on, now_on = active_sources(last), active_sources(new)
+    for name in sorted(was_on ^ now_on):
+        out.append(("active", {"source": name, "active": name in now_on}))
+    if new.get("transition") != last.get("transition") and new.get("transition") is not None:
+        out.append(("transition", dict(new["transition"])))
+    was_state = last.get("engine", {}).get("state")
+    if new.get("engine", {}).get("state") == EngineState.STOPPING and was_state != EngineState.STOPPING:
+        out.append(("exit", {}))
     return out

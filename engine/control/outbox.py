@@ -31,6 +31,11 @@ class Outbox:
             with contextlib.suppress(asyncio.QueueFull):
                 self.queue.put_nowait(msg)
 
+    def send(self, msg: str | bytes) -> None:
+        """One frame of this client's own (not from the bus), queued like the events."""
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(msg)
+
     async def _pump(self, ws: Any) -> None:
         from websockets.exceptions import ConnectionClosed
 

@@ -34,6 +34,7 @@ class Output(Protocol):
     one): every packet offered, started and stopped off the canvas clock, a status to report."""
 
     name: str
+    cfg: OutputConfig
     # Packets stamped before this instant (the encoder's time line, seconds) are from before
     # the output started (still in the encoder's lookahead): not sent.
     not_before_s: float
@@ -41,6 +42,8 @@ class Output(Protocol):
     def start(self) -> None: ...
 
     def put(self, packet: EncodedPacket) -> None: ...
+
+    def pause(self, on: bool) -> None: ...
 
     def stop(self) -> None: ...
 
@@ -78,6 +81,13 @@ class QueuedOutput(threading.Thread):
         self._last_t = time.monotonic()
         self._kbps = 0.0
         self._offsets: dict[Fraction, int] = {}
+        # A recording paused: nothing is written; on resume the time line goes on from where
+        # it stopped (the gap taken out of the timestamps), from a keyframe asked for then.
+        self.paused = False
+        self._resuming = False
+        self._end_s = 0.0  # the end of the last video packet written, on the encoder's time line
+        self._last_video_s = 0.0
+        self._last_dts: dict[int, int] = {}  # per kind: the last dts written (a muxer wants them rising)
 
     # -- producer side (the encode thread) -----------------------------------------------------
     def put(self, packet: EncodedPacket) -> None:
@@ -88,6 +98,16 @@ class QueuedOutput(threading.Thread):
         except queue.Full:
             self.dropped += 1
             self.need_keyframe = True
+
+    def pause(self, on: bool) -> None:
+        """Hold (or go on with) writing; any thread. Resuming asks the encoder for a keyframe
+        (``_resuming`` is set before ``paused`` clears, so no frame slips in ahead of it)."""
+        if on == self.paused:
+            return
+        if not on:
+            self._resuming = True
+            self.keyframe_wanted.set()
+        self.paused = on
 
     def stop(self) -> None:
         self.stopping.set()
@@ -107,7 +127,7 @@ class QueuedOutput(threading.Thread):
             kind=self.cfg.kind,
             stream=self.cfg.has(Cap.STREAM),
             target=self.target(),
-            state=self.state,
+            state=OutputState.PAUSED if self.paused and self.state == OutputState.RECORDING else self.state,
             kbps=round(self._kbps, 1),
             bytes=self.bytes_out,
             dropped=self.dropped,
@@ -130,6 +150,7 @@ class QueuedOutput(threading.Thread):
         self.need_keyframe = True
         self.base_s = None
         self._offsets.clear()
+        self._last_dts.clear()
         self.keyframe_wanted.set()
 
     def open_streams(self, container: Any) -> dict[int, Any]:
@@ -150,6 +171,15 @@ class QueuedOutput(threading.Thread):
                     return
                 idle()
                 continue
+            if self.paused:
+                continue
+            if self._resuming:
+                if pkt.kind != VIDEO or not pkt.keyframe:
+                    continue
+                self._resuming = False
+                if self.base_s is not None:  # the pause taken out: this keyframe follows the last frame
+                    self.base_s += max(0.0, pkt.dts_s - self._end_s)
+                    self._offsets.clear()
             if self.need_keyframe:
                 if pkt.kind != VIDEO or not pkt.keyframe or pkt.dts_s < self.not_before_s:
                     continue
@@ -161,8 +191,9 @@ class QueuedOutput(threading.Thread):
             if offset is None:
                 offset = self._offsets[pkt.time_base] = round(self.base_s / pkt.time_base)
             dts = pkt.dts - offset
-            if dts < 0:
-                continue  # audio from just before the first keyframe
+            if dts < 0 or dts <= self._last_dts.get(pkt.kind, -1):
+                continue  # audio from just before the first keyframe (or the resuming one)
+            self._last_dts[pkt.kind] = dts
             p = av.Packet(pkt.data)
             p.pts, p.dts, p.time_base = pkt.pts - offset, dts, pkt.time_base
             if pkt.duration:
@@ -170,6 +201,11 @@ class QueuedOutput(threading.Thread):
             p.is_keyframe = pkt.keyframe
             p.stream = streams[pkt.kind]
             container.mux(p)
+            if pkt.kind == VIDEO:
+                # The frame's end: its duration when the encoder gives one, else the last step.
+                step = float(pkt.duration * pkt.time_base) if pkt.duration else pkt.dts_s - self._last_video_s
+                self._last_video_s = pkt.dts_s
+                self._end_s = pkt.dts_s + max(0.0, step)
             self.bytes_out += len(pkt.data)
             idle()
 

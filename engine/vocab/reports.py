@@ -52,6 +52,7 @@ class OutputStatus:
 class SourceRow:
     name: str
     state: SourceState | str  # "-" for the lead row of a canvas with no sources
+    size: tuple[int, int] | None = None  # its own pixels (before crop and scale); None: none yet or audio
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ class Ack:
     ok: bool
     error: str | None
     rendered: RenderedState
+    result: bytes | None = None  # a command's product: Screenshot's picture
 
 
 @dataclass(frozen=True)

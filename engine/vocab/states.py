@@ -45,6 +45,7 @@ class OutputState(_Labelled):
     RECONNECTING = "reconnecting"
     REJECTED = "rejected"  # the server refused the publish (key, on_publish hook)
     RECORDING = "recording"
+    PAUSED = "paused"  # a recording on hold: nothing written; it resumes with continuous timestamps
     STOPPING = "stopping"
     STOPPED = "stopped"
     ERROR = "error"

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 class OutputsStart:
     outputs: tuple[str, ...]
     urls: dict[str, str] = field(default_factory=dict)  # push URLs the user's API handed out for this start
+    # Settings changed since the engine started (a record folder moved, a stream service set
+    # over obs-websocket): the engine holds the config, the video process runs what it is given.
+    changed: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,52 @@ class VolumeSet:
     volume_db: float
 
 
-VideoCommand = OutputsStart | OutputsStop | SceneSwitch | ItemChange | TextSet | ChatPost | MuteSet | VolumeSet
+IMAGE_FORMATS = ("png", "jpeg", "jpg")  # what a screenshot can be (GetVersion's supportedImageFormats)
+IMAGE_SIDES = (8, 4096)  # a screenshot's smallest and largest side (obs-websocket's bounds)
+
+
+@dataclass(frozen=True)
+class Screenshot:
+    """A picture of the program (``source`` None) or of one source; the ack carries its bytes."""
+
+    source: str | None
+    width: int | None
+    height: int | None
+    fmt: str  # "png" | "jpeg"
+    quality: int = -1
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """A drawn source (image, colour, text) drawn again from new settings, already checked."""
+
+    source: Any  # config.model.SourceConfig: the source as it now is
+
+
+@dataclass(frozen=True)
+class RecordPause:
+    """Hold (True) or resume every running recording."""
+
+    paused: bool
+
+
+@dataclass(frozen=True)
+class TransitionSet:
+    """How scene switches go from now on (already checked against TransitionConfig's bounds)."""
+
+    kind: str
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class MeterRate:
+    """Audio meter frames a second: 15, or 20 while an obs-websocket client takes
+    InputVolumeMeters (every 50 ms)."""
+
+    hz: int
+
+
+VideoCommand = MeterRate | TransitionSet | RecordPause | SourceSettings | Screenshot | OutputsStart | OutputsStop | SceneSwitch | ItemChange | TextSet | ChatPost | MuteSet | VolumeSet
 
 
 @dataclass(frozen=True)
@@ -99,19 +147,24 @@ class RenderedState:
     program: str
     scenes: tuple[RenderedScene, ...]
     sources: dict[str, RenderedSource]
+    paused: bool = False  # the running recordings are on hold (RecordPause)
+    transition: tuple[str, int] = ("fade", 300)  # how a scene switch goes: kind, duration in ms
 
     @classmethod
-    def of(cls, program: str, scenes: Any, sources: dict[str, RenderedSource]) -> RenderedState:
+    def of(cls, program: str, scenes: Any, sources: dict[str, RenderedSource],
+           transition: Any = None) -> RenderedState:
         """From scenes shaped like config.model.SceneConfig: how the video process reports
         its own, and what it starts with (the engine's view until the first report)."""
         return cls(program, tuple(RenderedScene(sc.name, tuple(
             RenderedItem(it.source, it.visible, it.x, it.y, it.scale, it.opacity, it.width, it.height, it.crop, it.fit)
-            for it in sc.items)) for sc in scenes), sources)
+            for it in sc.items)) for sc in scenes), sources,
+            transition=(transition.kind, transition.duration_ms) if transition is not None else ("fade", 300))
 
     def scene_rows(self) -> list[dict[str, Any]]:
         return [{"index": i + 1, "name": s.name,
                  "items": [{"source": it.source, "visible": it.visible, "x": it.x, "y": it.y,
-                            "scale": it.scale, "opacity": it.opacity} for it in s.items]}
+                            "scale": it.scale, "opacity": it.opacity, "width": it.width, "height": it.height,
+                            "fit": it.fit, "crop": list(it.crop)} for it in s.items]}
                 for i, s in enumerate(self.scenes)]
 
     def item(self, scene: str, source: str) -> RenderedItem | None:

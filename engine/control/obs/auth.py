@@ -56,13 +56,9 @@ def stored_password(create: bool) -> str | None:
         return None
     alphabet = string.ascii_letters + string.digits
     value = "".join(secrets.choice(alphabet) for _ in range(GENERATED_LENGTH))
-    tmp = path.with_name(f".{PASSWORD_FILE}.{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump({"password": value}, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    from engine.paths import write_private_json
+
+    write_private_json(path, {"password": value})
     return value
 
 

@@ -1,28 +1,142 @@
-"""Engine state changes (engine/control/changes.py) as the OBS events a session subscribed to."""
+"""Engine state changes (engine/control/changes.py) and meters as the OBS events a session
+subscribed to, in protocol.json's shapes."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from engine.control.changes import Change
-from engine.control.obs.protocol import EVENT, SUB_INPUTS, SUB_OUTPUTS, SUB_SCENES
+from engine.control.changes import PAUSED, RECONNECTING, STARTED, STARTING, STOPPED, STOPPING, Change
+from engine.control.obs.protocol import (
+    EVENT,
+    SUB_GENERAL,
+    SUB_INPUT_ACTIVE,
+    SUB_INPUT_SHOW,
+    SUB_INPUTS,
+    SUB_ITEM_TRANSFORM,
+    SUB_OUTPUTS,
+    SUB_SCENE_ITEMS,
+    SUB_SCENES,
+    SUB_TRANSITIONS,
+    SUB_VOLUME_METERS,
+)
+from engine.control.obs.transform import transform_of
+from engine.control.obs.transitions import NAMES
+from engine.vocab.reports import Meter
 
-_EVENTS = {"scene": (SUB_SCENES, "CurrentProgramSceneChanged"), "streaming": (SUB_OUTPUTS, "StreamStateChanged"),
-           "recording": (SUB_OUTPUTS, "RecordStateChanged"), "mute": (SUB_INPUTS, "InputMuteStateChanged")}
+_STATE = "OBS_WEBSOCKET_OUTPUT_"
+_ACTIVE = {STARTING: False, STARTED: True, RECONNECTING: True, PAUSED: True, STOPPING: True, STOPPED: False}
 
 
-def obs_events(found: list[Change], subs: int) -> list[dict[str, Any]]:
+def event(name: str, bit: int, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"op": EVENT, "d": {"eventType": name, "eventIntent": bit, "eventData": data or {}}}
+
+
+def _phase_events(name: str, now: str, was: str, path: str | None) -> list[dict[str, Any]]:
+    """One phase change as OBS's states: a jump straight from stopped to started (the output
+    came up between two reports) is told as STARTING then STARTED, so clients see each step."""
+    steps: list[tuple[str, bool]] = []
+    if now == STARTED:
+        if was in (STOPPED, STOPPING):
+            steps.append(("STARTING", False))
+        steps.append(("RECONNECTED" if was == RECONNECTING else "RESUMED" if was == PAUSED else "STARTED", True))
+    elif now == STOPPED:
+        if was not in (STOPPING, STARTING):
+            steps.append(("STOPPING", True))
+        steps.append(("STOPPED", False))
+    else:
+        steps.append((now.upper(), _ACTIVE[now]))
     out = []
-    for what, d in found:
-        bit, name = _EVENTS[what]
-        if not subs & bit:
-            continue
-        if what == "scene":
-            data: dict[str, Any] = {"sceneName": d["scene"]}
-        elif what == "mute":
-            data = {"inputName": d["source"], "inputMuted": d["muted"]}
-        else:
-            data = {"outputActive": d["active"],
-                    "outputState": "OBS_WEBSOCKET_OUTPUT_STARTED" if d["active"] else "OBS_WEBSOCKET_OUTPUT_STOPPED"}
-        out.append({"op": EVENT, "d": {"eventType": name, "eventIntent": bit, "eventData": data}})
+    for state, active in steps:
+        data: dict[str, Any] = {"outputActive": active, "outputState": _STATE + state}
+        if path is not None:
+            data["outputPath"] = path if state in ("STARTED", "STOPPED") else None
+        out.append(event(name, SUB_OUTPUTS, data))
     return out
+
+
+def _item_id(state: dict[str, Any], scene: str, index: int) -> int:
+    return index + 1  # rigcast's scene item ids: the item's place in its scene, from 1
+
+
+def obs_events(found: list[Change], subs: int, state: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    record_path = next((o["target"] for o in state.get("outputs", []) if not o.get("stream")), None)
+    for what, d in found:
+        if what == "scene_list" and subs & SUB_SCENES:
+            n = len(state["scenes"])
+            out.append(event("SceneListChanged", SUB_SCENES, {"scenes": [
+                {"sceneIndex": n - 1 - i, "sceneName": s["name"], "sceneUuid": s["name"]}
+                for i, s in enumerate(state["scenes"])][::-1]}))
+        elif what == "scene":
+            if subs & SUB_TRANSITIONS:
+                t = state.get("transition", {"kind": "cut"})
+                out.append(event("SceneTransitionStarted", SUB_TRANSITIONS,
+                                 {"transitionName": NAMES[t["kind"]], "transitionUuid": t["kind"]}))
+            if subs & SUB_SCENES:
+                out.append(event("CurrentProgramSceneChanged", SUB_SCENES,
+                                 {"sceneName": d["scene"], "sceneUuid": d["scene"]}))
+        elif what == "stream_phase" and subs & SUB_OUTPUTS:
+            out += _phase_events("StreamStateChanged", d["phase"], d["was"], None)
+        elif what == "record_phase" and subs & SUB_OUTPUTS:
+            out += _phase_events("RecordStateChanged", d["phase"], d["was"], record_path)
+        elif what == "mute" and subs & SUB_INPUTS:
+            out.append(event("InputMuteStateChanged", SUB_INPUTS,
+                             {"inputName": d["source"], "inputUuid": d["source"], "inputMuted": d["muted"]}))
+        elif what == "volume" and subs & SUB_INPUTS:
+            db = float(d["volume_db"])
+            out.append(event("InputVolumeChanged", SUB_INPUTS, {
+                "inputName": d["source"], "inputUuid": d["source"], "inputVolumeDb": db,
+                "inputVolumeMul": 0.0 if db <= -100 else 10 ** (db / 20)}))
+        elif what == "settings" and subs & SUB_INPUTS:
+            out.append(event("InputSettingsChanged", SUB_INPUTS,
+                             {"inputName": d["source"], "inputUuid": d["source"], "inputSettings": d["settings"]}))
+        elif what == "item_visible" and subs & SUB_SCENE_ITEMS:
+            out.append(event("SceneItemEnableStateChanged", SUB_SCENE_ITEMS, {
+                "sceneName": d["scene"], "sceneUuid": d["scene"], "sceneItemId": _item_id(state, d["scene"], d["index"]),
+                "sceneItemEnabled": d["visible"]}))
+        elif what == "item_placed" and subs & SUB_ITEM_TRANSFORM:
+            out.append(event("SceneItemTransformChanged", SUB_ITEM_TRANSFORM, {
+                "sceneName": d["scene"], "sceneUuid": d["scene"], "sceneItemId": _item_id(state, d["scene"], d["index"]),
+                "sceneItemTransform": _transform(state, d["scene"], d["index"])}))
+        elif what == "active":
+            for bit, name, key in ((SUB_INPUT_ACTIVE, "InputActiveStateChanged", "videoActive"),
+                                   (SUB_INPUT_SHOW, "InputShowStateChanged", "videoShowing")):
+                if subs & bit:
+                    out.append(event(name, bit, {"inputName": d["source"], "inputUuid": d["source"], key: d["active"]}))
+        elif what == "transition" and subs & SUB_TRANSITIONS:
+            out.append(event("CurrentSceneTransitionChanged", SUB_TRANSITIONS,
+                             {"transitionName": NAMES[d["kind"]], "transitionUuid": d["kind"]}))
+            out.append(event("CurrentSceneTransitionDurationChanged", SUB_TRANSITIONS,
+                             {"transitionDuration": d["duration_ms"]}))
+        elif what == "exit" and subs & SUB_GENERAL:
+            out.append(event("ExitStarted", SUB_GENERAL))
+    return out
+
+
+def _transform(state: dict[str, Any], scene: str, index: int) -> dict[str, Any]:
+    sc = next(s for s in state["scenes"] if s["name"] == scene)
+    it = sc["items"][index]
+    size = next((tuple(s["size"]) for s in state["sources"] if s["name"] == it["source"] and s.get("size")), None)
+    w, h = (int(v) for v in str(state["engine"]["canvas"]).split("x"))
+    return transform_of(it, size, (w, h), index)  # type: ignore[arg-type]
+
+
+def transition_ended(state: dict[str, Any]) -> dict[str, Any]:
+    t = state.get("transition", {"kind": "cut"})
+    return event("SceneTransitionEnded", SUB_TRANSITIONS, {"transitionName": NAMES[t["kind"]],
+                                                           "transitionUuid": t["kind"]})
+
+
+def _mul(db: float) -> float:
+    return 0.0 if not math.isfinite(db) or db <= -100 else 10 ** (db / 20)
+
+
+def volume_meters(meter: Meter) -> dict[str, Any]:
+    """InputVolumeMeters: per input, per channel [magnitude (RMS), peak, input peak] as
+    multipliers, from the video process's meters (after the source's volume and mute)."""
+    inputs = []
+    for name, s in meter.sources.items():
+        levels = [[_mul(rms), _mul(peak), _mul(peak)] for peak, rms in zip(s.levels.peak, s.levels.rms, strict=False)]
+        inputs.append({"inputName": name, "inputUuid": name, "inputLevelsMul": levels})
+    return event("InputVolumeMeters", SUB_VOLUME_METERS, {"inputs": inputs})

@@ -1,25 +1,75 @@
 """General requests: the version the tools check at connect, render statistics, video settings,
-and the one profile and scene collection (rigcast's config file)."""
+the real displays, and the one profile and scene collection (rigcast's config file)."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import shutil
+import time
 from typing import Any
 
-from engine.control.obs.protocol import OBS_WS_VERSION, RPC_VERSION
-from engine.control.obs.requests import Ctx, request, available
+from engine.control.obs.protocol import (
+    CANNOT_ACT,
+    MISSING_FIELD,
+    OBS_WS_VERSION,
+    OUT_OF_RANGE,
+    RPC_VERSION,
+    RequestFailed,
+    field,
+)
+from engine.control.obs.requests import Ctx, available, request
+from engine.vocab.video import IMAGE_FORMATS
 
 
 @request("GetVersion")
 async def get_version(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
     return {"obsVersion": "30.0.0", "obsWebSocketVersion": OBS_WS_VERSION, "rpcVersion": RPC_VERSION,
             "availableRequests": available(),
-            "supportedImageFormats": [], "platform": "rigcast", "platformDescription": "rigcast engine"}
+            "supportedImageFormats": list(IMAGE_FORMATS), "platform": "rigcast", "platformDescription": "rigcast engine"}
+
+
+class _Cpu:
+    """The engine process's CPU use since the previous GetStats, in percent of one core."""
+
+    def __init__(self) -> None:
+        self.at, self.used = time.monotonic(), sum(os.times()[:2])
+
+    def percent(self) -> float:
+        now, used = time.monotonic(), sum(os.times()[:2])
+        pct = 100 * (used - self.used) / max(1e-3, now - self.at)
+        self.at, self.used = now, used
+        return round(pct, 1)
+
+
+_CPU = _Cpu()
+
+
+def _memory_mb() -> float:
+    from engine.proc import resident_bytes
+
+    return resident_bytes() / 2**20
+
+
+async def _free_mb(ctx: Ctx) -> float:
+    """Free space where recordings go (the state dir's disk when there is no recording)."""
+    try:
+        folder = (await ctx.bus.execute("record.directory"))["directory"]
+    except Exception:
+        from engine import paths
+
+        folder = str(paths.state_dir())
+    try:
+        return shutil.disk_usage(folder).free / 2**20
+    except OSError:
+        return 0.0
 
 
 @request("GetStats")
 async def get_stats(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
     s = ctx.state().get("stats", {})
-    return {"cpuUsage": 0.0, "memoryUsage": 0.0, "availableDiskSpace": 0.0, "activeFps": float(s.get("fps", 0)),
+    return {"cpuUsage": _CPU.percent(), "memoryUsage": round(_memory_mb(), 1),
+            "availableDiskSpace": round(await _free_mb(ctx), 1), "activeFps": float(s.get("fps", 0)),
             "averageFrameRenderTime": float(s.get("encode_ms", 0)), "renderSkippedFrames": int(s.get("skipped", 0)),
             "renderTotalFrames": int(s.get("frames", 0)), "outputSkippedFrames": int(s.get("lagged", 0)),
             "outputTotalFrames": int(s.get("frames", 0)), "webSocketSessionIncomingMessages": 0,
@@ -34,11 +84,77 @@ async def get_video_settings(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
             "fpsNumerator": int(engine["fps"]), "fpsDenominator": 1}
 
 
-@request("GetProfileList")
+@request("GetProfileList", fixed="one profile, \"rigcast\": the config file")
 async def get_profile_list(_ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
     return {"currentProfileName": "rigcast", "profiles": ["rigcast"]}
 
 
-@request("GetSceneCollectionList")
+@request("GetSceneCollectionList", fixed="one collection, \"rigcast\": the config file")
 async def get_scene_collection_list(_ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
     return {"currentSceneCollectionName": "rigcast", "sceneCollections": ["rigcast"]}
+
+
+def _monitors() -> list[dict[str, Any]]:
+    import mss
+
+    with mss.mss() as sct:
+        found = sct.monitors[1:]  # [0] is all of them together
+    return [{"monitorName": f"Display {i}", "monitorIndex": i - 1, "monitorWidth": m["width"],
+             "monitorHeight": m["height"], "monitorPositionX": m["left"], "monitorPositionY": m["top"]}
+            for i, m in enumerate(found, 1)]
+
+
+@request("GetMonitorList")
+async def get_monitor_list(_ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
+    """The real displays (rigcast's ``display = N`` is monitorIndex + 1)."""
+    try:
+        return {"monitors": await asyncio.get_running_loop().run_in_executor(None, _monitors)}
+    except Exception as e:  # no display server reachable from the engine
+        raise RequestFailed(CANNOT_ACT, f"the displays can't be listed: {e}") from None
+
+
+
+_REALMS = ("OBS_WEBSOCKET_DATA_REALM_GLOBAL", "OBS_WEBSOCKET_DATA_REALM_PROFILE")
+
+
+def _data_file() -> Any:
+    from engine import paths
+
+    return paths.state_dir() / "obs-websocket-data.json"
+
+
+def _data() -> dict[str, dict[str, Any]]:
+    import json
+
+    try:
+        found = json.loads(_data_file().read_text())
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _realm(d: dict[str, Any]) -> str:
+    realm = field(d, "realm", str)
+    if realm not in _REALMS:
+        raise RequestFailed(OUT_OF_RANGE, f"realm must be one of {', '.join(_REALMS)}")
+    return realm
+
+
+@request("GetPersistentData")
+async def get_persistent_data(_ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    """A tool's own values, kept in the state dir (0600) across restarts; one profile, so
+    the two realms are kept apart but both last as long as the state dir."""
+    realm, name = _realm(d), field(d, "slotName", str)
+    return {"slotValue": _data().get(realm, {}).get(name)}
+
+
+@request("SetPersistentData")
+async def set_persistent_data(_ctx: Ctx, d: dict[str, Any]) -> None:
+    from engine.paths import write_private_json
+
+    realm, name = _realm(d), field(d, "slotName", str)
+    if "slotValue" not in d:
+        raise RequestFailed(MISSING_FIELD, "Your request is missing the field `slotValue`.")
+    data = _data()
+    data.setdefault(realm, {})[name] = d["slotValue"]
+    write_private_json(_data_file(), data)

@@ -1,11 +1,21 @@
-"""Input (source) requests: the list, mute and volume."""
+"""Input (source) requests: the list, kinds and their defaults, settings, mute, volume and the
+audio facts Companion reads for every source; sources active, and their (empty) filter lists.
+
+Kinds are rigcast's own (config/kinds/), named as rigcast names them; settings are the keys a
+rigcast config file uses for that kind, so what a tool reads it can send back.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from engine.control.obs.protocol import NOT_FOUND, RequestFailed, field
+from config import fields as f
+from config.kinds import Cap, Role, find, kinds
+from engine.control.obs.protocol import CANNOT_ACT, INVALID_RESOURCE_STATE, NOT_FOUND, OUT_OF_RANGE, RequestFailed, field
 from engine.control.obs.requests import Ctx, request
+
+TRACKS = {str(n): n == 1 for n in range(1, 7)}  # rigcast mixes one audio track: OBS's track 1
 
 
 def _source(ctx: Ctx, name: str) -> dict[str, Any]:
@@ -15,40 +25,167 @@ def _source(ctx: Ctx, name: str) -> dict[str, Any]:
     raise RequestFailed(NOT_FOUND, f'No source was found by the name of "{name}".')
 
 
+def _input(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    return _source(ctx, field(d, "inputName", str))
+
+
+def _audio(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    s = _input(ctx, d)
+    if "volume_db" not in s:
+        raise RequestFailed(INVALID_RESOURCE_STATE, f'The input "{s["name"]}" does not support audio.')
+    return s
+
+
 @request("GetInputList")
-async def get_input_list(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
+async def get_input_list(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    want = d.get("inputKind")
     return {"inputs": [{"inputName": s["name"], "inputKind": s["kind"], "unversionedInputKind": s["kind"],
-                        "inputUuid": s["name"]} for s in ctx.state()["sources"]]}
+                        "inputUuid": s["name"]} for s in ctx.state()["sources"] if want in (None, s["kind"])]}
+
+
+@request("GetInputKindList")
+async def get_input_kind_list(_ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
+    return {"inputKinds": [k.name for k in kinds(Role.SOURCE)]}
+
+
+@request("GetInputDefaultSettings")
+async def get_input_default_settings(_ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    name = field(d, "inputKind", str)
+    try:
+        info = find(Role.SOURCE, name)
+    except KeyError:
+        raise RequestFailed(NOT_FOUND, f'No input kind was found by the name of "{name}".') from None
+    return {"defaultInputSettings": f.write(info.settings())}
+
+
+@request("GetSpecialInputs")
+async def get_special_inputs(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
+    """OBS's global audio devices: rigcast's desktop-audio and mic sources, in config order."""
+    audio = [(s["name"], find(Role.SOURCE, s["kind"])) for s in ctx.state()["sources"]]
+    audio = [(name, k) for name, k in audio if k.has(Cap.AUDIO)]
+    desktop = [name for name, k in audio if k.extra.get("loopback")]
+    mics = [name for name, k in audio if not k.extra.get("loopback")]
+    return {"desktop1": (desktop + [None])[0], "desktop2": (desktop[1:] + [None])[0],
+            "mic1": (mics + [None])[0], "mic2": (mics[1:] + [None])[0], "mic3": (mics[2:] + [None])[0],
+            "mic4": (mics[3:] + [None])[0]}
+
+
+@request("GetInputSettings")
+async def get_input_settings(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    s = _input(ctx, d)
+    got = await ctx.bus.execute("source.get", {"source": s["name"]})
+    return {"inputSettings": got["settings"], "inputKind": got["kind"]}
+
+
+@request("SetInputSettings")
+async def set_input_settings(ctx: Ctx, d: dict[str, Any]) -> None:
+    s = _input(ctx, d)
+    settings = field(d, "inputSettings", dict)
+    overlay = field(d, "overlay", bool) if "overlay" in d else True
+    await ctx.bus.execute("source.set", {"source": s["name"], "settings": settings, "overlay": overlay})
 
 
 @request("GetInputMute")
 async def get_input_mute(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
-    return {"inputMuted": bool(_source(ctx, field(d, "inputName", str)).get("muted"))}
+    return {"inputMuted": bool(_input(ctx, d).get("muted"))}
 
 
 @request("SetInputMute")
 async def set_input_mute(ctx: Ctx, d: dict[str, Any]) -> None:
-    name = field(d, "inputName", str)
-    _source(ctx, name)
-    await ctx.bus.execute("source.mute", {"source": name, "muted": field(d, "inputMuted", bool)})
+    s = _input(ctx, d)
+    await ctx.bus.execute("source.mute", {"source": s["name"], "muted": field(d, "inputMuted", bool)})
 
 
 @request("ToggleInputMute")
 async def toggle_input_mute(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
-    name = field(d, "inputName", str)
-    _source(ctx, name)
-    return {"inputMuted": (await ctx.bus.execute("source.mute", {"source": name}))["muted"]}
+    s = _input(ctx, d)
+    return {"inputMuted": (await ctx.bus.execute("source.mute", {"source": s["name"]}))["muted"]}
+
+
+def volume_fields(db: float) -> dict[str, float]:
+    return {"inputVolumeDb": db, "inputVolumeMul": 0.0 if db <= -100 else 10 ** (db / 20)}
+
+
+@request("GetInputVolume")
+async def get_input_volume(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    return volume_fields(float(_audio(ctx, d)["volume_db"] or 0.0))
 
 
 @request("SetInputVolume")
 async def set_input_volume(ctx: Ctx, d: dict[str, Any]) -> None:
-    name = field(d, "inputName", str)
+    s = _audio(ctx, d)
     if "inputVolumeDb" in d:
         db = float(field(d, "inputVolumeDb", (int, float)))
     else:
-        import math
-
         mul = float(field(d, "inputVolumeMul", (int, float)))
         db = -100.0 if mul <= 0 else 20 * math.log10(mul)  # OBS's own reading of a zero multiplier
     # Out of range is the bus's call (the volume field's bounds), answered as an error, never clamped.
-    await ctx.bus.execute("source.volume", {"source": name, "volume_db": db})
+    await ctx.bus.execute("source.volume", {"source": s["name"], "volume_db": db})
+
+
+@request("GetInputAudioBalance", fixed="0.5: rigcast mixes every source centred")
+async def get_input_audio_balance(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    _audio(ctx, d)
+    return {"inputAudioBalance": 0.5}  # rigcast mixes every source centred; it has no balance control
+
+
+@request("GetInputAudioSyncOffset")
+async def get_input_audio_sync_offset(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    s = _audio(ctx, d)
+    got = await ctx.bus.execute("source.get", {"source": s["name"]})
+    return {"inputAudioSyncOffset": int(got["settings"].get("sync_offset_ms", 0))}
+
+
+@request("SetInputAudioSyncOffset")
+async def set_input_audio_sync_offset(ctx: Ctx, d: dict[str, Any]) -> None:
+    s = _audio(ctx, d)
+    ms = field(d, "inputAudioSyncOffset", int)
+    if ms < 0:  # OBS takes -950..20000; rigcast only delays a source (a negative offset would need the future)
+        raise RequestFailed(OUT_OF_RANGE, "rigcast delays a source by 0 to 20000 ms; it can't play one early")
+    await ctx.bus.execute("source.set", {"source": s["name"], "settings": {"sync_offset_ms": ms}})
+
+
+@request("GetInputAudioMonitorType", fixed="OBS_MONITORING_TYPE_NONE: a headless box has no one to monitor for")
+async def get_input_audio_monitor_type(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    _audio(ctx, d)
+    return {"monitorType": "OBS_MONITORING_TYPE_NONE"}  # a headless box has nobody to monitor for
+
+
+@request("SetInputAudioMonitorType", fixed="NONE is accepted; any other type fails with 703")
+async def set_input_audio_monitor_type(ctx: Ctx, d: dict[str, Any]) -> None:
+    _audio(ctx, d)
+    if field(d, "monitorType", str) != "OBS_MONITORING_TYPE_NONE":
+        raise RequestFailed(CANNOT_ACT, "rigcast has no audio monitoring (it runs on a headless box)")
+
+
+@request("GetInputAudioTracks", fixed="track 1 only: rigcast mixes one audio track")
+async def get_input_audio_tracks(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    _audio(ctx, d)
+    return {"inputAudioTracks": TRACKS}
+
+
+@request("GetSourceActive")
+async def get_source_active(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    """Active: shown in the program scene (audio sources are in every scene). Showing: the same,
+    as rigcast renders no preview."""
+    st = ctx.state()
+    name = field(d, "sourceName", str)
+    program: dict[str, Any] = next((sc for sc in st["scenes"] if sc["name"] == st["program_scene"]), {"items": []})
+    if any(sc["name"] == name for sc in st["scenes"]):
+        return {"videoActive": name == st["program_scene"], "videoShowing": name == st["program_scene"]}
+    s = _source(ctx, name)
+    on = "volume_db" in s or any(it["source"] == name and it["visible"] for it in program["items"])
+    return {"videoActive": on, "videoShowing": on}
+
+
+@request("GetSourceFilterList", fixed="[]: rigcast has no filters yet (issue 6/6)")
+async def get_source_filter_list(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    name = field(d, "sourceName", str)
+    if not any(sc["name"] == name for sc in ctx.state()["scenes"]):
+        _source(ctx, name)
+    return {"filters": []}  # filters arrive with issue 6/6; until then every source has none
+
+
+@request("GetSourceFilterKindList")
+async def get_source_filter_kind_list(_ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
+    return {"sourceFilterKinds": [k.name for k in kinds(Role.FILTER)]}

@@ -17,13 +17,16 @@ from typing import Any
 from engine.control.bus import BusError, CommandBus
 from engine.control.obs.protocol import (
     GENERIC_ERROR,
+    INVALID_FIELD,
     INVALID_FIELD_TYPE,
+    INVALID_RESOURCE_STATE,
     MAX_SLEEP_FRAMES,
     MAX_SLEEP_MS,
     MISSING_REQUEST_TYPE,
     NOT_FOUND,
     OUT_OF_RANGE,
     PARALLEL,
+    PROCESSING_FAILED,
     SERIAL_FRAME,
     SERIAL_REALTIME,
     SUCCESS,
@@ -34,6 +37,13 @@ from engine.control.obs.protocol import (
 )
 
 
+# The bus's error codes as the spec's statuses (the rest: 600 for unknown_*, else 205).
+BUS_CODES = {"bad_args": INVALID_FIELD, "out_of_range": OUT_OF_RANGE, "bad_format": INVALID_FIELD,
+             "not_recording": INVALID_RESOURCE_STATE, "recording": INVALID_RESOURCE_STATE,
+             "streaming": INVALID_RESOURCE_STATE, "no_output": NOT_FOUND, "failed": PROCESSING_FAILED,
+             "timeout": PROCESSING_FAILED, "engine_down": PROCESSING_FAILED}
+
+
 @dataclass(frozen=True)
 class Ctx:
     bus: CommandBus
@@ -42,14 +52,28 @@ class Ctx:
 
 Handler = Callable[[Ctx, dict[str, Any]], Awaitable[dict[str, Any] | None]]
 REQUESTS: dict[str, Handler] = {}
+# How a request is answered, for docs/obs-websocket.md: absent = it does it; ("fixed", what the
+# answer always is, and why); ("refused", "CODE: why") = it always fails with that status.
+NOTES: dict[str, tuple[str, str]] = {}
 
 
-def request(name: str) -> Callable[[Handler], Handler]:
+def request(name: str, fixed: str | None = None) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
         REQUESTS[name] = fn
+        if fixed is not None:
+            NOTES[name] = ("fixed", fixed)
         return fn
 
     return register
+
+
+def refuse(name: str, code: int, why: str) -> None:
+    """A request rigcast can't honour: always the spec's failure status, never a fake success."""
+    async def handler(_ctx: Ctx, _d: dict[str, Any]) -> None:
+        raise RequestFailed(code, why)
+
+    REQUESTS[name] = handler
+    NOTES[name] = ("refused", f"{code}: {why}")
 
 
 def available() -> list[str]:
@@ -96,7 +120,7 @@ async def answer(ctx: Ctx, d: dict[str, Any], batch: int | None = None) -> dict[
     except RequestFailed as e:
         return out | {"requestStatus": {"result": False, "code": e.code, "comment": e.comment}}
     except BusError as e:
-        code = NOT_FOUND if e.code.startswith("unknown_") else GENERIC_ERROR
+        code = BUS_CODES.get(e.code, NOT_FOUND if e.code.startswith("unknown_") else GENERIC_ERROR)
         return out | {"requestStatus": {"result": False, "code": code, "comment": e.message}}
     out["requestStatus"] = {"result": True, "code": SUCCESS}
     if result is not None:

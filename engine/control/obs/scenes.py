@@ -1,10 +1,12 @@
-"""Scene requests: the scene list, the program scene, and scene items shown or hidden."""
+"""Scene requests: the scene list, the program scene, and scene items: found, shown or hidden,
+placed (engine/control/obs/transform.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from engine.control.obs.protocol import NOT_FOUND, RequestFailed, field
+from engine.control.obs.protocol import CANNOT_ACT, NOT_FOUND, RequestFailed, field
+from engine.control.obs.transform import item_changes, transform_of
 from engine.control.obs.requests import Ctx, request
 
 
@@ -45,12 +47,89 @@ async def get_scene_item_list(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
                             "isGroup": False} for i, it in enumerate(scene.get("items", []))]}
 
 
-@request("SetSceneItemEnabled")
-async def set_scene_item_enabled(ctx: Ctx, d: dict[str, Any]) -> None:
+def _item(ctx: Ctx, d: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, Any]]:
+    """(the scene, the item's index, the item) named by sceneName and sceneItemId (index + 1)."""
     scene = _scene(ctx, d)
     item_id = field(d, "sceneItemId", int)
     items = scene.get("items", [])
     if not 1 <= item_id <= len(items):
         raise RequestFailed(NOT_FOUND, f"No scene item {item_id} in scene {scene['name']}.")
-    await ctx.bus.execute("scene.item.set", {"scene": scene["name"], "source": items[item_id - 1]["source"],
+    return scene, item_id - 1, items[item_id - 1]
+
+
+def _placement(ctx: Ctx, source: str) -> tuple[tuple[int, int] | None, tuple[int, int]]:
+    st = ctx.state()
+    size = next((tuple(s["size"]) for s in st["sources"] if s["name"] == source and s.get("size")), None)
+    w, h = (int(v) for v in str(st["engine"]["canvas"]).split("x"))
+    return size, (w, h)  # type: ignore[return-value]
+
+
+@request("GetSceneItemId")
+async def get_scene_item_id(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    scene = _scene(ctx, d)
+    source = field(d, "sourceName", str)
+    offset = field(d, "searchOffset", int) if "searchOffset" in d else 0
+    found = [i + 1 for i, it in enumerate(scene.get("items", [])) if it["source"] == source]
+    if offset < -1 or not found or offset >= len(found):
+        raise RequestFailed(NOT_FOUND, f'No scene items were found in scene "{scene["name"]}" with '
+                                       f'the source "{source}".')
+    return {"sceneItemId": found[offset]}
+
+
+@request("GetSceneItemSource")
+async def get_scene_item_source(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    _, _, it = _item(ctx, d)
+    return {"sourceName": it["source"], "sourceUuid": it["source"]}
+
+
+@request("GetSceneItemEnabled")
+async def get_scene_item_enabled(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    return {"sceneItemEnabled": _item(ctx, d)[2]["visible"]}
+
+
+@request("SetSceneItemEnabled")
+async def set_scene_item_enabled(ctx: Ctx, d: dict[str, Any]) -> None:
+    scene, _, it = _item(ctx, d)
+    await ctx.bus.execute("scene.item.set", {"scene": scene["name"], "source": it["source"],
                                               "visible": field(d, "sceneItemEnabled", bool)})
+
+
+@request("GetSceneItemIndex")
+async def get_scene_item_index(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    return {"sceneItemIndex": _item(ctx, d)[1]}
+
+
+@request("GetSceneItemLocked", fixed="false: rigcast has no canvas editor to lock")
+async def get_scene_item_locked(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    _item(ctx, d)
+    return {"sceneItemLocked": False}  # a lock is an editor's; rigcast has no canvas editor to lock
+
+
+@request("GetSceneItemBlendMode", fixed="OBS_BLEND_NORMAL: the one way rigcast blends")
+async def get_scene_item_blend_mode(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    _item(ctx, d)
+    return {"sceneItemBlendMode": "OBS_BLEND_NORMAL"}  # the one way rigcast blends (alpha over)
+
+
+@request("GetSceneItemTransform")
+async def get_scene_item_transform(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    _, index, it = _item(ctx, d)
+    size, canvas = _placement(ctx, it["source"])
+    return {"sceneItemTransform": transform_of(it, size, canvas, index)}
+
+
+@request("SetSceneItemTransform")
+async def set_scene_item_transform(ctx: Ctx, d: dict[str, Any]) -> None:
+    scene, index, it = _item(ctx, d)
+    t = field(d, "sceneItemTransform", dict)
+    size, canvas = _placement(ctx, it["source"])
+    if size is None and any(k in t for k in ("scaleX", "scaleY", "boundsType")):
+        raise RequestFailed(CANNOT_ACT, f'"{it["source"]}" has no picture yet, so it can\'t be scaled; try again')
+    changes = item_changes(t, it, size, canvas, index)
+    if changes:  # out of range is the bus's call (SceneItem's bounds), answered as an error
+        await ctx.bus.execute("scene.item.set", {"scene": scene["name"], "source": it["source"]} | changes)
+
+
+@request("GetGroupList", fixed="[]: rigcast has no groups")
+async def get_group_list(_ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
+    return {"groups": []}  # rigcast has no groups

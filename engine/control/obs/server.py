@@ -24,13 +24,15 @@ from engine.control.bus import CommandBus
 from engine.control.changes import changes
 from engine.control.obs.auth import FailureBrake
 from engine.control.obs.codec import Codec, DecodeError, choose
-from engine.control.obs.events import obs_events
+from engine.control.obs.events import obs_events, transition_ended, volume_meters
 from engine.control.obs.protocol import (
     ALREADY_IDENTIFIED,
     AUTH_FAILED,
     HELLO,
     IDENTIFIED,
     IDENTIFY,
+    INVALID_DATA_VALUE,
+    MAX_BATCH,
     MAX_MESSAGE,
     MESSAGE_DECODE_ERROR,
     MISSING_DATA_FIELD,
@@ -43,14 +45,29 @@ from engine.control.obs.protocol import (
     REQUEST_RESPONSE,
     RPC_VERSION,
     SUB_ALL,
+    SUB_TRANSITIONS,
+    SUB_VOLUME_METERS,
     UNKNOWN_OP,
     UNSUPPORTED_RPC,
     auth_string,
 )
-from engine.control.obs import general, inputs, outputs, replay, scenes, studio  # noqa: F401  (they register)
+from engine.control.obs import (  # noqa: F401  (they register)
+    general,
+    hotkeys,
+    inputs,
+    outputs,
+    replay,
+    scenes,
+    screenshots,
+    studio,
+    transitions,
+    unsupported,
+)
 from engine.control.obs.requests import Ctx, answer, answer_batch
 from engine.control.outbox import Outbox
-from engine.vocab.reports import BusEvent, StateChanged
+from engine.vocab.reports import BusEvent, Meter, StateChanged
+
+METER_HZ, FAST_METER_HZ = 15, 20  # InputVolumeMeters is every 50 ms: 20 meter frames a second
 
 log = logging.getLogger("rigcast.obsws")
 
@@ -62,6 +79,17 @@ class ObsWebsocketServer:
         self.brake = FailureBrake()
         self.port = 0
         self.server: Server | None = None
+        self._metered: set[int] = set()  # sessions subscribed to InputVolumeMeters
+
+    async def _meters_for(self, session: int, wanted: bool) -> None:
+        """Meters at 20 Hz while any session takes InputVolumeMeters, else back to 15."""
+        before = bool(self._metered)
+        (self._metered.add if wanted else self._metered.discard)(session)
+        if bool(self._metered) != before:
+            try:
+                await self.bus.execute("meter.rate", {"hz": FAST_METER_HZ if self._metered else METER_HZ})
+            except Exception as e:  # the video process gone: the meters stop anyway
+                log.debug("meter rate: %s", e)
 
     async def serve(self, host: str, port: int) -> int:
         # JSON or MessagePack, as the client asks (engine/control/obs/codec.py); JSON without a
@@ -70,7 +98,7 @@ class ObsWebsocketServer:
             return choose(offered)
 
         self.server = await serve(self._handle, host, port, select_subprotocol=select,
-                                  max_size=4 * MAX_MESSAGE, compression=None)
+                                  max_size=MAX_MESSAGE, compression=None)
         self.port = int(next(iter(self.server.sockets)).getsockname()[1])
         return self.port
 
@@ -95,12 +123,23 @@ class ObsWebsocketServer:
 
         def translate(ev: BusEvent) -> list[str | bytes]:
             nonlocal last
-            if not identified or not isinstance(ev, StateChanged):
+            if not identified:
+                return []
+            if isinstance(ev, Meter):
+                return [codec.encode(volume_meters(ev))] if subs & SUB_VOLUME_METERS else []
+            if not isinstance(ev, StateChanged):
                 return []
             seen, last = last, ev.state
-            return [codec.encode(m) for m in obs_events(changes(seen, last), subs)]
+            found = changes(seen, last)
+            if subs & SUB_TRANSITIONS and any(what == "scene" for what, _ in found):
+                t = last.get("transition", {})
+                delay = t.get("duration_ms", 0) / 1000 if t.get("kind") == "fade" else 0.0
+                ended = codec.encode(transition_ended(last))
+                asyncio.get_running_loop().call_later(delay, outbox.send, ended)
+            return [codec.encode(m) for m in obs_events(found, subs, last)]
 
         outbox = Outbox(self.bus, ws, translate)
+        session = id(ws)
         try:
             async for raw in ws:
                 try:
@@ -131,21 +170,26 @@ class ObsWebsocketServer:
                             return
                         self.brake.succeeded(address)
                     subs = int(d.get("eventSubscriptions", SUB_ALL)) if isinstance(d.get("eventSubscriptions", 0), int) else SUB_ALL
-                    identified = True
                     last = self.state()
                     await ws.send(codec.encode({"op": IDENTIFIED, "d": {"negotiatedRpcVersion": RPC_VERSION}}))
+                    identified = True  # events only after Identified, as the spec orders them
+                    await self._meters_for(session, bool(subs & SUB_VOLUME_METERS))
                 elif not identified:
                     await ws.close(NOT_IDENTIFIED, "identify first")
                     return
                 elif op == REIDENTIFY:  # new event subscriptions for a live session
                     given = d.get("eventSubscriptions", subs)
                     subs = given if isinstance(given, int) and not isinstance(given, bool) else subs
+                    await self._meters_for(session, bool(subs & SUB_VOLUME_METERS))
                     await ws.send(codec.encode({"op": IDENTIFIED, "d": {"negotiatedRpcVersion": RPC_VERSION}}))
                 elif op == REQUEST:
                     await ws.send(codec.encode({"op": REQUEST_RESPONSE, "d": await answer(self.ctx, d)}))
                 elif op == REQUEST_BATCH:
                     if not isinstance(d.get("requests"), list):
                         await ws.close(MISSING_DATA_FIELD, "a request batch needs its `requests`")
+                        return
+                    if len(d["requests"]) > MAX_BATCH:
+                        await ws.close(INVALID_DATA_VALUE, f"a request batch holds at most {MAX_BATCH} requests")
                         return
                     await ws.send(codec.encode({"op": REQUEST_BATCH_RESPONSE, "d": await answer_batch(self.ctx, d)}))
                 else:
@@ -155,3 +199,5 @@ class ObsWebsocketServer:
             pass
         finally:
             outbox.close()
+            if session in self._metered:
+                await self._meters_for(session, False)

@@ -10,32 +10,21 @@ from __future__ import annotations
 from typing import Any
 
 from engine.control.obs.protocol import CANNOT_ACT, STUDIO_MODE_NOT_ACTIVE, RequestFailed, field
-from engine.control.obs.requests import Ctx, request
+from engine.control.obs.requests import Ctx, refuse, request
 
 _OFF = "Studio mode is not active."
 
 
-@request("GetStudioModeEnabled")
+@request("GetStudioModeEnabled", fixed="false: rigcast has no studio mode yet")
 async def get_studio_mode_enabled(_ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
     return {"studioModeEnabled": False}
 
 
-@request("SetStudioModeEnabled")
+@request("SetStudioModeEnabled", fixed="false is accepted (it is off); true fails with 703")
 async def set_studio_mode_enabled(_ctx: Ctx, d: dict[str, Any]) -> None:
     if field(d, "studioModeEnabled", bool):
         raise RequestFailed(CANNOT_ACT, "rigcast has no studio mode yet; switch the program scene directly.")
 
 
-@request("GetCurrentPreviewScene")
-async def get_current_preview_scene(_ctx: Ctx, _d: dict[str, Any]) -> None:
-    raise RequestFailed(STUDIO_MODE_NOT_ACTIVE, _OFF)
-
-
-@request("SetCurrentPreviewScene")
-async def set_current_preview_scene(_ctx: Ctx, _d: dict[str, Any]) -> None:
-    raise RequestFailed(STUDIO_MODE_NOT_ACTIVE, _OFF)
-
-
-@request("TriggerStudioModeTransition")
-async def trigger_studio_mode_transition(_ctx: Ctx, _d: dict[str, Any]) -> None:
-    raise RequestFailed(STUDIO_MODE_NOT_ACTIVE, _OFF)
+for _name in ("GetCurrentPreviewScene", "SetCurrentPreviewScene", "TriggerStudioModeTransition", "SetTBarPosition"):
+    refuse(_name, STUDIO_MODE_NOT_ACTIVE, _OFF)

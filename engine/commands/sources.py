@@ -1,0 +1,83 @@
+"""``source.get`` and ``source.set``: a source's settings, read and changed on a running engine.
+
+A change is checked by the loader's own rules for the kind (config/loader.py), then carried out
+by whoever holds the source: the video process draws an image, colour or text again and its
+mixer takes an audio source's sync offset; a captured source (a window, a media file) or an
+audio device gets its worker started again with the new settings. The change is saved to the
+config file, as ``scene.item.set`` saves placements.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from config import fields as f
+from config.kinds import Cap
+from config.loader import ConfigError, _read
+from config.model import SourceConfig
+from engine.control.bus import BusError, Param
+from engine.vocab import MuteSet, SourceSettings, VolumeSet
+
+if TYPE_CHECKING:
+    from engine.runtime import Engine
+
+log = logging.getLogger("rigcast.engine")
+MIXED_LIVE = ("volume_db", "muted")  # an audio source's settings its mixer input holds itself
+
+
+def register(e: Engine) -> None:
+    def source(name: str) -> SourceConfig:
+        src = e.cfg.source(name)
+        if src is None:
+            raise BusError("unknown_source", f'no source named "{name}"')
+        return src
+
+    async def get(args: dict[str, Any]) -> dict[str, Any]:
+        src = source(args["source"])
+        return {"source": src.name, "kind": src.kind, "settings": e.source_settings(src)}
+
+    async def set_(args: dict[str, Any]) -> dict[str, Any]:
+        src = source(args["source"])
+        now = e.source_settings(src)
+        given: dict[str, Any] = args["settings"]
+        merged = now | given if args.get("overlay", True) else given
+        base = Path(e.cfg.path).resolve().parent if e.cfg.path else None
+        try:
+            new = SourceConfig(src.name, src.kind, _read(src.info.settings, merged, f"{src.name}: ", f.Context(base)))
+        except ConfigError as err:
+            raise BusError("bad_args", str(err)) from None
+        changed = sorted(k for k in set(merged) | set(now) if merged.get(k) != now.get(k))
+        if not changed:
+            return {"source": src.name, "changed": [], "saved": False}
+        if src.has(Cap.AUDIO):
+            if "volume_db" in changed:
+                await e.video_command(VolumeSet(src.name, new.settings.volume_db))
+            if "muted" in changed:
+                await e.video_command(MuteSet(src.name, new.settings.muted))
+            if set(changed) - set(MIXED_LIVE):
+                await e.video_command(SourceSettings(new))
+                if "device" in changed:
+                    e.workers.reconfigure(new)
+        elif src.has(Cap.DRAWN):
+            await e.video_command(SourceSettings(new))
+        elif not e.workers.reconfigure(new):
+            raise BusError("failed", f'"{src.name}" is not captured by any worker (it is in no scene)')
+        e.cfg.sources[e.cfg.sources.index(src)] = new
+        saved = False
+        if e.cfg.path:
+            from config.save import save_source_settings
+
+            try:
+                saved = save_source_settings(e.cfg.path, src.name, {k: merged.get(k) for k in changed})
+            except (OSError, ValueError) as err:
+                log.warning("could not save the change to %s: %s", e.cfg.path, err)
+        log.info("%s: settings changed (%s)", src.name, ", ".join(changed))
+        e.publish_state()
+        return {"source": src.name, "changed": changed, "saved": saved}
+
+    e.bus.register("source.get", get, {"source": Param((str,))}, summary="a source's kind and settings now")
+    e.bus.register("source.set", set_, {"source": Param((str,)), "settings": Param((dict,)),
+                                        "overlay": Param((bool,), required=False)},
+                   summary="change a source's settings live (checked like the config file; saved to it)")

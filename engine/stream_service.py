@@ -1,0 +1,64 @@
+"""A stream's server and key set from outside the config file (obs-websocket's
+SetStreamServiceSettings), kept as an override in the state dir.
+
+Why not the TOML: a config file is shared, copied into bug reports and kept in dotfile repos;
+a stream key set by a remote tool goes to a file only its owner can read (0600), beside the
+generated obs-websocket password, and is applied over the config's URL at every start. The
+key is never shown back: readers get the server and ``****``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from config.secrets import MASK, remember_secret, url_secret_parts
+
+FILE = "stream-service.json"
+
+
+def override_file() -> Path:
+    from engine import paths
+
+    return paths.state_dir() / FILE
+
+
+def load() -> dict[str, str]:
+    """output name -> push URL; empty when none was set (or the file is unreadable)."""
+    try:
+        data = json.loads(override_file().read_text())
+    except (OSError, ValueError):
+        return {}
+    out = {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(data, dict) else {}
+    for url in out.values():
+        for part in url_secret_parts(url):
+            remember_secret(part)
+    return out
+
+
+def save(output: str, url: str) -> None:
+    from engine.paths import write_private_json
+
+    for part in url_secret_parts(url):
+        remember_secret(part)
+    write_private_json(override_file(), load() | {output: url})
+
+
+def split(url: str) -> tuple[str, str]:
+    """``rtmp://host/app/key?x`` -> (``rtmp://host/app``, ``key?x``): OBS's server and key."""
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    head, _, key = path.rpartition("/")
+    if not head:  # rtmp://host/app: an app and no key
+        return url, ""
+    server = f"{parts.scheme}://{parts.netloc}{head}"
+    return server, key + (f"?{parts.query}" if parts.query else "")
+
+
+def join(server: str, key: str) -> str:
+    return server.rstrip("/") + ("/" + key.lstrip("/") if key else "")
+
+
+def masked(key: str) -> str:
+    return MASK if key else ""
