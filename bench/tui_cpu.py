@@ -15,14 +15,14 @@ import argparse
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.w1 import sample, tree  # noqa: E402
-from tests.harness import NginxRtmp, Pulse, XServer, start_glxgears, wait_for  # noqa: E402
+from bench.rig import rig  # noqa: E402
+from tests.harness import wait_for  # noqa: E402
 
 
 def cpu_percent(pids: list[int], seconds: float) -> float:
@@ -36,31 +36,24 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=30)
     a = ap.parse_args()
-    x = XServer.start()
-    gears = start_glxgears(x)
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        nginx = NginxRtmp(root / "nginx")
-        nginx.start()
-        pulse = Pulse(root / "pulse")
-        pulse.start()
-        env = x.env(RIGCAST_RUNTIME_DIR=str(root / "run"), RIGCAST_STATE_DIR=str(root / "state"),
-                    TERM="xterm-256color", **pulse.env())
+    with rig() as r:
+        root, nginx, pulse = r.root, r.nginx, r.pulse
+        env = r.env(TERM="xterm-256color")
         cfg = root / "rigcast.toml"
         cfg.write_text('[video]\nsize = "1280x720"\n[[sources]]\nname = "game"\nkind = "window"\nmatch = "glxgears"\n'
                        '[[sources]]\nname = "desk"\nkind = "desktop_audio"\n')
-        rig = [sys.executable, "-m", "engine"]
+        rig_cmd = [sys.executable, "-m", "engine"]
         sock = f"rigcast-bench-{os.getpid()}"
         try:
-            subprocess.run([*rig, "up", "--config", str(cfg), "--url", nginx.url("bench")],
+            subprocess.run([*rig_cmd, "up", "--config", str(cfg), "--url", nginx.url("bench")],
                            env=env, check=True, capture_output=True)
             # Tremolo: the level moves all the time, so every meter frame repaints.
             tone = pulse.play_tone(440, a.seconds * 2 + 30, 0.5, ("tremolo", "3", "90"))
             engine_pid = int((root / "run" / "engine.pid").read_text())
             time.sleep(3)
             idle = cpu_percent(tree(engine_pid), a.seconds / 2)
-            r = subprocess.run([*rig, "ctl", "stream", "start"], env=env, capture_output=True, text=True)
-            assert r.returncode == 0, r.stderr
+            res = subprocess.run([*rig_cmd, "ctl", "stream", "start"], env=env, capture_output=True, text=True)
+            assert res.returncode == 0, res.stderr
             wait_for(lambda: nginx.publishing("bench"), 15, what="live")
             subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-s", "b", "-x", "120", "-y", "36",
                             f"exec {sys.executable} -m engine tui"], env=env, check=True)
@@ -75,11 +68,7 @@ def main() -> int:
         finally:
             subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
             tone.kill()
-            pulse.stop()
-            subprocess.run([*rig, "down"], env=env, capture_output=True)
-            nginx.stop()
-            gears.close()
-            x.stop()
+            subprocess.run([*rig_cmd, "down"], env=env, capture_output=True)
     print(f"{'':24}{'CPU % of one core':>20}")
     print(f"{'TUI attached, live':24}{tui:>20.2f}   (target <= 3; RSS {rss / 1024:.0f} MB)")
     print(f"{'engine live (1280x720)':24}{live:>20.1f}")
