@@ -17,10 +17,11 @@ from tests.harness import EngineHome, NginxRtmp, XApp, free_port, wait_for
 PASSWORD = "obs-pass-7c1e"
 
 
-def start(home: EngineHome, nginx: NginxRtmp, tmp_path: Path) -> int:
-    port = free_port()
-    cfg = tmp_path / "rigcast.toml"
-    cfg.write_text(f"""
+def obs_config(home: EngineHome, port: int, video: str = "") -> str:
+    """What the obs-websocket tests' configs share: the server on ``port`` with the password
+    from MY_OBS_PASSWORD (set in the engine's environment here), and glxgears as "game"."""
+    home.extra_env["MY_OBS_PASSWORD"] = PASSWORD
+    return f"""{video}
 [obs_websocket]
 enabled = true
 port = {port}
@@ -30,16 +31,21 @@ password_env = "MY_OBS_PASSWORD"
 name = "game"
 kind = "window"
 match = "glxgears"
+"""
 
+
+def start(home: EngineHome, nginx: NginxRtmp, tmp_path: Path) -> int:
+    port = free_port()
+    cfg = tmp_path / "rigcast.toml"
+    cfg.write_text(obs_config(home, port) + """
 [[scenes]]
 name = "Game"
-items = [ {{ source = "game" }} ]
+items = [ { source = "game" } ]
 
 [[scenes]]
 name = "BRB"
-items = [ {{ source = "bg", kind = "color", color = "#ff0000" }} ]
+items = [ { source = "bg", kind = "color", color = "#ff0000" } ]
 """)
-    home.extra_env["MY_OBS_PASSWORD"] = PASSWORD
     home.up("--config", str(cfg), "--url", nginx.url("obs"))
     return port
 

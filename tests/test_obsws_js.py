@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from tests.harness import ROOT, EngineHome, NginxRtmp, Pulse, XApp, decode, free_port, looks_like
-from tests.test_obsws import PASSWORD
+from tests.test_obsws import PASSWORD, obs_config
 
 NODE_DIR = ROOT / "tests" / "node"
 BOX = (slice(250, 340), slice(460, 620))  # where the green box is drawn on the 640x360 canvas
@@ -43,20 +43,7 @@ def start(home: EngineHome, nginx: NginxRtmp, pulse: Pulse, tmp_path: Path) -> i
     picture = tmp_path / "plasma.png"
     subprocess.run(["convert", "-size", "320x180", "-seed", "7", "plasma:fractal", str(picture)], check=True)
     cfg = tmp_path / "rigcast.toml"
-    cfg.write_text(f"""
-[video]
-size = "640x360"
-
-[obs_websocket]
-enabled = true
-port = {port}
-password_env = "MY_OBS_PASSWORD"
-
-[[sources]]
-name = "game"
-kind = "window"
-match = "glxgears"
-
+    cfg.write_text(obs_config(home, port, '[video]\nsize = "640x360"') + f"""
 [[sources]]
 name = "title"
 kind = "text"
@@ -77,7 +64,6 @@ name = "BRB"
 items = [ {{ source = "bg", kind = "color", color = "#c02020" }},
           {{ source = "picture", kind = "image", path = "{picture}", x = 160, y = 90 }} ]
 """)
-    home.extra_env["MY_OBS_PASSWORD"] = PASSWORD
     home.extra_env.update(pulse.env())
     home.up("--config", str(cfg), "--url", nginx.url("obs"))
     return port

@@ -22,7 +22,7 @@ import pytest
 from websockets.sync.client import connect
 
 from tests.harness import EngineHome, NginxRtmp, XApp, decode, free_port, wait_for
-from tests.test_obsws import PASSWORD
+from tests.test_obsws import PASSWORD, obs_config
 
 KEY = "k-7f3a9c2e51d0"  # a stream key set over obs-websocket: never to be seen again
 
@@ -30,20 +30,7 @@ KEY = "k-7f3a9c2e51d0"  # a stream key set over obs-websocket: never to be seen 
 def _start(home: EngineHome, tmp_path: Path, *args: str) -> tuple[int, Path]:
     port = free_port()
     cfg = tmp_path / "rigcast.toml"
-    cfg.write_text(f"""
-[video]
-size = "640x360"
-
-[obs_websocket]
-enabled = true
-port = {port}
-password_env = "MY_OBS_PASSWORD"
-
-[[sources]]
-name = "game"
-kind = "window"
-match = "glxgears"
-
+    cfg.write_text(obs_config(home, port, '[video]\nsize = "640x360"') + """
 [[sources]]
 name = "title"
 kind = "text"
@@ -51,13 +38,12 @@ text = "hello"
 
 [[scenes]]
 name = "Game"
-items = [ {{ source = "game" }}, {{ source = "title", x = 10, y = 10 }} ]
+items = [ { source = "game" }, { source = "title", x = 10, y = 10 } ]
 
 [[scenes]]
 name = "BRB"
-items = [ {{ source = "bg", kind = "color", color = "#2040c0" }} ]
+items = [ { source = "bg", kind = "color", color = "#2040c0" } ]
 """)
-    home.extra_env["MY_OBS_PASSWORD"] = PASSWORD
     home.up("--config", str(cfg), *args)
     return port, cfg
 
