@@ -270,7 +270,7 @@ class Pipeline:
     def _screenshot(self, cmd: Screenshot, ack: Callable[..., None]) -> None:
         """Scaled here, between two ticks (a copy: the canvas and the rings move on); encoded to
         PNG/JPEG on a thread, so the clock never waits for zlib."""
-        frame = self.compositor.picture(cmd.source, now_ns(), cmd.width, cmd.height, cmd.fmt)
+        frame = self.compositor.picture(cmd.source, now_ns(), cmd.width, cmd.height, cmd.fmt, cmd.scene)
         snapshot = self.rendered()
 
         def encode() -> None:

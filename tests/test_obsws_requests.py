@@ -150,8 +150,14 @@ def test_items_sources_transitions_hotkeys_and_screenshots(home: EngineHome, ngi
         with av.open(str(jpeg)) as f:
             px = next(f.decode(video=0)).to_ndarray(format="rgb24")
         assert px.shape == (180, 320, 3) and np.abs(px.reshape(-1, 3).mean(axis=0) - (0x20, 0x40, 0xc0)).max() < 8
-        assert _code(cl, "GetSourceScreenshot", {"sourceName": "Game", "imageFormat": "png"}) == 703, \
-            "not the program scene: rigcast renders only the program"
+        other = tmp_path / "game.png"  # not the program: composed for the picture, as it would be on air
+        _send(cl, "SaveSourceScreenshot", {"sourceName": "Game", "imageFormat": "png", "imageFilePath": str(other)})
+        with av.open(str(other)) as f:
+            game = next(f.decode(video=0)).to_ndarray(format="rgb24")
+        assert game.shape == (360, 640, 3) and home.status()["program_scene"] == "BRB"
+        box = game[10:60, 34:230]  # the title, boxed 200x50 at (30, 10), its left 4 px cropped
+        assert (box.min(axis=2) > 200).mean() > 0.05, "the title's white text is in the picture"
+        assert np.abs(game.reshape(-1, 3).mean(axis=0) - (0x20, 0x40, 0xc0)).max() > 40, "and it is not BRB"
         assert _code(cl, "GetSourceScreenshot", {"sourceName": "BRB", "imageFormat": "bmp"}) == 604
         png = tmp_path / "title.png"
         _send(cl, "SaveSourceScreenshot", {"sourceName": "title", "imageFormat": "png", "imageFilePath": str(png)})

@@ -33,15 +33,20 @@ def register(e: Engine) -> None:
         quality = args.get("quality", -1)
         if not -1 <= quality <= 100:
             raise BusError("out_of_range", "quality must be 0 to 100, or -1 for the default")
-        source = args.get("source")
+        source, scene = args.get("source"), args.get("scene")
+        if source is not None and scene is not None:
+            raise BusError("bad_args", "screenshot: give a source or a scene, not both")
         if source is not None and e.cfg.source(source) is None:
             raise BusError("unknown_source", f'no source named "{source}"')
-        data = await e.video_command(Screenshot(source, args.get("width"), args.get("height"), fmt, quality))
+        if scene is not None and all(s.name != scene for s in e.rendered.scenes):
+            raise BusError("unknown_scene", f'no scene named "{scene}"')
+        data = await e.video_command(Screenshot(source, args.get("width"), args.get("height"), fmt, quality, scene))
         assert data is not None
-        return {"source": source, "format": fmt, "image_base64": base64.b64encode(data).decode()}
+        return {"source": source, "scene": scene, "format": fmt, "image_base64": base64.b64encode(data).decode()}
 
     e.bus.register("screenshot", shot,
-                   {"source": Param((str,), required=False), "width": Param((int,), required=False),
+                   {"source": Param((str,), required=False), "scene": Param((str,), required=False),
+                    "width": Param((int,), required=False),
                     "height": Param((int,), required=False), "format": Param((str,), required=False),
                     "quality": Param((int,), required=False)},
-                   summary="a PNG/JPEG of the program, or of one source, at a size asked (base64)")
+                   summary="a PNG/JPEG of the program, another scene or one source, at a size asked (base64)")

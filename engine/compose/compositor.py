@@ -174,12 +174,25 @@ class Compositor:
             if isinstance(still, ChatStill):
                 still.post(message)
 
-    def picture(self, source: str | None, now_ns: int, width: int | None, height: int | None, fmt: str) -> Any:
+    def picture(self, source: str | None, now_ns: int, width: int | None, height: int | None, fmt: str,
+                scene: str | None = None) -> Any:
         """A frame of its own, scaled for ``fmt`` (engine/compose/screenshot.py): the program
-        as it goes out now, or one source's newest pixels. Made between two ticks; the program
-        frame is the one this tick encodes (made now if nothing is encoding)."""
+        as it goes out now, another scene as it would look on air, or one source's newest
+        pixels. Made between two ticks; the program frame is the one this tick encodes (made
+        now if nothing is encoding); another scene is composed once into a canvas of its own."""
         from engine.compose import screenshot
 
+        if scene is not None and scene != self.program:
+            sc = self.scene(scene)
+            layers = [self.rings[n] for n in sorted({it.source for it in sc.items if it.visible}) if n in self.rings]
+            for layer in layers:
+                layer.acquire()
+            try:
+                canvas = self._compose(sc, np.zeros((self.height, self.width, 4), dtype=np.uint8))
+                return screenshot.scaled(screenshot.from_pixels(canvas), width, height, fmt)
+            finally:
+                for layer in layers:
+                    layer.release()
         if source is None:
             return screenshot.scaled(self.frame(now_ns)[0], width, height, fmt)
         if source in self.rings:

@@ -71,13 +71,15 @@ IMAGE_SIDES = (8, 4096)  # a screenshot's smallest and largest side (obs-websock
 
 @dataclass(frozen=True)
 class Screenshot:
-    """A picture of the program (``source`` None) or of one source; the ack carries its bytes."""
+    """A picture of the program (``source`` None), of another scene, or of one source; the ack
+    carries its bytes."""
 
     source: str | None
     width: int | None
     height: int | None
     fmt: str  # "png" | "jpeg"
     quality: int = -1
+    scene: str | None = None  # a scene other than the program, composed for the picture
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
-"""GetSourceScreenshot / SaveSourceScreenshot: real pixels of the program or a source.
+"""GetSourceScreenshot / SaveSourceScreenshot: real pixels of a scene or a source.
 
-A scene name means the program when it is the program scene (the picture viewers get); an
-input name means that source's own pixels. Both are made by the video process (the bus's
+The program scene's name gives the picture viewers get; another scene's, that scene composed
+as it would look on air; an input name, that source's own pixels. Both are made by the video process (the bus's
 ``screenshot``), scaled to the asked size and encoded off its clock.
 """
 
@@ -39,9 +39,7 @@ async def _picture(ctx: Ctx, d: dict[str, Any]) -> tuple[str, bytes]:
     st = ctx.state()
     if any(s["name"] == name for s in st["scenes"]):
         if name != st["program_scene"]:
-            # rigcast renders the program scene only (no preview until studio mode exists)
-            raise RequestFailed(CANNOT_ACT, f'Scene "{name}" is not the program scene; rigcast renders only '
-                                            "the program, so only it can be pictured.")
+            args["scene"] = name  # composed for the picture, as it would look on air
     elif any(s["name"] == name for s in st["sources"]):
         args["source"] = name
     else:
