@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import tomli_w
 
 from config import fields as f
-from config.kinds import Cap, Role, find, names
+from config.kinds import Cap, Role, find, kinds, names
 from config.kinds.record import check_record_path
 from config.kinds.rtmp import check_push_url
 from config.model import (
@@ -201,7 +201,23 @@ def parse_config(doc: dict[str, Any], where: str = "", base_dir: Path | None = N
     for key in doc:
         if key not in known:
             raise ConfigError(f"{where}{key}", "unknown key; check its spelling against the README's config reference")
+    check_codec(cfg, where)
     return cfg
+
+
+def check_codec(cfg: RigcastConfig, where: str = "") -> None:
+    """The codec, its encoder and every output agree, decided from the records before going
+    live: an output kind that can't carry the codec is a config error, not a server's refusal."""
+    codec, enc = cfg.video.codec, cfg.video.encoder
+    if enc != "auto" and find(Role.ENCODER, enc).extra.get("codec") != codec:
+        makes = find(Role.ENCODER, enc).extra.get("codec")
+        fits = ", ".join(k.name for k in kinds(Role.ENCODER) if k.extra.get("codec") == codec)
+        raise ConfigError(f"{where}video.encoder", f"{enc} makes {makes}, not {codec}; use auto or one of {fits}")
+    for o in cfg.outputs:
+        carried = o.info.extra.get("codecs", ("h264",))
+        if codec not in carried:
+            raise ConfigError(f"{where}video.codec", f'output "{o.name}" ({o.kind}) carries {", ".join(carried)}, '
+                                                     f"not {codec}; choose one of those codecs")
 
 
 def load_config(path: str) -> RigcastConfig:

@@ -14,6 +14,7 @@ from typing import Any
 
 from config import fields as f
 from config.kinds import Cap, KindInfo, Role, find, names
+from config.kinds.encoders import CODECS
 from config.values import SIZE, Size, parse_color
 
 __all__ = ["Size", "parse_color"]
@@ -42,6 +43,7 @@ class VideoConfig:
 
     size: Size | None = f.custom(None, (str,), 'a string like "1280x720"', SIZE.parse, SIZE.dump)
     fps: int = f.number(30, 1, 240, integer=True)
+    codec: str = f.choice("h264", CODECS)  # hevc and av1 halve the bitrate for the same quality
     encoder: str = f.custom("auto", (str,), "an encoder name like auto or libx264", _encoder)
     bitrate_kbps: int = f.number(3000, 100, 100_000, integer=True, key="bitrate")
     keyint_s: float = f.number(2.0, 0.1, 20, key="keyint")

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 from config import fields
 from config.kinds import Cap, Role, first, output_kind_for_url
-from config.loader import ConfigError, load_config
+from config.loader import ConfigError, check_codec, load_config
 from config.model import OutputConfig, RigcastConfig, SourceConfig, VideoConfig, encoder_names
 from config.secrets import mask_text
 from engine.errors import RigcastError
@@ -104,6 +104,7 @@ def _job_flags(s: argparse.ArgumentParser) -> None:
     src.add_argument("--display", metavar="N", type=int, help="capture monitor N (1 = primary, 0 = all)")
     s.add_argument("--url", metavar="URL", action="append", help="rtmp:// or rtmps:// URL to push to (repeatable)")
     s.add_argument("--record", metavar="FILE", help="also record to FILE (.mkv, .mp4, .flv, .ts)")
+    s.add_argument("--codec", metavar="CODEC", help="h264 (default), hevc or av1")
     s.add_argument("--encoder", metavar="NAME", help=f"one of {', '.join(encoder_names())} (default auto)")
     s.add_argument("--preset", metavar="P", help="x264 preset name (mapped for hardware encoders)")
     s.add_argument("--size", metavar="WxH", help="canvas size (default: the source's size)")
@@ -134,7 +135,7 @@ def config_from_args(a: argparse.Namespace) -> RigcastConfig:
     # Each flag is checked by its setting's own field: the same rule and message as the config file.
     for flag, attr, key in (("--size", "size", "size"), ("--fps", "fps", "fps"), ("--bitrate", "bitrate", "bitrate"),
                             ("--keyint", "keyint", "keyint"), ("--encoder", "encoder", "encoder"),
-                            ("--preset", "preset", "preset")):
+                            ("--preset", "preset", "preset"), ("--codec", "codec", "codec")):
         value = getattr(a, attr)
         if value is None:
             continue
@@ -173,6 +174,7 @@ def config_from_args(a: argparse.Namespace) -> RigcastConfig:
     if not cfg.outputs:
         # Nothing to push to: a box with no server still gets a useful recording.
         cfg.outputs = [default_recording()]
+    check_codec(cfg)
     return cfg
 
 

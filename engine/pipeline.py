@@ -88,7 +88,7 @@ class Pipeline:
         v = spec.video
         self.settings = VideoSettings(spec.canvas.width, spec.canvas.height, v.fps, v.bitrate_kbps,
                                       v.keyint_s, v.preset, v.profile, v.bframes)
-        name, _, reasons = choose_encoder(v.encoder, lambda n: probe_video_encoder(n, self.settings))
+        name, _, reasons = choose_encoder(v.encoder, lambda n: probe_video_encoder(n, self.settings), v.codec)
         self.encoder_name = name
         self.encoder_note = describe_choice(name, reasons)
         log.info("%s", self.encoder_note)

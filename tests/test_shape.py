@@ -52,8 +52,11 @@ def test_every_kind_question_is_answered_by_a_record() -> None:
     assert set(names(Role.SOURCE, Cap.AUDIO)) == {"desktop_audio", "mic"}
     assert set(names(Role.SOURCE, Cap.DRAWN)) == {"image", "color", "text", "chat"}
     assert set(names(Role.SOURCE, Cap.CAPTURED)) == {"window", "display", "media", "desktop_audio", "mic"}
-    assert names(Role.ENCODER)[-1] == "libx264" and all(find(Role.ENCODER, n).has(Cap.HARDWARE)
-                                                        for n in names(Role.ENCODER)[:-1])
+    from engine.encode.select import auto_order
+
+    for codec, software in (("h264", "libx264"), ("hevc", "libx265"), ("av1", "libsvtav1")):
+        order = auto_order(codec)  # hardware first, the software encoder last: it always opens
+        assert order[-1] == software and all(find(Role.ENCODER, n).has(Cap.HARDWARE) for n in order[:-1]), order
     for k in all_kinds():  # every record names a settings dataclass and a factory for Linux and Windows
         assert k.factory_path("linux") and k.factory_path("win32"), k.name
         assert isinstance(k.describe(k.settings(**_required(k.settings))), str)

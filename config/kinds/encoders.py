@@ -1,6 +1,7 @@
-"""The H.264 encoders, in the order ``encoder = "auto"`` tries them (hardware first, as OBS
-offers them; x264 always works). Each record's factory is its profile in
-:mod:`engine.encode.video`, which says how rigcast's settings become that encoder's options."""
+"""The video encoders, per codec in the order ``encoder = "auto"`` tries them (hardware first,
+as OBS offers them; the software one always works). Each record's factory is its profile in
+:mod:`engine.encode.video`, which says how rigcast's settings become that encoder's options;
+``extra["codec"]`` is what it makes (``video.codec`` picks among them)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,12 @@ def _named(s: NoSettings) -> str:
     return "encoder"
 
 
-def _encoder(name: str, profile: str, order: int, hardware: bool) -> KindInfo[NoSettings]:
+CODECS: tuple[str, ...] = ("h264", "hevc", "av1")
+
+
+def _encoder(name: str, profile: str, order: int, hardware: bool, codec: str = "h264") -> KindInfo[NoSettings]:
     return KindInfo(name, Role.ENCODER, (Cap.VIDEO | Cap.HARDWARE) if hardware else Cap.VIDEO, NoSettings,
-                    _named, {"": f"engine.encode.video:{profile}"}, order=order, extra={"codec": "h264"})
+                    _named, {"": f"engine.encode.video:{profile}"}, order=order, extra={"codec": codec})
 
 
 KINDS = (
@@ -28,4 +32,12 @@ KINDS = (
     _encoder("h264_qsv", "Qsv", 20, True),
     _encoder("h264_amf", "Amf", 30, True),
     _encoder("libx264", "X264", 90, False),
+    _encoder("hevc_nvenc", "HevcNvenc", 11, True, "hevc"),
+    _encoder("hevc_qsv", "HevcQsv", 21, True, "hevc"),
+    _encoder("hevc_amf", "HevcAmf", 31, True, "hevc"),
+    _encoder("libx265", "X265", 91, False, "hevc"),
+    _encoder("av1_nvenc", "Av1Nvenc", 12, True, "av1"),
+    _encoder("av1_qsv", "Av1Qsv", 22, True, "av1"),
+    _encoder("av1_amf", "Av1Amf", 32, True, "av1"),
+    _encoder("libsvtav1", "SvtAv1", 92, False, "av1"),
 )

@@ -31,4 +31,5 @@ def describe(s: RecordSettings) -> str:
 
 
 KINDS = (KindInfo("record", Role.OUTPUT, Cap.RECORD, RecordSettings, describe,
-                  {"": "engine.output.record:RecordOutput"}, order=2, summary="a local recording"),)
+                  {"": "engine.output.record:RecordOutput"}, order=2, summary="a local recording",
+                  extra={"codecs": ("h264", "hevc", "av1")}),)

@@ -56,4 +56,5 @@ def describe(s: RtmpSettings) -> str:
 
 KINDS = (KindInfo("rtmp", Role.OUTPUT, Cap.STREAM | Cap.NEEDS_INGEST, RtmpSettings, describe,
                   {"": "engine.output.rtmp:RtmpOutput"}, order=1, summary="push to an RTMP(S) server",
-                  extra={"schemes": PUSH_SCHEMES}),)
+                  # hvc1/av01 through enhanced RTMP (PyAV's FLV muxer writes the FourCC tags)
+                  extra={"schemes": PUSH_SCHEMES, "codecs": ("h264", "hevc", "av1")}),)

@@ -1,4 +1,4 @@
-"""H.264 video encoders: one small profile per FFmpeg encoder, looked up by name.
+"""Video encoders (H.264, HEVC, AV1): one small profile per FFmpeg encoder, looked up by name.
 
 Each profile says which pixel format it wants (swscale converts into it once, in C) and how the
 streamer's settings — CBR bitrate, keyframe interval, x264-style preset, B-frames — translate
@@ -9,6 +9,7 @@ config moves between a box with NVENC and one without.
 from __future__ import annotations
 
 import fractions
+import os
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -89,6 +90,51 @@ class Amf:
         return {"rc": "cbr", "usage": "transcoding", "quality": quality[_rank(s.preset)]}
 
 
+class HevcNvenc(Nvenc):
+    name = "hevc_nvenc"
+
+
+class Av1Nvenc(Nvenc):
+    name = "av1_nvenc"
+
+
+class HevcQsv(Qsv):
+    name = "hevc_qsv"
+
+
+class Av1Qsv(Qsv):
+    name = "av1_qsv"
+
+
+class HevcAmf(Amf):
+    name = "hevc_amf"
+
+
+class Av1Amf(Amf):
+    name = "av1_amf"
+
+
+class X265:
+    name, pix_fmt = "libx265", "yuv420p"
+
+    def options(self, s: VideoSettings) -> dict[str, str]:
+        # x265's own CBR: VBV at the bitrate (maxrate/bufsize below), strict constant bitrate,
+        # closed GOPs so a keyframe asked for by a (re)connecting output is a clean start, and
+        # no info SEI (x265 writes its whole command line into the stream otherwise).
+        return {"preset": s.preset, "forced-idr": "1",
+                "x265-params": f"strict-cbr=1:open-gop=0:info=0:keyint={s.gop}:min-keyint={s.gop}:log-level=error"}
+
+
+class SvtAv1:
+    name, pix_fmt = "libsvtav1", "yuv420p"
+
+    def options(self, s: VideoSettings) -> dict[str, str]:
+        # SVT-AV1 presets run 0 (slowest) to 13; x264's veryfast lands on 10, real-time speed.
+        preset = (13, 12, 10, 9, 8, 7, 6, 5, 4)[_rank(s.preset)]
+        os.environ.setdefault("SVT_LOG", "1")  # the library prints its banner to stderr; errors only
+        return {"preset": str(preset), "svtav1-params": f"keyint={s.gop}:rc=2:pred-struct=1"}
+
+
 class _Profiles(dict[str, EncoderProfile]):
     """Every encoder's profile, by name, from the encoder records (config/kinds/encoders.py)."""
 
@@ -135,7 +181,7 @@ def probe_video_encoder(name: str, s: VideoSettings) -> None:
         # Software: present or not, never a missing device. Opening a throwaway x264 would
         # only raise the process's memory high-water mark (glibc keeps the freed heap).
         if name not in av.codecs_available:
-            raise EncoderUnavailable("this PyAV build has no libx264")
+            raise EncoderUnavailable(f"this PyAV build has no {name}")
         return
     if av.logging.get_level() is None:
         av.logging.set_level(av.logging.ERROR)  # needed for Capture to see FFmpeg's reason

@@ -37,6 +37,8 @@ CONFIRM_S = 0.5  # how long a fresh publish is watched for an immediate hang-up
 HANDSHAKE_SIZE = 1536
 
 
+FOURCC_LIST = ("av01", "hvc1", "avc1")  # AV1, HEVC, H.264, as enhanced RTMP names them
+
 class RtmpNetworkError(Exception):
     """The server could not be reached or the connection broke."""
 
@@ -220,6 +222,9 @@ class RtmpPublisher:
             self._command("connect", {
                 "app": t.app, "type": "nonprivate", "flashVer": "FMLE/3.0 (compatible; rigcast)",
                 "tcUrl": t.tc_url,
+                # Enhanced RTMP: the FourCCs this client may send. Servers don't answer it (SRS 7
+                # and FFmpeg's listener don't), so nothing here waits for or reads a reply.
+                "fourCcList": list(FOURCC_LIST),
             })
             self._expect_result(self._txn, "connect")
             self._command("releaseStream", None, t.stream)
