@@ -5,6 +5,13 @@ streamer's fix differs: a *network error* (server down, unreachable, connection 
 retried on the backoff schedule and at once when a TCP probe finds the server back; a
 *rejection* (the server answered ``publish`` with an error or hung up on it: wrong key, SRS's
 on_publish hook said no) is reported as "rejected by server" and retried on the full backoff.
+
+*Busy* is neither. After a network drop SRS keeps the old publisher for a few seconds, and it
+answers the new publish with Publish.Start and then closes, exactly as when its hook refuses.
+So a close right after publish within BUSY_AFTER_LOSS_S of this output's own lost connection
+is taken as busy and retried every first backoff step for up to BUSY_FOR_S before it counts as
+a rejection; nginx-rtmp says so outright (Publish.BadName), which is busy for as long as it
+lasts. Either way the output goes live as soon as the old session is gone.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from engine.output.backoff import PROBE_INTERVAL_S, Backoff
 from engine.output.base import QueuedOutput
 from engine.vocab import OutputState
 from engine.output.flv_tags import FlvTagSink
-from engine.output.rtmp_client import RtmpNetworkError, RtmpPublisher, RtmpRejected, RtmpTarget
+from engine.output.rtmp_client import RtmpBusy, RtmpNetworkError, RtmpPublisher, RtmpRejected, RtmpTarget
 from engine.untrusted import from_outside
 
 log = logging.getLogger("rigcast.output.rtmp")
@@ -30,6 +37,8 @@ CONNECT_TIMEOUT_S = 5.0
 EARLY_CLOSE_S = 3.0  # a server that hangs up this soon after accepting is refusing us
 STABLE_AFTER_S = 10.0  # a session that lasted this long resets the backoff
 POLL_EVERY_S = 0.1
+BUSY_AFTER_LOSS_S = 10.0  # a close right after publish this soon after our own loss: busy
+BUSY_FOR_S = 15.0  # how long that guess holds before it is called a rejection
 
 
 def tcp_probe(host: str, port: int, timeout: float = 1.0) -> bool:
@@ -48,6 +57,8 @@ class RtmpOutput(QueuedOutput):
         self.url: str = s.url
         self.rtmp = RtmpTarget.parse(self.url)
         self.backoff = Backoff(s.reconnect_initial_s, s.reconnect_factor, s.reconnect_max_s)
+        self.lost_at: float | None = None  # when this output's own live session last broke
+        self.busy_since: float | None = None
 
     def run(self) -> None:
         while not self.stopping.is_set():
@@ -55,13 +66,16 @@ class RtmpOutput(QueuedOutput):
             failure = self._session()
             if self.stopping.is_set():
                 break
-            rejected = failure == "rejected"
-            delay = self.backoff.next_delay()
+            if failure != "busy":
+                self.busy_since = None
+            # Busy: the old session goes within seconds, so try again at the first step.
+            delay = self.backoff.initial_s if failure == "busy" else self.backoff.next_delay()
             self.reconnects += 1
             self.retry_at = time.monotonic() + delay
-            self.state = OutputState.REJECTED if rejected else OutputState.RECONNECTING
+            self.state = {"busy": OutputState.BUSY, "rejected": OutputState.REJECTED}.get(
+                failure, OutputState.RECONNECTING)
             log.warning("%s: %s; retrying in %.1f s", self.name, self.error, delay)
-            self._wait_retry(probe=not rejected)
+            self._wait_retry(probe=failure == "network")
             self.retry_at = None
         self.state = OutputState.STOPPED
         self.connected_at = None
@@ -77,12 +91,32 @@ class RtmpOutput(QueuedOutput):
                 log.info("%s: server is reachable again; reconnecting now", self.name)
                 return
 
+    def _busy_or_rejected(self, why: str) -> str:
+        """A close right after publish: busy while it follows our own loss closely enough
+        (and for at most BUSY_FOR_S of retries), else the rejection it looks like."""
+        now = time.monotonic()
+        if self.lost_at is not None and now - self.lost_at < BUSY_AFTER_LOSS_S:
+            self.busy_since = self.busy_since or now
+        if self.busy_since is not None and now - self.busy_since < BUSY_FOR_S:
+            self.error = ("stream busy on server: it still has the session that just dropped "
+                          "(it closed this one right after accepting it); retrying")
+            return "busy"
+        self.busy_since = None
+        self.error = f"rejected by server: {why}"
+        return "rejected"
+
     def _session(self) -> str:
-        """Connect, stream until stopped or broken. Returns "stopped", "network" or "rejected"."""
+        """Connect, stream until stopped or broken. Returns "stopped", "network", "busy" or
+        "rejected"."""
         pub = RtmpPublisher(self.url, CONNECT_TIMEOUT_S)
         try:
             pub.connect()
+        except RtmpBusy as e:
+            self.error = from_outside(str(e))
+            return "busy"
         except RtmpRejected as e:
+            if "right after accepting publish" in str(e):
+                return self._busy_or_rejected(from_outside(str(e)))
             self.error = f"rejected by server: {from_outside(str(e))}"
             return "rejected"
         except RtmpNetworkError as e:
@@ -90,6 +124,7 @@ class RtmpOutput(QueuedOutput):
             return "network"
         self.new_session()
         self.discard_queued()
+        self.busy_since = None
         started = time.monotonic()
         self.connected_at = started
         self.error = None
@@ -116,10 +151,11 @@ class RtmpOutput(QueuedOutput):
         except (RtmpNetworkError, OSError, av.FFmpegError) as e:
             if time.monotonic() - started < EARLY_CLOSE_S and pub.closed_by_server:
                 after = time.monotonic() - started
-                self.error = f"rejected by server: it closed the stream {after:.1f} s after accepting it (access denied?)"
-                outcome = "rejected"
+                outcome = self._busy_or_rejected(f"it closed the stream {after:.1f} s after accepting it "
+                                                 "(access denied?)")
             else:
                 self.error, outcome = f"network error: {from_outside(str(e))}", "network"
+                self.lost_at = time.monotonic()
         finally:
             self.connected_at = None
             if container is not None:

@@ -47,6 +47,10 @@ class RtmpRejected(Exception):
     """The server answered and refused: bad app, bad key, on_publish hook said no."""
 
 
+class RtmpBusy(RtmpRejected):
+    """The server says the name is already being published (nginx-rtmp's BadName)."""
+
+
 @dataclass(frozen=True)
 class RtmpTarget:
     host: str
@@ -356,6 +360,8 @@ class RtmpPublisher:
                 code = str(info.get("code", ""))
                 if code == "NetStream.Publish.Start":
                     return values
+                if code == "NetStream.Publish.BadName":
+                    raise RtmpBusy(f"stream busy on server: {code} {info.get('description', '')}".strip())
                 if info.get("level") == "error" or "Publish" in code:
                     raise RtmpRejected(f"server refused publish: {code} {info.get('description', '')}".strip())
             if values and values[0] == "_error":

@@ -44,6 +44,7 @@ class OutputState(_Labelled):
     LIVE = "live"
     RECONNECTING = "reconnecting"
     REJECTED = "rejected"  # the server refused the publish (key, on_publish hook)
+    BUSY = "busy"  # the server still has a publisher on this name (often our own, just lost)
     RECORDING = "recording"
     PAUSED = "paused"  # a recording on hold: nothing written; it resumes with continuous timestamps
     STOPPING = "stopping"
@@ -73,6 +74,7 @@ _LABELS: dict[StrEnum, str] = {
     SourceState.NOT_FOUND: "window not found",
     SourceState.LOST: "capture lost, restarting",
     OutputState.REJECTED: "rejected by server",
+    OutputState.BUSY: "stream busy on server",
 }
 
 
