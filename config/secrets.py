@@ -60,6 +60,25 @@ def mask_text(text: str) -> str:
     return out
 
 
+def streamid_secret_parts(streamid: str) -> list[str]:
+    """The secret pieces of an SRT streamid in SRS's/the SRT access-control syntax
+    (``#!::r=live/KEY,m=publish,secret=...``): the key in ``r=app/KEY``, any secret or token."""
+    from urllib.parse import unquote
+
+    sid = unquote(streamid)
+    found: list[str] = []
+    if sid.startswith("#!::"):
+        for pair in sid[4:].split(","):
+            key, _, value = pair.partition("=")
+            if key == "r" and "/" in value:
+                found += [value, value.split("/", 1)[1]]
+            elif key in ("s", "secret", "token", "t", "key", "password"):
+                found.append(value)
+    elif "/" in sid:  # a plain "app/KEY" streamid
+        found += [sid, sid.split("/", 1)[1]]
+    return [f for f in found if f]
+
+
 def url_secret_parts(url: str) -> list[str]:
     """The pieces of a URL that are secret, so they can be remembered for masking."""
     try:
@@ -74,6 +93,9 @@ def url_secret_parts(url: str) -> list[str]:
     if parts.query:
         found.append(parts.query)
         found.extend(v.split("=", 1)[-1] for v in parts.query.split("&"))
+        for pair in parts.query.split("&"):
+            if pair.lower().startswith("streamid="):
+                found.extend(streamid_secret_parts(pair.split("=", 1)[1]))
     if parts.password:
         found.append(parts.password)
     return [f for f in found if f]

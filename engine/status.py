@@ -20,6 +20,8 @@ def _output(o: OutputStatus) -> str:
         parts.append(f"{o.kbps:.0f} kbps")
     if o.dropped:
         parts.append(f"dropped {o.dropped}")
+    if o.srt:
+        parts.append(f"rtt {o.srt['rtt_ms']:.0f} ms lost {o.srt['lost']} retx {o.srt['retransmitted']}")
     return " ".join(parts)
 
 

@@ -111,6 +111,10 @@ class OutputsPanel(Widget):
                 t.append(f" retry in {o['retry_in_s']:.0f}s", style="yellow")
             if o.get("dropped"):
                 t.append(f" dropped {o['dropped']}", style="red")
+            srt = o.get("srt")
+            if srt:  # SRT's own view of the link
+                t.append(f" rtt {srt['rtt_ms']:.0f} ms lost {srt['lost']} retx {srt['retransmitted']}"
+                         f" buf {srt['send_buffer_ms']} ms", style="#9e9e9e")
             t.append(f"\n  {o.get('target', '')}\n", style="#9e9e9e")
         return t
 

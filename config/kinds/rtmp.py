@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from config import fields as f
 from config.kinds.base import Cap, KindInfo, Role
+from config.kinds.reconnect import Reconnecting
 from config.secrets import mask_url, remember_secret, url_secret_parts
 
 PUSH_SCHEMES = ("rtmp", "rtmps")
@@ -27,8 +28,7 @@ def check_push_url(url: str) -> str:
     if not parts.scheme:
         raise ValueError(f"malformed URL {mask_url(url)}; expected {EXPECT}")
     if parts.scheme.lower() not in PUSH_SCHEMES:
-        extra = " (this FFmpeg build has no SRT; use rtmp:// to SRS)" if parts.scheme == "srt" else ""
-        raise ValueError(f'unsupported scheme "{parts.scheme}://"{extra}; use rtmp:// or rtmps://')
+        raise ValueError(f'unsupported scheme "{parts.scheme}://"; use rtmp://, rtmps:// or srt://')
     try:
         port = parts.port
     except ValueError:
@@ -43,11 +43,8 @@ def check_push_url(url: str) -> str:
 
 
 @dataclass
-class RtmpSettings:
+class RtmpSettings(Reconnecting):
     url: str | None = f.custom(None, (str,), "an rtmp:// URL", lambda v, _c: check_push_url(v))
-    reconnect_initial_s: float = f.number(1.0, 0.1, 60, key="reconnect_initial")
-    reconnect_factor: float = f.number(1.5, 1.0, 10)
-    reconnect_max_s: float = f.number(10.0, 0.5, 600, key="reconnect_max")
 
 
 def describe(s: RtmpSettings) -> str:

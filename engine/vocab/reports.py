@@ -43,6 +43,9 @@ class OutputStatus:
     retry_in_s: float | None = None
     uptime_s: float = 0.0
     error: str | None = None
+    # SRT's own link statistics (rtt_ms, send_mbps, lost, retransmitted, send_buffer_ms,
+    # dropped), once a second while connected; None for other kinds
+    srt: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,0 +1,116 @@
+"""``kind = "srt"``: MPEG-TS over SRT to a listener (SRS's SRT server, ffmpeg, srt-live-transmit).
+
+``url = "srt://host:10080"`` with ``streamid = "#!::r=live/KEY,m=publish"`` (passed verbatim, so
+SRS's syntax works), or all in one URL with the streamid's ``#`` written as ``%23``: an
+unencoded ``#`` starts a URL fragment, and the key would silently fall out of the query and out
+of masking, so it is refused. The passphrase comes from an environment variable or a file,
+never from the config itself.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from config import fields as f
+from config.kinds.base import Cap, KindInfo, Role
+from config.kinds.reconnect import Reconnecting
+from config.secrets import mask_url, remember_secret, streamid_secret_parts, url_secret_parts
+
+EXPECT = "srt://HOST:PORT (streamid in streamid = ..., or ?streamid=%23!::r=APP/KEY,m=publish)"
+QUERY_KEYS = ("streamid", "latency", "passphrase", "pbkeylen", "connect_timeout", "mode")
+
+
+def check_srt_url(url: str) -> str:
+    for part in url_secret_parts(url):
+        remember_secret(part)
+    if "#" in url:
+        raise ValueError("the URL has an unencoded #: write the streamid's # as %23 "
+                         "(srt://HOST:PORT?streamid=%23!::r=APP/KEY,m=publish), or use streamid = \"...\"")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"malformed URL {mask_url(url)}; expected {EXPECT}") from None
+    if parts.scheme.lower() != "srt":
+        raise ValueError(f'unsupported scheme "{parts.scheme}://" for kind srt; expected {EXPECT}')
+    if not parts.hostname or not port:
+        raise ValueError(f"malformed URL {mask_url(url)}: it needs a host and a port; expected {EXPECT}")
+    if parts.path not in ("", "/"):
+        raise ValueError(f"{mask_url(url)}: an SRT URL has no path; SRT carries the key in the streamid "
+                         "(streamid = \"#!::r=APP/KEY,m=publish\")")
+    for key in parse_qs(parts.query):
+        if key not in QUERY_KEYS:
+            raise ValueError(f'unknown SRT URL option "{key}"; rigcast takes {", ".join(QUERY_KEYS)}')
+    q = parse_qs(parts.query)
+    if q.get("mode", ["caller"])[0] != "caller":
+        raise ValueError("rigcast calls the SRT server (mode=caller); the server is the listener")
+    if "passphrase" in q:
+        raise ValueError("a passphrase in the URL would show in every config copy and process list; "
+                         "use passphrase_env or passphrase_file")
+    return url
+
+
+def _streamid(value: Any, _ctx: f.Context) -> str:
+    for part in streamid_secret_parts(value):
+        remember_secret(part)
+    if len(value.encode()) > 512:
+        raise ValueError("a streamid is at most 512 bytes")
+    return str(value)
+
+
+@dataclass
+class SrtSettings(Reconnecting):
+    url: str | None = f.custom(None, (str,), "an srt://HOST:PORT URL", lambda v, _c: check_srt_url(v))
+    streamid: str | None = f.custom(None, (str,), 'a streamid like "#!::r=live/KEY,m=publish"', _streamid)
+    latency_ms: int = f.number(120, 20, 8000, integer=True, key="latency")
+    passphrase_env: str | None = f.text(None, "the name of an environment variable holding the passphrase")
+    passphrase_file: str | None = f.text(None, "the path of a file holding the passphrase")
+    pbkeylen: int = f.number(16, 16, 32, integer=True)
+    connect_timeout_ms: int = f.number(3000, 100, 60_000, integer=True, key="connect_timeout")
+
+    def validate(self, data: dict[str, Any]) -> None:
+        if self.pbkeylen not in (16, 24, 32):
+            raise f.SettingError("pbkeylen", "expected 16, 24 or 32 (AES-128, -192, -256)")
+        if self.passphrase_env and self.passphrase_file:
+            raise f.SettingError("passphrase_env", "give passphrase_env or passphrase_file, not both")
+        if self.passphrase_env:
+            value = os.environ.get(self.passphrase_env)
+            if not value:
+                raise f.SettingError("passphrase_env", f"${self.passphrase_env} is not set; export the SRT "
+                                                       "passphrase in it (10 to 79 characters)")
+            if not 10 <= len(value) <= 79:
+                raise f.SettingError("passphrase_env", f"${self.passphrase_env} holds {len(value)} characters; "
+                                                       "an SRT passphrase has 10 to 79")
+            remember_secret(value)
+
+    def effective(self) -> dict[str, Any]:
+        """The URL's own options over these settings: what the caller connects with."""
+        parts = urlsplit(self.url or "")
+        q = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        return {"host": parts.hostname or "", "port": parts.port or 0,
+                "streamid": unquote(q["streamid"]) if "streamid" in q else self.streamid,
+                "latency_ms": int(q.get("latency", self.latency_ms)), "pbkeylen": int(q.get("pbkeylen", self.pbkeylen)),
+                "connect_timeout_ms": int(q.get("connect_timeout", self.connect_timeout_ms))}
+
+
+def describe(s: SrtSettings) -> str:
+    if not s.url:
+        return "URL from your API at start"
+    sid = s.effective()["streamid"]
+    return mask_url(s.url) + (f" streamid {_masked_streamid(sid)}" if sid and "?" not in s.url else "")
+
+
+def _masked_streamid(sid: str) -> str:
+    out = sid
+    for part in sorted(streamid_secret_parts(sid), key=len):
+        if "/" not in part:
+            out = out.replace(part, "****")
+    return out
+
+
+KINDS = (KindInfo("srt", Role.OUTPUT, Cap.STREAM | Cap.NEEDS_INGEST, SrtSettings, describe,
+                  {"": "engine.output.srt:SrtOutput"}, order=3, summary="push MPEG-TS over SRT",
+                  extra={"schemes": ("srt",), "codecs": ("h264", "hevc")}),)
