@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.harness import ROOT, EngineHome, NginxRtmp, Pulse, XApp, decode, free_port, looks_like
+from tests.harness import ROOT, EngineHome, NginxRtmp, Pulse, XApp, decode, free_port, looks_like, psnr
 from tests.test_obsws import PASSWORD, obs_config
 
 NODE_DIR = ROOT / "tests" / "node"
@@ -67,11 +67,6 @@ items = [ {{ source = "bg", kind = "color", color = "#c02020" }},
     home.extra_env.update(pulse.env())
     home.up("--config", str(cfg), "--url", nginx.url("obs"))
     return port
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return 99.0 if mse == 0 else 10 * np.log10(255 ** 2 / mse)
 
 
 def bright(region: np.ndarray) -> float:

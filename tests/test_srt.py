@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tests.harness import EngineHome, XApp, decode, free_port, wait_for
+from tests.harness import EngineHome, XApp, XServer, decode, free_port, psnr, sample_picture, show_image, wait_for
 
 PASSPHRASE = "srt-pass-6d2e41"
 KEY = "skey-90ab77"
@@ -109,6 +109,29 @@ def test_srt_to_ffmpeg_decodes_keeps_the_streamid_and_comes_back_after_the_liste
     for text in (status, home.log()):
         assert KEY not in text and PASSPHRASE not in text
     assert "r=live/****" in status
+
+
+def test_hevc_over_srt_carries_the_windows_pixels(home: EngineHome, xserver: XServer, tmp_path: Path) -> None:
+    """HEVC in MPEG-TS over SRT; a decoded frame matches the window it captured."""
+    picture = sample_picture(640, 360)
+    app = show_image(xserver, picture, "srt-target", (40, 40), tmp_path)
+    port = free_port()
+    listener = FfmpegListener(port, tmp_path / "hevc.ts")
+    home.extra_env["MY_SRT_PASS"] = PASSPHRASE
+    cfg = _config(tmp_path, port).read_text().replace('match = "glxgears"', 'match = "srt-target"')
+    (tmp_path / "hevc.toml").write_text(cfg.replace('[video]', '[video]\ncodec = "hevc"'))
+    try:
+        home.up("--config", str(tmp_path / "hevc.toml"), "--live")
+        wait_for(lambda: _srt(home)["state"] == "live", 20, what="live over SRT with HEVC")
+        time.sleep(4)
+    finally:
+        home.down()
+        listener.stop()
+        app.close()
+    fps, d = _fps(listener.out)
+    assert d.video_codec == "hevc" and d.audio_codec == "aac" and fps >= 27, (d.video_codec, fps)
+    best = max(psnr(f, picture) for f in d.frames)
+    assert best >= 30, f"a frame matches the window: {best:.1f} dB"
 
 
 def test_a_wrong_passphrase_is_rejected_by_server(home: EngineHome, gears: XApp, tmp_path: Path) -> None:
