@@ -16,26 +16,20 @@ lasts. Either way the output goes live as soon as the old session is gone.
 
 from __future__ import annotations
 
-import logging
 import socket
 import time
 from typing import Any
 
 import av
 
-from config.secrets import mask_url
-from engine.output.backoff import PROBE_INTERVAL_S, Backoff
-from engine.output.base import QueuedOutput
-from engine.vocab import OutputState
 from engine.output.flv_tags import FlvTagSink
+from engine.output.network import NetworkOutput
 from engine.output.rtmp_client import RtmpBusy, RtmpNetworkError, RtmpPublisher, RtmpRejected, RtmpTarget
 from engine.untrusted import from_outside
 
-log = logging.getLogger("rigcast.output.rtmp")
 
 CONNECT_TIMEOUT_S = 5.0
 EARLY_CLOSE_S = 3.0  # a server that hangs up this soon after accepting is refusing us
-STABLE_AFTER_S = 10.0  # a session that lasted this long resets the backoff
 POLL_EVERY_S = 0.1
 BUSY_AFTER_LOSS_S = 10.0  # a close right after publish this soon after our own loss: busy
 BUSY_FOR_S = 15.0  # how long that guess holds before it is called a rejection
@@ -49,47 +43,21 @@ def tcp_probe(host: str, port: int, timeout: float = 1.0) -> bool:
         return False
 
 
-class RtmpOutput(QueuedOutput):
+class RtmpOutput(NetworkOutput):
     def __init__(self, cfg: Any, templates: Any, keyframe_wanted: Any = None) -> None:
         super().__init__(cfg, templates, keyframe_wanted)
-        s = cfg.settings
-        assert s.url is not None
-        self.url: str = s.url
         self.rtmp = RtmpTarget.parse(self.url)
-        self.backoff = Backoff(s.reconnect_initial_s, s.reconnect_factor, s.reconnect_max_s)
         self.lost_at: float | None = None  # when this output's own live session last broke
         self.busy_since: float | None = None
 
-    def run(self) -> None:
-        while not self.stopping.is_set():
-            self.state = OutputState.CONNECTING
-            failure = self._session()
-            if self.stopping.is_set():
-                break
-            if failure != "busy":
-                self.busy_since = None
-            # Busy: the old session goes within seconds, so try again at the first step.
-            delay = self.backoff.initial_s if failure == "busy" else self.backoff.next_delay()
-            self.reconnects += 1
-            self.retry_at = time.monotonic() + delay
-            self.state = {"busy": OutputState.BUSY, "rejected": OutputState.REJECTED}.get(
-                failure, OutputState.RECONNECTING)
-            log.warning("%s: %s; retrying in %.1f s", self.name, self.error, delay)
-            self._wait_retry(probe=failure == "network")
-            self.retry_at = None
-        self.state = OutputState.STOPPED
-        self.connected_at = None
+    def retry_delay(self, failure: str) -> float:
+        if failure != "busy":
+            self.busy_since = None
+            return self.backoff.next_delay()
+        return self.backoff.initial_s  # the old session goes within seconds: the first step again
 
-    def _wait_retry(self, probe: bool) -> None:
-        while not self.stopping.is_set():
-            self.discard_queued()  # a reconnect starts live, not with a stale backlog
-            left = (self.retry_at or 0) - time.monotonic()
-            if left <= 0:
-                return
-            self.stopping.wait(min(left, PROBE_INTERVAL_S))
-            if probe and tcp_probe(self.rtmp.host, self.rtmp.port):
-                log.info("%s: server is reachable again; reconnecting now", self.name)
-                return
+    def probe(self) -> bool:
+        return tcp_probe(self.rtmp.host, self.rtmp.port)
 
     def _busy_or_rejected(self, why: str) -> str:
         """A close right after publish: busy while it follows our own loss closely enough
@@ -105,7 +73,7 @@ class RtmpOutput(QueuedOutput):
         self.error = f"rejected by server: {why}"
         return "rejected"
 
-    def _session(self) -> str:
+    def session(self) -> str:
         """Connect, stream until stopped or broken. Returns "stopped", "network", "busy" or
         "rejected"."""
         pub = RtmpPublisher(self.url, CONNECT_TIMEOUT_S)
@@ -122,14 +90,8 @@ class RtmpOutput(QueuedOutput):
         except RtmpNetworkError as e:
             self.error = f"network error: {from_outside(str(e))}"
             return "network"
-        self.new_session()
-        self.discard_queued()
+        started = self.went_live()
         self.busy_since = None
-        started = time.monotonic()
-        self.connected_at = started
-        self.error = None
-        self.state = OutputState.LIVE
-        log.info("%s: live on %s", self.name, mask_url(self.url))
         container = None
         last_poll = 0.0
 
@@ -157,13 +119,6 @@ class RtmpOutput(QueuedOutput):
                 self.error, outcome = f"network error: {from_outside(str(e))}", "network"
                 self.lost_at = time.monotonic()
         finally:
-            self.connected_at = None
-            if container is not None:
-                try:
-                    container.close()
-                except Exception:
-                    pass
+            self.ended(container, started)
             pub.close()
-        if time.monotonic() - started >= STABLE_AFTER_S:
-            self.backoff.reset()
         return outcome
