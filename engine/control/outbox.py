@@ -28,8 +28,7 @@ class Outbox:
 
     def _on_event(self, event: BusEvent) -> None:
         for msg in self.translate(event):
-            with contextlib.suppress(asyncio.QueueFull):
-                self.queue.put_nowait(msg)
+            self.send(msg)
 
     def send(self, msg: str | bytes) -> None:
         """One frame of this client's own (not from the bus), queued like the events."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from config.secrets import mask_url
@@ -74,6 +75,20 @@ class NetworkOutput(QueuedOutput):
                 if self.probe():
                     self.log.info("%s: server is reachable again; reconnecting now", self.name)
                     return
+
+    @staticmethod
+    def every(seconds: float, fn: Callable[[], None]) -> Callable[[], None]:
+        """An ``idle`` for mux_from_queue that runs ``fn`` at most once per ``seconds``."""
+        last = 0.0
+
+        def idle() -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last >= seconds:
+                last = now
+                fn()
+
+        return idle
 
     def went_live(self) -> float:
         """A connection stands: a fresh container from a keyframe; when it started."""

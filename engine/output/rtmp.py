@@ -93,15 +93,7 @@ class RtmpOutput(NetworkOutput):
         started = self.went_live()
         self.busy_since = None
         container = None
-        last_poll = 0.0
-
-        def idle() -> None:
-            nonlocal last_poll
-            now = time.monotonic()
-            if now - last_poll >= POLL_EVERY_S:
-                last_poll = now
-                pub.poll()
-
+        idle = self.every(POLL_EVERY_S, pub.poll)
         outcome = "stopped"
         try:
             container = av.open(FlvTagSink(pub.send_tag), "w", format="flv",

@@ -10,7 +10,6 @@ are read once a second for status, the TUI and the link.
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict
 from typing import Any
 
@@ -72,17 +71,12 @@ class SrtOutput(NetworkOutput):
             self.error = f"network error: {from_outside(str(e))}"
             return "network"
         started = self.went_live()
-        last_stats = 0.0
+        def check() -> None:
+            self.link_stats = asdict(caller.stats())
+            if not caller.connected():
+                raise SrtError("the SRT connection broke")
 
-        def idle() -> None:
-            nonlocal last_stats
-            now = time.monotonic()
-            if now - last_stats >= STATS_EVERY_S:
-                last_stats = now
-                self.link_stats = asdict(caller.stats())
-                if not caller.connected():
-                    raise SrtError("the SRT connection broke")
-
+        idle = self.every(STATS_EVERY_S, check)
         container = None
         outcome = "stopped"
         try:

@@ -20,7 +20,8 @@ from engine.control.obs.protocol import (
     SUB_TRANSITIONS,
     SUB_VOLUME_METERS,
 )
-from engine.control.obs.transform import transform_of
+from engine.control.obs.inputs import volume_fields
+from engine.control.obs.transform import placement, transform_of
 from engine.control.obs.transitions import NAMES
 from engine.vocab.reports import Meter
 
@@ -55,10 +56,6 @@ def _phase_events(name: str, now: str, was: str, path: str | None) -> list[dict[
     return out
 
 
-def _item_id(state: dict[str, Any], scene: str, index: int) -> int:
-    return index + 1  # rigcast's scene item ids: the item's place in its scene, from 1
-
-
 def obs_events(found: list[Change], subs: int, state: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     record_path = next((o["target"] for o in state.get("outputs", []) if not o.get("stream")), None)
@@ -84,20 +81,18 @@ def obs_events(found: list[Change], subs: int, state: dict[str, Any]) -> list[di
             out.append(event("InputMuteStateChanged", SUB_INPUTS,
                              {"inputName": d["source"], "inputUuid": d["source"], "inputMuted": d["muted"]}))
         elif what == "volume" and subs & SUB_INPUTS:
-            db = float(d["volume_db"])
-            out.append(event("InputVolumeChanged", SUB_INPUTS, {
-                "inputName": d["source"], "inputUuid": d["source"], "inputVolumeDb": db,
-                "inputVolumeMul": 0.0 if db <= -100 else 10 ** (db / 20)}))
+            out.append(event("InputVolumeChanged", SUB_INPUTS, {"inputName": d["source"], "inputUuid": d["source"]}
+                             | volume_fields(float(d["volume_db"]))))
         elif what == "settings" and subs & SUB_INPUTS:
             out.append(event("InputSettingsChanged", SUB_INPUTS,
                              {"inputName": d["source"], "inputUuid": d["source"], "inputSettings": d["settings"]}))
         elif what == "item_visible" and subs & SUB_SCENE_ITEMS:
             out.append(event("SceneItemEnableStateChanged", SUB_SCENE_ITEMS, {
-                "sceneName": d["scene"], "sceneUuid": d["scene"], "sceneItemId": _item_id(state, d["scene"], d["index"]),
+                "sceneName": d["scene"], "sceneUuid": d["scene"], "sceneItemId": d["index"] + 1,
                 "sceneItemEnabled": d["visible"]}))
         elif what == "item_placed" and subs & SUB_ITEM_TRANSFORM:
             out.append(event("SceneItemTransformChanged", SUB_ITEM_TRANSFORM, {
-                "sceneName": d["scene"], "sceneUuid": d["scene"], "sceneItemId": _item_id(state, d["scene"], d["index"]),
+                "sceneName": d["scene"], "sceneUuid": d["scene"], "sceneItemId": d["index"] + 1,
                 "sceneItemTransform": _transform(state, d["scene"], d["index"])}))
         elif what == "active":
             for bit, name, key in ((SUB_INPUT_ACTIVE, "InputActiveStateChanged", "videoActive"),
@@ -115,11 +110,8 @@ def obs_events(found: list[Change], subs: int, state: dict[str, Any]) -> list[di
 
 
 def _transform(state: dict[str, Any], scene: str, index: int) -> dict[str, Any]:
-    sc = next(s for s in state["scenes"] if s["name"] == scene)
-    it = sc["items"][index]
-    size = next((tuple(s["size"]) for s in state["sources"] if s["name"] == it["source"] and s.get("size")), None)
-    w, h = (int(v) for v in str(state["engine"]["canvas"]).split("x"))
-    return transform_of(it, size, (w, h), index)  # type: ignore[arg-type]
+    it = next(s for s in state["scenes"] if s["name"] == scene)["items"][index]
+    return transform_of(it, *placement(state, it["source"]), index)
 
 
 def transition_ended(state: dict[str, Any]) -> dict[str, Any]:

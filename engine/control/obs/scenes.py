@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.control.obs.protocol import CANNOT_ACT, NOT_FOUND, RequestFailed, field
-from engine.control.obs.transform import item_changes, transform_of
+from engine.control.obs.transform import item_changes, placement, transform_of
 from engine.control.obs.requests import Ctx, request
 
 
@@ -55,13 +55,6 @@ def _item(ctx: Ctx, d: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, A
     if not 1 <= item_id <= len(items):
         raise RequestFailed(NOT_FOUND, f"No scene item {item_id} in scene {scene['name']}.")
     return scene, item_id - 1, items[item_id - 1]
-
-
-def _placement(ctx: Ctx, source: str) -> tuple[tuple[int, int] | None, tuple[int, int]]:
-    st = ctx.state()
-    size = next((tuple(s["size"]) for s in st["sources"] if s["name"] == source and s.get("size")), None)
-    w, h = (int(v) for v in str(st["engine"]["canvas"]).split("x"))
-    return size, (w, h)  # type: ignore[return-value]
 
 
 @request("GetSceneItemId")
@@ -114,7 +107,7 @@ async def get_scene_item_blend_mode(ctx: Ctx, d: dict[str, Any]) -> dict[str, An
 @request("GetSceneItemTransform")
 async def get_scene_item_transform(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     _, index, it = _item(ctx, d)
-    size, canvas = _placement(ctx, it["source"])
+    size, canvas = placement(ctx.state(), it["source"])
     return {"sceneItemTransform": transform_of(it, size, canvas, index)}
 
 
@@ -122,7 +115,7 @@ async def get_scene_item_transform(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any
 async def set_scene_item_transform(ctx: Ctx, d: dict[str, Any]) -> None:
     scene, index, it = _item(ctx, d)
     t = field(d, "sceneItemTransform", dict)
-    size, canvas = _placement(ctx, it["source"])
+    size, canvas = placement(ctx.state(), it["source"])
     if size is None and any(k in t for k in ("scaleX", "scaleY", "boundsType")):
         raise RequestFailed(CANNOT_ACT, f'"{it["source"]}" has no picture yet, so it can\'t be scaled; try again')
     changes = item_changes(t, it, size, canvas, index)

@@ -46,6 +46,13 @@ def transform_of(row: dict[str, Any], size: tuple[int, int] | None, canvas: tupl
             "cropLeft": left, "cropTop": top, "cropRight": right, "cropBottom": bottom, "cropToBounds": False}
 
 
+def placement(state: dict[str, Any], source: str) -> tuple[tuple[int, int] | None, tuple[int, int]]:
+    """(the source's own size, None before its first frame; the canvas) from the engine's state."""
+    size = next((tuple(s["size"]) for s in state["sources"] if s["name"] == source and s.get("size")), None)
+    w, h = (int(v) for v in str(state["engine"]["canvas"]).split("x"))
+    return size, (w, h)  # type: ignore[return-value]
+
+
 def _num(t: dict[str, Any], key: str) -> float | None:
     if key not in t:
         return None
