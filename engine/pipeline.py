@@ -42,7 +42,7 @@ from engine.framering import FrameRing
 from engine.logsetup import setup_logging
 from engine.proc import ParentWatch
 from engine.output.base import Output, QueuedOutput, create_output, idle_status
-from engine.output.packets import AUDIO, VIDEO, EncodedPacket, StreamTemplates
+from engine.output.packets import OPUS, VIDEO, EncodedPacket, StreamTemplates
 from engine.spec import PipelineSpec
 from engine.vocab import (
     ChatPost,
@@ -131,6 +131,14 @@ class Pipeline:
             for o in self.outputs.values():
                 o.put(ep)
 
+    def _fan_out_audio(self, packets: list[tuple[int, Any]]) -> None:
+        for kind, p in packets:
+            self._fan_out(kind, [p])
+
+    def _audio_codecs_taken(self) -> None:
+        """Opus is encoded beside AAC only while a running output takes it."""
+        self.audio.want_opus(any(OPUS in o.takes for o in self.outputs.values()))
+
     # -- commands from the engine (its command bus), applied between two ticks ---------------
     def start_outputs(self, names: list[str], urls: dict[str, str] | None = None,
                       changed: dict[str, dict[str, Any]] | None = None) -> None:
@@ -157,12 +165,14 @@ class Pipeline:
             o = create_output(cfg, self.templates, self.keyframe_wanted)
             o.not_before_s = self.position_s
             self.outputs[name] = o
+            self._audio_codecs_taken()
             o.start()
 
     def stop_outputs(self, names: list[str], done: Callable[[], None]) -> None:
         stopping = [self.outputs.pop(n) for n in names if n in self.outputs]
         for o in stopping:
             self.closing[o.name] = o
+        self._audio_codecs_taken()
         if stopping and not self.outputs:
             self._drain_into(stopping)
 
@@ -408,8 +418,8 @@ class Pipeline:
             encoding = bool(self.outputs)
             if encoding:
                 self._encode_tick(n - n0)
-            self._fan_out(AUDIO, self.audio.encode_until(tick_ns(t0, n, fps) - t_start - audio_delay, encoding,
-                                                         self.meter, mix))
+            self._fan_out_audio(self.audio.encode_until(tick_ns(t0, n, fps) - t_start - audio_delay, encoding,
+                                                        self.meter, mix))
             n += 1
             now = time.monotonic()
             if now >= next_meter:
@@ -451,7 +461,7 @@ class Pipeline:
         try:
             if not self.drained:
                 self._fan_out(VIDEO, self.vstream.codec_context.encode(None))
-            self._fan_out(AUDIO, self.audio.flush())
+            self._fan_out_audio(self.audio.flush())
         except av.FFmpegError as e:
             log.warning("flushing encoders: %s", e)
         for o in list(self.outputs.values()) + list(self.closing.values()):

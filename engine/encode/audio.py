@@ -15,6 +15,8 @@ from typing import Any
 import av
 
 from engine.encode.meter import LevelMeter
+from engine.encode.opus import OpusEncode
+from engine.output.packets import AUDIO, OPUS
 
 
 class AudioTrack:
@@ -30,20 +32,29 @@ class AudioTrack:
         self.rate = sample_rate
         self.frame_size = self.ctx.frame_size or 1024
         self.sent = 0  # samples handed to the encoder
+        self.bitrate_kbps = bitrate_kbps
+        self.opus: OpusEncode | None = None  # the same frames in Opus, while an output takes them
         self._silence = av.AudioFrame(format="fltp", layout="stereo", samples=self.frame_size)
         self._silence.sample_rate = sample_rate
         for plane in self._silence.planes:
             plane.update(bytes(plane.buffer_size))
 
+    def want_opus(self, on: bool) -> None:
+        """Encode Opus beside AAC from the next frame on (or stop): only while it is taken."""
+        if on and self.opus is None:
+            self.opus = OpusEncode(self.rate, min(self.bitrate_kbps, 256))
+        elif not on:
+            self.opus = None
+
     def encode_until(self, elapsed_ns: int, encode: bool = True, meter: LevelMeter | None = None,
-                     mix: Callable[[int, int], Any] | None = None) -> list[Any]:
-        """Mix whole frames of audio up to ``elapsed_ns`` after t0 and encode them.
+                     mix: Callable[[int, int], Any] | None = None) -> list[tuple[int, Any]]:
+        """Mix whole frames of audio up to ``elapsed_ns`` after t0 and encode them: (kind, packet).
 
         With ``encode`` false (the engine is idle: nothing live or recording) the frames are
         still mixed and metered but not encoded, and the sample clock moves on, so the first
         packet after going live carries the right time."""
         due = elapsed_ns * self.rate // 1_000_000_000
-        packets: list[Any] = []
+        packets: list[tuple[int, Any]] = []
         while self.sent + self.frame_size <= due:
             if mix is None:
                 frame = self._silence  # nothing to meter: an empty window reads as silence
@@ -55,9 +66,11 @@ class AudioTrack:
                 frame.sample_rate = self.rate
             frame.pts = self.sent
             if encode:
-                packets.extend(self.ctx.encode(frame))
+                packets.extend((AUDIO, p) for p in self.ctx.encode(frame))
+                if self.opus is not None:
+                    packets.extend((OPUS, p) for p in self.opus.encode(frame))
             self.sent += self.frame_size
         return packets
 
-    def flush(self) -> list[Any]:
-        return list(self.ctx.encode(None))
+    def flush(self) -> list[tuple[int, Any]]:
+        return [(AUDIO, p) for p in self.ctx.encode(None)]

@@ -12,7 +12,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import Any, Protocol
 
@@ -35,6 +35,7 @@ class Output(Protocol):
 
     name: str
     cfg: OutputConfig
+    takes: frozenset[int]  # the packet kinds it is fed (VIDEO, AUDIO, OPUS)
     # Packets stamped before this instant (the encoder's time line, seconds) are from before
     # the output started (still in the encoder's lookahead): not sent.
     not_before_s: float
@@ -52,6 +53,9 @@ class Output(Protocol):
 
 class QueuedOutput(threading.Thread):
     """Base for outputs that mux packets into a container from their own thread."""
+
+    # The packet kinds this output is fed (WHIP takes Opus instead of AAC).
+    takes: frozenset[int] = frozenset((VIDEO, AUDIO))
 
     def __init__(self, cfg: OutputConfig, templates: StreamTemplates,
                  keyframe_wanted: threading.Event | None = None) -> None:
@@ -91,7 +95,7 @@ class QueuedOutput(threading.Thread):
 
     # -- producer side (the encode thread) -----------------------------------------------------
     def put(self, packet: EncodedPacket) -> None:
-        if not self.accepting:
+        if not self.accepting or packet.kind not in self.takes:
             return
         try:
             self.q.put_nowait(packet)
@@ -163,6 +167,16 @@ class QueuedOutput(threading.Thread):
         """Mux queued packets until stopping (after draining the queue) or an error raises.
 
         ``idle`` runs between packets (the RTMP output reads the server's messages there)."""
+        for kind, p in self.ready_packets(idle):
+            p.stream = streams[kind]
+            container.mux(p)
+
+    def ready_packets(self, idle: Callable[[], None]) -> Iterator[tuple[int, av.Packet]]:
+        """Queued packets as this session sends them, until stopping (after draining the queue):
+        from a keyframe, rebased to the session's time 0, paused spans left out.
+
+        ``idle`` runs between packets. One rule for every output, whether it muxes the packets
+        (files, RTMP, SRT) or hands them to a WebRTC sender (WHIP)."""
         while True:
             try:
                 pkt = self.q.get(timeout=0.1)
@@ -194,13 +208,12 @@ class QueuedOutput(threading.Thread):
             if dts < 0 or dts <= self._last_dts.get(pkt.kind, -1):
                 continue  # audio from just before the first keyframe (or the resuming one)
             self._last_dts[pkt.kind] = dts
-            p = av.Packet(pkt.data)
+            p = av.Packet(self.payload(pkt))
             p.pts, p.dts, p.time_base = pkt.pts - offset, dts, pkt.time_base
             if pkt.duration:
                 p.duration = pkt.duration
             p.is_keyframe = pkt.keyframe
-            p.stream = streams[pkt.kind]
-            container.mux(p)
+            yield pkt.kind, p
             if pkt.kind == VIDEO:
                 # The frame's end: its duration when the encoder gives one, else the last step.
                 step = float(pkt.duration * pkt.time_base) if pkt.duration else pkt.dts_s - self._last_video_s
@@ -208,6 +221,11 @@ class QueuedOutput(threading.Thread):
                 self._end_s = pkt.dts_s + max(0.0, step)
             self.bytes_out += len(pkt.data)
             idle()
+
+    def payload(self, pkt: EncodedPacket) -> bytes:
+        """The bytes sent for a packet: as encoded (a kind may add to them, as WHIP adds the
+        parameter sets to keyframes)."""
+        return pkt.data
 
 
 def output_kind(cfg: OutputConfig) -> type[QueuedOutput]:

@@ -13,11 +13,13 @@ from fractions import Fraction
 from typing import Any
 
 VIDEO, AUDIO = 0, 1
+# The same mix as AUDIO in Opus (48 kHz), encoded only while an output that takes it (WHIP) runs.
+OPUS = 2
 
 
 @dataclass(frozen=True, slots=True)
 class EncodedPacket:
-    kind: int  # VIDEO or AUDIO
+    kind: int  # VIDEO, AUDIO (AAC) or OPUS
     data: bytes
     pts: int
     dts: int
