@@ -218,6 +218,9 @@ def check_codec(cfg: RigcastConfig, where: str = "") -> None:
         if codec not in carried:
             raise ConfigError(f"{where}video.codec", f'output "{o.name}" ({o.kind}) carries {", ".join(carried)}, '
                                                      f"not {codec}; choose one of those codecs")
+        if cfg.video.bframes and not o.info.extra.get("bframes", True):
+            raise ConfigError(f"{where}video.bframes", f'output "{o.name}" ({o.kind}) sends frames in the order they '
+                                                       "are shown and can't carry B-frames; set bframes = 0")
 
 
 def load_config(path: str) -> RigcastConfig:

@@ -79,6 +79,11 @@ def streamid_secret_parts(streamid: str) -> list[str]:
     return [f for f in found if f]
 
 
+# Query keys of an HTTP(S) endpoint (WHIP) that name a place, not a credential (SRS's app, vhost).
+_HTTP_PLAIN_KEYS = ("app", "vhost", "schema", "eip", "codec")
+_HTTP_KEY_LEN = 10  # a path segment this long in an HTTP endpoint is taken as a key or token
+
+
 def url_secret_parts(url: str) -> list[str]:
     """The pieces of a URL that are secret, so they can be remembered for masking."""
     try:
@@ -86,6 +91,17 @@ def url_secret_parts(url: str) -> list[str]:
     except ValueError:
         return [url]
     found: list[str] = []
+    if parts.scheme.lower() in ("http", "https"):
+        # A WHIP endpoint's path is mostly route ("/rtc/v1/whip/"): words like "whip" must not
+        # become masked everywhere. Its key is a query value (SRS: stream=KEY) or a long segment.
+        found += [s for s in parts.path.split("/") if len(s) >= _HTTP_KEY_LEN]
+        for pair in parts.query.split("&") if parts.query else ():
+            key, _, value = pair.partition("=")
+            if key.lower() not in _HTTP_PLAIN_KEYS:
+                found.append(value)
+        if parts.password:
+            found.append(parts.password)
+        return [f for f in found if f]
     segments = [s for s in parts.path.split("/") if s]
     if len(segments) >= 2:
         found.append("/".join(segments[1:]))

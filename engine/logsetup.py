@@ -59,3 +59,7 @@ def setup_logging(level: int = logging.INFO, process: str = "", events: Any = No
     if events is not None:
         root.addHandler(EventHandler(events, process))
     root.setLevel(level)
+    # The WebRTC stack logs every ICE check (INFO) and every RTP packet (DEBUG): its warnings
+    # are what a streamer needs; rigcast's WHIP output says the rest in its own words.
+    for chatty in ("aioice", "aiortc"):
+        logging.getLogger(chatty).setLevel(max(level, logging.WARNING))

@@ -211,6 +211,25 @@ class Pipeline:
         self.templates = StreamTemplates(vstream, self.audio.stream)
         self.drained = False
 
+    def _profile_requests(self) -> None:
+        """An output asks for the shared encode in another profile: switched while it is the
+        encode's only user (a fresh encoder from the next frame, every later output opened
+        from it), refused with the fix while others use it (their headers are already out)."""
+        for o in self.outputs.values():
+            if not isinstance(o, QueuedOutput) or not o.profile_wanted:
+                continue
+            wanted, o.profile_wanted = o.profile_wanted, None
+            others = [x.name for x in self.outputs.values() if x is not o]
+            if others:
+                o.profile_refused = (f"the endpoint takes only H.264 {wanted} and the encode is shared with "
+                                     f'{", ".join(others)}; set video.profile = "{wanted}"')
+            else:
+                self.settings = replace(self.settings, profile=wanted)
+                self._reopen_video_encoder()
+                o.templates = self.templates
+                log.info("video encode switched to H.264 %s for output %s", wanted, o.name)
+            o.profile_done.set()
+
     def handle(self, cmd_id: int, cmd: VideoCommand, events: Any) -> None:
         """Carry out one command between two ticks; the ack carries the state as it now is."""
         def ack(error: str | None = None, rendered: RenderedState | None = None, result: bytes | None = None) -> None:
@@ -412,6 +431,7 @@ class Pipeline:
                 self._poll_commands(commands, events)
             except Exception:  # a bug in one command: logged, the clock goes on
                 log.exception("a command failed in the video process")
+            self._profile_requests()
             self.position_s = (n - n0) / fps
             # Idle (nothing live, nothing recording): no conversion, no encode — the sources
             # keep running for their state and the meters, at a fraction of the cost.

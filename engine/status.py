@@ -22,6 +22,9 @@ def _output(o: OutputStatus) -> str:
         parts.append(f"dropped {o.dropped}")
     if o.srt:
         parts.append(f"rtt {o.srt['rtt_ms']:.0f} ms lost {o.srt['lost']} retx {o.srt['retransmitted']}")
+    if o.webrtc:
+        rtt = o.webrtc.get("rtt_ms")
+        parts.append(f"rtt {rtt:.0f} ms lost {o.webrtc['lost']}" if rtt is not None else f"lost {o.webrtc['lost']}")
     return " ".join(parts)
 
 

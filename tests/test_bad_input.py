@@ -28,7 +28,7 @@ CASES = [
     (["--url", "rtmp://"], ["--url", "malformed URL"]),
     (["--url", "not-a-url"], ["--url", "malformed URL"]),
     (["--url", f"rtmp://127.0.0.1:99999/live/{SECRET}"], ["port", "****"]),
-    (["--url", f"http://127.0.0.1/live/{SECRET}"], ['unsupported scheme "http://"', "rtmp://"]),
+    (["--url", f"ftp://127.0.0.1/live/{SECRET}"], ['unsupported scheme "ftp://"', "rtmp://", "https://"]),
     (["--url", f"srt://127.0.0.1:9000/live/{SECRET}"], ["no path", "streamid"]),
     (["--url", f"srt://127.0.0.1:9000?streamid=#!::r=live/{SECRET}"], ["unencoded #", "%23"]),
     (["--url", "whip://127.0.0.1/x"], ['unsupported scheme "whip://"']),

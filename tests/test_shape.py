@@ -48,7 +48,7 @@ def test_the_grep_finds_what_it_is_for() -> None:
 
 
 def test_every_kind_question_is_answered_by_a_record() -> None:
-    assert names(Role.OUTPUT, Cap.STREAM) == ("rtmp", "srt") and names(Role.OUTPUT, Cap.RECORD) == ("record",)
+    assert names(Role.OUTPUT, Cap.STREAM) == ("rtmp", "srt", "whip") and names(Role.OUTPUT, Cap.RECORD) == ("record",)
     assert set(names(Role.SOURCE, Cap.AUDIO)) == {"desktop_audio", "mic"}
     assert set(names(Role.SOURCE, Cap.DRAWN)) == {"image", "color", "text", "chat"}
     assert set(names(Role.SOURCE, Cap.CAPTURED)) == {"window", "display", "media", "desktop_audio", "mic"}

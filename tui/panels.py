@@ -115,6 +115,12 @@ class OutputsPanel(Widget):
             if srt:  # SRT's own view of the link
                 t.append(f" rtt {srt['rtt_ms']:.0f} ms lost {srt['lost']} retx {srt['retransmitted']}"
                          f" buf {srt['send_buffer_ms']} ms", style="#9e9e9e")
+            rtc = o.get("webrtc")
+            if rtc:  # WebRTC's receiver reports
+                rtt = rtc.get("rtt_ms")
+                t.append((f" rtt {rtt:.0f} ms" if rtt is not None else "") + f" lost {rtc['lost']}", style="#9e9e9e")
+            if o.get("note"):
+                t.append(f"\n  {o['note']}", style="#9e9e9e")
             t.append(f"\n  {o.get('target', '')}\n", style="#9e9e9e")
         return t
 

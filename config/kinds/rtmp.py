@@ -28,7 +28,10 @@ def check_push_url(url: str) -> str:
     if not parts.scheme:
         raise ValueError(f"malformed URL {mask_url(url)}; expected {EXPECT}")
     if parts.scheme.lower() not in PUSH_SCHEMES:
-        raise ValueError(f'unsupported scheme "{parts.scheme}://"; use rtmp://, rtmps:// or srt://')
+        from config.kinds import kinds  # here: the package imports this module
+
+        schemes = [f"{x}://" for k in kinds(Role.OUTPUT, Cap.STREAM) for x in k.extra.get("schemes", ())]
+        raise ValueError(f'unsupported scheme "{parts.scheme}://"; use {", ".join(schemes)}')
     try:
         port = parts.port
     except ValueError:

@@ -92,6 +92,11 @@ class QueuedOutput(threading.Thread):
         self._end_s = 0.0  # the end of the last video packet written, on the encoder's time line
         self._last_video_s = 0.0
         self._last_dts: dict[int, int] = {}  # per kind: the last dts written (a muxer wants them rising)
+        # An output that needs the shared encode in another H.264 profile (WHIP to a receiver that
+        # takes only constrained baseline) names it here; the pipeline switches it or says why not.
+        self.profile_wanted: str | None = None
+        self.profile_done = threading.Event()
+        self.profile_refused: str | None = None
 
     # -- producer side (the encode thread) -----------------------------------------------------
     def put(self, packet: EncodedPacket) -> None:

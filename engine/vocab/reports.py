@@ -46,6 +46,9 @@ class OutputStatus:
     # SRT's own link statistics (rtt_ms, send_mbps, lost, retransmitted, send_buffer_ms,
     # dropped), once a second while connected; None for other kinds
     srt: dict[str, Any] | None = None
+    # WebRTC's view (WHIP): rtt_ms, lost, sent_packets, the H.264 profile sent; None otherwise
+    webrtc: dict[str, Any] | None = None
+    note: str | None = None  # what the output changed to go out (WHIP: a profile switch), and why
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

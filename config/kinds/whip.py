@@ -1,0 +1,65 @@
+"""``kind = "whip"``: WebRTC publish over WHIP (RFC 9725) to SRS or any WHIP endpoint.
+
+``url = "http://host:1985/rtc/v1/whip/?app=live&stream=KEY"`` (SRS) or any endpoint's URL, with
+an optional Bearer token read from an environment variable (``token_env``), never from the
+config. WebRTC carries H.264 without B-frames and Opus, so a codec or a B-frame setting the kind
+can't carry is a config error decided from this record before going live (config.loader).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from config import fields as f
+from config.kinds.base import Cap, KindInfo, Role
+from config.kinds.reconnect import Reconnecting
+from config.secrets import mask_url, remember_secret, url_secret_parts
+
+EXPECT = "http(s)://HOST[:PORT]/PATH (SRS: http://HOST:1985/rtc/v1/whip/?app=live&stream=KEY)"
+
+
+def check_whip_url(url: str) -> str:
+    for part in url_secret_parts(url):
+        remember_secret(part)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"malformed URL {mask_url(url)}; expected {EXPECT}") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError(f'a WHIP endpoint is an HTTP(S) URL, not "{parts.scheme}://"; expected {EXPECT}')
+    if not parts.hostname or port == 0:
+        raise ValueError(f"malformed URL {mask_url(url)}: it needs a host; expected {EXPECT}")
+    return url
+
+
+@dataclass
+class WhipSettings(Reconnecting):
+    url: str | None = f.custom(None, (str,), "a WHIP endpoint's http(s):// URL", lambda v, _c: check_whip_url(v))
+    token_env: str | None = f.text(None, "the name of an environment variable holding the Bearer token")
+    connect_timeout_ms: int = f.number(10_000, 1000, 60_000, integer=True, key="connect_timeout")
+    stun: str | None = f.text(None, 'a STUN server for ICE behind NAT, like "stun:stun.example.net:3478"')
+
+    def validate(self, data: dict[str, Any]) -> None:
+        if self.token_env:
+            value = os.environ.get(self.token_env)
+            if not value:
+                raise f.SettingError("token_env", f"${self.token_env} is not set; export the WHIP Bearer token "
+                                                  "in it, or leave token_env out if the endpoint needs none")
+            remember_secret(value)
+
+    def token(self) -> str | None:
+        return os.environ.get(self.token_env) if self.token_env else None
+
+
+def describe(s: WhipSettings) -> str:
+    return mask_url(s.url) if s.url else "URL from your API at start"
+
+
+KINDS = (KindInfo("whip", Role.OUTPUT, Cap.STREAM | Cap.NEEDS_INGEST, WhipSettings, describe,
+                  {"": "engine.output.whip:WhipOutput"}, order=4, summary="publish over WebRTC (WHIP)",
+                  # WebRTC: H.264 packets as encoded (no B-frames: RTP has no reordering), Opus audio
+                  extra={"schemes": ("http", "https"), "codecs": ("h264",), "bframes": False, "audio": "opus"}),)
