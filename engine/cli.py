@@ -102,7 +102,7 @@ def _job_flags(s: argparse.ArgumentParser) -> None:
     src.add_argument("--window-pid", metavar="PID", type=int, help="capture the window of this process")
     src.add_argument("--window-exe", metavar="NAME", help='capture the window of this program ("game.exe")')
     src.add_argument("--display", metavar="N", type=int, help="capture monitor N (1 = primary, 0 = all)")
-    s.add_argument("--url", metavar="URL", action="append", help="rtmp:// or rtmps:// URL to push to (repeatable)")
+    s.add_argument("--url", metavar="URL", action="append", help="where to push (repeatable): rtmp(s)://, srt:// or a WHIP endpoint's http(s)://")
     s.add_argument("--record", metavar="FILE", help="also record to FILE (.mkv, .mp4, .flv, .ts)")
     s.add_argument("--codec", metavar="CODEC", help="h264 (default), hevc or av1")
     s.add_argument("--encoder", metavar="NAME", help=f"one of {', '.join(encoder_names())} (default auto)")
