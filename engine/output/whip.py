@@ -279,6 +279,7 @@ class WhipOutput(NetworkOutput):
             except (WhipNetworkError, TimeoutError, OSError, ConnectionError) as e:
                 self.error = f"network error: {from_outside(str(e) or type(e).__name__)}"
                 return "network"
+            assert peer is not None  # the loop either broke with a connected peer or raised
             refused = self._match_profile(peer)
             if refused:
                 self.error = f"rejected by server: {from_outside(refused)}"
