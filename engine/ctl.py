@@ -28,10 +28,12 @@ def describe(state: dict[str, Any]) -> str:
         rows.append(f"source   {s['name']}: {labelled(s['state'], SourceState)}{' (muted)' if s['muted'] else ''} — {s['description']}")
     for o in state["outputs"]:
         extra = f" {o.get('kbps', 0):.0f} kbps" if o["state"] in (OutputState.LIVE, OutputState.RECORDING) else ""
+        if extra and o.get("queue_ms") is not None:
+            extra += f" queue {o['queue_ms']} ms video {o.get('bitrate_kbps')} kbps"
         if o.get("retry_in_s") is not None:
             extra += f" retry in {o['retry_in_s']:.0f}s"
         if o.get("dropped"):
-            extra += f" dropped {o['dropped']}"
+            extra += f" dropped {o['dropped']} ({o.get('dropped_pct', 0):.1f}%)"
         rows.append(f"output   {o['name']}: {labelled(o['state'], OutputState)}{extra} → {o['target']}")
     link = state.get("link", {"state": LinkState.OFF})
     if link["state"] != LinkState.OFF:

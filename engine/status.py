@@ -18,8 +18,10 @@ def _output(o: OutputStatus) -> str:
     parts = [f"{o.name}: {state}"]
     if o.state in (OutputState.LIVE, OutputState.RECORDING):
         parts.append(f"{o.kbps:.0f} kbps")
+        if o.queue_ms is not None:  # a network output: its delay, and the rate its encode makes now
+            parts.append(f"queue {o.queue_ms} ms video {o.bitrate_kbps} kbps")
     if o.dropped:
-        parts.append(f"dropped {o.dropped}")
+        parts.append(f"dropped {o.dropped} ({o.dropped_pct:.1f}%)")
     if o.srt:
         parts.append(f"rtt {o.srt['rtt_ms']:.0f} ms lost {o.srt['lost']} retx {o.srt['retransmitted']}")
     if o.webrtc:

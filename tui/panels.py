@@ -107,10 +107,12 @@ class OutputsPanel(Widget):
             t.append_text(styled(self, OutputState, state, 12, label=False))
             if state in (OutputState.LIVE, OutputState.RECORDING):
                 t.append(f" {o.get('kbps', 0):6.0f} kbps")
+                if o.get("queue_ms") is not None:  # a network output: its delay, its encode's rate now
+                    t.append(f" queue {o['queue_ms']} ms video {o.get('bitrate_kbps')} kbps", style="#9e9e9e")
             if o.get("retry_in_s") is not None:
                 t.append(f" retry in {o['retry_in_s']:.0f}s", style="yellow")
             if o.get("dropped"):
-                t.append(f" dropped {o['dropped']}", style="red")
+                t.append(f" dropped {o['dropped']} ({o.get('dropped_pct', 0):.1f}%)", style="red")
             srt = o.get("srt")
             if srt:  # SRT's own view of the link
                 t.append(f" rtt {srt['rtt_ms']:.0f} ms lost {srt['lost']} retx {srt['retransmitted']}"

@@ -22,9 +22,16 @@ def _named(s: NoSettings) -> str:
 CODECS: tuple[str, ...] = ("h264", "hevc", "av1")
 
 
+# Encoders whose FFmpeg wrapper applies a new bit_rate on the open context (adaptive bitrate):
+# libx264 (x264_encoder_reconfig, without HRD signalling), NVENC and QSV. Measured here: libx265
+# and libsvtav1 keep their first rate, so an adaptive output on them only drops frames.
+LIVE_BITRATE = ("libx264", "h264_nvenc", "hevc_nvenc", "av1_nvenc", "h264_qsv", "hevc_qsv")
+
+
 def _encoder(name: str, profile: str, order: int, hardware: bool, codec: str = "h264") -> KindInfo[NoSettings]:
     return KindInfo(name, Role.ENCODER, (Cap.VIDEO | Cap.HARDWARE) if hardware else Cap.VIDEO, NoSettings,
-                    _named, {"": f"engine.encode.video:{profile}"}, order=order, extra={"codec": codec})
+                    _named, {"": f"engine.encode.video:{profile}"}, order=order,
+                    extra={"codec": codec, "live_bitrate": name in LIVE_BITRATE})
 
 
 KINDS = (

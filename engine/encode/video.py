@@ -36,6 +36,7 @@ class VideoSettings:
     preset: str
     profile: str | None
     bframes: int
+    adaptive: bool = False  # an output may lower the bitrate while open (no HRD signalling then)
 
     @property
     def gop(self) -> int:
@@ -61,7 +62,11 @@ class X264:
         # frame rate; SRS and the platforms behind it expect exactly this.
         # forced-idr: a keyframe asked for by a (re)connecting output must be an IDR, or the
         # server's new viewers can't start decoding at it.
-        return {"preset": s.preset, "x264-params": "nal-hrd=cbr:force-cfr=1", "forced-idr": "1"}
+        # Adaptive: x264 ignores a new bitrate while nal-hrd=cbr is on (measured), so an encode
+        # an adaptive output may lower is VBV-capped ABR without the HRD flag; SRS and players
+        # don't read it (they took both the same here).
+        params = "force-cfr=1" if s.adaptive else "nal-hrd=cbr:force-cfr=1"
+        return {"preset": s.preset, "x264-params": params, "forced-idr": "1"}
 
 
 class Nvenc:

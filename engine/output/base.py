@@ -2,8 +2,9 @@
 
 Outputs run as threads inside the video process and are fed the same encoded packets; a slow
 or dead network output only ever fills *its own* queue, never stalls the encoder or the
-recording. When a queue overflows the output drops packets until the next keyframe (a decoder
-can't use anything else), counting them as dropped, like OBS's "dropped frames".
+recording. What a network output's queue may hold is measured in seconds of media, and past
+that it drops video up to the next keyframe (engine/output/sendqueue.py), counting it like OBS's
+"dropped frames".
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Protocol
 
@@ -23,10 +25,19 @@ from config.model import OutputConfig
 from engine.vocab import OutputState
 from engine.vocab.reports import OutputStatus
 from engine.output.packets import AUDIO, VIDEO, EncodedPacket, StreamTemplates
+from engine.output.sendqueue import SendQueue
 
 log = logging.getLogger("rigcast.output")
 
-QUEUE_PACKETS = 600  # ~8 s of 30 fps video + AAC: rides out a short stall without dropping
+
+@dataclass(frozen=True)
+class EncodeFacts:
+    """What an output is told of the encode it is fed: its configured video and audio bitrates
+    and whether the encoder takes a new bitrate while open (adaptive bitrate needs that)."""
+
+    video_kbps: int = 0
+    audio_kbps: int = 0
+    live_bitrate: bool = False
 
 
 class Output(Protocol):
@@ -36,6 +47,8 @@ class Output(Protocol):
     name: str
     cfg: OutputConfig
     takes: frozenset[int]  # the packet kinds it is fed (VIDEO, AUDIO, OPUS)
+    encode: EncodeFacts  # the shared encode as made (set before start)
+    wanted_kbps: int | None  # the video bitrate it wants now (adaptive), None: no opinion
     # Packets stamped before this instant (the encoder's time line, seconds) are from before
     # the output started (still in the encoder's lookahead): not sent.
     not_before_s: float
@@ -66,7 +79,7 @@ class QueuedOutput(threading.Thread):
         self.cfg = cfg
         self.name = cfg.name
         self.templates = templates
-        self.q: queue.Queue[EncodedPacket] = queue.Queue(QUEUE_PACKETS)
+        self.q = SendQueue()  # a network output gives it a limit in seconds (network.py)
         self.stopping = threading.Event()
         self.accepting = True
         self.need_keyframe = True
@@ -97,6 +110,11 @@ class QueuedOutput(threading.Thread):
         self.profile_wanted: str | None = None
         self.profile_done = threading.Event()
         self.profile_refused: str | None = None
+        # The shared encode as the pipeline made it (set before start), and the video bitrate
+        # this output wants it to have now (an adaptive network output; None: no opinion).
+        self.encode = EncodeFacts()
+        self.wanted_kbps: int | None = None
+        self.note: str | None = None  # what it last changed to go out, and why (status shows it)
 
     # -- producer side (the encode thread) -----------------------------------------------------
     def put(self, packet: EncodedPacket) -> None:
@@ -139,20 +157,18 @@ class QueuedOutput(threading.Thread):
             state=OutputState.PAUSED if self.paused and self.state == OutputState.RECORDING else self.state,
             kbps=round(self._kbps, 1),
             bytes=self.bytes_out,
-            dropped=self.dropped,
+            dropped=self.dropped + self.q.dropped_video,
+            dropped_pct=round(100 * (self.dropped + self.q.dropped_video) / max(1, self.q.video_in), 2),
             reconnects=self.reconnects,
             retry_in_s=round(max(0.0, self.retry_at - now), 1) if self.retry_at else None,
             uptime_s=round(now - self.connected_at, 1) if self.connected_at else 0.0,
             error=self.error,
+            note=self.note,
         )
 
     # -- consumer side (this thread) -----------------------------------------------------------
     def discard_queued(self) -> None:
-        while True:
-            try:
-                self.q.get_nowait()
-            except queue.Empty:
-                return
+        self.q.clear()
 
     def new_session(self) -> None:
         """Each container starts at a keyframe with time 0."""

@@ -15,12 +15,20 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from config.kinds.congestion import Congestion
 from config.secrets import mask_url
+from engine.output.adaptive import BitrateController
 from engine.output.backoff import PROBE_INTERVAL_S, Backoff
 from engine.output.base import QueuedOutput
 from engine.vocab import OutputState
+from engine.vocab.reports import OutputStatus
 
 STABLE_AFTER_S = 10.0  # a session that lasted this long resets the backoff
+LOOK_EVERY_S = 0.5  # how often an adaptive output looks at its link
+# What the kernel may hold unsent for a TCP output: enough to keep the link busy between two
+# writes, too little to hide delay from the output's queue, where it is measured and shed.
+UNSENT_S = 0.05
+MIN_UNSENT = 16 * 1024
 _STATES = {"busy": OutputState.BUSY, "rejected": OutputState.REJECTED}
 
 
@@ -32,6 +40,11 @@ class NetworkOutput(QueuedOutput):
         self.url: str = s.url
         self.backoff = Backoff(s.reconnect_initial_s, s.reconnect_factor, s.reconnect_max_s)
         self.log = logging.getLogger(f"rigcast.output.{cfg.kind}")
+        self.congestion: Congestion | None = s if isinstance(s, Congestion) else None
+        if self.congestion is not None:
+            self.q.limit_s = self.congestion.max_delay_ms / 1000
+        self.adapt: BitrateController | None = None
+        self._seen_bytes, self._seen_at = 0, time.monotonic()
 
     # -- what a kind provides ----------------------------------------------------------------
     def session(self) -> str:
@@ -44,6 +57,54 @@ class NetworkOutput(QueuedOutput):
     def probe(self) -> bool:
         """After a network failure: is the server reachable again (try at once)?"""
         return False
+
+    def link_delay_s(self) -> float:
+        """Media waiting to go out: this output's queue (SRT adds its own send buffer)."""
+        return self.q.delay_s()
+
+    def link_kbps(self, seconds: float) -> float:
+        """What the link took over the last ``seconds``: bytes the socket accepted (SRT says
+        its own send rate)."""
+        return (self.bytes_out - self._seen_bytes) * 8 / 1000 / max(1e-3, seconds)
+
+    # -- congestion ------------------------------------------------------------------------
+    def unsent_bytes(self) -> int | None:
+        """What a TCP output lets the kernel hold unsent; None: as much as it likes."""
+        if self.congestion is None:
+            return None
+        kbps = self.encode.video_kbps + self.encode.audio_kbps
+        return max(MIN_UNSENT, int(kbps * 1000 / 8 * UNSENT_S))
+
+    def adapting(self, idle: Callable[[], None]) -> Callable[[], None]:
+        """``idle`` plus a look at the link every LOOK_EVERY_S (engine/output/adaptive.py)."""
+        look = self.every(LOOK_EVERY_S, self._look)
+
+        def both() -> None:
+            idle()
+            look()
+
+        return both
+
+    def _look(self) -> None:
+        now = time.monotonic()
+        accepted = self.link_kbps(now - self._seen_at)
+        self._seen_bytes, self._seen_at = self.bytes_out, now
+        c = self.congestion
+        if c is None or not c.adaptive or not self.encode.live_bitrate:
+            return
+        if self.adapt is None:
+            self.adapt = BitrateController(self.encode.video_kbps, min(c.min_bitrate_kbps, self.encode.video_kbps),
+                                           self.encode.audio_kbps)
+        said = self.adapt.update(now, self.link_delay_s(), accepted)
+        if said:
+            self.wanted_kbps = self.adapt.target_kbps
+            self.note = said  # shown by the TUI and the link until the next change
+            self.log.warning("%s: %s", self.name, said)
+
+    def status(self) -> OutputStatus:
+        st = super().status()
+        st.queue_ms = round(self.link_delay_s() * 1000)
+        return st
 
     # -- the loop ----------------------------------------------------------------------------
     def run(self) -> None:

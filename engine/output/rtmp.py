@@ -76,7 +76,7 @@ class RtmpOutput(NetworkOutput):
     def session(self) -> str:
         """Connect, stream until stopped or broken. Returns "stopped", "network", "busy" or
         "rejected"."""
-        pub = RtmpPublisher(self.url, CONNECT_TIMEOUT_S)
+        pub = RtmpPublisher(self.url, CONNECT_TIMEOUT_S, self.unsent_bytes())
         try:
             pub.connect()
         except RtmpBusy as e:
@@ -93,7 +93,7 @@ class RtmpOutput(NetworkOutput):
         started = self.went_live()
         self.busy_since = None
         container = None
-        idle = self.every(POLL_EVERY_S, pub.poll)
+        idle = self.adapting(self.every(POLL_EVERY_S, pub.poll))
         outcome = "stopped"
         try:
             container = av.open(FlvTagSink(pub.send_tag), "w", format="flv",

@@ -37,6 +37,8 @@ CONFIRM_S = 0.5  # how long a fresh publish is watched for an immediate hang-up
 HANDSHAKE_SIZE = 1536
 
 
+# Linux and macOS; Windows has no such option, and there the whole send buffer is capped instead.
+TCP_NOTSENT_LOWAT: int | None = getattr(socket, "TCP_NOTSENT_LOWAT", None)
 FOURCC_LIST = ("av01", "hvc1", "avc1")  # AV1, HEVC, H.264, as enhanced RTMP names them
 
 class RtmpNetworkError(Exception):
@@ -191,9 +193,10 @@ class ChunkReader:
 
 
 class RtmpPublisher:
-    def __init__(self, url: str, timeout: float = 5.0) -> None:
+    def __init__(self, url: str, timeout: float = 5.0, unsent_max: int | None = None) -> None:
         self.target = RtmpTarget.parse(url)
         self.timeout = timeout
+        self.unsent_max = unsent_max  # bytes the kernel may hold unsent (None: as much as it likes)
         self.sock: socket.socket | None = None
         self.reader = ChunkReader()
         self.stream_id = 0
@@ -212,6 +215,15 @@ class RtmpPublisher:
         except OSError as e:
             raise RtmpNetworkError(f"cannot connect to {t.host}:{t.port}: {e.strerror or e}") from None
         raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.unsent_max:
+            # The kernel's send buffer grows to megabytes: seconds of media on a slow uplink,
+            # hidden from the output's own queue, where delay is measured and shed
+            # (engine/output/sendqueue.py). Capping what is *unsent* keeps that delay small and
+            # leaves what is in flight to TCP, so a long fat link still fills.
+            if TCP_NOTSENT_LOWAT is not None:
+                raw.setsockopt(socket.IPPROTO_TCP, TCP_NOTSENT_LOWAT, self.unsent_max)
+            else:
+                raw.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.unsent_max * 4)
         sock: socket.socket = raw
         if t.tls:
             try:

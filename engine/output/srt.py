@@ -53,6 +53,16 @@ class SrtOutput(NetworkOutput):
         self.passphrase = passphrase_from(s.passphrase_env, s.passphrase_file)
         self.link_stats: dict[str, Any] | None = None
 
+    def link_delay_s(self) -> float:
+        buffered = (self.link_stats or {}).get("send_buffer_ms") or 0
+        return self.q.delay_s() + buffered / 1000
+
+    def link_kbps(self, seconds: float) -> float:
+        """SRT's own send rate: its send buffer takes seconds of media before a write blocks,
+        so what the socket accepted says little about the link."""
+        sent = (self.link_stats or {}).get("send_mbps")
+        return float(sent) * 1000 if sent is not None else super().link_kbps(seconds)
+
     def status(self) -> OutputStatus:
         st = super().status()
         st.srt = self.link_stats

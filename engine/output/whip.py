@@ -194,19 +194,13 @@ class WhipOutput(NetworkOutput):
         self.timeout_s = s.connect_timeout_ms / 1000
         self.ice = [s.stun] if s.stun else []
         self.link_stats: dict[str, Any] | None = None
-        self.note: str | None = None
         self.param_sets = b""
         self._last_pli = 0.0
-        # The pipeline answers a request to switch the shared encode's profile (see the docstring).
-        self.profile_wanted: str | None = None
-        self.profile_done = threading.Event()
-        self.profile_refused: str | None = None
         self.deleted: int | None = None  # the endpoint's answer to the last DELETE
 
     def status(self) -> OutputStatus:
         st = super().status()
         st.webrtc = self.link_stats
-        st.note = self.note
         return st
 
     def payload(self, pkt: EncodedPacket) -> bytes:

@@ -49,6 +49,12 @@ class OutputStatus:
     # WebRTC's view (WHIP): rtt_ms, lost, sent_packets, the H.264 profile sent; None otherwise
     webrtc: dict[str, Any] | None = None
     note: str | None = None  # what the output changed to go out (WHIP: a profile switch), and why
+    # A network output: media waiting in its send queue (ms); any running output: the video
+    # bitrate its encode makes now (adaptive lowers it) and the share of video frames dropped.
+    queue_ms: int | None = None
+    bitrate_kbps: int | None = None
+    dropped_pct: float = 0.0
+    encode: str | None = None  # an encode of its own ("640x360@30 800 kbps libx264"); None: the canvas's
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
