@@ -207,20 +207,34 @@ def parse_config(doc: dict[str, Any], where: str = "", base_dir: Path | None = N
 
 def check_codec(cfg: RigcastConfig, where: str = "") -> None:
     """The codec, its encoder and every output agree, decided from the records before going
-    live: an output kind that can't carry the codec is a config error, not a server's refusal."""
-    codec, enc = cfg.video.codec, cfg.video.encoder
+    live: an output kind that can't carry the codec is a config error, not a server's refusal.
+    An output with its own ``video`` is checked with what it changes."""
+    _check_encode(cfg.video, f"{where}video.")
+    for i, o in enumerate(cfg.outputs):
+        own = getattr(o.settings, "video", None)
+        v = o.video_config(cfg.video)
+        at = f"{where}outputs[{i}].video." if own is not None else f"{where}video."
+        if own is not None:
+            _check_encode(v, at)
+            if own.fps is not None and cfg.video.fps % own.fps:
+                fits = ", ".join(str(n) for n in range(1, cfg.video.fps + 1) if cfg.video.fps % n == 0)
+                raise ConfigError(f"{at}fps", f"{own.fps} does not divide the canvas's {cfg.video.fps} fps "
+                                              f"(frames are taken from its clock); use one of {fits}")
+        carried = o.info.extra.get("codecs", ("h264",))
+        if v.codec not in carried:
+            raise ConfigError(f"{at}codec", f'output "{o.name}" ({o.kind}) carries {", ".join(carried)}, '
+                                            f"not {v.codec}; choose one of those codecs")
+        if v.bframes and not o.info.extra.get("bframes", True):
+            raise ConfigError(f"{at}bframes", f'output "{o.name}" ({o.kind}) sends frames in the order they '
+                                              "are shown and can't carry B-frames; set bframes = 0")
+
+
+def _check_encode(v: VideoConfig, at: str) -> None:
+    codec, enc = v.codec, v.encoder
     if enc != "auto" and find(Role.ENCODER, enc).extra.get("codec") != codec:
         makes = find(Role.ENCODER, enc).extra.get("codec")
         fits = ", ".join(k.name for k in kinds(Role.ENCODER) if k.extra.get("codec") == codec)
-        raise ConfigError(f"{where}video.encoder", f"{enc} makes {makes}, not {codec}; use auto or one of {fits}")
-    for o in cfg.outputs:
-        carried = o.info.extra.get("codecs", ("h264",))
-        if codec not in carried:
-            raise ConfigError(f"{where}video.codec", f'output "{o.name}" ({o.kind}) carries {", ".join(carried)}, '
-                                                     f"not {codec}; choose one of those codecs")
-        if cfg.video.bframes and not o.info.extra.get("bframes", True):
-            raise ConfigError(f"{where}video.bframes", f'output "{o.name}" ({o.kind}) sends frames in the order they '
-                                                       "are shown and can't carry B-frames; set bframes = 0")
+        raise ConfigError(f"{at}encoder", f"{enc} makes {makes}, not {codec}; use auto or one of {fits}")
 
 
 def load_config(path: str) -> RigcastConfig:

@@ -147,7 +147,7 @@ class TransitionConfig:
 
 
 class OutputConfig(_Configured):
-    """An output fed from the one shared encode: a network push or a local recording."""
+    """A network push or a local recording, fed from the shared encode or one of its own."""
 
     role = Role.OUTPUT
 
@@ -155,6 +155,18 @@ class OutputConfig(_Configured):
     def url(self) -> str | None:
         """The push URL of a stream output (None: the user's API hands one out)."""
         return getattr(self.settings, "url", None)
+
+    def video_config(self, base: VideoConfig) -> VideoConfig:
+        """``[video]`` with what this output's own ``video`` table changes (its own encode,
+        config/kinds/own_video.py). A codec of its own with no encoder named takes auto's."""
+        own = getattr(self.settings, "video", None)
+        if own is None:
+            return base
+        changes = {k: v for k in ("size", "fps", "bitrate_kbps", "codec", "encoder")
+                   if (v := getattr(own, k)) is not None}
+        if own.codec is not None and own.codec != base.codec and own.encoder is None:
+            changes["encoder"] = "auto"
+        return dataclasses.replace(base, **changes)
 
 
 @dataclass

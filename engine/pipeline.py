@@ -1,11 +1,13 @@
-"""The video process: the canvas clock, one conversion, one encode, every output fed.
+"""The video process: the canvas clock, one composited canvas, its encodes, every output fed.
 
 At tick ``n`` (``t0 + n/fps`` on the shared monotonic clock) it takes the newest frame from
 the ring. No new frame since the last tick → the last converted frame is encoded again
 ("repeated"); several new frames → the ones in between were never shown ("skipped"). If the
 process itself falls more than half a second behind (the box is overloaded), it jumps ahead
 and counts the ticks it dropped as "lagged" rather than drifting ever later. Audio is encoded
-up to the same instant, so both tracks share one time line.
+up to the same instant, so both tracks share one time line. Outputs with equal video settings
+share one encode; one with settings of its own gets its own from the same canvas
+(engine/encode/video_encode.py).
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from multiprocessing.synchronize import Event
 from typing import Any
 
 import av
-from av.video.frame import PictureType
 
 from config.kinds import Cap
-from config.model import TransitionConfig
+from config.kinds.congestion import Congestion
+from config.model import OutputConfig, TransitionConfig, VideoConfig
 from config.secrets import remember_secret, url_secret_parts
 from engine.audio.mixer import AudioInput, Mixer
 from engine.audio.ring import AudioRing
@@ -35,14 +37,14 @@ from engine.compose.compositor import Compositor, RingLayer
 from engine.encode.audio import AudioTrack
 from engine.encode.convert import Converter
 from engine.encode.meter import LevelMeter
-from engine.encode.select import choose_encoder, describe_choice
-from engine.encode.video import ENCODERS, VideoSettings, add_video_stream, probe_video_encoder
+from engine.encode.video import VideoSettings
+from engine.encode.video_encode import VideoEncode
 from engine.errors import RigcastError
 from engine.framering import FrameRing
 from engine.logsetup import setup_logging
 from engine.proc import ParentWatch
 from engine.output.base import Output, QueuedOutput, create_output, idle_status
-from engine.output.packets import OPUS, VIDEO, EncodedPacket, StreamTemplates
+from engine.output.packets import OPUS, EncodedPacket
 from engine.spec import PipelineSpec
 from engine.vocab import (
     ChatPost,
@@ -86,25 +88,29 @@ class Pipeline:
     def __init__(self, spec: PipelineSpec) -> None:
         self.spec = spec
         v = spec.video
-        self.settings = VideoSettings(spec.canvas.width, spec.canvas.height, v.fps, v.bitrate_kbps,
-                                      v.keyint_s, v.preset, v.profile, v.bframes)
-        name, _, reasons = choose_encoder(v.encoder, lambda n: probe_video_encoder(n, self.settings), v.codec)
-        self.encoder_name = name
-        self.encoder_note = describe_choice(name, reasons)
-        log.info("%s", self.encoder_note)
-        # The encoders live as streams of a template container that writes nowhere; every
-        # output container copies their parameters (SPS/PPS, AAC config) from it.
+        # The encoders live as streams of template containers that write nowhere; every
+        # output container copies their parameters (SPS/PPS, AAC config) from them.
         self.template = av.open("rigcast-template", "w", format="null")
-        self.vstream = add_video_stream(self.template, name, self.settings)
         self.audio = AudioTrack(self.template, spec.audio.sample_rate, spec.audio.bitrate_kbps)
         self.template.start_encoding()
-        templates = StreamTemplates(self.vstream, self.audio.stream)
-        self.converter = Converter(spec.canvas.width, spec.canvas.height, ENCODERS[name].pix_fmt, v.scaler)
-        self.templates = templates
-        self.video_holder: Any = None  # the container of a video encoder reopened after a drain
-        self.drained = False  # the video encoder was drained into the last outputs: reopen it
-        self.keyframe_wanted = threading.Event()
         self.output_cfgs = {o.name: o for o in spec.outputs}
+        # One encode per distinct video setting; the canvas's own first (it sets the canvas's
+        # pixel format). Outputs without a ``video`` table of their own share it, and it adapts
+        # when any of them does (a recording on it follows the stream, like OBS's "same as
+        # stream"). One with a table gets the encode its settings make: a recording's never
+        # adapts, so ``video = {}`` keeps a recording at full quality while the stream adapts.
+        self.encodes: dict[tuple[Any, ...], VideoEncode] = {}
+        shared = [o for o in spec.outputs if getattr(o.settings, "video", None) is None]
+        self.main = self._encode_for(v, adaptive=any(_adaptive(o) for o in shared))
+        self.encode_of: dict[str, VideoEncode] = {
+            o.name: self.main if o in shared else self._encode_for(o.video_config(v), _adaptive(o))
+            for o in spec.outputs}
+        self.encoder_note = self.main.note
+        log.info("%s", self.encoder_note)
+        for enc in self.encodes.values():
+            if enc is not self.main:
+                log.info("own encode %s: %s", enc.describe(), enc.note)
+        self.converter = Converter(spec.canvas.width, spec.canvas.height, self.main.pix_fmt, v.scaler)
         # Running outputs get every packet; stopping ones drain what they hold and finalise in
         # a thread of their own, so a slow close never holds up the canvas clock.
         self.outputs: dict[str, Output] = {}
@@ -124,6 +130,17 @@ class Pipeline:
         self.compositor = Compositor(spec.canvas.width, spec.canvas.height, self.converter, spec.scenes,
                                      spec.program, {n: RingLayer(r) for n, r in self.rings.items()}, stills,
                                      {s.name: s for s in spec.sources}, spec.transition)
+
+    def _encode_for(self, v: VideoConfig, adaptive: bool) -> VideoEncode:
+        """The encode that makes ``v`` (shared by every output whose settings come out equal)."""
+        size = v.size or self.spec.canvas
+        settings = VideoSettings(size.width, size.height, v.fps, v.bitrate_kbps, v.keyint_s, v.preset, v.profile,
+                                 v.bframes, adaptive)
+        key = (settings, v.codec, v.encoder)
+        if key not in self.encodes:
+            self.encodes[key] = VideoEncode(settings, v.codec, v.encoder, self.spec.video.fps // v.fps, v.scaler,
+                                            self.audio.stream, self.spec.audio.bitrate_kbps)
+        return self.encodes[key]
 
     def _fan_out(self, kind: int, packets: list[Any]) -> None:
         for p in packets:
@@ -160,11 +177,13 @@ class Pipeline:
                 cfg = cfg.replace(url=urls[name])
             if cfg.has(Cap.STREAM) and not cfg.url:
                 raise RigcastError(f'output "{name}" has no URL; set url, or let the [link] API supply one')
-            if self.drained:
-                self._reopen_video_encoder()
-            o = create_output(cfg, self.templates, self.keyframe_wanted)
+            enc = self.encode_of[name]
+            if enc.drained:
+                enc.reopen()
+            o = create_output(cfg, enc.templates, enc.keyframe_wanted)
             o.not_before_s = self.position_s
-            self.outputs[name] = o
+            o.encode = enc.facts
+            self.outputs[name] = enc.outputs[name] = o
             self._audio_codecs_taken()
             o.start()
 
@@ -172,9 +191,14 @@ class Pipeline:
         stopping = [self.outputs.pop(n) for n in names if n in self.outputs]
         for o in stopping:
             self.closing[o.name] = o
+            del self.encode_of[o.name].outputs[o.name]
         self._audio_codecs_taken()
-        if stopping and not self.outputs:
-            self._drain_into(stopping)
+        for enc in {id(self.encode_of[o.name]): self.encode_of[o.name] for o in stopping}.values():
+            if not enc.outputs:  # its last outputs stop: what its lookahead holds ends them
+                ending = [o for o in stopping if self.encode_of[o.name] is enc]
+                for ep in enc.drain():
+                    for o in ending:
+                        o.put(ep)
 
         def close_all() -> None:
             for o in stopping:
@@ -184,33 +208,6 @@ class Pipeline:
 
         threading.Thread(target=close_all, name="outputs-stop", daemon=True).start()
 
-    def _drain_into(self, last: list[Output]) -> None:
-        """The last outputs are stopping and the encoder goes idle: the frames its lookahead
-        still holds (x264 veryfast: 10, a third of a second) end those recordings and streams
-        instead of being dropped. The drained encoder is reopened at the next start."""
-        try:
-            packets = self.vstream.codec_context.encode(None)
-        except av.FFmpegError as e:
-            log.warning("draining the video encoder: %s", e)
-            packets = []
-        self.drained = True
-        for p in packets:
-            ep = EncodedPacket.from_av(VIDEO, p)
-            for o in last:
-                o.put(ep)
-
-    def _reopen_video_encoder(self) -> None:
-        """A fresh encoder, the same settings, after a drain (an encoder at its end of stream
-        takes no more frames). Outputs opened from now on copy its parameters."""
-        holder = av.open("rigcast-template", "w", format="null")
-        vstream = add_video_stream(holder, self.encoder_name, self.settings)
-        holder.start_encoding()
-        if self.video_holder is not None:
-            self.video_holder.close()
-        self.video_holder, self.vstream = holder, vstream
-        self.templates = StreamTemplates(vstream, self.audio.stream)
-        self.drained = False
-
     def _profile_requests(self) -> None:
         """An output asks for the shared encode in another profile: switched while it is the
         encode's only user (a fresh encoder from the next frame, every later output opened
@@ -219,14 +216,14 @@ class Pipeline:
             if not isinstance(o, QueuedOutput) or not o.profile_wanted:
                 continue
             wanted, o.profile_wanted = o.profile_wanted, None
-            others = [x.name for x in self.outputs.values() if x is not o]
+            enc = self.encode_of[o.name]
+            others = [x.name for x in enc.outputs.values() if x is not o]
             if others:
                 o.profile_refused = (f"the endpoint takes only H.264 {wanted} and the encode is shared with "
                                      f'{", ".join(others)}; set video.profile = "{wanted}"')
             else:
-                self.settings = replace(self.settings, profile=wanted)
-                self._reopen_video_encoder()
-                o.templates = self.templates
+                enc.reopen(profile=wanted)
+                o.templates = enc.templates
                 log.info("video encode switched to H.264 %s for output %s", wanted, o.name)
             o.profile_done.set()
 
@@ -338,7 +335,12 @@ class Pipeline:
         rows = []
         for name, cfg in self.output_cfgs.items():
             if name in self.outputs:
-                rows.append(self.outputs[name].status())
+                row = self.outputs[name].status()
+                enc = self.encode_of[name]
+                row.bitrate_kbps = enc.kbps  # what the encode it takes makes now
+                if enc is not self.main:
+                    row.encode = enc.describe()
+                rows.append(row)
             elif name in self.closing:
                 row = self.closing[name].status()
                 row.state = OutputState.STOPPING
@@ -389,8 +391,8 @@ class Pipeline:
             repeated=primary.repeated if primary else 0,
             skipped=primary.skipped if primary else 0,
             lagged=c.lagged,
-            encoder=self.encoder_name,
-            encode_ms=round(c.encode_ns / frames / 1e6, 2),
+            encoder=self.main.name,
+            encode_ms=round(sum(e.encode_ns for e in self.encodes.values()) / frames / 1e6, 2),
             convert_ms=round(c.convert_ns / max(1, c.converted) / 1e6, 2),
             compose_ms=round(comp.compose_ns / max(1, comp.composed) / 1e6, 2),
             capture_ms=round(cap_ns / max(1, caps) / 1e6, 2),
@@ -432,6 +434,8 @@ class Pipeline:
             except Exception:  # a bug in one command: logged, the clock goes on
                 log.exception("a command failed in the video process")
             self._profile_requests()
+            for enc in self.encodes.values():
+                enc.adapt_bitrate()
             self.position_s = (n - n0) / fps
             # Idle (nothing live, nothing recording): no conversion, no encode — the sources
             # keep running for their state and the meters, at a fraction of the cost.
@@ -461,31 +465,34 @@ class Pipeline:
         for aring in self.audio_rings.values():
             aring.close()
 
-    def _encode_tick(self, pts: int) -> None:
+    def _encode_tick(self, tick: int) -> None:
+        """The canvas made once; each encode that takes this tick encodes it for its outputs."""
         c = self.counters
         frame = self._frame_for_tick()
-        frame.pts = pts
-        forced = self.keyframe_wanted.is_set()
-        if forced:
-            self.keyframe_wanted.clear()
-            frame.pict_type = PictureType.I
-        t = now_ns()
-        packets = self.vstream.codec_context.encode(frame)
-        c.encode_ns += now_ns() - t
-        if forced:
-            frame.pict_type = PictureType.NONE  # the frame may be encoded again (repeated)
+        for enc in self.encodes.values():
+            if enc.takes(tick):
+                for ep in enc.encode(frame, tick):
+                    for o in enc.outputs.values():
+                        o.put(ep)
         c.frames += 1
-        self._fan_out(VIDEO, packets)
 
     def finish(self) -> None:
         try:
-            if not self.drained:
-                self._fan_out(VIDEO, self.vstream.codec_context.encode(None))
+            for enc in self.encodes.values():
+                if enc.outputs and not enc.drained:
+                    for ep in enc.drain():
+                        for o in enc.outputs.values():
+                            o.put(ep)
             self._fan_out_audio(self.audio.flush())
         except av.FFmpegError as e:
             log.warning("flushing encoders: %s", e)
         for o in list(self.outputs.values()) + list(self.closing.values()):
             o.stop()
+
+
+def _adaptive(o: OutputConfig) -> bool:
+    """An output that may lower its encode's bitrate while open (engine/output/adaptive.py)."""
+    return isinstance(o.settings, Congestion) and o.settings.adaptive
 
 
 def _offer(events: Any, msg: Meter | VideoStats) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from config import fields as f
 from config.kinds.base import Cap, KindInfo, Role
+from config.kinds.own_video import OwnVideo
 
 RECORD_SUFFIXES: tuple[str, ...] = (".mkv", ".mp4", ".flv", ".ts")
 
@@ -22,7 +23,7 @@ def check_record_path(path: str) -> str:
 
 
 @dataclass
-class RecordSettings:
+class RecordSettings(OwnVideo):
     path: str = f.custom("", (str,), "a file path ending in .mkv or .mp4", lambda v, _c: check_record_path(v), required=True)
 
 

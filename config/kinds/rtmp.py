@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from config import fields as f
 from config.kinds.base import Cap, KindInfo, Role
+from config.kinds.own_video import OwnVideo
 from config.kinds.congestion import Congestion
 from config.kinds.reconnect import Reconnecting
 from config.secrets import mask_url, remember_secret, url_secret_parts
@@ -47,7 +48,7 @@ def check_push_url(url: str) -> str:
 
 
 @dataclass
-class RtmpSettings(Reconnecting, Congestion):
+class RtmpSettings(Reconnecting, Congestion, OwnVideo):
     url: str | None = f.custom(None, (str,), "an rtmp:// URL", lambda v, _c: check_push_url(v))
 
 

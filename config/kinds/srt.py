@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from config import fields as f
 from config.kinds.base import Cap, KindInfo, Role
+from config.kinds.own_video import OwnVideo
 from config.kinds.congestion import Congestion
 from config.kinds.reconnect import Reconnecting
 from config.secrets import mask_url, remember_secret, streamid_secret_parts, url_secret_parts
@@ -63,7 +64,7 @@ def _streamid(value: Any, _ctx: f.Context) -> str:
 
 
 @dataclass
-class SrtSettings(Reconnecting, Congestion):
+class SrtSettings(Reconnecting, Congestion, OwnVideo):
     url: str | None = f.custom(None, (str,), "an srt://HOST:PORT URL", lambda v, _c: check_srt_url(v))
     streamid: str | None = f.custom(None, (str,), 'a streamid like "#!::r=live/KEY,m=publish"', _streamid)
     latency_ms: int = f.number(120, 20, 8000, integer=True, key="latency")

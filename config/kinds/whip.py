@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from config import fields as f
 from config.kinds.base import Cap, KindInfo, Role
+from config.kinds.own_video import OwnVideo
 from config.kinds.reconnect import Reconnecting
 from config.secrets import mask_url, remember_secret, url_secret_parts
 
@@ -37,7 +38,7 @@ def check_whip_url(url: str) -> str:
 
 
 @dataclass
-class WhipSettings(Reconnecting):
+class WhipSettings(Reconnecting, OwnVideo):
     url: str | None = f.custom(None, (str,), "a WHIP endpoint's http(s):// URL", lambda v, _c: check_whip_url(v))
     token_env: str | None = f.text(None, "the name of an environment variable holding the Bearer token")
     connect_timeout_ms: int = f.number(10_000, 1000, 60_000, integer=True, key="connect_timeout")

@@ -1,0 +1,148 @@
+"""One video encode: the canvas at an output's size and rate, its encoder, the outputs it feeds.
+
+Why this shape: outputs with equal video settings share one of these (one conversion, one
+encoder, as before); an output with settings of its own (config/kinds/own_video.py) gets its
+own from the same composited canvas. The canvas frame is made once per tick in the first
+encode's pixel format; another size or format is one swscale pass from it, in C, through a
+reformatter kept for the encode (its context is reused, not rebuilt each frame). Every encode is
+paced by the one canvas clock: an encode at a divisor of the canvas rate takes every n-th tick,
+so all of them show the same scene switch at the same instant.
+
+Each encode owns what depends on its encoder: the keyframe a (re)connecting output asks for,
+the bitrate its adaptive outputs want (engine/output/adaptive.py), the H.264 profile a WHIP
+receiver needs, and the drain into its last stopping outputs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import replace
+from typing import Any
+
+import av
+from av.video.frame import PictureType
+from av.video.reformatter import ColorRange, Colorspace, VideoReformatter
+
+from config.kinds import Cap, Role, find
+from engine.clock import now_ns
+from engine.encode.convert import INTERPOLATION, PACKED_RGB
+from engine.encode.select import choose_encoder, describe_choice
+from engine.encode.video import ENCODERS, VideoSettings, add_video_stream, probe_video_encoder
+from engine.output.base import EncodeFacts, Output
+from engine.output.packets import VIDEO, EncodedPacket, StreamTemplates
+
+log = logging.getLogger("rigcast.encode")
+
+
+class VideoEncode:
+    def __init__(self, settings: VideoSettings, codec: str, encoder: str, every: int, scaler: str,
+                 audio: Any, audio_kbps: int) -> None:
+        """``every``: this encode takes every n-th canvas tick (its fps divides the canvas's);
+        ``audio``: the shared audio encoder's template stream, copied into each output."""
+        name, _, reasons = choose_encoder(encoder, lambda n: probe_video_encoder(n, settings), codec)
+        self.name = name
+        self.note = describe_choice(name, reasons)
+        self.settings = settings
+        self.every = every
+        self.pix_fmt = ENCODERS[name].pix_fmt
+        self.interp = INTERPOLATION[scaler]
+        self.audio = audio
+        self.facts = EncodeFacts(settings.bitrate_kbps, audio_kbps,
+                                 settings.adaptive and bool(find(Role.ENCODER, name).extra.get("live_bitrate")))
+        self.kbps = settings.bitrate_kbps  # what the encoder is set to make now
+        self.keyframe_wanted = threading.Event()
+        self.outputs: dict[str, Output] = {}
+        self.drained = False  # drained into its last outputs: reopened at the next start
+        self.encode_ns = 0
+        self.frames = 0
+        self._reformatter = VideoReformatter()
+        self.holder: Any = None
+        self._open()
+
+    def _open(self) -> None:
+        holder = av.open("rigcast-template", "w", format="null")
+        stream = add_video_stream(holder, self.name, self.settings)
+        holder.start_encoding()
+        if self.holder is not None:
+            self.holder.close()
+        self.holder, self.stream = holder, stream
+        self.templates = StreamTemplates(stream, self.audio)
+        self.kbps = self.settings.bitrate_kbps
+        self.drained = False
+
+    def describe(self) -> str:
+        s = self.settings
+        return f"{s.width}x{s.height}@{s.fps} {self.kbps} kbps {self.name}"
+
+    # -- per tick ------------------------------------------------------------------------------
+    def takes(self, tick: int) -> bool:
+        return bool(self.outputs) and tick % self.every == 0
+
+    def picture(self, canvas: Any) -> Any:
+        """The canvas frame as this encoder wants it: the very frame when it already is."""
+        s = self.settings
+        if (canvas.width, canvas.height, canvas.format.name) == (s.width, s.height, self.pix_fmt):
+            return canvas
+        packed = self.pix_fmt in PACKED_RGB
+        return self._reformatter.reformat(
+            canvas, s.width, s.height, self.pix_fmt, src_colorspace=Colorspace.ITU709,
+            dst_colorspace=Colorspace.ITU709,
+            src_color_range=ColorRange.JPEG if canvas.format.name in PACKED_RGB else ColorRange.MPEG,
+            dst_color_range=ColorRange.JPEG if packed else ColorRange.MPEG, interpolation=self.interp, threads=1)
+
+    def encode(self, canvas: Any, tick: int) -> list[EncodedPacket]:
+        """Encode this tick's canvas (``takes(tick)`` said yes); the packets to fan out."""
+        frame = self.picture(canvas)
+        frame.pts = tick // self.every
+        forced = self.keyframe_wanted.is_set()
+        if forced:
+            self.keyframe_wanted.clear()
+            frame.pict_type = PictureType.I
+        t = now_ns()
+        packets = self.stream.codec_context.encode(frame)
+        self.encode_ns += now_ns() - t
+        self.frames += 1
+        if forced:
+            frame.pict_type = PictureType.NONE  # the frame may be encoded again (repeated)
+        return [EncodedPacket.from_av(VIDEO, p) for p in packets]
+
+    def adapt_bitrate(self) -> None:
+        """The highest rate its network outputs want (one with no opinion wants the configured
+        rate), so a squeezed output drops frames rather than degrading another that is not; a
+        recording on the same encode follows, like OBS's "same as stream". libx264 takes the
+        new rate at its next frame (engine/encode/video.py)."""
+        if not self.facts.live_bitrate:
+            return
+        wants = [o.wanted_kbps or self.settings.bitrate_kbps for o in self.outputs.values() if o.cfg.has(Cap.STREAM)]
+        kbps = max(wants) if wants else self.settings.bitrate_kbps
+        if kbps != self.kbps:
+            self.stream.codec_context.bit_rate = kbps * 1000
+            log.info("video bitrate %d -> %d kbps (%dx%d encode)", self.kbps, kbps, self.settings.width,
+                     self.settings.height)
+            self.kbps = kbps
+
+    # -- between outputs -----------------------------------------------------------------------
+    def drain(self) -> list[EncodedPacket]:
+        """The frames its lookahead still holds (x264 veryfast: 10), for its last stopping
+        outputs instead of being dropped; the encoder is reopened at the next start."""
+        try:
+            packets = self.stream.codec_context.encode(None)
+        except av.FFmpegError as e:
+            log.warning("draining the video encoder: %s", e)
+            packets = []
+        self.drained = True
+        return [EncodedPacket.from_av(VIDEO, p) for p in packets]
+
+    def reopen(self, profile: str | None = None) -> None:
+        """A fresh encoder with the same settings (after a drain: an encoder at its end of
+        stream takes no more frames), or in another H.264 profile; outputs opened from now on
+        copy its parameters."""
+        if profile is not None:
+            self.settings = replace(self.settings, profile=profile)
+        self._open()
+
+    def close(self) -> None:
+        if self.holder is not None:
+            self.holder.close()
+            self.holder = None
