@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,8 +152,12 @@ def start_glxgears(x: XServer, geometry: str = "400x300+600+100") -> XApp:
 class NginxRtmp:
     """nginx with libnginx-mod-rtmp on loopback; records every publish, reports on /stat."""
 
-    def __init__(self, root: Path, hook_port: int | None = None, tls: bool = False) -> None:
+    def __init__(self, root: Path, hook_port: int | None = None, tls: bool = False, host: str = "127.0.0.1",
+                 launcher: Sequence[str] = ()) -> None:
+        """``host``: the address it listens on; ``launcher``: what runs it (a network namespace)."""
         self.root = root
+        self.host = host
+        self.launcher = list(launcher)
         self.rtmp_port = free_port()
         self.http_port = free_port()
         self.tls_port = free_port()
@@ -191,7 +195,7 @@ error_log {root}/logs/error.log info;
 events {{ worker_connections 256; }}
 rtmp {{
   server {{
-    listen 127.0.0.1:{self.rtmp_port};
+    listen {self.host}:{self.rtmp_port};
     chunk_size 4096;
     application live {{
       live on;
@@ -213,26 +217,26 @@ http {{
   access_log off;
   client_body_temp_path {root}/tmp;
   server {{
-    listen 127.0.0.1:{self.http_port};
+    listen {self.host}:{self.http_port};
     location /stat {{ rtmp_stat all; }}
   }}
 }}
 """)
 
     def url(self, key: str, app: str = "live") -> str:
-        return f"rtmp://127.0.0.1:{self.rtmp_port}/{app}/{key}"
+        return f"rtmp://{self.host}:{self.rtmp_port}/{app}/{key}"
 
     def tls_url(self, key: str, app: str = "live") -> str:
         return f"rtmps://localhost:{self.tls_port}/{app}/{key}"
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(["nginx", "-c", str(self.root / "nginx.conf"), "-p", str(self.root)],
+        self.proc = subprocess.Popen([*self.launcher, "nginx", "-c", str(self.root / "nginx.conf"), "-p", str(self.root)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(self._listening, 10, what="nginx-rtmp to listen")
 
     def _listening(self) -> bool:
         try:
-            with socket.create_connection(("127.0.0.1", self.rtmp_port), timeout=0.5):
+            with socket.create_connection((self.host, self.rtmp_port), timeout=0.5):
                 return True
         except OSError:
             return False
@@ -250,7 +254,7 @@ http {{
 
     def stat(self) -> str:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/stat", timeout=2) as r:
+            with urllib.request.urlopen(f"http://{self.host}:{self.http_port}/stat", timeout=2) as r:
                 return r.read().decode()
         except OSError:
             return ""
