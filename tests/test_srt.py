@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from tests.harness import EngineHome, XApp, XServer, decode, free_port, psnr, sample_picture, show_image, wait_for
+from tests.lossy_relay import LossyRelay
 
 PASSPHRASE = "srt-pass-6d2e41"
 KEY = "skey-90ab77"
@@ -23,8 +24,8 @@ KEY = "skey-90ab77"
 class FfmpegListener:
     """``ffmpeg -i srt://...?mode=listener`` copying what it receives into a TS file."""
 
-    def __init__(self, port: int, out: Path, passphrase: str | None = PASSPHRASE) -> None:
-        url = f"srt://127.0.0.1:{port}?mode=listener&latency=120000"
+    def __init__(self, port: int, out: Path, passphrase: str | None = PASSPHRASE, latency_ms: int = 120) -> None:
+        url = f"srt://127.0.0.1:{port}?mode=listener&latency={latency_ms * 1000}"
         if passphrase:
             url += f"&passphrase={passphrase}&pbkeylen=16"
         self.out, self.log = out, out.with_suffix(".log")
@@ -98,6 +99,7 @@ def test_srt_to_ffmpeg_decodes_keeps_the_streamid_and_comes_back_after_the_liste
         home.down()
         second.stop()
     assert back_in < 30
+    print(f"\nSRT listener restarted: live again {back_in:.1f} s after it came back")
     for ts in (first.out, second.out):
         fps, d = _fps(ts)
         assert d.video_codec == "h264" and d.audio_codec == "aac", (ts, d.video_codec, d.audio_codec)
@@ -132,6 +134,34 @@ def test_hevc_over_srt_carries_the_windows_pixels(home: EngineHome, xserver: XSe
     assert d.video_codec == "hevc" and d.audio_codec == "aac" and fps >= 27, (d.video_codec, fps)
     best = max(psnr(f, picture) for f in d.frames)
     assert best >= 30, f"a frame matches the window: {best:.1f} dB"
+
+
+def test_srt_through_a_lossy_link_retransmits_and_decodes_clean(home: EngineHome, gears: XApp,
+                                                               tmp_path: Path) -> None:
+    """5% of datagrams lost both ways and the rest 40 ms late: SRT resends within its latency,
+    so what the listener gets decodes without a single error, and status counts the resends."""
+    port = free_port()
+    listener = FfmpegListener(port, tmp_path / "lossy.ts", latency_ms=500)
+    relay = LossyRelay(port, loss=0.05, delay_s=0.04).start()
+    home.extra_env["MY_SRT_PASS"] = PASSPHRASE
+    cfg = _config(tmp_path, relay.port, "latency = 500")
+    try:
+        home.up("--config", str(cfg), "--live")
+        wait_for(lambda: _srt(home)["state"] == "live", 30, what="live over the lossy link")
+        time.sleep(10)
+        stats = _srt(home)["srt"]
+    finally:
+        home.down()
+        listener.stop()
+        relay.stop()
+    assert relay.dropped > 50, f"the relay lost {relay.dropped} datagrams"
+    assert stats["retransmitted"] > 0, stats
+    fps, d = _fps(listener.out)
+    assert d.video_codec == "h264" and fps >= 27, (d.video_codec, fps)
+    errors = subprocess.run(["ffmpeg", "-hide_banner", "-v", "error", "-i", str(listener.out), "-f", "null", "-"],
+                            capture_output=True, text=True).stderr
+    assert errors.strip() == "", f"decoding what arrived: {errors[:2000]}"
+    print(f"\nSRT with 5% loss: {relay.dropped} datagrams lost, {stats['retransmitted']} resent, {fps:.1f} fps decoded")
 
 
 def test_a_wrong_passphrase_is_rejected_by_server(home: EngineHome, gears: XApp, tmp_path: Path) -> None:

@@ -86,17 +86,24 @@ class SrtOutput(NetworkOutput):
             if not caller.connected():
                 raise SrtError("the SRT connection broke")
 
-        idle = self.every(STATS_EVERY_S, check)
+        idle = self.adapting(self.every(STATS_EVERY_S, check))
         container = None
         outcome = "stopped"
+        sink = _TsSink(caller)
         try:
-            container = av.open(_TsSink(caller), "w", format="mpegts", options={"flush_packets": "1"})
+            container = av.open(sink, "w", format="mpegts", options={"flush_packets": "1"})
             streams = self.open_streams(container)
             self.mux_from_queue(container, streams, idle)
         except (SrtError, OSError, av.FFmpegError) as e:
             self.error, outcome = f"network error: {from_outside(str(e))}", "network"
         finally:
             self.ended(container, started)
+            if outcome == "stopped":  # the last frame delivered whole before the close
+                try:
+                    sink.flush()  # its tail, short of a whole message
+                    caller.finish()
+                except SrtError:
+                    pass
             caller.close()
             self.link_stats = None
         return outcome
