@@ -165,8 +165,10 @@ def config_from_args(a: argparse.Namespace) -> RigcastConfig:
     urls, flag = (a.url, "--url") if a.url else ([os.environ[URL_ENV]], f"${URL_ENV}") if os.environ.get(URL_ENV) \
         else ([], "")
     if urls:
-        streams = [_flagged(OutputConfig, f"rtmp{i + 1}" if len(urls) > 1 else "rtmp", output_kind_for_url(u).name, "url", u,
-                            flag) for i, u in enumerate(urls)]
+        # Named after what they speak ("rtmp", "srt", "whip"), numbered when there are several.
+        kinds_ = [output_kind_for_url(u).name for u in urls]
+        streams = [_flagged(OutputConfig, f"{k}{i + 1}" if len(urls) > 1 else k, k, "url", u, flag)
+                   for i, (k, u) in enumerate(zip(kinds_, urls))]
         cfg.outputs = [o for o in cfg.outputs if not o.has(Cap.STREAM)] + streams
     if a.record:
         cfg.outputs = [o for o in cfg.outputs if not o.has(Cap.RECORD)]
