@@ -3,7 +3,8 @@
 Why seconds and not packets: what a viewer feels is delay, and 600 packets is 8 s at 30 fps but
 4 s at 60. A network output gets a limit (``max_delay``): when what it holds spans more than
 that, video is dropped from the oldest up to the next keyframe still queued (or, with none
-queued, every video packet until the encoder's next natural keyframe), and audio stays. With
+queued, every video packet until the encoder's next natural keyframe), and audio stays unless it
+alone spans more than the limit. With
 ``bframes = 0`` every frame is a reference, so nothing smaller than the rest of a GOP can go;
 and forcing an IDR on a congested link would add load and hit every output sharing the encode,
 so it doesn't. Every dropped video frame is counted. A recording has no limit (it never drops
@@ -75,21 +76,27 @@ class SendQueue:
         return max(0.0, self._items[-1].dts_s - self._items[0].dts_s)
 
     def _shed(self) -> None:
-        """Video from the oldest up to the next keyframe after it goes. Audio stays, except what
-        is older than half the limit before the oldest video kept: that old, it is the delay."""
-        items = self._items
-        first_video = next((i for i, p in enumerate(items) if p.kind == VIDEO), None)
-        cut = None if first_video is None else next(
-            (i for i, p in enumerate(items) if i > first_video and p.kind == VIDEO and p.keyframe), None)
-        keep_from_s = (items[cut].dts_s if cut is not None else items[-1].dts_s) - (self.limit_s or 0) / 2
+        """Audio older than the limit goes (alone it would be the delay); then, while the video
+        held spans more than the limit, video from the oldest up to the next keyframe after it,
+        or all of it until the encoder's next keyframe when none is held. Measured on video
+        alone, so audio kept for the viewer never costs a fresh keyframe its place."""
+        limit = self.limit_s or 0.0
+        newest = self._items[-1].dts_s
         kept: deque[EncodedPacket] = deque()
-        for i, p in enumerate(items):
-            if p.kind == VIDEO and (cut is None or i < cut):
-                self.dropped_video += 1
-            elif p.kind != VIDEO and p.dts_s < keep_from_s:
+        for p in self._items:
+            if p.kind != VIDEO and p.dts_s < newest - limit:
                 self.dropped_audio += 1
             else:
                 kept.append(p)
+        while True:
+            video = [i for i, p in enumerate(kept) if p.kind == VIDEO]
+            if not video or kept[video[-1]].dts_s - kept[video[0]].dts_s <= limit:
+                break
+            cut = next((i for i in video[1:] if kept[i].keyframe), None)
+            gone = set(video if cut is None else [i for i in video if i < cut])
+            self.dropped_video += len(gone)
+            kept = deque(p for i, p in enumerate(kept) if i not in gone)
+            if cut is None:
+                self.skipping = True
+                break
         self._items = kept
-        if cut is None and first_video is not None:
-            self.skipping = True
