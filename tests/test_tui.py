@@ -115,7 +115,8 @@ STATE: dict[str, Any] = {
 }
 OUTPUTS = [
     {"name": "rtmp", "kind": "rtmp", "stream": True, "target": "rtmp://srs.example.com/live/****", "state": "live",
-     "kbps": 3012.4, "bytes": 1, "dropped": 3, "reconnects": 1, "retry_in_s": None, "uptime_s": 3500.0, "error": None},
+     "kbps": 3012.4, "bytes": 1, "dropped": 3, "dropped_pct": 0.1, "queue_ms": 40, "bitrate_kbps": 2400,
+     "reconnects": 1, "retry_in_s": None, "uptime_s": 3500.0, "error": None},
     {"name": "backup", "kind": "rtmp", "stream": True, "target": "rtmp://10.0.0.2/live/****", "state": "reconnecting",
      "kbps": 0.0, "bytes": 0, "dropped": 0, "reconnects": 4, "retry_in_s": 6.0, "uptime_s": 0.0, "error": None},
     {"name": "record", "kind": "record", "stream": False, "target": "/home/me/Videos/dota.mkv", "state": "recording",

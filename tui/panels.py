@@ -105,10 +105,9 @@ class OutputsPanel(Widget):
             state = o.get("state", "?")
             t.append(f"{o['name']:<8} ")
             t.append_text(styled(self, OutputState, state, 12, label=False))
-            if state in (OutputState.LIVE, OutputState.RECORDING):
+            live = state in (OutputState.LIVE, OutputState.RECORDING)
+            if live:
                 t.append(f" {o.get('kbps', 0):6.0f} kbps")
-                if o.get("queue_ms") is not None:  # a network output: its delay, its encode's rate now
-                    t.append(f" queue {o['queue_ms']} ms video {o.get('bitrate_kbps')} kbps", style="#9e9e9e")
             if o.get("retry_in_s") is not None:
                 t.append(f" retry in {o['retry_in_s']:.0f}s", style="yellow")
             if o.get("dropped"):
@@ -123,7 +122,10 @@ class OutputsPanel(Widget):
                 t.append((f" rtt {rtt:.0f} ms" if rtt is not None else "") + f" lost {rtc['lost']}", style="#9e9e9e")
             if o.get("note"):
                 t.append(f"\n  {o['note']}", style="#9e9e9e")
-            t.append(f"\n  {o.get('target', '')}\n", style="#9e9e9e")
+            t.append("\n  ")
+            if live and o.get("queue_ms") is not None:  # a network output: its delay, its encode's rate now
+                t.append(f"{o['queue_ms']} ms queued, video {o.get('bitrate_kbps')} kbps · ", style="#9e9e9e")
+            t.append(f"{o.get('target', '')}\n", style="#9e9e9e")
         return t
 
 
