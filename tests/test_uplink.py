@@ -99,6 +99,26 @@ class Watch:
         return [r for t, r in self.rows if t0 <= t < t1]
 
 
+def _live_and_played(home: EngineHome, nginx: NginxRtmp, key: str, cfg: Path) -> tuple[Watch, Player]:
+    """The engine up and live from ``cfg``, and a player reading ``key`` from the server."""
+    home.up("--config", str(cfg), "--live")
+    watch = Watch(home)
+    wait_for(lambda: watch.sample()["state"] == "live", 30, what="the stream live")
+    player = Player(nginx.url(key)).start()
+    wait_for(lambda: len(player.arrivals) > 60, 20, what="the player reading")
+    return watch, player
+
+
+def _squeeze(link: ShapedLink, watch: Watch, before_s: float, squeeze_s: float) -> tuple[float, float]:
+    """The link at LINK_KBIT for ``squeeze_s`` after ``before_s`` clear; when it began and ended."""
+    watch.run_for(before_s)
+    squeezed = time.monotonic()
+    link.shape(LINK_KBIT)
+    watch.run_for(squeeze_s)
+    link.lift()
+    return squeezed, time.monotonic()
+
+
 def _packets(path: Path) -> tuple[list[float], list[int]]:
     """Video packet times and sizes of a file, in order."""
     times, sizes = [], []
@@ -126,17 +146,8 @@ kind = "record"
 path = "{rec}"
 video = {{}}
 """)
-    home.up("--config", str(cfg), "--live")
-    watch = Watch(home)
-    wait_for(lambda: watch.sample()["state"] == "live", 30, what="the stream live")
-    player = Player(far_nginx.url("squeeze")).start()
-    wait_for(lambda: len(player.arrivals) > 60, 20, what="the player reading")
-    watch.run_for(10)
-    squeezed = time.monotonic()
-    link.shape(LINK_KBIT)
-    watch.run_for(30)
-    lifted = time.monotonic()
-    link.lift()
+    watch, player = _live_and_played(home, far_nginx, "squeeze", cfg)
+    squeezed, lifted = _squeeze(link, watch, 10, 30)
     recovered = wait_for(lambda: (r := watch.sample())["bitrate_kbps"] >= 0.8 * BITRATE and r, 90,
                          what="the bitrate back toward 3000 kbps after the link lifted")
     recovered_at = watch.rows[-1][0]
@@ -173,16 +184,9 @@ video = {{}}
 
 def test_without_adaptation_frames_are_dropped_counted_and_the_delay_stays_bounded(
         home: EngineHome, link: ShapedLink, far_nginx: NginxRtmp, noise_clip: Path, tmp_path: Path) -> None:
-    home.up("--config", str(_config(tmp_path, noise_clip, far_nginx.url("fixed"), "adaptive = false")), "--live")
-    watch = Watch(home)
-    wait_for(lambda: watch.sample()["state"] == "live", 30, what="the stream live")
-    player = Player(far_nginx.url("fixed")).start()
-    wait_for(lambda: len(player.arrivals) > 60, 20, what="the player reading")
-    watch.run_for(6)
-    squeezed = time.monotonic()
-    link.shape(LINK_KBIT)
-    watch.run_for(20)
-    link.lift()
+    cfg = _config(tmp_path, noise_clip, far_nginx.url("fixed"), "adaptive = false")
+    watch, player = _live_and_played(home, far_nginx, "fixed", cfg)
+    squeezed, _ = _squeeze(link, watch, 6, 20)
     watch.run_for(8)
     final = watch.sample()
     home.down()
