@@ -153,7 +153,7 @@ def second_encode(tmp: Path, seconds: float) -> tuple[float, float]:
             env = x.env(RIGCAST_RUNTIME_DIR=str(tmp / f"run{n}"), RIGCAST_STATE_DIR=str(tmp / f"state{n}"))
             res = measure(f"rigcast, {n} encode(s)", [sys.executable, "-m", "engine", "stream", "--config", str(cfg),
                                                       "--duration", str(int(seconds))], env, seconds)
-            figures.append(res.steady)
+            figures.append(res.cpu_steady)
         for key in ("main1", "main2", "second"):
             rec = nginx.recordings(key)
             if not rec:
