@@ -182,6 +182,9 @@ def parse_config(doc: dict[str, Any], where: str = "", base_dir: Path | None = N
         setattr(cfg, key, _read(cls, data, f"{where}{key}.", ctx))
     cfg.sources = [_source(d, w, i, ctx) for i, (d, w) in enumerate(_tables(doc, "sources", where))]
     cfg.outputs = [_output(d, w, i, ctx) for i, (d, w) in enumerate(_tables(doc, "outputs", where))]
+    if "replay" in doc:  # [replay] seconds = 30: the replay buffer, an output named "replay"
+        cfg.outputs.append(_output({"name": "replay", "kind": "replay"} | _table(doc, "replay", where),
+                                   f"{where}replay.", len(cfg.outputs), ctx))
     for what, names_ in (("sources", [s.name for s in cfg.sources]), ("outputs", [o.name for o in cfg.outputs])):
         for i, name in enumerate(names_):
             if name in names_[:i]:
@@ -197,7 +200,7 @@ def parse_config(doc: dict[str, Any], where: str = "", base_dir: Path | None = N
         if o.has(Cap.NEEDS_INGEST) and o.url is None and cfg.link.url is None:
             raise ConfigError(f"{where}outputs[{i}].url", "missing; expected rtmp://HOST[:PORT]/APP/KEY "
                                                          "(or a [link] whose API supplies the URL)")
-    known = {key for key, _ in SECTIONS} | {"sources", "outputs", "scenes"}
+    known = {key for key, _ in SECTIONS} | {"sources", "outputs", "scenes", "replay"}
     for key in doc:
         if key not in known:
             raise ConfigError(f"{where}{key}", "unknown key; check its spelling against the README's config reference")

@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
                           ("record", ("start", "stop", "toggle", "pause", "resume"))):
         w = csub.add_parser(what, help=f"start or stop {what}ing" + (" (or pause it)" if what == "record" else ""))
         w.add_argument("action", choices=actions)
+    rp = csub.add_parser("replay", help="save the replay buffer's last seconds to a file, or start/stop it")
+    rp.add_argument("action", choices=("save", "start", "stop", "toggle"))
     sc = csub.add_parser("scene", help="switch the program scene")
     sc.add_argument("scene", metavar="NAME|INDEX")
     it = csub.add_parser("item", help="show, hide or move a scene item (saved to the config file)")

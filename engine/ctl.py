@@ -78,6 +78,11 @@ def run_ctl(a: argparse.Namespace) -> int:
             data = call(f"{a.ctl}.{a.action}")
             on = data["streaming" if a.ctl == "stream" else "recording"]
             print(f"rigcast: {a.ctl} {'started' if on else 'stopped'}")
+        elif a.ctl == "replay" and a.action == "save":
+            print(f"rigcast: replay saved to {call('replay.save')['path']}")
+        elif a.ctl == "replay":
+            on = call(f"replay.{a.action}")["buffering"]
+            print(f"rigcast: replay buffer {'started' if on else 'stopped'}")
         elif a.ctl == "scene":
             scene: str | int = int(a.scene) if a.scene.isdigit() else a.scene
             print(f"rigcast: program scene {call('scene.switch', {'scene': scene})['program_scene']}")

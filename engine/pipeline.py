@@ -45,6 +45,7 @@ from engine.logsetup import setup_logging
 from engine.proc import ParentWatch
 from engine.output.base import Output, QueuedOutput, create_output, idle_status
 from engine.output.packets import OPUS, EncodedPacket
+from engine.output.replay import ReplayOutput
 from engine.spec import PipelineSpec
 from engine.vocab import (
     ChatPost,
@@ -54,6 +55,7 @@ from engine.vocab import (
     OutputsStart,
     OutputsStop,
     RecordPause,
+    ReplaySave,
     OutputState,
     RenderedSource,
     RenderedState,
@@ -102,8 +104,11 @@ class Pipeline:
         self.encodes: dict[tuple[Any, ...], VideoEncode] = {}
         shared = [o for o in spec.outputs if getattr(o.settings, "video", None) is None]
         self.main = self._encode_for(v, adaptive=any(_adaptive(o) for o in shared))
+        # A replay buffer keeps full quality: with no table of its own it takes [video]'s
+        # settings on an encode that never adapts (the canvas's own when nothing on it adapts).
         self.encode_of: dict[str, VideoEncode] = {
-            o.name: self.main if o in shared else self._encode_for(o.video_config(v), _adaptive(o))
+            o.name: self._encode_for(v, adaptive=False) if o.has(Cap.REPLAY) and o in shared
+            else self.main if o in shared else self._encode_for(o.video_config(v), _adaptive(o))
             for o in spec.outputs}
         self.encoder_note = self.main.note
         log.info("%s", self.encoder_note)
@@ -262,6 +267,9 @@ class Pipeline:
             elif isinstance(cmd, Screenshot):
                 self._screenshot(cmd, ack)
                 return
+            elif isinstance(cmd, ReplaySave):
+                self._save_replay(ack)
+                return
             elif isinstance(cmd, SceneSwitch):
                 self.compositor.switch(cmd.scene, now_ns())
             elif isinstance(cmd, ItemChange):
@@ -292,6 +300,19 @@ class Pipeline:
             ack(f"internal error: {type(e).__name__}: {e}")
             return
         ack()
+
+    def _save_replay(self, ack: Callable[..., None]) -> None:
+        """Asked here, between two ticks, at this tick's time; written by the buffer's own
+        threads, which ack with the file's path (engine/output/replay.py)."""
+        buffers = [o for o in self.outputs.values() if isinstance(o, ReplayOutput)]
+        if not buffers:
+            raise RigcastError("the replay buffer is not running; start it (rigcast ctl replay start)")
+        snapshot = self.rendered()
+
+        def saved(path: str | None, error: str | None) -> None:
+            ack(error, snapshot, path.encode() if path else None)
+
+        buffers[0].save(self.position_s, saved)
 
     def _screenshot(self, cmd: Screenshot, ack: Callable[..., None]) -> None:
         """Scaled here, between two ticks (a copy: the canvas and the rings move on); encoded to

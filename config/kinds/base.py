@@ -40,6 +40,7 @@ class Cap(Flag):
     WINDOW = auto()  # follows a window (rigcast windows lists the candidates)
     STREAM = auto()  # a network push: counts as "streaming"
     RECORD = auto()  # a local file: counts as "recording"
+    REPLAY = auto()  # keeps the last seconds in memory, written to a file on "save"
     HARDWARE = auto()  # an encoder on a GPU / media engine
     NEEDS_INGEST = auto()  # may start without a URL: the user's API hands one out
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from config.kinds import Cap
 from config.secrets import mask_url
 from engine.control.bus import BusError, Param
-from engine.vocab import OutputsStart, OutputsStop, RecordPause
+from engine.vocab import OutputsStart, OutputsStop, RecordPause, ReplaySave
 
 if TYPE_CHECKING:
     from engine.runtime import Engine
@@ -19,17 +19,20 @@ if TYPE_CHECKING:
 log = logging.getLogger("rigcast.engine")
 
 AREAS = (("stream", Cap.STREAM, "add --url rtmp://... or an [[outputs]] table with a stream kind such as rtmp"),
-         ("record", Cap.RECORD, "add --record FILE"))
+         ("record", Cap.RECORD, "add --record FILE"),
+         ("replay", Cap.REPLAY, "add a [replay] table (seconds = 30) to the config"))
+DOING = {"stream": "streaming", "record": "recording", "replay": "buffering"}
 
 
 def register(e: Engine) -> None:
     for what, cap, hint in AREAS:
         for verb in ("start", "stop", "toggle"):
             e.bus.register(f"{what}.{verb}", _handler(e, verb, what, cap, hint),
-                           summary=f"{verb} {'streaming' if what == 'stream' else 'recording'}",
+                           summary=f"{verb} {DOING[what]}",
                            prepare=_ingester(e) if cap == Cap.STREAM and verb != "stop" else None)
     _register_by_name(e)
     _register_pause(e)
+    _register_replay_save(e)
     _register_directory(e)
     _register_service(e)
 
@@ -101,6 +104,22 @@ def _register_pause(e: Engine) -> None:
         e.bus.register(f"record.{verb}", handler(want), summary=f"{says} every running recording")
 
 
+def _register_replay_save(e: Engine) -> None:
+    """``replay.save``: the running replay buffer's last seconds written to a file (by the
+    video process, off its clock); the answer names the file."""
+
+    async def run(_args: dict[str, Any]) -> dict[str, Any]:
+        if not e.live(Cap.REPLAY):
+            raise BusError("not_running", "the replay buffer is not running; start it first (replay.start)")
+        data = await e.video_command(ReplaySave())
+        assert data is not None
+        path = data.decode()
+        log.info("replay saved to %s", path)
+        return {"path": path}
+
+    e.bus.register("replay.save", run, summary="write the replay buffer's last seconds to a file")
+
+
 def _register_directory(e: Engine) -> None:
     """``record.directory``: where recordings go (each record output's folder); with
     ``directory``, moved there from the next start on, and saved to the config file."""
@@ -152,7 +171,7 @@ def _handler(e: Engine, verb: str, what: str, cap: Cap, hint: str) -> Any:
         if todo:
             await _run(e, todo, on, args.get("_prepared") or {})
             log.info("%s %s", what, "started" if on else "stopped")
-        return {"streaming" if what == "stream" else "recording": on}
+        return {DOING[what]: on}
 
     return handler
 

@@ -105,6 +105,11 @@ class TransitionSet:
 
 
 @dataclass(frozen=True)
+class ReplaySave:
+    """Write the running replay buffer's last seconds to a file; the ack carries its path."""
+
+
+@dataclass(frozen=True)
 class MeterRate:
     """Audio meter frames a second: 15, or 20 while an obs-websocket client takes
     InputVolumeMeters (every 50 ms)."""
@@ -112,7 +117,7 @@ class MeterRate:
     hz: int
 
 
-VideoCommand = MeterRate | TransitionSet | RecordPause | SourceSettings | Screenshot | OutputsStart | OutputsStop | SceneSwitch | ItemChange | TextSet | ChatPost | MuteSet | VolumeSet
+VideoCommand = MeterRate | TransitionSet | RecordPause | ReplaySave | SourceSettings | Screenshot | OutputsStart | OutputsStop | SceneSwitch | ItemChange | TextSet | ChatPost | MuteSet | VolumeSet
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,94 @@
+"""The replay buffer: the last N seconds kept in memory and written to a file on "save".
+
+The game is a clip whose frames carry their number (tests/test_encodes.py), so the saved file's
+last frame can be matched to the picture on the program just before the save: the file ends at
+that moment, starts on a keyframe, and lasts N s plus at most one keyframe interval. Nothing
+else is live: running the buffer is what keeps the encoder going.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from engine.control.client import call
+from tests.harness import EngineHome, wait_for
+from tests.test_encodes import frame_number, numbered_clip  # noqa: F401 (a fixture)
+
+SECONDS, KEYINT, FPS, CLIP_FRAMES = 8, 2, 30, 240
+
+
+def _replay(home: EngineHome) -> dict[str, object]:
+    return dict(next(o for o in home.status()["outputs"] if o["name"] == "replay"))
+
+
+def test_save_writes_the_last_seconds_ending_at_the_save(home: EngineHome, numbered_clip: Path,  # noqa: F811
+                                                          tmp_path: Path) -> None:
+    saves = tmp_path / "replays"
+    saves.mkdir()
+    cfg = tmp_path / "replay.toml"
+    cfg.write_text(f"""
+[video]
+size = "640x360"
+fps = {FPS}
+keyint = {KEYINT}
+
+[[sources]]
+name = "game"
+kind = "media"
+path = "{numbered_clip}"
+
+[replay]
+seconds = {SECONDS}
+path = "{saves}"
+""")
+    home.up("--config", str(cfg), "--live")
+    wait_for(lambda: _replay(home)["state"] == "recording", 20, what="the replay buffer running")
+    assert home.status()["streaming"] is False and home.status()["recording"] is False
+    wait_for(lambda: home.status()["stats"].get("frames", 0) > (SECONDS + 4) * FPS, 30, what="more than N s encoded")
+    shot = call("screenshot", {"format": "png"})
+    before = frame_number(np.asarray(av.open(io.BytesIO(base64.b64decode(shot["image_base64"]))).decode(video=0)
+                                     .__next__().to_ndarray(format="rgb24")))
+    r = home.rigcast("ctl", "replay", "save")
+    assert r.returncode == 0, r.stderr
+    path = Path(r.stdout.strip().removeprefix("rigcast: replay saved to "))
+    assert path.parent == saves and path.suffix == ".mkv" and path.is_file(), r.stdout
+    note = wait_for(lambda: path.name in (n := str(_replay(home)["note"])) and n, 10, what="status naming the file")
+    home.down()
+
+    with av.open(str(path)) as c:
+        assert c.streams.video and c.streams.audio, "both tracks"
+        frames = list(c.decode(video=0))
+    assert frames[0].key_frame, "it starts on a keyframe"
+    duration = float(frames[-1].pts * frames[-1].time_base) - float(frames[0].pts * frames[0].time_base)
+    assert SECONDS - 1 / FPS <= duration <= SECONDS + KEYINT, f"{duration:.2f} s, asked {SECONDS} s"
+    last = frame_number(frames[-1].to_ndarray(format="rgb24"))
+    after = (last - before) % CLIP_FRAMES
+    assert after <= FPS // 2, f"the file ends at clip frame {last}; the program showed {before} just before the save"
+    assert "holding" in note and path.name in note, note
+    print(f"\nreplay: {duration:.2f} s, ends {after} frames after the picture taken just before the save")
+
+
+def test_save_without_a_running_buffer_is_one_clear_line(home: EngineHome, numbered_clip: Path,  # noqa: F811
+                                                          tmp_path: Path) -> None:
+    cfg = tmp_path / "replay.toml"
+    cfg.write_text(f'[[sources]]\nname = "game"\nkind = "media"\npath = "{numbered_clip}"\n\n[replay]\nseconds = 10\n')
+    home.up("--config", str(cfg))
+    r = home.rigcast("ctl", "replay", "save")
+    assert r.returncode == 1 and r.stderr.strip() == \
+        "rigcast: the replay buffer is not running; start it first (replay.start)", r.stderr
+    home.down()
+
+
+@pytest.mark.parametrize("bad, says", [("seconds = 1", "replay.seconds: expected a number from 5 to 600"),
+                                       ('path = "/no/such/folder"', "folder /no/such/folder does not exist")])
+def test_bad_replay_settings_are_one_line(home: EngineHome, tmp_path: Path, bad: str, says: str) -> None:
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(f"[replay]\n{bad}\n")
+    r = home.rigcast("stream", "--config", str(cfg), "--display", "1", "--duration", "1")
+    assert r.returncode != 0 and says in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
