@@ -197,6 +197,7 @@ class Engine:
             "stream_uptime_s": self._uptime(Cap.STREAM),
             "record_uptime_s": self._uptime(Cap.RECORD),
             "record_paused": self.live(Cap.RECORD) and self.rendered.paused,
+            "replay_buffer": self.live(Cap.REPLAY),
             "scenes": self.rendered.scene_rows(),
             "program_scene": self.program(),
             "transition": {"kind": self.rendered.transition[0], "duration_ms": self.rendered.transition[1]},
@@ -233,7 +234,7 @@ class Engine:
     @staticmethod
     def _idle_output(o: OutputConfig) -> dict[str, Any]:
         return {"name": o.name, "kind": o.kind, "target": o.describe(), "state": OutputState.OFF,
-                "stream": o.has(Cap.STREAM)}
+                "stream": o.has(Cap.STREAM), "replay": o.has(Cap.REPLAY)}
 
     def publish_state(self) -> None:
         self.bus.publish(StateChanged(self.state()))

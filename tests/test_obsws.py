@@ -286,7 +286,7 @@ def test_repeated_failed_logins_from_one_address_are_slowed_down(
 
 def test_what_companion_asks_at_connect_is_answered_truthfully(home: EngineHome, nginx: NginxRtmp, gears: XApp,
                                                                 tmp_path: Path) -> None:
-    """No studio mode and no replay buffer yet: answered as OBS answers without them (false,
+    """No studio mode and no replay buffer configured: answered as OBS answers without them (false,
     506, 604), never a fake success; the rest from the engine's real state."""
     port = start(home, nginx, tmp_path)
     cl = obs.ReqClient(host="127.0.0.1", port=port, password=PASSWORD, timeout=15)

@@ -58,7 +58,7 @@ path = "{saves}"
     assert r.returncode == 0, r.stderr
     path = Path(r.stdout.strip().removeprefix("rigcast: replay saved to "))
     assert path.parent == saves and path.suffix == ".mkv" and path.is_file(), r.stdout
-    note = wait_for(lambda: path.name in (n := str(_replay(home)["note"])) and n, 10, what="status naming the file")
+    row = wait_for(lambda: (o := _replay(home))["saved"] == str(path) and o, 10, what="status naming the file")
     home.down()
 
     with av.open(str(path)) as c:
@@ -70,7 +70,8 @@ path = "{saves}"
     last = frame_number(frames[-1].to_ndarray(format="rgb24"))
     after = (last - before) % CLIP_FRAMES
     assert after <= FPS // 2, f"the file ends at clip frame {last}; the program showed {before} just before the save"
-    assert "holding" in note and path.name in note, note
+    held = float(str(row["note"]).split()[1])  # "holding 9.3 s, 3.4 MB"
+    assert SECONDS <= held <= SECONDS + KEYINT + 0.5, row["note"]
     print(f"\nreplay: {duration:.2f} s, ends {after} frames after the picture taken just before the save")
 
 
@@ -92,3 +93,74 @@ def test_bad_replay_settings_are_one_line(home: EngineHome, tmp_path: Path, bad:
     cfg.write_text(f"[replay]\n{bad}\n")
     r = home.rigcast("stream", "--config", str(cfg), "--display", "1", "--duration", "1")
     assert r.returncode != 0 and says in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_obs_websocket_and_the_link_drive_the_replay_buffer(home: EngineHome, numbered_clip: Path,  # noqa: F811
+                                                            tmp_path: Path) -> None:
+    """What streamers' tools do: Companion/Streamer.bot over obs-websocket (start, save, the
+    ReplayBufferSaved event, the last replay), the user's API over the link (save_replay)."""
+    import obsws_python as obs
+
+    from tests.harness import FakeApi, free_port
+    from tests.test_obsws import PASSWORD, obs_config
+
+    saves = tmp_path / "replays"
+    saves.mkdir()
+    port, api = free_port(), FakeApi(free_port(), "link-token-replay")
+    home.extra_env["MY_LINK_TOKEN"] = "link-token-replay"
+    cfg = tmp_path / "replay.toml"
+    cfg.write_text(obs_config(home, port).replace('kind = "window"\nmatch = "glxgears"',
+                                                   f'kind = "media"\npath = "{numbered_clip}"') + f"""
+[link]
+url = "{api.url}"
+token_env = "MY_LINK_TOKEN"
+
+[replay]
+seconds = 5
+path = "{saves}"
+""")
+    try:
+        home.up("--config", str(cfg))
+        cl = obs.ReqClient(host="127.0.0.1", port=port, password=PASSWORD, timeout=15)
+        ev = obs.EventClient(host="127.0.0.1", port=port, password=PASSWORD)
+        seen: list[tuple[str, object]] = []
+
+        def on_replay_buffer_state_changed(d: object) -> None:
+            seen.append(("state", getattr(d, "output_active")))
+
+        def on_replay_buffer_saved(d: object) -> None:
+            seen.append(("saved", getattr(d, "saved_replay_path")))
+
+        ev.callback.register([on_replay_buffer_state_changed, on_replay_buffer_saved])
+        try:
+            assert cl.get_replay_buffer_status().output_active is False
+            with pytest.raises(obs.error.OBSSDKRequestError) as e:
+                cl.save_replay_buffer()
+            assert e.value.code == 501, "not running"
+            cl.start_replay_buffer()
+            with pytest.raises(obs.error.OBSSDKRequestError) as e:
+                cl.start_replay_buffer()
+            assert e.value.code == 500, "already running"
+            wait_for(lambda: _replay(home)["state"] == "recording", 20, what="the buffer running")
+            wait_for(lambda: home.status()["stats"].get("frames", 0) > 7 * FPS, 30, what="frames buffered")
+            cl.save_replay_buffer()
+            last = wait_for(lambda: next((p for k, p in seen if k == "saved"), None), 15, what="ReplayBufferSaved")
+            assert cl.get_last_replay_buffer_replay().saved_replay_path == last
+            assert Path(str(last)).parent == saves and Path(str(last)).is_file()
+            wait_for(lambda: api.received("hello"), 20, what="the link up")
+            r = api.command("r1", "save_replay")
+            assert r["ok"] is True and Path(r["data"]["path"]).is_file() and r["data"]["path"] != last, r
+            cl.stop_replay_buffer()
+            wait_for(lambda: cl.get_replay_buffer_status().output_active is False, 10, what="stopped")
+            wait_for(lambda: ("state", False) in seen, 10, what="ReplayBufferStateChanged to stopped")
+            assert ("state", True) in seen
+        finally:
+            cl.disconnect()
+            ev.disconnect()
+    finally:
+        home.down()
+        api.kill()
+    for p in saves.glob("*.mkv"):
+        with av.open(str(p)) as c:
+            n = sum(1 for _ in c.decode(video=0))
+        assert n >= 5 * FPS, f"{p.name}: {n} frames"

@@ -20,7 +20,7 @@ STOPPED, STARTING, STARTED, RECONNECTING, PAUSED, STOPPING = (
 
 def phase(state: dict[str, Any], stream: bool) -> str:
     active = state.get("streaming" if stream else "recording")
-    rows = [o.get("state") for o in state.get("outputs", []) if bool(o.get("stream")) == stream]
+    rows = [o.get("state") for o in outputs(state, stream)]
     if not active:
         return STOPPING if OutputState.STOPPING in rows else STOPPED
     if not stream and state.get("record_paused"):
@@ -28,6 +28,16 @@ def phase(state: dict[str, Any], stream: bool) -> str:
     if any(r in (OutputState.LIVE, OutputState.RECORDING) for r in rows):
         return STARTED
     return RECONNECTING if OutputState.RECONNECTING in rows else STARTING
+
+
+def outputs(state: dict[str, Any], stream: bool) -> list[dict[str, Any]]:
+    """The stream outputs' rows, or the recordings' (a replay buffer is neither)."""
+    return [o for o in state.get("outputs", []) if bool(o.get("stream")) == stream and not o.get("replay")]
+
+
+def replay_saved(state: dict[str, Any]) -> str | None:
+    """The file the replay buffer last wrote, if any."""
+    return next((o.get("saved") for o in state.get("outputs", []) if o.get("replay") and o.get("saved")), None)
 
 
 def active_sources(state: dict[str, Any]) -> set[str]:
@@ -50,7 +60,7 @@ PLACEMENT = ("x", "y", "scale", "width", "height", "fit", "crop")
 
 
 def changes(last: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    """("scene", {scene}), ("streaming"|"recording", {active}), ("stream_phase"|"record_phase",
+    """("scene", {scene}), ("streaming"|"recording"|"replay_buffer", {active}), ("replay_saved", {path}), ("stream_phase"|"record_phase",
     {phase, was}), ("mute", {source, muted}), ("volume", {source, volume_db}), ("settings",
     {source, settings}), ("item_visible"|"item_placed", {scene, index, source[, visible]}),
     ("active", {source, active}), ("scene_list", {}), ("transition", {kind, duration_ms}),
@@ -60,13 +70,16 @@ def changes(last: dict[str, Any], new: dict[str, Any]) -> list[Change]:
         out.append(("scene_list", {}))
     if new.get("program_scene") != last.get("program_scene"):
         out.append(("scene", {"scene": new.get("program_scene")}))
-    for key in ("streaming", "recording"):
+    for key in ("streaming", "recording", "replay_buffer"):
         if new.get(key) != last.get(key):
             out.append((key, {"active": bool(new.get(key))}))
     for what, stream in (("stream_phase", True), ("record_phase", False)):
         was, now = phase(last, stream), phase(new, stream)
         if was != now:
             out.append((what, {"phase": now, "was": was}))
+    saved = replay_saved(new)
+    if saved is not None and saved != replay_saved(last):
+        out.append(("replay_saved", {"path": saved}))
     before = {s["name"]: s for s in last.get("sources", [])}
     for s in new.get("sources", []):
         old = before.get(s["name"])

@@ -65,6 +65,9 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "set_volume": ("source.volume", ()),
     "set_text": ("text.set", ()),
     "set_item_visible": ("scene.item.set", ("visible",)),
+    "start_replay": ("replay.start", ()),
+    "stop_replay": ("replay.stop", ()),
+    "save_replay": ("replay.save", ()),
 }
 EVENTS = ("stream_state", "scene_changed", "stats", "error")
 

@@ -153,6 +153,7 @@ class QueuedOutput(threading.Thread):
             name=self.name,
             kind=self.cfg.kind,
             stream=self.cfg.has(Cap.STREAM),
+            replay=self.cfg.has(Cap.REPLAY),
             target=self.target(),
             state=OutputState.PAUSED if self.paused and self.state == OutputState.RECORDING else self.state,
             kbps=round(self._kbps, 1),
@@ -262,4 +263,4 @@ def create_output(cfg: OutputConfig, templates: StreamTemplates, keyframe_wanted
 def idle_status(cfg: OutputConfig) -> OutputStatus:
     """The status of a configured output that is not running (not live, not recording)."""
     return OutputStatus(name=cfg.name, kind=cfg.kind, target=cfg.describe(), state=OutputState.OFF,
-                        stream=cfg.has(Cap.STREAM))
+                        stream=cfg.has(Cap.STREAM), replay=cfg.has(Cap.REPLAY))

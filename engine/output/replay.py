@@ -64,8 +64,8 @@ class ReplayOutput(QueuedOutput):
     def status(self) -> OutputStatus:
         st = super().status()
         with self._lock:
-            st.note = f"holding {self._span():.1f} s, {self.kept_bytes / 1048576:.1f} MB" + (
-                f"; last saved {self.saved}" if self.saved else "")
+            st.note = f"holding {self._span():.1f} s, {self.kept_bytes / 1048576:.1f} MB"
+        st.saved = self.saved
         return st
 
     # -- this thread ------------------------------------------------------------------------
@@ -93,7 +93,7 @@ class ReplayOutput(QueuedOutput):
     def _trim(self) -> None:
         """Whole GOPs off the front while the next keyframe is at least ``seconds`` old, or the
         bytes are over the bound (the newest GOP always stays)."""
-        newest = self.kept[-1].dts_s
+        newest = self._last_video_s  # audio runs ahead of video by the encoder's lookahead
         while len(self.keys) >= 2 and (newest - self.keys[1] >= self.seconds or self.kept_bytes > self.max_bytes):
             self.keys.popleft()
             while not (self.kept[0].kind == VIDEO and self.kept[0].keyframe and self.kept[0].dts_s >= self.keys[0]):
@@ -122,7 +122,12 @@ class ReplayOutput(QueuedOutput):
             return
         packets = [p for p in packets[first:] if p.dts_s <= end + 1e-6]
         base = packets[0].dts_s
-        path = self.folder / datetime.datetime.now().strftime("Replay %Y-%m-%d %H-%M-%S.mkv")
+        stem = datetime.datetime.now().strftime("Replay %Y-%m-%d %H-%M-%S")
+        path = self.folder / f"{stem}.mkv"
+        n = 1
+        while path.exists():  # two saves in one second: neither overwrites the other
+            n += 1
+            path = self.folder / f"{stem} ({n}).mkv"
         try:
             with av.open(str(path), "w", format="matroska") as out:
                 streams = self.open_streams(out)

@@ -54,6 +54,8 @@ class OutputStatus:
     queue_ms: int | None = None
     bitrate_kbps: int | None = None
     dropped_pct: float = 0.0
+    replay: bool = False  # a replay buffer (neither a stream nor a recording)
+    saved: str | None = None  # a replay buffer: the last file it wrote
     encode: str | None = None  # an encode of its own ("640x360@30 800 kbps libx264"); None: the canvas's
 
     def as_dict(self) -> dict[str, Any]:
@@ -123,7 +125,7 @@ class VideoStats:
 
     def shape(self) -> tuple[Any, ...]:
         """What a ``state`` event shows of these stats: when it changes, one is sent."""
-        return (tuple((s.name, s.state) for s in self.sources), tuple((o.name, o.state) for o in self.outputs))
+        return (tuple((s.name, s.state) for s in self.sources), tuple((o.name, o.state, o.saved) for o in self.outputs))
 
 
 @dataclass(frozen=True)

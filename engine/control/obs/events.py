@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from engine.control.changes import PAUSED, RECONNECTING, STARTED, STARTING, STOPPED, STOPPING, Change
+from engine.control.changes import PAUSED, RECONNECTING, STARTED, STARTING, STOPPED, STOPPING, Change, outputs
 from engine.control.obs.protocol import (
     EVENT,
     SUB_GENERAL,
@@ -58,7 +58,7 @@ def _phase_events(name: str, now: str, was: str, path: str | None) -> list[dict[
 
 def obs_events(found: list[Change], subs: int, state: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    record_path = next((o["target"] for o in state.get("outputs", []) if not o.get("stream")), None)
+    record_path = next((o["target"] for o in outputs(state, stream=False)), None)
     for what, d in found:
         if what == "scene_list" and subs & SUB_SCENES:
             n = len(state["scenes"])
@@ -77,6 +77,11 @@ def obs_events(found: list[Change], subs: int, state: dict[str, Any]) -> list[di
             out += _phase_events("StreamStateChanged", d["phase"], d["was"], None)
         elif what == "record_phase" and subs & SUB_OUTPUTS:
             out += _phase_events("RecordStateChanged", d["phase"], d["was"], record_path)
+        elif what == "replay_buffer" and subs & SUB_OUTPUTS:
+            out.append(event("ReplayBufferStateChanged", SUB_OUTPUTS, {
+                "outputActive": d["active"], "outputState": _STATE + ("STARTED" if d["active"] else "STOPPED")}))
+        elif what == "replay_saved" and subs & SUB_OUTPUTS:
+            out.append(event("ReplayBufferSaved", SUB_OUTPUTS, {"savedReplayPath": d["path"]}))
         elif what == "mute" and subs & SUB_INPUTS:
             out.append(event("InputMuteStateChanged", SUB_INPUTS,
                              {"inputName": d["source"], "inputUuid": d["source"], "inputMuted": d["muted"]}))

@@ -17,6 +17,7 @@ from engine.control.obs.protocol import (
     field,
     timecode,
 )
+from engine.control.changes import outputs
 from engine.control.obs.requests import Ctx, request
 from engine.vocab import OutputState
 
@@ -27,7 +28,7 @@ RUNNING = {OutputState.STARTING, OutputState.CONNECTING, OutputState.LIVE, Outpu
 
 def _output(ctx: Ctx, stream: bool) -> dict[str, Any]:
     st = ctx.state()
-    outs = [o for o in st.get("outputs", []) if bool(o.get("stream")) == stream]
+    outs = outputs(st, stream)
     active = st["streaming" if stream else "recording"]
     up = st["stream_uptime_s" if stream else "record_uptime_s"] or 0.0
     stats = st.get("stats", {})
@@ -74,7 +75,7 @@ async def start_record(ctx: Ctx, _d: dict[str, Any]) -> None:
 @request("StopRecord")
 async def stop_record(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
     await _start_stop(ctx, "record", False)
-    paths = [o["target"] for o in ctx.state().get("outputs", []) if not o.get("stream")]
+    paths = [o["target"] for o in outputs(ctx.state(), stream=False)]
     return {"outputPath": paths[0] if paths else ""}
 
 
