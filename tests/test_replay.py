@@ -164,3 +164,33 @@ path = "{saves}"
         with av.open(str(p)) as c:
             n = sum(1 for _ in c.decode(video=0))
         assert n >= 5 * FPS, f"{p.name}: {n} frames"
+
+
+def test_the_control_room_starts_and_saves_the_replay_buffer(home: EngineHome, numbered_clip: Path,  # noqa: F811
+                                                              tmp_path: Path) -> None:
+    import asyncio
+
+    from tests.test_tui import until
+    from tui.app import ControlRoom
+
+    saves = tmp_path / "replays"
+    saves.mkdir()
+    cfg = tmp_path / "replay.toml"
+    cfg.write_text(f'[[sources]]\nname = "game"\nkind = "media"\npath = "{numbered_clip}"\n\n'
+                   f'[replay]\nseconds = 5\npath = "{saves}"\n')
+    home.up("--config", str(cfg))
+
+    async def scenario() -> None:
+        app = ControlRoom()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(lambda: app.view.state.get("engine"), 15, "the TUI to attach")
+            await pilot.press("b")
+            await until(lambda: app.view.state.get("replay_buffer"), 15, "b to start the replay buffer")
+            await until(lambda: (app.view.stats.get("frames") or 0) > 6 * FPS, 30, "frames buffered")
+            await pilot.press("v")
+            saved = await until(lambda: list(saves.glob("*.mkv")), 15, "v to save a replay")
+            await until(lambda: any(str(saved[0]) in str(n.message) for n in app._notifications), 5,
+                        "the TUI to say where it went")
+
+    asyncio.run(scenario())
+    home.down()

@@ -38,13 +38,15 @@ class ControlRoom(App[int]):
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
         Binding("s", "toggle('stream')", "Stream"),
-        Binding("r", "toggle('record')", "Record"),
-        Binding("p", "pause_record", "Pause rec"),
+        Binding("r", "toggle('record')", "Rec"),
+        Binding("p", "pause_record", "Pause"),
+        Binding("b", "toggle('replay')", "Buffer"),
+        Binding("v", "save_replay", "Save replay"),
         Binding("1", "scene(1)", "Scene", key_display="1-9"),
         *[Binding(str(n), f"scene({n})", f"Scene {n}", show=False) for n in range(2, 10)],
         Binding("m", "mute", "Mute"),
         Binding("q", "detach", "Detach"),
-        Binding("Q", "stop_engine", "Stop engine", key_display="Q"),
+        Binding("Q", "stop_engine", "Stop", key_display="Q"),
     ]
 
     def __init__(self, connect: bool = True) -> None:
@@ -71,7 +73,7 @@ class ControlRoom(App[int]):
         with Horizontal(id="logbox"):
             yield RichLog(id="log", classes="panel", max_lines=500, wrap=False, markup=False)
             yield ChatPane(id="chat", classes="panel")
-        yield Footer()
+        yield Footer(compact=True)  # every key fits at 80 columns
 
     def on_mount(self) -> None:
         for wid, title in (("scenes", "Scenes"), ("sources", "Sources"), ("outputs", "Outputs"),
@@ -159,6 +161,14 @@ class ControlRoom(App[int]):
 
     async def action_pause_record(self) -> None:
         self.run_worker(self._send("record.toggle_pause"), group="commands")
+
+    async def action_save_replay(self) -> None:
+        async def save() -> None:
+            done = await self._send("replay.save")
+            if done is not None:
+                self.notify(f"replay saved: {done['path']}", timeout=6)
+
+        self.run_worker(save(), group="commands")
 
     async def action_scene(self, index: int) -> None:
         self.run_worker(self._send("scene.switch", {"scene": index}), group="commands")
