@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import tomli_w
 
 from config import fields as f
+from config.hotkeys import parse_hotkeys
 from config.kinds import Cap, Role, find, kinds, names
 from config.kinds.record import check_record_path
 from config.kinds.rtmp import check_push_url
@@ -182,6 +183,11 @@ def parse_config(doc: dict[str, Any], where: str = "", base_dir: Path | None = N
         setattr(cfg, key, _read(cls, data, f"{where}{key}.", ctx))
     cfg.sources = [_source(d, w, i, ctx) for i, (d, w) in enumerate(_tables(doc, "sources", where))]
     cfg.outputs = [_output(d, w, i, ctx) for i, (d, w) in enumerate(_tables(doc, "outputs", where))]
+    hotkeys = _table(doc, "hotkeys", where)
+    try:
+        cfg.hotkeys = parse_hotkeys(hotkeys)
+    except ValueError as e:
+        raise ConfigError(f"{where}hotkeys", str(e)) from None
     if "replay" in doc:  # [replay] seconds = 30: the replay buffer, an output named "replay"
         cfg.outputs.append(_output({"name": "replay", "kind": "replay"} | _table(doc, "replay", where),
                                    f"{where}replay.", len(cfg.outputs), ctx))
@@ -200,7 +206,7 @@ def parse_config(doc: dict[str, Any], where: str = "", base_dir: Path | None = N
         if o.has(Cap.NEEDS_INGEST) and o.url is None and cfg.link.url is None:
             raise ConfigError(f"{where}outputs[{i}].url", "missing; expected rtmp://HOST[:PORT]/APP/KEY "
                                                          "(or a [link] whose API supplies the URL)")
-    known = {key for key, _ in SECTIONS} | {"sources", "outputs", "scenes", "replay"}
+    known = {key for key, _ in SECTIONS} | {"sources", "outputs", "scenes", "replay", "hotkeys"}
     for key in doc:
         if key not in known:
             raise ConfigError(f"{where}{key}", "unknown key; check its spelling against the README's config reference")
@@ -263,6 +269,8 @@ def to_toml(cfg: RigcastConfig) -> str:
         del doc["link"]
     doc["sources"] = [{"name": s.name, "kind": s.kind} | f.write(s.settings) for s in cfg.sources]
     doc["outputs"] = [{"name": o.name, "kind": o.kind} | f.write(o.settings) for o in cfg.outputs]
+    if cfg.hotkeys:
+        doc["hotkeys"] = {str(h.combo): h.action for h in cfg.hotkeys}
     doc["scenes"] = [{"name": sc.name, "items": [{"source": it.source} | f.write(it, skip_defaults=True)
                                                  for it in sc.items]} for sc in cfg.scenes]
     return tomli_w.dumps(doc)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from config import fields as f
+from config.hotkeys import Hotkey
 from config.kinds import Cap, KindInfo, Role, find, names
 from config.kinds.encoders import CODECS
 from config.values import SIZE, Size, parse_color
@@ -253,6 +254,7 @@ class RigcastConfig:
     link: LinkConfig = field(default_factory=LinkConfig)
     scenes: list[SceneConfig] = field(default_factory=list)
     transition: TransitionConfig = field(default_factory=TransitionConfig)
+    hotkeys: tuple[Hotkey, ...] = ()  # [hotkeys]: combos on the game box (config/hotkeys.py)
     # Where the config came from, for error messages and for saving back.
     path: str | None = None
 

@@ -338,6 +338,7 @@ class Engine:
                 server = await servers.serve_control(self)
             if self.link is not None:
                 self.link.start()
+            hotkeys = self._start_hotkeys(loop)
             if self.deferred:
                 asyncio.create_task(self._start_deferred())
             self.engine_state = EngineState.RUNNING
@@ -352,6 +353,8 @@ class Engine:
                 pass
             await loop.run_in_executor(None, self.workers.join)
             self.pump.stop()
+            if hotkeys is not None:
+                hotkeys.stop()
             logging.getLogger().removeHandler(handler)
             if self.link is not None:
                 await self.link.close()
@@ -361,6 +364,32 @@ class Engine:
                 await server.close()
                 servers.remove_runtime_files()
         return self.rc
+
+    def _start_hotkeys(self, loop: asyncio.AbstractEventLoop) -> Any:
+        """[hotkeys] grabbed on the game's display (engine/hotkeys/); a press runs its action
+        on the bus like any client's command. None when there are none, or none can be had."""
+        if not self.cfg.hotkeys:
+            return None
+        from config.hotkeys import Hotkey
+        from engine.hotkeys import listener
+
+        async def run(h: Hotkey) -> None:
+            try:
+                await self.bus.execute(h.command, dict(h.args))
+                log.info("hotkey %s: %s", h.combo, h.action)
+            except BusError as e:
+                log.warning("hotkey %s (%s): %s", h.combo, h.action, e.message)
+
+        def pressed(h: Hotkey) -> None:
+            loop.call_soon_threadsafe(lambda: asyncio.ensure_future(run(h)))
+
+        try:
+            keys = listener(self.cfg.hotkeys, pressed, log.warning)
+            keys.start()
+        except RuntimeError as e:
+            log.warning("%s; no hotkeys", e)
+            return None
+        return keys
 
     async def _start_deferred(self) -> None:
         """``--live`` with a stream whose URL comes from the API: go live once the link is up."""
