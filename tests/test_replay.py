@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import time
 from pathlib import Path
 
 import av
@@ -17,8 +18,9 @@ import numpy as np
 import pytest
 
 from engine.control.client import call
-from tests.harness import EngineHome, wait_for
+from tests.harness import EngineHome, NginxRtmp, decode, wait_for
 from tests.test_encodes import frame_number, numbered_clip  # noqa: F401 (a fixture)
+from tests.test_uplink import noise_clip  # noqa: F401 (a fixture)
 
 SECONDS, KEYINT, FPS, CLIP_FRAMES = 8, 2, 30, 240
 
@@ -194,3 +196,31 @@ def test_the_control_room_starts_and_saves_the_replay_buffer(home: EngineHome, n
 
     asyncio.run(scenario())
     home.down()
+
+
+def test_a_save_during_a_live_stream_leaves_it_continuous_and_the_buffer_within_max_mb(
+        home: EngineHome, nginx: NginxRtmp, noise_clip: Path, tmp_path: Path) -> None:  # noqa: F811
+    """8000 kbps of moving noise for 20 s into a buffer of at most 16 MB (10 s of it at most)
+    asked to keep 60 s: it holds what fits, whole GOPs dropped from the front; a save meanwhile
+    leaves the stream nginx receives one continuous session."""
+    saves = tmp_path / "replays"
+    saves.mkdir()
+    cfg = tmp_path / "replay.toml"
+    cfg.write_text(f'[video]\nsize = "640x360"\nbitrate = 8000\n\n[[sources]]\nname = "game"\nkind = "media"\n'
+                   f'path = "{noise_clip}"\n\n[[outputs]]\nname = "stream"\nkind = "rtmp"\nurl = "{nginx.url("cont")}"\n'
+                   f'adaptive = false\n\n[replay]\nseconds = 60\nmax_mb = 16\npath = "{saves}"\n')
+    home.up("--config", str(cfg), "--live")
+    wait_for(lambda: nginx.publishing("cont"), 20, what="live")
+    wait_for(lambda: home.status()["stats"].get("frames", 0) > 20 * FPS, 40, what="20 s encoded")
+    held = [float(str(_replay(home)["note"]).split()[3]) for _ in range(5) if not time.sleep(0.3)]
+    r = home.rigcast("ctl", "replay", "save")
+    assert r.returncode == 0, r.stderr
+    wait_for(lambda: home.status()["stats"]["frames"] > 25 * FPS, 20, what="5 s more")
+    home.down()
+    nginx.stop()
+    assert max(held) <= 16, f"the buffer held {max(held)} MB of its 16"
+    assert len(nginx.recordings("cont")) == 1, "one session: the save never touched the stream"
+    d = decode(nginx.recordings("cont")[0])
+    gaps = np.diff(d.times)
+    assert gaps.max() <= 0.1, f"the stream has a {gaps.max():.2f} s gap"
+    print(f"\nreplay at 8000 kbps, max_mb 16: held at most {max(held)} MB; stream continuous")
