@@ -66,6 +66,38 @@ def obs_info(obs: dict[str, Any]) -> int:
     return 0
 
 
+def screenshot(a: argparse.Namespace) -> int:
+    """``ctl screenshot FILE``: the picture made by the video process, written here."""
+    import base64
+    from pathlib import Path
+
+    from config.values import Size
+
+    path = Path(a.file).expanduser()
+    fmt = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}.get(path.suffix.lower())
+    if fmt is None:
+        print(f"rigcast: {a.file}: name a .png or .jpg file", file=sys.stderr)
+        return 1
+    args: dict[str, Any] = {"format": fmt}
+    if a.source:
+        args["source"] = a.source
+    if a.size:
+        try:
+            size = Size.parse(a.size)
+        except ValueError as e:
+            print(f"rigcast: --size: {e}", file=sys.stderr)
+            return 1
+        args |= {"width": size.width, "height": size.height}
+    data = call("screenshot", args)
+    try:
+        path.write_bytes(base64.b64decode(data["image_base64"]))
+    except OSError as e:
+        print(f"rigcast: cannot write {path}: {e.strerror}", file=sys.stderr)
+        return 1
+    print(f"rigcast: {path}")
+    return 0
+
+
 def run_ctl(a: argparse.Namespace) -> int:
     try:
         if a.ctl == "status":
@@ -83,6 +115,8 @@ def run_ctl(a: argparse.Namespace) -> int:
         elif a.ctl == "replay":
             on = call(f"replay.{a.action}")["buffering"]
             print(f"rigcast: replay buffer {'started' if on else 'stopped'}")
+        elif a.ctl == "screenshot":
+            return screenshot(a)
         elif a.ctl == "scene":
             scene: str | int = int(a.scene) if a.scene.isdigit() else a.scene
             print(f"rigcast: program scene {call('scene.switch', {'scene': scene})['program_scene']}")

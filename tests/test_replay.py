@@ -224,3 +224,4 @@ def test_a_save_during_a_live_stream_leaves_it_continuous_and_the_buffer_within_
     gaps = np.diff(d.times)
     assert gaps.max() <= 0.1, f"the stream has a {gaps.max():.2f} s gap"
     print(f"\nreplay at 8000 kbps, max_mb 16: held at most {max(held)} MB; stream continuous")
+
