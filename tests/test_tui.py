@@ -148,6 +148,9 @@ async def feed(pilot: Any) -> None:
         app.apply_event("chat", {"id": f"m{t}", "platform": "twitch", "user": user, "color": color, "text": text,
                                  "t": 1_800_000_000 + t})
     await pilot.pause(0.3)  # past the meters' 10 Hz repaint clock
+    w, h = app.w_preview.wanted_size() or (8, 8)  # a BRB scene on the program: the thumbnail tinted red
+    app.w_preview.image = (w, h, bytes([200, 30, 30]) * (w * h))
+    await pilot.pause(0.1)
 
 
 @pytest.fixture

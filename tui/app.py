@@ -8,6 +8,7 @@ sending commands on the bus — so any number of control rooms can be attached, 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import sys
 import time
@@ -27,6 +28,8 @@ from tui.confirm import Confirm
 from tui.meter import Meters
 from tui.model import EngineView
 from tui.panels import GraphsPanel, OutputsPanel, ScenesPanel, SourcesPanel, StatusBar
+from tui.preview import RATE_HZ as PREVIEW_HZ
+from tui.preview import Preview
 
 RECONNECT_S = 2.0
 LOG_LEVEL_STYLES = {"WARNING": "yellow", "ERROR": "bold red", "CRITICAL": "bold red"}
@@ -68,6 +71,7 @@ class ControlRoom(App[int]):
                 # Only as tall as its rows: each meter frame re-renders those lines, not a panel.
                 yield Meters(id="meters")
             yield GraphsPanel(id="graphs", classes="panel")
+            yield Preview(id="preview", classes="panel")
         # Inside a container: Textual re-renders every top-level widget whose clip overlaps a
         # repaint, and a top-level log would be re-rendered whole for each meter frame.
         with Horizontal(id="logbox"):
@@ -77,7 +81,8 @@ class ControlRoom(App[int]):
 
     def on_mount(self) -> None:
         for wid, title in (("scenes", "Scenes"), ("sources", "Sources"), ("outputs", "Outputs"),
-                           ("audio", "Audio"), ("graphs", "Graphs"), ("log", "Log"), ("chat", "Chat")):
+                           ("audio", "Audio"), ("graphs", "Graphs"), ("preview", "Program"), ("log", "Log"),
+                           ("chat", "Chat")):
             self.query_one(f"#{wid}").border_title = title
         # Looked up once: events arrive up to 20 times a second.
         self.w_status = self.query_one(StatusBar)
@@ -85,6 +90,8 @@ class ControlRoom(App[int]):
         self.w_graphs = self.query_one(GraphsPanel)
         self.w_meters = self.query_one(Meters)
         self.w_chat = self.query_one(ChatPane)
+        self.w_preview = self.query_one(Preview)
+        self.set_interval(1 / PREVIEW_HZ, self._ask_preview)
         self.query_one(SourcesPanel).focus()
         if self._connect:
             self._connector = asyncio.create_task(self._stay_connected())
@@ -154,6 +161,26 @@ class ControlRoom(App[int]):
         except (BusError, EngineNotRunning, TimeoutError) as e:
             self.notify(getattr(e, "message", str(e)), severity="error", timeout=6)
             return None
+
+    def _ask_preview(self) -> None:
+        """The program's thumbnail, asked of the video process while attached and shown."""
+        canvas = str(self.view.state.get("engine", {}).get("canvas", "16x9")).partition("x")
+        aspect = int(canvas[0]) / int(canvas[2]) if canvas[0].isdigit() and canvas[2].isdigit() else 16 / 9
+        size = self.w_preview.wanted_size(aspect)
+        if self.client is None or size is None or not self.w_preview.display:
+            return
+        self.run_worker(self._fetch_preview(*size), group="preview", exclusive=True)
+
+    async def _fetch_preview(self, w: int, h: int) -> None:
+        if self.client is None:
+            return
+        try:
+            data = await self.client.request("screenshot", {"format": "rgb", "width": w, "height": h})
+        except (BusError, EngineNotRunning, TimeoutError, OSError):
+            return  # the next one will come; the log says what the engine thought of it
+        rgb = base64.b64decode(data["image_base64"])
+        if len(rgb) == w * h * 3:
+            self.w_preview.image = (w, h, rgb)
 
     # -- actions (every one a key in the footer) -------------------------------------------
     async def action_toggle(self, what: str) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from engine.control.bus import BusError, Param
 from engine.vocab import Screenshot
 from engine.vocab.video import IMAGE_FORMATS as FORMATS
-from engine.vocab.video import IMAGE_SIDES
+from engine.vocab.video import IMAGE_SIDES, RAW_FORMAT
 
 MIN_SIDE, MAX_SIDE = IMAGE_SIDES
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def register(e: Engine) -> None:
     async def shot(args: dict[str, Any]) -> dict[str, Any]:
         fmt = str(args.get("format", "png")).lower()
-        if fmt not in FORMATS:
+        if fmt not in FORMATS and fmt != RAW_FORMAT:
             raise BusError("bad_format", f'image format "{fmt}" is not one of {", ".join(FORMATS)}')
         fmt = "jpeg" if fmt == "jpg" else fmt
         for side in ("width", "height"):

@@ -38,6 +38,8 @@ def scaled(frame: Any, width: int | None, height: int | None, fmt: str) -> Any:
     from av.video.reformatter import Colorspace, ColorRange
 
     w, h = target_size(frame.width, frame.height, width, height)
+    if fmt == "rgb":  # raw RGB24 rows: the control room's live thumbnail
+        return frame.reformat(w, h, "rgb24", interpolation="AREA")
     if fmt == "png":
         pix = "rgba" if frame.format.name in ("bgra", "rgba") else "rgb24"
         return frame.reformat(w, h, pix, interpolation="BICUBIC")
@@ -53,7 +55,10 @@ def from_pixels(bgra: np.ndarray) -> Any:
 
 
 def encode(frame: Any, fmt: str, quality: int = -1) -> bytes:
-    """One picture's bytes. ``quality`` 0–100 for JPEG (-1: FFmpeg's good default, q 2)."""
+    """One picture's bytes. ``quality`` 0–100 for JPEG (-1: FFmpeg's good default, q 2);
+    ``rgb``: the rows as they are, width x height x 3 bytes."""
+    if fmt == "rgb":
+        return bytes(frame.to_ndarray(format="rgb24").tobytes())
     name = "png" if fmt == "png" else "mjpeg"
     ctx: Any = av.CodecContext.create(name, "w")  # a video encoder: PyAV's stubs type only the base
     ctx.width, ctx.height, ctx.pix_fmt = frame.width, frame.height, frame.format.name

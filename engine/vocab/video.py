@@ -66,6 +66,7 @@ class VolumeSet:
 
 
 IMAGE_FORMATS = ("png", "jpeg", "jpg")  # what a screenshot can be (GetVersion's supportedImageFormats)
+RAW_FORMAT = "rgb"  # raw RGB24 rows, for the control room's thumbnail (not an obs-websocket format)
 IMAGE_SIDES = (8, 4096)  # a screenshot's smallest and largest side (obs-websocket's bounds)
 
 
@@ -77,7 +78,7 @@ class Screenshot:
     source: str | None
     width: int | None
     height: int | None
-    fmt: str  # "png" | "jpeg"
+    fmt: str  # "png" | "jpeg" | "rgb" (raw rows, the control room's thumbnail)
     quality: int = -1
     scene: str | None = None  # a scene other than the program, composed for the picture
 

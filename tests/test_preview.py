@@ -1,0 +1,40 @@
+"""The control room's live picture of the program, from a real engine: half-blocks at 80x24
+whose colours are the program's (a BRB colour scene tints the thumbnail), asked of the video
+process only while the room is attached."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from tests.harness import EngineHome
+from tests.test_tui import until
+from tui.app import ControlRoom
+
+RED = (220, 20, 60)
+
+
+def test_the_thumbnail_shows_the_programs_colours_in_half_blocks(home: EngineHome, tmp_path: Path) -> None:
+    cfg = tmp_path / "brb.toml"
+    cfg.write_text('[video]\nsize = "640x360"\n\n[[scenes]]\nname = "BRB"\n'
+                   'items = [ { source = "bg", kind = "color", color = "#dc143c" } ]\n')
+    home.up("--config", str(cfg))
+
+    async def scenario() -> None:
+        app = ControlRoom()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(lambda: app.view.state.get("engine"), 15, "the TUI to attach")
+            image = await until(lambda: app.w_preview.image, 10, "a thumbnail from the video process")
+            w, h, rgb = image
+            assert (w, h) == app.w_preview.wanted_size(640 / 360) and len(rgb) == w * h * 3
+            px = [tuple(rgb[i:i + 3]) for i in range(0, len(rgb), 3)]
+            assert all(max(abs(a - b) for a, b in zip(p, RED)) < 20 for p in px), px[:4]
+            await pilot.pause(0.2)
+            lines = app.w_preview.render().plain.splitlines()
+            assert lines and set("".join(lines)) == {"▀"} and len(lines) == h // 2 and len(lines[0]) == w
+            spans = app.w_preview.render().spans
+            colour = spans[0].style.color.get_truecolor()  # type: ignore[union-attr]
+            assert max(abs(a - b) for a, b in zip(colour, RED)) < 20, colour
+
+    asyncio.run(scenario())
+    home.down()
