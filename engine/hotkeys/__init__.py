@@ -30,6 +30,7 @@ def listener(hotkeys: tuple[Hotkey, ...], pressed: Pressed, warn: Warn) -> Liste
         from engine.hotkeys.win32 import Win32Hotkeys
 
         return Win32Hotkeys(hotkeys, pressed, warn)
-    from engine.hotkeys.x11 import X11Hotkeys
+    else:
+        from engine.hotkeys.x11 import X11Hotkeys
 
-    return X11Hotkeys(hotkeys, pressed, warn)
+        return X11Hotkeys(hotkeys, pressed, warn)

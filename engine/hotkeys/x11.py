@@ -8,6 +8,10 @@ its own from the listener's own connection, so the engine's loop never blocks on
 
 from __future__ import annotations
 
+import sys
+
+assert sys.platform.startswith("linux"), "engine.hotkeys.x11 is Linux-only (X11)"
+
 import logging
 import select
 import threading
