@@ -115,6 +115,16 @@ def run_ctl(a: argparse.Namespace) -> int:
         elif a.ctl == "replay":
             on = call(f"replay.{a.action}")["buffering"]
             print(f"rigcast: replay buffer {'started' if on else 'stopped'}")
+        elif a.ctl == "filter" and a.filter is None:
+            for row in call("source.filters", {"source": a.source})["filters"]:
+                settings = ", ".join(f"{k}={v}" for k, v in row["settings"].items())
+                print(f"{row['name']:<18} {'on ' if row['enabled'] else 'off'}  {settings}")
+        elif a.ctl == "filter":
+            if a.state is None:
+                print("rigcast: say on or off after the filter's name", file=sys.stderr)
+                return 1
+            call("source.filter.set", {"source": a.source, "filter": a.filter, "enabled": a.state == "on"})
+            print(f"rigcast: {a.source}: {a.filter} {a.state}")
         elif a.ctl == "screenshot":
             return screenshot(a)
         elif a.ctl == "scene":

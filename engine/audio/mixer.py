@@ -4,19 +4,22 @@ Track sample ``s`` is heard at ``t_start + s / rate`` on the monotonic clock; ea
 says (through its anchor) which of its samples was heard then. Reading stays contiguous while
 that position agrees with the ideal one to within 5 ms; beyond that the read position jumps to
 it — dropping or repeating a few milliseconds — so a device whose clock runs fast or slow never
-drifts out of sync by more than that. Volume, mute and sync offset apply per source; meters
-are taken after them, per source and on the mix.
+drifts out of sync by more than that. Filters, volume, mute and sync offset apply per source
+(a source's filters are read that much earlier as their chain delays it, engine/audio/filters.py);
+meters are taken after them, per source and on the mix.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from config.model import SourceConfig
 from engine.vocab import SourceState
 from engine.vocab.reports import AudioSync, SourceLevels
+from engine.audio.filters import FilterChain
 from engine.audio.ring import AudioRing
 from engine.encode.meter import LevelMeter
 
@@ -34,6 +37,8 @@ class AudioInput:
     corrected: int = 0  # frames dropped (+) or repeated (-) to stay in sync
     missing: int = 0  # frames not captured in time (silence in their place)
     meter: LevelMeter = field(default_factory=LevelMeter)
+    chain: FilterChain | None = None  # built for ``chain_of`` (the source's filters as last seen)
+    chain_of: Any = None
 
     @property
     def gain(self) -> float:
@@ -57,8 +62,9 @@ class Mixer:
             if ring.written == 0:
                 inp.meter.add(out.T)
                 continue
+            chain = self._chain(inp, n)
             offset_ns = inp.cfg.settings.sync_offset_ms * 1_000_000
-            ideal = (t - ring.anchor_ns - offset_ns) * self.rate // 1_000_000_000
+            ideal = (t - ring.anchor_ns - offset_ns) * self.rate // 1_000_000_000 + chain.latency
             if inp.next_k is None or abs(ideal - inp.next_k) > RESYNC_FRAMES:
                 if inp.next_k is not None:
                     inp.resyncs += 1
@@ -67,6 +73,7 @@ class Mixer:
             if ring.read(inp.next_k, n, buf) < n:
                 inp.missing += n - min(n, max(0, ring.written - inp.next_k))
             inp.next_k += n
+            chain.process(buf)
             gain = inp.gain
             if gain != 1.0:
                 buf *= gain
@@ -74,6 +81,17 @@ class Mixer:
             out += buf
         np.clip(out, -1.0, 1.0, out=out)
         return np.ascontiguousarray(out.T)
+
+    def _chain(self, inp: AudioInput, n: int) -> FilterChain:
+        """The source's filter chain, built again when its filters changed (source.set, an
+        obs-websocket client): the new chain's state starts afresh, its latency measured anew."""
+        filters = inp.cfg.settings.filters
+        if inp.chain is None or inp.chain_of != filters:
+            inp.chain, inp.chain_of = FilterChain(filters, self.rate, n), filters
+            if inp.chain.latency:
+                inp.next_k = None  # read again from where the new latency says
+                # (a chain built in the clock's path: ~10 ms once, when filters change)
+        return inp.chain
 
     def meters(self) -> dict[str, SourceLevels]:
         return {name: SourceLevels(inp.meter.take(), inp.muted, inp.volume_db) for name, inp in self.inputs.items()}

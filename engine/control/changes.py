@@ -90,7 +90,7 @@ def changes(last: dict[str, Any], new: dict[str, Any]) -> list[Change]:
         if old.get("volume_db") != s.get("volume_db") and s.get("volume_db") is not None:
             out.append(("volume", {"source": s["name"], "volume_db": s["volume_db"]}))
         if s.get("settings") is not None and _settings(old) != _settings(s):
-            out.append(("settings", {"source": s["name"], "settings": _settings(s)}))
+            out.append(("settings", {"source": s["name"], "settings": _settings(s), "was": _settings(old)}))
     was_items = _items(last)
     for (scene, i), it in _items(new).items():
         old = was_items.get((scene, i))

@@ -68,6 +68,8 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "start_replay": ("replay.start", ()),
     "stop_replay": ("replay.stop", ()),
     "save_replay": ("replay.save", ()),
+    "list_filters": ("source.filters", ()),
+    "set_filter": ("source.filter.set", ()),
 }
 EVENTS = ("stream_state", "scene_changed", "stats", "error")
 

@@ -140,6 +140,8 @@ EVENTS_SENT: dict[str, str] = {
     "StreamStateChanged": "STARTING, STARTED, RECONNECTING, RECONNECTED, STOPPING, STOPPED",
     "RecordStateChanged": "STARTING, STARTED, PAUSED, RESUMED, STOPPING, STOPPED (with outputPath)",
     "ReplayBufferStateChanged": "the replay buffer starts or stops (STARTED, STOPPED)",
+    "SourceFilterEnableStateChanged": "an audio filter is switched on or off (SetSourceFilterEnabled, source.set)",
+    "SourceFilterSettingsChanged": "an audio filter's settings change (SetSourceFilterSettings, source.set)",
     "ReplayBufferSaved": "a replay is written (savedReplayPath), whoever asked for it",
     "SceneItemEnableStateChanged": "an item is shown or hidden",
     "SceneItemTransformChanged": "an item is moved, scaled, cropped or boxed",
@@ -152,7 +154,7 @@ EVENTS_SENT: dict[str, str] = {
 }
 
 # Why the others are never sent.
-_NO_FILTERS = "rigcast has no filters yet (issue 6/6)"
+_NO_FILTERS = "rigcast's filters are the config file's: none is created, removed, renamed or moved live"
 _CONFIG = "sources and scenes come from the config file; none is created, removed or renamed live"
 EVENTS_NOT_SENT: dict[str, str] = {
     "CanvasCreated": "one canvas", "CanvasRemoved": "one canvas", "CanvasNameChanged": "one canvas",
@@ -160,8 +162,7 @@ EVENTS_NOT_SENT: dict[str, str] = {
     "SceneCollectionListChanged": "one scene collection", "CurrentProfileChanging": "one profile",
     "CurrentProfileChanged": "one profile", "ProfileListChanged": "one profile",
     "SourceFilterListReindexed": _NO_FILTERS, "SourceFilterCreated": _NO_FILTERS, "SourceFilterRemoved": _NO_FILTERS,
-    "SourceFilterNameChanged": _NO_FILTERS, "SourceFilterSettingsChanged": _NO_FILTERS,
-    "SourceFilterEnableStateChanged": _NO_FILTERS,
+    "SourceFilterNameChanged": _NO_FILTERS,
     "VendorEvent": "no vendor extensions", "CustomEvent": "BroadcastCustomEvent is refused",
     "InputCreated": _CONFIG, "InputRemoved": _CONFIG, "InputNameChanged": _CONFIG,
     "InputAudioBalanceChanged": "the balance is fixed (centred)",

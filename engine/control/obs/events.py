@@ -9,6 +9,7 @@ from typing import Any
 from engine.control.changes import PAUSED, RECONNECTING, STARTED, STARTING, STOPPED, STOPPING, Change, outputs
 from engine.control.obs.protocol import (
     EVENT,
+    SUB_FILTERS,
     SUB_GENERAL,
     SUB_INPUT_ACTIVE,
     SUB_INPUT_SHOW,
@@ -20,6 +21,7 @@ from engine.control.obs.protocol import (
     SUB_TRANSITIONS,
     SUB_VOLUME_METERS,
 )
+from config.kinds.audio_filters import filter_names
 from engine.control.obs.inputs import volume_fields
 from engine.control.obs.transform import placement, transform_of
 from engine.control.obs.transitions import NAMES
@@ -56,6 +58,22 @@ def _phase_events(name: str, now: str, was: str, path: str | None) -> list[dict[
     return out
 
 
+def _filter_events(source: str, was: list[dict[str, Any]], now: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A source's filters switched or re-set (engine/control/obs/filters.py names them)."""
+    out = []
+    for name, old, new in zip(filter_names([f["kind"] for f in was]), was, now):
+        if old["kind"] != new["kind"]:
+            continue
+        if old.get("enabled", True) != new.get("enabled", True):
+            out.append(event("SourceFilterEnableStateChanged", SUB_FILTERS, {
+                "sourceName": source, "filterName": name, "filterEnabled": bool(new.get("enabled", True))}))
+        rest = {k: v for k, v in new.items() if k not in ("kind", "enabled")}
+        if rest != {k: v for k, v in old.items() if k not in ("kind", "enabled")}:
+            out.append(event("SourceFilterSettingsChanged", SUB_FILTERS,
+                             {"sourceName": source, "filterName": name, "filterSettings": rest}))
+    return out
+
+
 def obs_events(found: list[Change], subs: int, state: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     record_path = next((o["target"] for o in outputs(state, stream=False)), None)
@@ -88,9 +106,12 @@ def obs_events(found: list[Change], subs: int, state: dict[str, Any]) -> list[di
         elif what == "volume" and subs & SUB_INPUTS:
             out.append(event("InputVolumeChanged", SUB_INPUTS, {"inputName": d["source"], "inputUuid": d["source"]}
                              | volume_fields(float(d["volume_db"]))))
-        elif what == "settings" and subs & SUB_INPUTS:
-            out.append(event("InputSettingsChanged", SUB_INPUTS,
-                             {"inputName": d["source"], "inputUuid": d["source"], "inputSettings": d["settings"]}))
+        elif what == "settings":
+            if subs & SUB_INPUTS:
+                out.append(event("InputSettingsChanged", SUB_INPUTS,
+                                 {"inputName": d["source"], "inputUuid": d["source"], "inputSettings": d["settings"]}))
+            if subs & SUB_FILTERS:
+                out += _filter_events(d["source"], d["was"].get("filters", []), d["settings"].get("filters", []))
         elif what == "item_visible" and subs & SUB_SCENE_ITEMS:
             out.append(event("SceneItemEnableStateChanged", SUB_SCENE_ITEMS, {
                 "sceneName": d["scene"], "sceneUuid": d["scene"], "sceneItemId": d["index"] + 1,

@@ -178,14 +178,6 @@ async def get_source_active(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     return {"videoActive": on, "videoShowing": on}
 
 
-@request("GetSourceFilterList", fixed="[]: rigcast has no filters yet (issue 6/6)")
-async def get_source_filter_list(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
-    name = field(d, "sourceName", str)
-    if not any(sc["name"] == name for sc in ctx.state()["scenes"]):
-        _source(ctx, name)
-    return {"filters": []}  # filters arrive with issue 6/6; until then every source has none
-
-
 @request("GetSourceFilterKindList")
 async def get_source_filter_kind_list(_ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
     return {"sourceFilterKinds": [k.name for k in kinds(Role.FILTER)]}

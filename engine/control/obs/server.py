@@ -52,6 +52,7 @@ from engine.control.obs.protocol import (
     auth_string,
 )
 from engine.control.obs import (  # noqa: F401  (they register)
+    filters,
     general,
     hotkeys,
     inputs,

@@ -24,7 +24,7 @@ from engine.control.obs.requests import Ctx, refuse, request
 
 _CONFIG = "rigcast's sources and scenes come from its config file; edit it (or use its live requests) and restart"
 _NO_UI = "rigcast runs on a headless box: it has no dialogs or projectors to open"
-_NO_FILTERS = "rigcast has no filters yet (issue 6/6)"
+_NO_FILTERS = "rigcast's filters are the config file's: edit them there (SetSourceFilterEnabled/Settings work live)"
 
 for _name, _code, _why in (
     ("GetCanvasList", CANNOT_ACT, "rigcast has one canvas; GetVideoSettings describes it"),
@@ -40,10 +40,7 @@ for _name, _code, _why in (
     ("CreateSourceFilter", CANNOT_ACT, _NO_FILTERS),
     ("RemoveSourceFilter", NOT_FOUND, _NO_FILTERS),
     ("SetSourceFilterName", NOT_FOUND, _NO_FILTERS),
-    ("GetSourceFilter", NOT_FOUND, _NO_FILTERS),
     ("SetSourceFilterIndex", NOT_FOUND, _NO_FILTERS),
-    ("SetSourceFilterSettings", NOT_FOUND, _NO_FILTERS),
-    ("SetSourceFilterEnabled", NOT_FOUND, _NO_FILTERS),
     ("BroadcastCustomEvent", CANNOT_ACT, "rigcast does not relay custom events between clients"),
     ("CallVendorRequest", NOT_FOUND, "rigcast has no vendor extensions"),
     ("TriggerHotkeyByKeySequence", CANNOT_ACT, "trigger rigcast's hotkeys by name (GetHotkeyList lists them)"),
