@@ -70,7 +70,8 @@ FFmpeg = Callable[[Any], tuple[str, str]]
 
 
 def _record(name: str, settings: type, summary: str, ffmpeg: FFmpeg) -> KindInfo[Any]:
-    return KindInfo(name, Role.FILTER, Cap.AUDIO, settings, lambda s: summary, {}, summary=summary,
+    return KindInfo(name, Role.FILTER, Cap.AUDIO, settings, lambda s: summary,
+                    {"": "engine.audio.filters:FilterChain"}, summary=summary,
                     extra={"ffmpeg": ffmpeg})
 
 
