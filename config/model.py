@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from config import fields as f
+from config.filterlist import Filter, chain_field
 from config.hotkeys import Hotkey
 from config.kinds import Cap, KindInfo, Role, find, names
 from config.kinds.encoders import CODECS
@@ -121,6 +122,8 @@ class SceneItem:
                                                lambda v, _c: _crop(v), list, live=True)  # left, top, right, bottom
     opacity: float = f.number(1.0, 0.0, 1.0, live=True)
     visible: bool = f.flag(True, live=True)
+    # In order, on the item's own pixels after crop and scale (config/kinds/video_filters.py)
+    filters: tuple[Filter, ...] = chain_field(Cap.VIDEO, '{ kind = "chroma_key" }', live=True)
 
     def validate(self, data: dict[str, Any]) -> None:
         if (self.width is None) != (self.height is None):

@@ -116,14 +116,16 @@ def run_ctl(a: argparse.Namespace) -> int:
             on = call(f"replay.{a.action}")["buffering"]
             print(f"rigcast: replay buffer {'started' if on else 'stopped'}")
         elif a.ctl == "filter" and a.filter is None:
-            for row in call("source.filters", {"source": a.source})["filters"]:
+            where = {"source": a.source} | ({"scene": a.scene} if a.scene else {})
+            for row in call("source.filters", where)["filters"]:
                 settings = ", ".join(f"{k}={v}" for k, v in row["settings"].items())
                 print(f"{row['name']:<18} {'on ' if row['enabled'] else 'off'}  {settings}")
         elif a.ctl == "filter":
             if a.state is None:
                 print("rigcast: say on or off after the filter's name", file=sys.stderr)
                 return 1
-            call("source.filter.set", {"source": a.source, "filter": a.filter, "enabled": a.state == "on"})
+            call("source.filter.set", {"source": a.source, "filter": a.filter, "enabled": a.state == "on"}
+                 | ({"scene": a.scene} if a.scene else {}))
             print(f"rigcast: {a.source}: {a.filter} {a.state}")
         elif a.ctl == "screenshot":
             return screenshot(a)

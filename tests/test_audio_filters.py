@@ -16,7 +16,8 @@ import av
 import numpy as np
 import pytest
 
-from config.kinds.audio_filters import AudioFilter, Compressor, Gain, HighPass, Limiter, NoiseGate, NoiseSuppress
+from config.filterlist import Filter
+from config.kinds.audio_filters import Compressor, Gain, HighPass, Limiter, NoiseGate, NoiseSuppress
 from config.loader import ConfigError, parse_config
 from engine.audio.filters import FilterChain
 from tests.harness import EngineHome, Pulse, require_tools
@@ -24,7 +25,7 @@ from tests.harness import EngineHome, Pulse, require_tools
 RATE, BLOCK = 48000, 1024
 
 
-def run(flt: AudioFilter, mono: np.ndarray) -> np.ndarray:
+def run(flt: Filter, mono: np.ndarray) -> np.ndarray:
     """``mono`` through a chain of one filter, block by block; the output lined up with it."""
     chain = FilterChain((flt,), RATE, BLOCK)
     stereo = np.stack([mono, mono], axis=1).astype(np.float32)
@@ -71,7 +72,7 @@ def test_noise_suppression_takes_15_db_off_a_noise_bed_and_keeps_the_voice(speec
     lead = 2 * RATE  # noise alone first, then speech over it
     clean = np.concatenate([np.zeros(lead, np.float32), speech])
     bed = (np.random.default_rng(3).standard_normal(len(clean)) * 10 ** (-36 / 20)).astype(np.float32)
-    out = run(AudioFilter("noise_suppress", NoiseSuppress(reduction_db=30, noise_level_db=-33)), clean + bed)
+    out = run(Filter("noise_suppress", NoiseSuppress(reduction_db=30, noise_level_db=-33)), clean + bed)
     quiet = slice(RATE + RATE // 4, lead)  # after the filter has settled, before the voice
     dropped = db((clean + bed)[quiet]) - db(out[quiet])
     voice_in, voice_out = db(band(clean[lead:len(out)])), db(band(out[lead:]))
@@ -81,14 +82,14 @@ def test_noise_suppression_takes_15_db_off_a_noise_bed_and_keeps_the_voice(speec
 
 
 def test_the_gate_closes_under_its_threshold_and_opens_over_it() -> None:
-    gate = AudioFilter("noise_gate", NoiseGate(threshold_db=-40, range_db=-80))
+    gate = Filter("noise_gate", NoiseGate(threshold_db=-40, range_db=-80))
     quiet, loud = tone(-50), tone(-20)
     assert db(run(gate, quiet)[RATE:]) < db(quiet) - 60, "under the threshold: silenced"
     assert abs(db(run(gate, loud)[RATE:]) - db(loud)) < 0.5, "over it: passed as it is"
 
 
 def test_the_compressor_curve_has_its_ratio_above_the_threshold() -> None:
-    comp = AudioFilter("compressor", Compressor(threshold_db=-18, ratio=4))
+    comp = Filter("compressor", Compressor(threshold_db=-18, ratio=4))
     levels = (-12.0, -6.0, -3.0)  # peaks; all over -18 dBFS
     outs = [db(run(comp, tone(level))[RATE:RATE + RATE // 2]) for level in levels]
     ins = [db(tone(level)) for level in levels]
@@ -100,10 +101,10 @@ def test_the_compressor_curve_has_its_ratio_above_the_threshold() -> None:
 
 
 def test_gain_limiter_and_high_pass() -> None:
-    assert abs(db(run(AudioFilter("gain", Gain(db=6)), tone(-20))) - (db(tone(-20)) + 6)) < 0.1
-    limited = run(AudioFilter("limiter", Limiter(limit_db=-6)), tone(0))
+    assert abs(db(run(Filter("gain", Gain(db=6)), tone(-20))) - (db(tone(-20)) + 6)) < 0.1
+    limited = run(Filter("limiter", Limiter(limit_db=-6)), tone(0))
     assert 20 * np.log10(np.abs(limited[RATE // 2:]).max()) <= -5.5, "peaks held at the limit"
-    rumble = run(AudioFilter("high_pass", HighPass(cutoff_hz=200)), tone(-12, hz=40))
+    rumble = run(Filter("high_pass", HighPass(cutoff_hz=200)), tone(-12, hz=40))
     assert db(rumble[RATE // 2:]) < db(tone(-12, hz=40)) - 20, "40 Hz rumble taken off"
 
 
@@ -121,7 +122,7 @@ def test_filters_in_the_config_are_checked_one_line_each() -> None:
 
 def test_the_chain_says_its_latency() -> None:
     assert FilterChain((), RATE, BLOCK).latency == 0
-    delayed = FilterChain((AudioFilter("noise_suppress", NoiseSuppress()),), RATE, BLOCK).latency
+    delayed = FilterChain((Filter("noise_suppress", NoiseSuppress()),), RATE, BLOCK).latency
     assert 0 < delayed < RATE // 10, f"afftdn's window: {delayed} samples"
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from config import fields as f
-from config.kinds.audio_filters import AudioFilter, dump_filters, parse_filters
+from config.filterlist import Filter, chain_field
 from config.kinds.base import Cap, KindInfo, Role
 
 VOLUME_DB = (-100.0, 30.0)
@@ -20,8 +20,7 @@ class AudioSettings:
     muted: bool = f.flag(False, live=True)
     sync_offset_ms: int = f.number(0, 0, 20_000, integer=True)  # > 0 delays this source
     # In order, before the volume; their latency is made up for in A/V sync (engine/audio/filters.py)
-    filters: tuple[AudioFilter, ...] = f.custom((), (list,), 'a list like [{ kind = "noise_suppress" }]',
-                                                parse_filters, dump_filters)
+    filters: tuple[Filter, ...] = chain_field(Cap.AUDIO, '{ kind = "noise_suppress" }')
 
 
 def _describer(what: str):  # type: ignore[no-untyped-def]

@@ -15,16 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from config import fields as f
+from config.filterlist import FilterBase
 from config.kinds.base import Cap, KindInfo, Role
 
 
 def _lin(db: float) -> float:
     return float(10 ** (db / 20))
-
-
-@dataclass
-class FilterBase:
-    enabled: bool = f.flag(True, live=True)
 
 
 @dataclass
@@ -89,56 +85,3 @@ KINDS = (
     _record("gain", Gain, "gain", lambda s: ("volume", f"volume={s.db}dB")),
     _record("high_pass", HighPass, "high-pass", lambda s: ("highpass", f"f={s.cutoff_hz}")),
 )
-
-
-@dataclass(frozen=True)
-class AudioFilter:
-    """One filter of a source's chain, as configured: its kind's record says the rest."""
-
-    kind: str
-    settings: Any
-
-    def ffmpeg(self) -> tuple[str, str]:
-        """The FFmpeg filter and its arguments."""
-        from config.kinds import find
-
-        spec: FFmpeg = find(Role.FILTER, self.kind).extra["ffmpeg"]
-        return spec(self.settings)
-
-
-def filter_names(kinds: list[str]) -> list[str]:
-    """What each filter of a chain is called: its kind, numbered from the second of a kind on
-    ("compressor 2"). Filters have no names of their own; the bus, ctl and obs-websocket all
-    name them this way."""
-    seen: dict[str, int] = {}
-    out = []
-    for kind in kinds:
-        seen[kind] = seen.get(kind, 0) + 1
-        out.append(kind if seen[kind] == 1 else f"{kind} {seen[kind]}")
-    return out
-
-
-def parse_filters(value: list[Any], ctx: f.Context) -> tuple[AudioFilter, ...]:
-    from config.kinds import find, names
-
-    kinds = names(Role.FILTER)
-    out = []
-    for i, item in enumerate(value):
-        if not isinstance(item, dict) or item.get("kind") not in kinds:
-            raise ValueError(f"filters[{i}]: expected a table like {{ kind = \"compressor\" }} with a kind of "
-                             f"{', '.join(kinds)}")
-        cls = find(Role.FILTER, item["kind"]).settings
-        rest = {k: v for k, v in item.items() if k != "kind"}
-        unknown = sorted(set(rest) - f.keys(cls))
-        if unknown:
-            raise ValueError(f'filters[{i}] ({item["kind"]}): unknown key "{unknown[0]}"; it takes '
-                             f'{", ".join(sorted(f.keys(cls)))}')
-        try:
-            out.append(AudioFilter(item["kind"], f.read(cls, rest, ctx)))
-        except f.SettingError as e:
-            raise ValueError(f'filters[{i}] ({item["kind"]}): {e.key}: {e.problem}') from None
-    return tuple(out)
-
-
-def dump_filters(value: tuple[AudioFilter, ...]) -> list[dict[str, Any]]:
-    return [{"kind": a.kind} | f.write(a.settings) for a in value]

@@ -17,15 +17,15 @@ import av
 import numpy as np
 from av.filter import Graph
 
-from config.kinds.audio_filters import AudioFilter
+from config.filterlist import Filter
 
 PROBE_S = 0.5  # the impulse's test run: longer than any delay the filters here have
 
 
 class FilterChain:
-    def __init__(self, filters: tuple[AudioFilter, ...], rate: int, block: int = 1024, measure: bool = True) -> None:
+    def __init__(self, filters: tuple[Filter, ...], rate: int, block: int = 1024, measure: bool = True) -> None:
         self.rate = rate
-        self.specs = [a.ffmpeg() for a in filters if a.settings.enabled]
+        self.specs = [spec for a in filters if a.settings.enabled for spec in a.ffmpeg()]
         self.graph: Any = None
         self.fifo = np.zeros((2, 0), dtype=np.float32)
         self.pts = 0
@@ -67,7 +67,7 @@ class FilterChain:
         return block
 
 
-def _measure(filters: tuple[AudioFilter, ...], rate: int, block: int) -> int:
+def _measure(filters: tuple[Filter, ...], rate: int, block: int) -> int:
     """Samples from an impulse in to its peak out, through a chain like the one in use."""
     probe = FilterChain(filters, rate, block, measure=False)
     total = int(rate * PROBE_S) // block * block

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from config import fields as f
 from config.kinds import Cap
-from config.kinds.audio_filters import filter_names
+from config.filterlist import filter_names
 from config.loader import ConfigError, _read
 from config.model import SourceConfig
 from engine.control.bus import BusError, Param
@@ -78,32 +78,48 @@ def register(e: Engine) -> None:
         e.publish_state()
         return {"source": src.name, "changed": changed, "saved": saved}
 
-    async def filters(args: dict[str, Any]) -> dict[str, Any]:
+    def chain(args: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+        """(who holds the chain, its rows as the config file writes them): an audio source's,
+        or with ``scene`` the video filters of that scene's item showing the source."""
         src = source(args["source"])
-        rows = e.source_settings(src).get("filters", [])
-        return {"source": src.name, "filters": [
+        if "scene" not in args:
+            return src.name, [dict(r) for r in e.source_settings(src).get("filters", [])]
+        item = e.rendered.item(args["scene"], src.name)
+        if item is None:
+            raise BusError("unknown_item", f'scene "{args["scene"]}" shows no source "{src.name}"')
+        return f'{src.name} in "{args["scene"]}"', item.filter_rows()
+
+    async def filters(args: dict[str, Any]) -> dict[str, Any]:
+        _, rows = chain(args)
+        return {"source": args["source"], "filters": [
             {"name": n, "kind": r["kind"], "enabled": bool(r.get("enabled", True)),
              "settings": {k: v for k, v in r.items() if k not in ("kind", "enabled")}}
             for n, r in zip(filter_names([r["kind"] for r in rows]), rows)]}
 
     async def filter_set(args: dict[str, Any]) -> dict[str, Any]:
-        src = source(args["source"])
-        rows = [dict(r) for r in e.source_settings(src).get("filters", [])]
+        who, rows = chain(args)
         names = filter_names([r["kind"] for r in rows])
         if args["filter"] not in names:
-            raise BusError("unknown_filter", f'"{src.name}" has no filter named "{args["filter"]}"; it has '
+            raise BusError("unknown_filter", f'{who} has no filter named "{args["filter"]}"; it has '
                                              + (", ".join(names) or "none"))
         row = rows[names.index(args["filter"])]
         if "enabled" in args:
             row["enabled"] = args["enabled"]
         row |= {k: v for k, v in (args.get("settings") or {}).items() if k != "kind"}
-        return await set_({"source": src.name, "settings": {"filters": rows}})
+        if "scene" in args:
+            item_set = e.bus.commands["scene.item.set"]  # within this command's turn: not execute()
+            given = {"scene": args["scene"], "source": args["source"], "filters": rows}
+            e.bus.check_args(item_set, given)
+            return dict(await item_set.handler(given))
+        return await set_({"source": args["source"], "settings": {"filters": rows}})
 
-    e.bus.register("source.filters", filters, {"source": Param((str,))},
-                   summary="an audio source's filters: name, kind, on or off, settings")
+    where = {"source": Param((str,)), "scene": Param((str,), required=False)}
+    e.bus.register("source.filters", filters, where,
+                   summary="a source's filters (with scene: that scene item's video filters): name, kind, on or off, "
+                           "settings")
     e.bus.register("source.filter.set", filter_set,
-                   {"source": Param((str,)), "filter": Param((str,)), "enabled": Param((bool,), required=False),
-                    "settings": Param((dict,), required=False)},
+                   where | {"filter": Param((str,)), "enabled": Param((bool,), required=False),
+                            "settings": Param((dict,), required=False)},
                    summary="switch one filter on or off, or change its settings (checked, applied, saved)")
     e.bus.register("source.get", get, {"source": Param((str,))}, summary="a source's kind and settings now")
     e.bus.register("source.set", set_, {"source": Param((str,)), "settings": Param((dict,)),

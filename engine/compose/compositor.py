@@ -23,6 +23,7 @@ from config.kinds import Cap
 from config.model import SceneConfig, SceneItem, SourceConfig, TransitionConfig
 from engine.capture.base import text_kind
 from engine.capture.still import Still
+from engine.compose.item_filters import ItemFilters, makes_alpha, specs_of
 from engine.compose.layout import clip, covers, place, visible_part
 from engine.compose.planar import PLANAR_420, PlanarOverlay, blend, crop_onto_canvas, make_overlay
 from engine.encode.convert import Converter
@@ -101,6 +102,7 @@ class Compositor:
     transition: TransitionConfig
     fade: Fade | None = None
     _cache: dict[tuple[str, str, int], _Scaled] = field(default_factory=dict)
+    _graphs: dict[tuple[str, str, int], ItemFilters] = field(default_factory=dict)
     _canvases: list[np.ndarray] = field(default_factory=list)
     _last_key: Any = None
     _last_frame: Any = None
@@ -293,7 +295,7 @@ class Compositor:
         it = items[0]
         layer = self.rings.get(it.source)
         if (layer is None or layer.ref is None or it.opacity < 1 or it.crop != (0, 0, 0, 0)
-                or it.scale is not None or it.width is not None or it.x or it.y):
+                or it.scale is not None or it.width is not None or it.x or it.y or specs_of(it.filters)):
             return None
         return self.converter.convert(layer.ring, layer.ref)
 
@@ -330,7 +332,7 @@ class Compositor:
             return None
         index, base = shown[0]
         layer = self.rings.get(base.source)
-        src = layer.pixels() if layer is not None and base.opacity >= 1 else None
+        src = layer.pixels() if layer is not None and base.opacity >= 1 and not specs_of(base.filters) else None
         if src is None:
             return None
         w, h = self.width, self.height
@@ -361,6 +363,7 @@ class Compositor:
         src, opaque, version = self._layer_pixels(it.source)
         if src is None:
             return
+        opaque = opaque and not makes_alpha(it.filters)
         pl = place(it, src.shape[1], src.shape[0], w, h, first=index == 0)
         pl = visible_part(pl, w, h) if pl is not None else None
         if pl is None:
@@ -402,6 +405,7 @@ class Compositor:
         src, opaque, version = self._layer_pixels(it.source)
         if src is None:
             return drawn
+        opaque = opaque and not makes_alpha(it.filters)
         pl = place(it, src.shape[1], src.shape[0], w, h, first=index == 0)
         if pl is None:
             return drawn
@@ -430,6 +434,25 @@ class Compositor:
         self._drawn_again(it.source)
         return drawn
 
+    def _filtered(self, slot: tuple[str, str, int], it: SceneItem, pixels: np.ndarray) -> np.ndarray:
+        """The item's pixels through its filters; a chain that fails is logged once and the item
+        is shown unfiltered, so a bad LUT never blanks a camera."""
+        h, w = pixels.shape[:2]
+        try:
+            graph = self._graphs.get(slot)
+            if graph is None or graph.key != (it.filters, w, h):
+                graph = self._graphs[slot] = ItemFilters(it.filters, w, h)
+            out = graph.apply(pixels)
+            self._failed.pop(f"{it.source} filters", None)
+            return out
+        except Exception as e:
+            self._graphs.pop(slot, None)
+            why = f"{type(e).__name__}: {e}"
+            if self._failed.get(f"{it.source} filters") != why:
+                log.error("%s: its filters failed (%s); shown without them until they are changed", it.source, why)
+                self._failed[f"{it.source} filters"] = why
+            return pixels
+
     def _layer_pixels(self, name: str) -> tuple[np.ndarray | None, bool, int]:
         if name in self.rings:
             layer = self.rings[name]
@@ -443,7 +466,7 @@ class Compositor:
                 opaque: bool) -> _Scaled:
         x0, y0, x1, y1 = pl.src
         _, _, dw, dh = pl.dst
-        key = (version, pl.src, dw, dh, it.opacity, opaque)
+        key = (version, pl.src, dw, dh, it.opacity, opaque, it.filters)
         slot = (scene, it.source, index)
         cached = self._cache.get(slot)
         if cached is not None and cached.key == key:
@@ -454,6 +477,8 @@ class Compositor:
         else:
             frame = av.VideoFrame.from_numpy_buffer(np.ascontiguousarray(region), format="bgra")
             pixels = frame.reformat(dw, dh, "bgra", interpolation=self.converter.interp).to_ndarray()
+        if specs_of(it.filters):
+            pixels = self._filtered(slot, it, pixels)
         entry = _Scaled(key, pixels)
         self._cache[slot] = entry
         return entry

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from config.filterlist import Filter
+
 if TYPE_CHECKING:
     from engine.vocab.reports import ChatMessage
 
@@ -133,6 +135,13 @@ class RenderedItem:
     height: int | None = None
     crop: tuple[int, int, int, int] = (0, 0, 0, 0)
     fit: str = "fit"
+    filters: tuple[Filter, ...] = ()  # config/kinds/video_filters.py
+
+    def filter_rows(self) -> list[dict[str, Any]]:
+        """The filters as the config file writes them."""
+        from config import fields as f
+
+        return [{"kind": flt.kind} | f.write(flt.settings) for flt in self.filters]
 
 
 @dataclass(frozen=True)
@@ -164,7 +173,8 @@ class RenderedState:
         """From scenes shaped like config.model.SceneConfig: how the video process reports
         its own, and what it starts with (the engine's view until the first report)."""
         return cls(program, tuple(RenderedScene(sc.name, tuple(
-            RenderedItem(it.source, it.visible, it.x, it.y, it.scale, it.opacity, it.width, it.height, it.crop, it.fit)
+            RenderedItem(it.source, it.visible, it.x, it.y, it.scale, it.opacity, it.width, it.height, it.crop, it.fit,
+                         it.filters)
             for it in sc.items)) for sc in scenes), sources,
             transition=(transition.kind, transition.duration_ms) if transition is not None else ("fade", 300))
 
@@ -172,7 +182,7 @@ class RenderedState:
         return [{"index": i + 1, "name": s.name,
                  "items": [{"source": it.source, "visible": it.visible, "x": it.x, "y": it.y,
                             "scale": it.scale, "opacity": it.opacity, "width": it.width, "height": it.height,
-                            "fit": it.fit, "crop": list(it.crop)} for it in s.items]}
+                            "fit": it.fit, "crop": list(it.crop), "filters": it.filter_rows()} for it in s.items]}
                 for i, s in enumerate(self.scenes)]
 
     def item(self, scene: str, source: str) -> RenderedItem | None:

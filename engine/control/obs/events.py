@@ -21,7 +21,7 @@ from engine.control.obs.protocol import (
     SUB_TRANSITIONS,
     SUB_VOLUME_METERS,
 )
-from config.kinds.audio_filters import filter_names
+from config.filterlist import filter_names
 from engine.control.obs.inputs import volume_fields
 from engine.control.obs.transform import placement, transform_of
 from engine.control.obs.transitions import NAMES
