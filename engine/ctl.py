@@ -132,6 +132,15 @@ def run_ctl(a: argparse.Namespace) -> int:
         elif a.ctl == "scene":
             scene: str | int = int(a.scene) if a.scene.isdigit() else a.scene
             print(f"rigcast: program scene {call('scene.switch', {'scene': scene})['program_scene']}")
+        elif a.ctl in ("studio", "preview", "transition"):
+            if a.ctl == "studio":
+                data = call("studio.set", {} if a.state == "toggle" else {"enabled": a.state == "on"})
+            elif a.ctl == "preview":
+                data = call("scene.preview", {"scene": int(a.scene) if a.scene.isdigit() else a.scene})
+            else:
+                data = call("studio.transition")
+            print(f"rigcast: studio mode {'on' if data['studio_mode'] else 'off'}, program {data['program_scene']}"
+                  + (f", preview {data['preview_scene']}" if data["studio_mode"] else ""))
         elif a.ctl == "item":
             item: dict[str, Any] = {"scene": a.scene, "source": a.source}
             item |= {k: getattr(a, k) for k in ("visible", "x", "y", "scale", "opacity") if getattr(a, k) is not None}

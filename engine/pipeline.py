@@ -42,10 +42,10 @@ from engine.encode.video_encode import VideoEncode
 from engine.errors import RigcastError
 from engine.framering import FrameRing
 from engine.logsetup import setup_logging
-from engine.proc import ParentWatch
 from engine.output.base import Output, QueuedOutput, create_output, idle_status
 from engine.output.packets import OPUS, EncodedPacket
 from engine.output.replay import ReplayOutput
+from engine.proc import ParentWatch
 from engine.spec import PipelineSpec
 from engine.vocab import (
     ChatPost,
@@ -54,16 +54,19 @@ from engine.vocab import (
     MuteSet,
     OutputsStart,
     OutputsStop,
-    RecordPause,
-    ReplaySave,
     OutputState,
+    PreviewSet,
+    RecordPause,
     RenderedSource,
     RenderedState,
+    ReplaySave,
     SceneSwitch,
     Screenshot,
     SourceSettings,
     SourceState,
+    StudioMode,
     TextSet,
+    Transition,
     TransitionSet,
     VideoCommand,
     VolumeSet,
@@ -272,6 +275,12 @@ class Pipeline:
                 return
             elif isinstance(cmd, SceneSwitch):
                 self.compositor.switch(cmd.scene, now_ns())
+            elif isinstance(cmd, StudioMode):
+                self.compositor.set_studio(cmd.enabled)
+            elif isinstance(cmd, PreviewSet):
+                self.compositor.set_preview(cmd.scene)
+            elif isinstance(cmd, Transition):
+                self.compositor.transition_now(now_ns())
             elif isinstance(cmd, ItemChange):
                 self.compositor.set_item(cmd.scene, cmd.source, cmd.changes)
             elif isinstance(cmd, TextSet):

@@ -200,6 +200,8 @@ class Engine:
             "replay_buffer": self.live(Cap.REPLAY),
             "scenes": self.rendered.scene_rows(),
             "program_scene": self.program(),
+            "studio_mode": self.rendered.preview is not None,
+            "preview_scene": self.rendered.preview,
             "transition": {"kind": self.rendered.transition[0], "duration_ms": self.rendered.transition[1]},
             "sources": sources,
             "outputs": ([o.as_dict() for o in self.stats.outputs] if self.stats and self.stats.outputs

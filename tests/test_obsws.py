@@ -286,7 +286,7 @@ def test_repeated_failed_logins_from_one_address_are_slowed_down(
 
 def test_what_companion_asks_at_connect_is_answered_truthfully(home: EngineHome, nginx: NginxRtmp, gears: XApp,
                                                                 tmp_path: Path) -> None:
-    """No studio mode and no replay buffer configured: answered as OBS answers without them (false,
+    """Studio mode off and no replay buffer configured: answered as OBS answers without them (false,
     506, 604), never a fake success; the rest from the engine's real state."""
     port = start(home, nginx, tmp_path)
     cl = obs.ReqClient(host="127.0.0.1", port=port, password=PASSWORD, timeout=15)
@@ -294,10 +294,10 @@ def test_what_companion_asks_at_connect_is_answered_truthfully(home: EngineHome,
         assert cl.get_studio_mode_enabled().studio_mode_enabled is False
         cl.set_studio_mode_enabled(False)
         with pytest.raises(obs.error.OBSSDKRequestError) as e:
-            cl.set_studio_mode_enabled(True)
-        assert e.value.code == 703
-        with pytest.raises(obs.error.OBSSDKRequestError) as e:
             cl.get_current_preview_scene()
+        assert e.value.code == 506
+        with pytest.raises(obs.error.OBSSDKRequestError) as e:
+            cl.trigger_studio_mode_transition()
         assert e.value.code == 506
         with pytest.raises(obs.error.OBSSDKRequestError) as e:
             cl.get_replay_buffer_status()

@@ -29,7 +29,7 @@ from tui.meter import Meters
 from tui.model import EngineView
 from tui.panels import GraphsPanel, OutputsPanel, ScenesPanel, SourcesPanel, StatusBar
 from tui.preview import RATE_HZ as PREVIEW_HZ
-from tui.preview import Preview
+from tui.preview import GraphicsPreview, Preview
 
 RECONNECT_S = 2.0
 LOG_LEVEL_STYLES = {"WARNING": "yellow", "ERROR": "bold red", "CRITICAL": "bold red"}
@@ -42,18 +42,25 @@ class ControlRoom(App[int]):
     BINDINGS = [
         Binding("s", "toggle('stream')", "Stream"),
         Binding("r", "toggle('record')", "Rec"),
-        Binding("p", "pause_record", "Pause"),
         Binding("b", "toggle('replay')", "Buffer"),
-        Binding("v", "save_replay", "Save replay"),
         Binding("1", "scene(1)", "Scene", key_display="1-9"),
         *[Binding(str(n), f"scene({n})", f"Scene {n}", show=False) for n in range(2, 10)],
+        Binding("e", "studio", "Studio"),
         Binding("m", "mute", "Mute"),
+        Binding("h", "pictures", "Pic"),
         Binding("q", "detach", "Detach"),
         Binding("Q", "stop_engine", "Stop", key_display="Q"),
+        # Shown only while they can act (check_action), last, so 80 columns hold the rest:
+        Binding("p", "pause_record", "Pause"),
+        Binding("v", "save_replay", "Save"),
+        Binding("t", "transition", "Take"),
     ]
 
-    def __init__(self, connect: bool = True) -> None:
+    def __init__(self, connect: bool = True, graphics: str | None = None) -> None:
+        """``graphics``: "kitty" or "sixel" to draw the thumbnails with the terminal's own
+        graphics (tui/preview.py's terminal_graphics() says which, before the app starts)."""
         super().__init__()
+        self.graphics = graphics
         self.view = EngineView()
         self.client: AsyncControlClient | None = None
         self._connect = connect
@@ -71,7 +78,8 @@ class ControlRoom(App[int]):
                 # Only as tall as its rows: each meter frame re-renders those lines, not a panel.
                 yield Meters(id="meters")
             yield GraphsPanel(id="graphs", classes="panel")
-            yield Preview(id="preview", classes="panel")
+            yield self._thumb("studio-preview")  # studio mode's preview scene, shown only then
+            yield self._thumb("preview")
         # Inside a container: Textual re-renders every top-level widget whose clip overlaps a
         # repaint, and a top-level log would be re-rendered whole for each meter frame.
         with Horizontal(id="logbox"):
@@ -79,9 +87,15 @@ class ControlRoom(App[int]):
             yield ChatPane(id="chat", classes="panel")
         yield Footer(compact=True)  # every key fits at 80 columns
 
+    def _thumb(self, wid: str) -> Preview | GraphicsPreview:
+        if self.graphics is not None:
+            return GraphicsPreview(self.graphics, id=wid, classes="panel thumb")
+        return Preview(id=wid, classes="panel thumb")
+
     def on_mount(self) -> None:
         for wid, title in (("scenes", "Scenes"), ("sources", "Sources"), ("outputs", "Outputs"),
-                           ("audio", "Audio"), ("graphs", "Graphs"), ("preview", "Program"), ("log", "Log"),
+                           ("audio", "Audio"), ("graphs", "Graphs"), ("preview", "Program"),
+                           ("studio-preview", "Preview"), ("log", "Log"),
                            ("chat", "Chat")):
             self.query_one(f"#{wid}").border_title = title
         # Looked up once: events arrive up to 20 times a second.
@@ -90,7 +104,9 @@ class ControlRoom(App[int]):
         self.w_graphs = self.query_one(GraphsPanel)
         self.w_meters = self.query_one(Meters)
         self.w_chat = self.query_one(ChatPane)
-        self.w_preview = self.query_one(Preview)
+        self.w_preview = self.query_one("#preview", Preview | GraphicsPreview)  # type: ignore[arg-type]
+        self.w_studio = self.query_one("#studio-preview", Preview | GraphicsPreview)  # type: ignore[arg-type]
+        self.w_studio.display = False
         self.set_interval(1 / PREVIEW_HZ, self._ask_preview)
         self.query_one(SourcesPanel).focus()
         if self._connect:
@@ -138,6 +154,8 @@ class ControlRoom(App[int]):
         elif name == "state":
             v.state = data
             self.query_one(ScenesPanel).data = data
+            self._studio(data)
+            self.refresh_bindings()  # Pause / Save / Take come and go with the state
             self.query_one(SourcesPanel).show(v.sources)
             self.w_outputs.data = v.outputs
             self._status()
@@ -148,6 +166,15 @@ class ControlRoom(App[int]):
             self.query_one("#log", RichLog).write(line)
         elif name == "chat":
             self.w_chat.add(data)
+
+    def _studio(self, state: dict[str, Any]) -> None:
+        """Studio mode shows the preview's thumbnail where the graphs were (80 columns hold
+        three panels in that row, not four)."""
+        on = state.get("preview_scene") is not None
+        self.w_studio.display = on and self.w_preview.display
+        self.w_graphs.display = not self.w_studio.display
+        self.w_studio.border_title = f"Preview: {state.get('preview_scene')}" if on else "Preview"
+        self.w_preview.border_title = f"Program: {state.get('program_scene')}" if on else "Program"
 
     def _status(self) -> None:
         self.w_status.data = {"state": self.view.state, "stats": self.view.stats}
@@ -163,26 +190,41 @@ class ControlRoom(App[int]):
             return None
 
     def _ask_preview(self) -> None:
-        """The program's thumbnail, asked of the video process while attached and shown."""
+        """The thumbnails, asked of the video process while attached and shown: the program's,
+        and in studio mode the preview scene's as edited."""
         canvas = str(self.view.state.get("engine", {}).get("canvas", "16x9")).partition("x")
         aspect = int(canvas[0]) / int(canvas[2]) if canvas[0].isdigit() and canvas[2].isdigit() else 16 / 9
-        size = self.w_preview.wanted_size(aspect)
-        if self.client is None or size is None or not self.w_preview.display:
-            return
-        self.run_worker(self._fetch_preview(*size), group="preview", exclusive=True)
+        for thumb, scene in ((self.w_preview, None), (self.w_studio, self.view.state.get("preview_scene"))):
+            size = thumb.wanted_size(aspect)
+            if self.client is None or size is None or not thumb.display or (thumb is self.w_studio and not scene):
+                continue
+            self.run_worker(self._fetch_preview(thumb, scene, *size), group=f"thumb-{thumb.id}", exclusive=True)
 
-    async def _fetch_preview(self, w: int, h: int) -> None:
+    async def _fetch_preview(self, thumb: Preview | GraphicsPreview, scene: str | None, w: int, h: int) -> None:
         if self.client is None:
             return
         try:
-            data = await self.client.request("screenshot", {"format": "rgb", "width": w, "height": h})
+            data = await self.client.request("screenshot", {"format": "rgb", "width": w, "height": h}
+                                             | ({"scene": scene} if scene else {}))
         except (BusError, EngineNotRunning, TimeoutError, OSError):
             return  # the next one will come; the log says what the engine thought of it
         rgb = base64.b64decode(data["image_base64"])
         if len(rgb) == w * h * 3:
-            self.w_preview.image = (w, h, rgb)
+            thumb.image = (w, h, rgb)
 
     # -- actions (every one a key in the footer) -------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Pause, Save and Take are in the footer only while there is something to pause, a
+        buffer to save or a preview to take (False hides a key; Textual asks again on refresh_bindings)."""
+        st = self.view.state
+        if action == "pause_record":
+            return bool(st.get("recording"))
+        if action == "save_replay":
+            return bool(st.get("replay_buffer"))
+        if action == "transition":
+            return st.get("preview_scene") is not None
+        return True
+
     async def action_toggle(self, what: str) -> None:
         self.run_worker(self._send(f"{what}.toggle"), group="commands")
 
@@ -198,7 +240,20 @@ class ControlRoom(App[int]):
         self.run_worker(save(), group="commands")
 
     async def action_scene(self, index: int) -> None:
-        self.run_worker(self._send("scene.switch", {"scene": index}), group="commands")
+        """The program scene; in studio mode the preview (``t`` takes it to air), as in OBS."""
+        studio = self.view.state.get("preview_scene") is not None
+        self.run_worker(self._send("scene.preview" if studio else "scene.switch", {"scene": index}), group="commands")
+
+    async def action_studio(self) -> None:
+        self.run_worker(self._send("studio.set"), group="commands")
+
+    async def action_transition(self) -> None:
+        self.run_worker(self._send("studio.transition"), group="commands")
+
+    def action_pictures(self) -> None:
+        """Hide the thumbnails (nothing is asked of the video process then), or show them."""
+        self.w_preview.display = not self.w_preview.display
+        self._studio(self.view.state)
 
     async def action_mute(self) -> None:
         name = self.query_one(SourcesPanel).selected_name()
@@ -253,7 +308,9 @@ def run_tui() -> int:
             return rc
     from engine.crash import EXIT_CRASH, report_crash
 
-    app = ControlRoom()
+    from tui.preview import terminal_graphics
+
+    app = ControlRoom(graphics=terminal_graphics())
     try:
         app.run()
     except Exception as e:  # before Textual's own handling (the terminal could not be set up)

@@ -59,15 +59,23 @@ class StatusBar(Widget):
 
 
 class ScenesPanel(Widget):
+    """The scenes, numbered as keys 1-9 pick them; the program marked, and in studio mode the
+    preview too (its colours are the stylesheet's, through the component classes)."""
+
+    COMPONENT_CLASSES = {"scenes--program", "scenes--preview"}
     data: reactive[dict[str, Any]] = reactive(dict, layout=False)
 
     def render(self) -> Text:
         t = Text()
-        program = self.data.get("program_scene")
+        program, preview = self.data.get("program_scene"), self.data.get("preview_scene")
         for s in self.data.get("scenes", []):
-            on = s["name"] == program
             t.append(f"{s['index']} ", style="bold")
-            t.append(f"{'▶ ' if on else '  '}{s['name']}\n", style="bold reverse green" if on else "")
+            if s["name"] == program:
+                t.append(f"▶ {s['name']}\n", style=self.get_component_rich_style("scenes--program"))
+            elif s["name"] == preview:
+                t.append(f"◇ {s['name']}\n", style=self.get_component_rich_style("scenes--preview"))
+            else:
+                t.append(f"  {s['name']}\n")
         return t
 
 

@@ -1,13 +1,19 @@
-"""A live picture of the program in the control room: Unicode half-blocks, two pixels a cell.
+"""A live picture of the program (and in studio mode of the preview) in the control room.
 
-Why half-blocks: they work in every terminal rigcast is reached through, tmux and 80x24 over SSH
-included, where kitty graphics and Sixel don't pass. Each cell is "▀" with the upper pixel as
-its colour and the lower one as its background. The pixels are the video process's own small
-downscale (the bus's screenshot in raw RGB), asked for only while this widget is on screen and
-the room is attached, at ``RATE_HZ``.
+Two ways to draw it, one interface (``image``, ``wanted_size``):
+- Unicode half-blocks, two pixels a cell, in every terminal rigcast is reached through, tmux and
+  80x24 over SSH included, where kitty graphics and Sixel don't pass. Each cell is "▀" with the
+  upper pixel as its colour and the lower one as its background.
+- The terminal's own graphics (kitty's protocol or Sixel) through textual-image, when the
+  terminal answers its query before Textual starts (``terminal_graphics``): real pixels, at the
+  cells' pixel size.
+The pixels are the video process's own small downscale (the bus's screenshot in raw RGB), asked
+for only while the widget is shown and the room is attached, at ``RATE_HZ``.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from rich.color import Color
 from rich.style import Style
@@ -16,6 +22,19 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 RATE_HZ = 2
+GRAPHICS_MAX_W = 480  # pixels a graphics thumbnail is asked at, at most: what crosses SSH twice a second
+
+
+def terminal_graphics() -> str | None:
+    """"sixel" or "kitty" when this terminal draws images (asked once, before Textual takes the
+    terminal, as textual-image needs); None: half-blocks."""
+    try:
+        from textual_image.renderable import Image, SixelImage, TGPImage
+
+        import textual_image.widget  # noqa: F401  (asks the cell size now, while it still can)
+    except Exception:  # no textual-image, or a terminal that answers nothing sensible
+        return None
+    return "sixel" if Image is SixelImage else "kitty" if Image is TGPImage else None
 
 
 class Preview(Widget):
@@ -49,3 +68,38 @@ class Preview(Widget):
             out.append("\n")
         return out
 
+
+
+class GraphicsPreview(Widget):
+    """The same picture through textual-image's widget: kitty graphics or Sixel."""
+
+    DEFAULT_CSS = "GraphicsPreview > * { width: auto; height: auto; }"
+    image: reactive[tuple[int, int, bytes] | None] = reactive(None, layout=False)
+
+    def __init__(self, protocol: str, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.protocol = protocol
+
+    def compose(self) -> Any:
+        from textual_image.widget import SixelImage, TGPImage
+
+        yield (SixelImage if self.protocol == "sixel" else TGPImage)()
+
+    def wanted_size(self, aspect: float = 16 / 9) -> tuple[int, int] | None:
+        from textual_image._terminal import get_cell_size
+
+        cols, rows = self.content_size
+        if cols < 4 or rows < 2:
+            return None
+        cell = get_cell_size()
+        w, h = cols * max(cell.width, 1), rows * max(cell.height, 2)
+        w, h = min(w, round(h * aspect), GRAPHICS_MAX_W), min(h, round(w / aspect))
+        w, h = min(w, round(h * aspect)), min(h, round(w / aspect))
+        return max(8, w - w % 2), max(8, h - h % 2)
+
+    def watch_image(self, image: tuple[int, int, bytes] | None) -> None:
+        from PIL import Image as PILImage
+
+        if image is not None and self.children:
+            w, h, rgb = image
+            self.children[0].image = PILImage.frombytes("RGB", (w, h), rgb)  # type: ignore[attr-defined]

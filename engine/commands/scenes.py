@@ -1,4 +1,4 @@
-"""``scene.switch``, ``scene.item.set`` and ``text.set``: what the video process composes.
+"""``scene.switch``, ``scene.item.set``, studio mode and ``text.set``: what the video process composes.
 
 Arguments are checked against the settings fields (SceneItem's, the text kind's), the same
 check the config loader makes; the answer and the saved file show the state the video process
@@ -15,7 +15,7 @@ from config.kinds import Cap
 from config.kinds.text import TextSettings
 from config.model import SceneItem, TransitionConfig
 from engine.control.bus import BusError, Param
-from engine.vocab import ItemChange, MeterRate, SceneSwitch, TextSet, TransitionSet
+from engine.vocab import ItemChange, MeterRate, PreviewSet, SceneSwitch, StudioMode, TextSet, Transition, TransitionSet
 
 if TYPE_CHECKING:
     from engine.runtime import Engine
@@ -80,6 +80,36 @@ def register(e: Engine) -> None:
             changes["filters"] = f.write(SceneItem(args["source"], filters=changes["filters"]))["filters"]
         return {"scene": name, "source": args["source"], "changes": changes, "saved": saved}
 
+    def studio_state() -> dict[str, Any]:
+        return {"studio_mode": e.rendered.preview is not None, "preview_scene": e.rendered.preview,
+                "program_scene": e.program()}
+
+    async def studio(args: dict[str, Any]) -> dict[str, Any]:
+        on = (e.rendered.preview is None) if args.get("enabled") is None else args["enabled"]
+        if on != (e.rendered.preview is not None):
+            await e.video_command(StudioMode(on))
+            log.info("studio mode %s", "on" if on else "off")
+            e.publish_state()
+        return studio_state()
+
+    async def preview(args: dict[str, Any]) -> dict[str, Any]:
+        if e.rendered.preview is None:
+            raise BusError("studio_mode_off", "studio mode is off; turn it on first (rigcast ctl studio on)")
+        name = scene_named(args["scene"])
+        if name != e.rendered.preview:
+            await e.video_command(PreviewSet(name))
+            e.publish_state()
+        return studio_state()
+
+    async def take(args: dict[str, Any]) -> dict[str, Any]:
+        if e.rendered.preview is None:
+            raise BusError("studio_mode_off", "studio mode is off; there is no preview to take "
+                                              "(rigcast ctl studio on)")
+        await e.video_command(Transition())
+        log.info("transition: %s to program", e.program())
+        e.publish_state()
+        return studio_state()
+
     async def text(args: dict[str, Any]) -> dict[str, Any]:
         src = e.cfg.source(args["source"])
         if src is None or not src.has(Cap.TEXT):
@@ -115,6 +145,12 @@ def register(e: Engine) -> None:
                summary="how scene switches go: cut or fade, and the fade's length (saved to the config file)")
     b.register("meter.rate", meter_rate, {"hz": Param((int,))},
                summary="audio meter events a second (15 by default; obs-websocket asks 20 for its 50 ms meters)")
+    b.register("studio.set", studio, {"enabled": Param((bool,), required=False)},
+               summary="studio mode on or off (without enabled: toggled): a preview scene to edit off air")
+    b.register("scene.preview", preview, {"scene": Param((str, int))},
+               summary="studio mode's preview scene, by name or 1-based index")
+    b.register("studio.transition", take, {},
+               summary="studio mode: the preview, with its edits, goes to program through the transition")
     b.register("scene.switch", switch, {"scene": Param((str, int))},
                summary="switch the program scene, by name or 1-based index")
     b.register("scene.item.set", item,

@@ -11,6 +11,7 @@ switch, an item moved, a fade in progress — otherwise the last converted frame
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from dataclasses import dataclass, field
@@ -80,8 +81,8 @@ class _Scaled:
 
 @dataclass
 class Fade:
-    src: str
-    dst: str
+    src: SceneConfig
+    dst: SceneConfig
     start_ns: int
     duration_ns: int
 
@@ -101,6 +102,10 @@ class Compositor:
     sources: dict[str, SourceConfig]
     transition: TransitionConfig
     fade: Fade | None = None
+    # Studio mode: the program shows ``on_air``, a copy of its scene as last taken; edits land
+    # in ``scenes`` and show in the preview until a transition takes them to air.
+    on_air: SceneConfig | None = None
+    preview: str = ""
     _cache: dict[tuple[str, str, int], _Scaled] = field(default_factory=dict)
     _graphs: dict[tuple[str, str, int], ItemFilters] = field(default_factory=dict)
     _canvases: list[np.ndarray] = field(default_factory=list)
@@ -125,13 +130,47 @@ class Compositor:
                 return s
         raise RigcastError(f'no scene named "{name}"')
 
+    def program_scene(self) -> SceneConfig:
+        """What viewers see: in studio mode the scene as last taken to air, else as it is now."""
+        return self.on_air if self.on_air is not None else self.scene(self.program)
+
     def switch(self, name: str, now_ns: int) -> None:
+        """The program scene, now (through the transition); in studio mode too, as OBS's
+        SetCurrentProgramScene."""
         self.scene(name)
         if name == self.program:
             return
+        self._take(name, now_ns)
+
+    def set_studio(self, on: bool) -> None:
+        """Studio mode on: the preview starts as the program and the program is held as it is.
+        Off: the program shows its scene as edited (the edits are in the config already)."""
+        if on and self.on_air is None:
+            self.on_air, self.preview = copy.deepcopy(self.scene(self.program)), self.program
+        elif not on and self.on_air is not None:
+            self.on_air, self.preview = None, ""
+        self.layout_version += 1
+
+    def set_preview(self, name: str) -> None:
+        if self.on_air is None:
+            raise RigcastError("studio mode is off; turn it on first (rigcast ctl studio on)")
+        self.scene(name)
+        self.preview = name
+
+    def transition_now(self, now_ns: int) -> None:
+        """Studio mode's transition: the preview, with its edits, goes to air."""
+        if self.on_air is None:
+            raise RigcastError("studio mode is off; there is no preview to take (rigcast ctl studio on)")
+        self._take(self.preview, now_ns)
+
+    def _take(self, name: str, now_ns: int) -> None:
+        before = self.program_scene()
+        after = copy.deepcopy(self.scene(name)) if self.on_air is not None else self.scene(name)
         if self.transition.kind == "fade" and self.transition.duration_ms > 0:
-            self.fade = Fade(self.program, name, now_ns, self.transition.duration_ms * 1_000_000)
+            self.fade = Fade(before, after, now_ns, self.transition.duration_ms * 1_000_000)
         self.program = name
+        if self.on_air is not None:
+            self.on_air = after
         self.layout_version += 1
 
     def set_item(self, scene: str, source: str, changes: dict[str, Any]) -> None:
@@ -162,7 +201,8 @@ class Compositor:
             self.texts[cfg.name] = cfg.settings.text
 
     def rendered(self, sources: dict[str, RenderedSource]) -> RenderedState:
-        return RenderedState.of(self.program, self.scenes, sources, self.transition)
+        return RenderedState.of(self.program, self.scenes, sources, self.transition,
+                                self.preview if self.on_air is not None else None)
 
     def failed(self, source: str) -> bool:
         """A drawn source whose last attempt to draw failed (captured ones report through their ring)."""
@@ -184,7 +224,7 @@ class Compositor:
         now if nothing is encoding); another scene is composed once into a canvas of its own."""
         from engine.compose import screenshot
 
-        if scene is not None and scene != self.program:
+        if scene is not None and (scene != self.program or self.on_air is not None):  # studio: as edited
             sc = self.scene(scene)
             layers = [self.rings[n] for n in sorted({it.source for it in sc.items if it.visible}) if n in self.rings]
             for layer in layers:
@@ -233,7 +273,7 @@ class Compositor:
     def primary(self) -> RingLayer | None:
         """The captured source the stats' repeated/skipped counts follow: the program scene's
         first visible captured item."""
-        for it in self.scene(self.program).items:
+        for it in self.program_scene().items:
             if it.visible and it.source in self.rings:
                 return self.rings[it.source]
         return None
@@ -274,8 +314,8 @@ class Compositor:
 
     def _showing(self) -> list[SceneConfig]:
         if self.fade is None:
-            return [self.scene(self.program)]
-        return [self.scene(self.fade.src), self.scene(self.fade.dst)]
+            return [self.program_scene()]
+        return [self.fade.src, self.fade.dst]
 
     def _count(self, layers: list[RingLayer]) -> None:
         for layer in layers:
@@ -289,7 +329,7 @@ class Compositor:
 
     def _direct(self) -> Any:
         """One captured source shown whole, filling the canvas: convert from shared memory."""
-        items = [it for it in self.scene(self.program).items if it.visible]
+        items = [it for it in self.program_scene().items if it.visible]
         if len(items) != 1:
             return None
         it = items[0]
@@ -301,16 +341,16 @@ class Compositor:
 
     def _compose_and_convert(self, now_ns: int) -> Any:
         t = time.perf_counter_ns()
-        frame = self._over_base(self.scene(self.program)) if self.fade is None else None
+        frame = self._over_base(self.program_scene()) if self.fade is None else None
         if frame is not None:
             self.compose_ns += time.perf_counter_ns() - t
             self.composed += 1
             return frame
         if self.fade is None:
-            canvas = self._compose(self.scene(self.program), self._canvases[0])
+            canvas = self._compose(self.program_scene(), self._canvases[0])
         else:
-            a = self._compose(self.scene(self.fade.src), self._canvases[0])
-            b = self._compose(self.scene(self.fade.dst), self._canvases[1])
+            a = self._compose(self.fade.src, self._canvases[0])
+            b = self._compose(self.fade.dst, self._canvases[1])
             p = round(self.fade.progress(now_ns) * 256)
             # a += (b - a) * p / 256, in place, in uint16: two full-frame passes, only while fading.
             mixed = (a.astype(np.uint16) * (256 - p) + b.astype(np.uint16) * p) >> 8
@@ -368,12 +408,17 @@ class Compositor:
         pl = visible_part(pl, w, h) if pl is not None else None
         if pl is None:
             return
-        scaled = self._scaled(scene.name, it, index, src, pl, version, opaque)
+        scaled = self._scaled(self._slot(scene), it, index, src, pl, version, opaque)
         x, y = pl.dst[0], pl.dst[1]
         if scaled.planar is None or (scaled.planar.x, scaled.planar.y) != (x & ~1, y & ~1):
             scaled.planar = make_overlay(scaled.pixels, x, y, it.opacity, opaque and it.opacity >= 1)
         blend(frame, scaled.planar)
         self._drawn_again(it.source)
+
+    def _slot(self, scene: SceneConfig) -> str:
+        """The scene's name in the caches; a copy on air (studio mode) keeps apart from the scene
+        being edited, so drawing the preview never evicts what the program shows."""
+        return scene.name if any(s is scene for s in self.scenes) else f"{scene.name} (on air)"
 
     def _drawn_again(self, source: str) -> None:
         if source in self._failed:
@@ -418,7 +463,7 @@ class Compositor:
             if not (opaque and it.opacity >= 1 and covered):
                 canvas[:] = 0
                 canvas[..., 3] = 255
-        scaled = self._scaled(scene.name, it, index, src, pl, version, opaque)
+        scaled = self._scaled(self._slot(scene), it, index, src, pl, version, opaque)
         box = clip(pl.dst, w, h)
         if box is None:
             return drawn

@@ -64,12 +64,16 @@ def changes(last: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     {phase, was}), ("mute", {source, muted}), ("volume", {source, volume_db}), ("settings",
     {source, settings}), ("item_visible"|"item_placed", {scene, index, source[, visible]}),
     ("active", {source, active}), ("scene_list", {}), ("transition", {kind, duration_ms}),
-    ("exit", {})."""
+    ("studio_mode", {enabled}), ("preview_scene", {scene}), ("exit", {})."""
     out: list[Change] = []
     if [s["name"] for s in new.get("scenes", [])] != [s["name"] for s in last.get("scenes", [])]:
         out.append(("scene_list", {}))
     if new.get("program_scene") != last.get("program_scene"):
         out.append(("scene", {"scene": new.get("program_scene")}))
+    if bool(new.get("studio_mode")) != bool(last.get("studio_mode")):
+        out.append(("studio_mode", {"enabled": bool(new.get("studio_mode"))}))
+    if new.get("preview_scene") != last.get("preview_scene") and new.get("preview_scene") is not None:
+        out.append(("preview_scene", {"scene": new["preview_scene"]}))
     for key in ("streaming", "recording", "replay_buffer"):
         if new.get(key) != last.get(key):
             out.append((key, {"active": bool(new.get(key))}))

@@ -70,6 +70,9 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "save_replay": ("replay.save", ()),
     "list_filters": ("source.filters", ()),
     "set_filter": ("source.filter.set", ()),
+    "set_studio_mode": ("studio.set", ()),
+    "set_preview_scene": ("scene.preview", ()),
+    "transition": ("studio.transition", ()),
 }
 EVENTS = ("stream_state", "scene_changed", "stats", "error")
 

@@ -100,6 +100,25 @@ class RecordPause:
 
 
 @dataclass(frozen=True)
+class StudioMode:
+    """Studio mode on (a preview scene to edit while the program stays on air) or off."""
+
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class PreviewSet:
+    """Studio mode's preview scene (already checked to exist)."""
+
+    scene: str
+
+
+@dataclass(frozen=True)
+class Transition:
+    """Studio mode: take the preview, with its edits, to the program through the transition."""
+
+
+@dataclass(frozen=True)
 class TransitionSet:
     """How scene switches go from now on (already checked against TransitionConfig's bounds)."""
 
@@ -120,7 +139,7 @@ class MeterRate:
     hz: int
 
 
-VideoCommand = MeterRate | TransitionSet | RecordPause | ReplaySave | SourceSettings | Screenshot | OutputsStart | OutputsStop | SceneSwitch | ItemChange | TextSet | ChatPost | MuteSet | VolumeSet
+VideoCommand = StudioMode | PreviewSet | Transition | MeterRate | TransitionSet | RecordPause | ReplaySave | SourceSettings | Screenshot | OutputsStart | OutputsStop | SceneSwitch | ItemChange | TextSet | ChatPost | MuteSet | VolumeSet
 
 
 @dataclass(frozen=True)
@@ -166,17 +185,19 @@ class RenderedState:
     sources: dict[str, RenderedSource]
     paused: bool = False  # the running recordings are on hold (RecordPause)
     transition: tuple[str, int] = ("fade", 300)  # how a scene switch goes: kind, duration in ms
+    preview: str | None = None  # studio mode's preview scene; None: studio mode is off
 
     @classmethod
     def of(cls, program: str, scenes: Any, sources: dict[str, RenderedSource],
-           transition: Any = None) -> RenderedState:
+           transition: Any = None, preview: str | None = None) -> RenderedState:
         """From scenes shaped like config.model.SceneConfig: how the video process reports
         its own, and what it starts with (the engine's view until the first report)."""
         return cls(program, tuple(RenderedScene(sc.name, tuple(
             RenderedItem(it.source, it.visible, it.x, it.y, it.scale, it.opacity, it.width, it.height, it.crop, it.fit,
                          it.filters)
             for it in sc.items)) for sc in scenes), sources,
-            transition=(transition.kind, transition.duration_ms) if transition is not None else ("fade", 300))
+            transition=(transition.kind, transition.duration_ms) if transition is not None else ("fade", 300),
+            preview=preview)
 
     def scene_rows(self) -> list[dict[str, Any]]:
         return [{"index": i + 1, "name": s.name,

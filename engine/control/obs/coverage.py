@@ -146,6 +146,8 @@ EVENTS_SENT: dict[str, str] = {
     "SceneItemEnableStateChanged": "an item is shown or hidden",
     "SceneItemTransformChanged": "an item is moved, scaled, cropped or boxed",
     "CurrentProgramSceneChanged": "the program scene switches",
+    "CurrentPreviewSceneChanged": "studio mode's preview scene changes",
+    "StudioModeStateChanged": "studio mode is turned on or off",
     "SceneListChanged": "the scene list changes (never while running: scenes come from the config file)",
     "CurrentSceneTransitionChanged": "the transition changes (Cut or Fade)",
     "CurrentSceneTransitionDurationChanged": "the fade's duration changes",
@@ -176,9 +178,7 @@ EVENTS_NOT_SENT: dict[str, str] = {
     "SceneItemCreated": _CONFIG, "SceneItemRemoved": _CONFIG, "SceneItemListReindexed": _CONFIG,
     "SceneItemLockStateChanged": "items are never locked", "SceneItemSelected": "no canvas editor",
     "SceneCreated": _CONFIG, "SceneRemoved": _CONFIG, "SceneNameChanged": _CONFIG,
-    "CurrentPreviewSceneChanged": "no studio mode yet (issue 6/6)",
     "SceneTransitionVideoEnded": "not sent: SceneTransitionEnded marks the end",
-    "StudioModeStateChanged": "no studio mode yet (issue 6/6)",
     "ScreenshotSaved": "sent by OBS for its UI's screenshot hotkey; rigcast has no such hotkey",
 }
 

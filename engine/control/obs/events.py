@@ -19,6 +19,7 @@ from engine.control.obs.protocol import (
     SUB_SCENE_ITEMS,
     SUB_SCENES,
     SUB_TRANSITIONS,
+    SUB_UI,
     SUB_VOLUME_METERS,
 )
 from config.filterlist import filter_names
@@ -91,6 +92,10 @@ def obs_events(found: list[Change], subs: int, state: dict[str, Any]) -> list[di
             if subs & SUB_SCENES:
                 out.append(event("CurrentProgramSceneChanged", SUB_SCENES,
                                  {"sceneName": d["scene"], "sceneUuid": d["scene"]}))
+        elif what == "studio_mode" and subs & SUB_UI:
+            out.append(event("StudioModeStateChanged", SUB_UI, {"studioModeEnabled": d["enabled"]}))
+        elif what == "preview_scene" and subs & SUB_SCENES:
+            out.append(event("CurrentPreviewSceneChanged", SUB_SCENES, {"sceneName": d["scene"], "sceneUuid": d["scene"]}))
         elif what == "stream_phase" and subs & SUB_OUTPUTS:
             out += _phase_events("StreamStateChanged", d["phase"], d["was"], None)
         elif what == "record_phase" and subs & SUB_OUTPUTS:

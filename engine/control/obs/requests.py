@@ -29,6 +29,7 @@ from engine.control.obs.protocol import (
     PROCESSING_FAILED,
     SERIAL_FRAME,
     SERIAL_REALTIME,
+    STUDIO_MODE_NOT_ACTIVE,
     SUCCESS,
     UNKNOWN_REQUEST_TYPE,
     UNSUPPORTED_BATCH_TYPE,
@@ -41,7 +42,7 @@ from engine.control.obs.protocol import (
 BUS_CODES = {"bad_args": INVALID_FIELD, "out_of_range": OUT_OF_RANGE, "bad_format": INVALID_FIELD,
              "not_recording": INVALID_RESOURCE_STATE, "recording": INVALID_RESOURCE_STATE,
              "streaming": INVALID_RESOURCE_STATE, "no_output": NOT_FOUND, "failed": PROCESSING_FAILED,
-             "timeout": PROCESSING_FAILED, "engine_down": PROCESSING_FAILED}
+             "timeout": PROCESSING_FAILED, "engine_down": PROCESSING_FAILED, "studio_mode_off": STUDIO_MODE_NOT_ACTIVE}
 
 
 @dataclass(frozen=True)

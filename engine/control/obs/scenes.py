@@ -15,7 +15,7 @@ async def get_scene_list(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
     st = ctx.state()
     scenes = st["scenes"]
     # OBS lists scenes bottom-up: index 0 is the last one.
-    return {"currentProgramSceneName": st["program_scene"], "currentPreviewSceneName": None,
+    return {"currentProgramSceneName": st["program_scene"], "currentPreviewSceneName": st.get("preview_scene"),
             "scenes": [{"sceneIndex": len(scenes) - 1 - i, "sceneName": s["name"]} for i, s in enumerate(scenes)][::-1]}
 
 

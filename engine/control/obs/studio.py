@@ -1,8 +1,9 @@
-"""Studio mode and the preview scene: asked for by Companion at connect.
+"""Studio mode and the preview scene (engine/compose/compositor.py holds them).
 
-rigcast has no studio mode yet (issue 6/6 brings it), so it answers as OBS does with studio
-mode off: not enabled, and the preview requests fail with 506 (studio mode not active).
-Turning it on is refused (703), never pretended.
+Companion asks for these at connect and drives its preview/transition buttons through them.
+With studio mode off the preview requests fail with 506, as OBS's do. rigcast has no T-bar, so
+SetTBarPosition is refused (703): TriggerStudioModeTransition takes the preview through the
+configured transition instead.
 """
 
 from __future__ import annotations
@@ -15,16 +16,40 @@ from engine.control.obs.requests import Ctx, refuse, request
 _OFF = "Studio mode is not active."
 
 
-@request("GetStudioModeEnabled", fixed="false: rigcast has no studio mode yet")
-async def get_studio_mode_enabled(_ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
-    return {"studioModeEnabled": False}
+def _preview(ctx: Ctx) -> str:
+    name = ctx.state().get("preview_scene")
+    if name is None:
+        raise RequestFailed(STUDIO_MODE_NOT_ACTIVE, _OFF)
+    return str(name)
 
 
-@request("SetStudioModeEnabled", fixed="false is accepted (it is off); true fails with 703")
-async def set_studio_mode_enabled(_ctx: Ctx, d: dict[str, Any]) -> None:
-    if field(d, "studioModeEnabled", bool):
-        raise RequestFailed(CANNOT_ACT, "rigcast has no studio mode yet; switch the program scene directly.")
+@request("GetStudioModeEnabled")
+async def get_studio_mode_enabled(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
+    return {"studioModeEnabled": bool(ctx.state().get("studio_mode"))}
 
 
-for _name in ("GetCurrentPreviewScene", "SetCurrentPreviewScene", "TriggerStudioModeTransition", "SetTBarPosition"):
-    refuse(_name, STUDIO_MODE_NOT_ACTIVE, _OFF)
+@request("SetStudioModeEnabled")
+async def set_studio_mode_enabled(ctx: Ctx, d: dict[str, Any]) -> None:
+    await ctx.bus.execute("studio.set", {"enabled": field(d, "studioModeEnabled", bool)})
+
+
+@request("GetCurrentPreviewScene")
+async def get_current_preview_scene(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
+    name = _preview(ctx)
+    return {"currentPreviewSceneName": name, "currentPreviewSceneUuid": name, "sceneName": name, "sceneUuid": name}
+
+
+@request("SetCurrentPreviewScene")
+async def set_current_preview_scene(ctx: Ctx, d: dict[str, Any]) -> None:
+    _preview(ctx)
+    await ctx.bus.execute("scene.preview", {"scene": field(d, "sceneName", str)})
+
+
+@request("TriggerStudioModeTransition")
+async def trigger_studio_mode_transition(ctx: Ctx, _d: dict[str, Any]) -> None:
+    _preview(ctx)
+    await ctx.bus.execute("studio.transition", {})
+
+
+refuse("SetTBarPosition", CANNOT_ACT, "rigcast has no T-bar; TriggerStudioModeTransition takes the preview "
+                                      "through the transition")
