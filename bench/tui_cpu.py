@@ -32,6 +32,16 @@ def cpu_percent(pids: list[int], seconds: float) -> float:
     return 100 * (sample(pids)[0] - c0) / (time.monotonic() - t0)
 
 
+def shots(root: Path) -> int:
+    """Screenshots the engine has answered so far (its debug log line per request is not kept,
+    so the bus's own count, from the status JSON, is used)."""
+    import json
+
+    r = subprocess.run([sys.executable, "-m", "engine", "ctl", "status", "--json"], capture_output=True, text=True,
+                       env=os.environ | {"RIGCAST_RUNTIME_DIR": str(root / "run"), "RIGCAST_STATE_DIR": str(root / "state")})
+    return int(json.loads(r.stdout).get("engine", {}).get("screenshots", 0))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=30)
@@ -65,12 +75,25 @@ def main() -> int:
             tui = cpu_percent([tui_pid], a.seconds)
             live = 100 * (sample(pids)[0] - c0) / (time.monotonic() - t0)
             rss = sample([tui_pid])[1]
+            asked = shots(root)
+            assert asked >= a.seconds, f"the thumbnail was asked for {asked} times in {a.seconds:.0f} s: not shown?"
+            # The same, with the thumbnail hidden (h): nothing asked of the video process.
+            subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "b", "h"], env=env, check=True)
+            time.sleep(2)
+            before = shots(root)
+            c0, t0 = sample(pids)[0], time.monotonic()
+            tui_off = cpu_percent([tui_pid], a.seconds)
+            live_off = 100 * (sample(pids)[0] - c0) / (time.monotonic() - t0)
+            assert shots(root) == before, "h did not stop the thumbnail"
         finally:
             subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
             tone.kill()
             subprocess.run([*rig_cmd, "down"], env=env, capture_output=True)
     print(f"{'':24}{'CPU % of one core':>20}")
-    print(f"{'TUI attached, live':24}{tui:>20.2f}   (target <= 3; RSS {rss / 1024:.0f} MB)")
+    print(f"{'TUI attached, live':24}{tui:>20.2f}   (target <= 3; RSS {rss / 1024:.0f} MB; thumbnail on)")
+    print(f"{'TUI, thumbnail hidden':24}{tui_off:>20.2f}")
+    print(f"{'thumbnail: TUI extra':24}{tui - tui_off:>20.2f}   (target <= 2 at 2 fps, half-blocks)")
+    print(f"{'thumbnail: engine extra':24}{live - live_off:>20.2f}   (the downscale; engine noise is +-1)")
     print(f"{'engine live (1280x720)':24}{live:>20.1f}")
     print(f"{'engine idle':24}{idle:>20.1f}   ({idle / live:.2f}x of live)" if live else "")
     print(f"TUI / engine live: {tui / live:.3f}" if live else "")

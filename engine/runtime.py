@@ -99,6 +99,7 @@ class Engine:
                                    getattr(s.settings, "text", None) if s.has(Cap.TEXT) else None)
             for s in cfg.sources}, cfg.transition)
         self.started_at = time.time()
+        self.screenshots = 0  # answered: the thumbnails' requests show here (bench/tui_cpu.py checks them)
         self.engine_state = EngineState.STARTING
         self.chat: collections.deque[ChatMessage] = collections.deque(maxlen=CHAT_HISTORY)
         self.chat_rate = RateLimit()
@@ -191,7 +192,8 @@ class Engine:
         return {
             "engine": {"pid": os.getpid(), "version": VERSION, "uptime_s": round(time.time() - self.started_at, 1),
                        "state": self.engine_state, "encoder": self.encoder_note,
-                       "canvas": str(self.workers.canvas), "fps": self.cfg.video.fps},
+                       "canvas": str(self.workers.canvas), "fps": self.cfg.video.fps,
+                       "screenshots": self.screenshots},
             "streaming": self.live(Cap.STREAM),
             "recording": self.live(Cap.RECORD),
             "stream_uptime_s": self._uptime(Cap.STREAM),

@@ -30,11 +30,13 @@ def test_the_thumbnail_shows_the_programs_colours_in_half_blocks(home: EngineHom
             px = [tuple(rgb[i:i + 3]) for i in range(0, len(rgb), 3)]
             assert all(max(abs(a - b) for a, b in zip(p, RED)) < 20 for p in px), px[:4]
             await pilot.pause(0.2)
-            lines = app.w_preview.render().plain.splitlines()
-            assert lines and set("".join(lines)) == {"▀"} and len(lines) == h // 2 and len(lines[0]) == w
-            spans = app.w_preview.render().spans
-            colour = spans[0].style.color.get_truecolor()  # type: ignore[union-attr]
-            assert max(abs(a - b) for a, b in zip(colour, RED)) < 20, colour
+            strips = [app.w_preview.render_line(y) for y in range(h // 2)]
+            lines = [s.text for s in strips]
+            assert set("".join(lines)) == {"▀"} and len(lines[0]) == w
+            for seg in (seg for s in strips for seg in s):
+                for colour in (seg.style.color, seg.style.bgcolor):  # type: ignore[union-attr]
+                    rgb = colour.get_truecolor()  # type: ignore[union-attr]
+                    assert max(abs(a - b) for a, b in zip(rgb, RED)) < 20, rgb
 
     asyncio.run(scenario())
     home.down()

@@ -16,12 +16,14 @@ from __future__ import annotations
 from typing import Any
 
 from rich.color import Color
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
 
 RATE_HZ = 2
+HALF = "▀"  # upper half block: the upper pixel its colour, the lower one its background
 GRAPHICS_MAX_W = 480  # pixels a graphics thumbnail is asked at, at most: what crosses SSH twice a second
 
 
@@ -38,8 +40,17 @@ def terminal_graphics() -> str | None:
 
 
 class Preview(Widget):
+    """Half-blocks, drawn line by line (Textual's line API): each row is a few segments, one per
+    run of equal colours, with their styles kept between frames, so a picture costs Textual
+    little more than its changed cells."""
+
     # (width, height, RGB24 rows): the picture as the video process scaled it
     image: reactive[tuple[int, int, bytes] | None] = reactive(None, layout=False)
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._rows: list[Strip] = []
+        self._styles: dict[tuple[int, int, int, int, int, int], Style] = {}
 
     def wanted_size(self, aspect: float = 16 / 9) -> tuple[int, int] | None:
         """The picture to ask for: the canvas's shape fitted into the content area, a pixel a
@@ -54,20 +65,43 @@ class Preview(Widget):
             h = round(w / aspect)
         return max(8, w - w % 2), max(8, h - h % 2)
 
-    def render(self) -> Text:
-        if self.image is None:
-            return Text("no picture yet", style="dim")
-        w, h, rgb = self.image
-        cols, rows = self.content_size
-        out = Text(no_wrap=True, overflow="crop")
-        for y in range(0, min(h, rows * 2), 2):
-            for x in range(min(w, cols)):
-                i, j = (y * w + x) * 3, ((y + 1) * w + x) * 3 if y + 1 < h else (y * w + x) * 3
-                out.append("▀", Style.from_color(Color.from_rgb(rgb[i], rgb[i + 1], rgb[i + 2]),
-                                                 Color.from_rgb(rgb[j], rgb[j + 1], rgb[j + 2])))
-            out.append("\n")
+    def watch_image(self, image: tuple[int, int, bytes] | None) -> None:
+        self._rows = [] if image is None else self._strips(*image)
+
+    def _style(self, key: tuple[int, int, int, int, int, int]) -> Style:
+        style = self._styles.get(key)
+        if style is None:
+            if len(self._styles) > 65536:  # a bound: a changing picture brings new colours
+                self._styles.clear()
+            style = self._styles[key] = Style.from_color(Color.from_rgb(*key[:3]), Color.from_rgb(*key[3:]))
+        return style
+
+    def _strips(self, w: int, h: int, rgb: bytes) -> list[Strip]:
+        out = []
+        for y in range(0, h, 2):
+            top = rgb[y * w * 3:(y + 1) * w * 3]
+            low = rgb[(y + 1) * w * 3:(y + 2) * w * 3] if y + 1 < h else top
+            segments: list[Segment] = []
+            run, start = None, 0
+            for x in range(w):
+                i = x * 3
+                key = (top[i], top[i + 1], top[i + 2], low[i], low[i + 1], low[i + 2])
+                if key != run:
+                    if run is not None:
+                        segments.append(Segment(HALF * (x - start), self._style(run)))
+                    run, start = key, x
+            if run is not None:
+                segments.append(Segment(HALF * (w - start), self._style(run)))
+            out.append(Strip(segments, w))
         return out
 
+    def render_line(self, y: int) -> Strip:
+        width, base = self.size.width, self.rich_style
+        if not self._rows:
+            if y == 0:
+                return Strip([Segment("no picture yet"[:width], base + Style(dim=True))]).extend_cell_length(width, base)
+            return Strip.blank(width, base)
+        return self._rows[y] if y < len(self._rows) else Strip.blank(width, base)
 
 
 class GraphicsPreview(Widget):

@@ -35,6 +35,7 @@ class FilterChain:
 
     def _build(self) -> Any:
         g = Graph()
+        g.threads = 1  # blocks of 1024 samples: slice threads cost more in handoffs than they save (bench/filters.py)
         last = g.add_abuffer(format="fltp", sample_rate=self.rate, layout="stereo")
         for name, args in [*self.specs, ("aformat", "sample_fmts=fltp:channel_layouts=stereo")]:
             node = g.add(name, args)

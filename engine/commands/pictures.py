@@ -42,6 +42,7 @@ def register(e: Engine) -> None:
             raise BusError("unknown_scene", f'no scene named "{scene}"')
         data = await e.video_command(Screenshot(source, args.get("width"), args.get("height"), fmt, quality, scene))
         assert data is not None
+        e.screenshots += 1
         return {"source": source, "scene": scene, "format": fmt, "image_base64": base64.b64encode(data).decode()}
 
     e.bus.register("screenshot", shot,
