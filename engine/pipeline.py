@@ -150,15 +150,13 @@ class Pipeline:
                                             self.audio.stream, self.spec.audio.bitrate_kbps)
         return self.encodes[key]
 
-    def _fan_out(self, kind: int, packets: list[Any]) -> None:
-        for p in packets:
+    def _fan_out_audio(self, packets: list[tuple[int, Any]]) -> None:
+        """The audio encoders' packets (AAC, and Opus while taken) to every running output: one
+        mix for all (video fans out per encode, in _encode_tick)."""
+        for kind, p in packets:
             ep = EncodedPacket.from_av(kind, p)
             for o in self.outputs.values():
                 o.put(ep)
-
-    def _fan_out_audio(self, packets: list[tuple[int, Any]]) -> None:
-        for kind, p in packets:
-            self._fan_out(kind, [p])
 
     def _audio_codecs_taken(self) -> None:
         """Opus is encoded beside AAC only while a running output takes it."""

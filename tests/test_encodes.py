@@ -33,6 +33,34 @@ def numbered_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def marked_scenes(clip: Path, size: str, extra: str = "") -> str:
+    """A config of two scenes over the numbered clip: "play" shows it alone, "marked" adds a
+    blue box in its lower-right quarter; cut between them. ``extra``: more TOML after it."""
+    w, h = (int(v) for v in size.split("x"))
+    return f"""
+[video]
+size = "{size}"
+fps = 30
+bitrate = 3000
+
+[transition]
+kind = "cut"
+
+[[sources]]
+name = "game"
+kind = "media"
+path = "{clip}"
+
+[[scenes]]
+name = "play"
+items = [ {{ source = "game" }} ]
+
+[[scenes]]
+name = "marked"
+items = [ {{ source = "game" }}, {{ source = "mark", kind = "color", color = "#0000ff", size = "{w // 4}x{h // 4}", x = {w * 3 // 4}, y = {h * 3 // 4} }} ]
+""" + extra
+
+
 def frame_number(rgb: np.ndarray) -> int:
     """The number a frame of the clip carries (the clip fills the canvas, whatever its size)."""
     h, w = rgb.shape[:2]
@@ -46,28 +74,7 @@ def frame_number(rgb: np.ndarray) -> int:
 def test_two_destinations_get_two_encodes_at_their_own_size_and_the_same_switch(
         home: EngineHome, nginx: NginxRtmp, numbered_clip: Path, tmp_path: Path) -> None:
     cfg = tmp_path / "two.toml"
-    cfg.write_text(f"""
-[video]
-size = "1280x720"
-fps = 30
-bitrate = 3000
-
-[transition]
-kind = "cut"
-
-[[sources]]
-name = "game"
-kind = "media"
-path = "{numbered_clip}"
-
-[[scenes]]
-name = "play"
-items = [ {{ source = "game" }} ]
-
-[[scenes]]
-name = "marked"
-items = [ {{ source = "game" }}, {{ source = "mark", kind = "color", color = "#0000ff", size = "320x180", x = 960, y = 540 }} ]
-
+    cfg.write_text(marked_scenes(numbered_clip, "1280x720", f"""
 [[outputs]]
 name = "main"
 kind = "rtmp"
@@ -78,7 +85,7 @@ name = "second"
 kind = "rtmp"
 url = "{nginx.url("small")}"
 video = {{ size = "640x360", bitrate = 800 }}
-""")
+"""))
     home.up("--config", str(cfg), "--live")
     wait_for(lambda: nginx.publishing("big") and nginx.publishing("small"), 20, what="both streams live")
     wait_for(lambda: home.status()["stats"].get("frames", 0) > 90, 20, what="frames flowing")

@@ -17,7 +17,7 @@ from config.hotkeys import parse_hotkeys
 from config.loader import ConfigError, parse_config, to_toml
 from engine.hotkeys.win32 import MOD_CONTROL, MOD_NOREPEAT, MOD_SHIFT, modifiers, virtual_key
 from tests.harness import EngineHome, looks_like, wait_for
-from tests.test_encodes import BLUE, numbered_clip  # noqa: F401 (a fixture)
+from tests.test_encodes import BLUE, marked_scenes, numbered_clip  # noqa: F401 (a fixture)
 
 GRAB = """
 import sys, time
@@ -68,26 +68,7 @@ def test_xdotool_keys_switch_the_scene_and_save_a_replay(home: EngineHome, numbe
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "grabbed"
         cfg = tmp_path / "keys.toml"
-        cfg.write_text(f"""
-[video]
-size = "640x360"
-
-[transition]
-kind = "cut"
-
-[[sources]]
-name = "game"
-kind = "media"
-path = "{numbered_clip}"
-
-[[scenes]]
-name = "play"
-items = [ {{ source = "game" }} ]
-
-[[scenes]]
-name = "marked"
-items = [ {{ source = "game" }}, {{ source = "mark", kind = "color", color = "#0000ff", size = "160x90", x = 480, y = 270 }} ]
-
+        cfg.write_text(marked_scenes(numbered_clip, "640x360", f"""
 [replay]
 seconds = 5
 path = "{saves}"
@@ -96,7 +77,7 @@ path = "{saves}"
 "ctrl+shift+f9" = "save_replay"
 "ctrl+shift+f10" = "scene marked"
 "ctrl+shift+f11" = "toggle_stream"
-""")
+"""))
         home.up("--config", str(cfg), "--live")
         wait_for(lambda: "hotkeys: ctrl+shift+f9 = save_replay" in home.log(), 20, what="the hotkeys grabbed")
         log = home.log()

@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any, Protocol
 
 import av
@@ -24,7 +23,7 @@ from config.kinds import Cap
 from config.model import OutputConfig
 from engine.vocab import OutputState
 from engine.vocab.reports import OutputStatus
-from engine.output.packets import AUDIO, VIDEO, EncodedPacket, StreamTemplates
+from engine.output.packets import AUDIO, VIDEO, EncodedPacket, StreamTemplates, Timeline
 from engine.output.sendqueue import SendQueue
 
 log = logging.getLogger("rigcast.output")
@@ -86,7 +85,7 @@ class QueuedOutput(threading.Thread):
         # Packets stamped before this instant (seconds on the encoder's time line) belong to
         # before this output was started: the encoder's lookahead still held them.
         self.not_before_s = 0.0
-        self.base_s: float | None = None
+        self.timeline = Timeline()  # this session's: packets rebased to its time 0 (packets.py)
         self.dropped = 0
         self.bytes_out = 0
         self.state = OutputState.STARTING
@@ -97,14 +96,12 @@ class QueuedOutput(threading.Thread):
         self._last_bytes = 0
         self._last_t = time.monotonic()
         self._kbps = 0.0
-        self._offsets: dict[Fraction, int] = {}
         # A recording paused: nothing is written; on resume the time line goes on from where
         # it stopped (the gap taken out of the timestamps), from a keyframe asked for then.
         self.paused = False
         self._resuming = False
         self._end_s = 0.0  # the end of the last video packet written, on the encoder's time line
         self._last_video_s = 0.0
-        self._last_dts: dict[int, int] = {}  # per kind: the last dts written (a muxer wants them rising)
         # An output that needs the shared encode in another H.264 profile (WHIP to a receiver that
         # takes only constrained baseline) names it here; the pipeline switches it or says why not.
         self.profile_wanted: str | None = None
@@ -174,9 +171,7 @@ class QueuedOutput(threading.Thread):
     def new_session(self) -> None:
         """Each container starts at a keyframe with time 0."""
         self.need_keyframe = True
-        self.base_s = None
-        self._offsets.clear()
-        self._last_dts.clear()
+        self.timeline.start(None)
         self.keyframe_wanted.set()
 
     def open_streams(self, container: Any) -> dict[int, Any]:
@@ -213,28 +208,17 @@ class QueuedOutput(threading.Thread):
                 if pkt.kind != VIDEO or not pkt.keyframe:
                     continue
                 self._resuming = False
-                if self.base_s is not None:  # the pause taken out: this keyframe follows the last frame
-                    self.base_s += max(0.0, pkt.dts_s - self._end_s)
-                    self._offsets.clear()
+                if self.timeline.base_s is not None:  # the pause taken out: this keyframe follows the last frame
+                    self.timeline.shift(max(0.0, pkt.dts_s - self._end_s))
             if self.need_keyframe:
                 if pkt.kind != VIDEO or not pkt.keyframe or pkt.dts_s < self.not_before_s:
                     continue
                 self.need_keyframe = False
-                if self.base_s is None:
-                    self.base_s = pkt.dts_s
-            assert self.base_s is not None
-            offset = self._offsets.get(pkt.time_base)
-            if offset is None:
-                offset = self._offsets[pkt.time_base] = round(self.base_s / pkt.time_base)
-            dts = pkt.dts - offset
-            if dts < 0 or dts <= self._last_dts.get(pkt.kind, -1):
+                if self.timeline.base_s is None:
+                    self.timeline.start(pkt.dts_s)
+            p = self.timeline.packet(pkt, self.payload(pkt))
+            if p is None:
                 continue  # audio from just before the first keyframe (or the resuming one)
-            self._last_dts[pkt.kind] = dts
-            p = av.Packet(self.payload(pkt))
-            p.pts, p.dts, p.time_base = pkt.pts - offset, dts, pkt.time_base
-            if pkt.duration:
-                p.duration = pkt.duration
-            p.is_keyframe = pkt.keyframe
             yield pkt.kind, p
             if pkt.kind == VIDEO:
                 # The frame's end: its duration when the encoder gives one, else the last step.

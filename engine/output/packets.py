@@ -37,6 +37,50 @@ class EncodedPacket:
         return float(self.dts * self.time_base)
 
 
+class Timeline:
+    """A container's own time line: packets rebased so ``base_s`` (seconds on the encoder's
+    time line, a keyframe's) is 0, one offset per time base, and dts rising per kind (a muxer
+    wants them so; audio stamped just before the base keyframe falls away). The one rule every
+    output and the replay buffer's writer use."""
+
+    def __init__(self) -> None:
+        self.base_s: float | None = None
+        self._offsets: dict[Fraction, int] = {}
+        self._last_dts: dict[int, int] = {}
+
+    def start(self, base_s: float | None) -> None:
+        """A new container (None: its base comes with the first keyframe taken)."""
+        self.base_s = base_s
+        self._offsets.clear()
+        self._last_dts.clear()
+
+    def shift(self, seconds: float) -> None:
+        """Take ``seconds`` out of the time line from here on (a paused recording's gap)."""
+        assert self.base_s is not None
+        self.base_s += seconds
+        self._offsets.clear()
+
+    def packet(self, ep: EncodedPacket, payload: bytes | None = None) -> Any:
+        """``ep`` as an av.Packet on this time line, or None when it falls before the base or
+        would not rise."""
+        import av
+
+        assert self.base_s is not None
+        offset = self._offsets.get(ep.time_base)
+        if offset is None:
+            offset = self._offsets[ep.time_base] = round(self.base_s / ep.time_base)
+        dts = ep.dts - offset
+        if dts < 0 or dts <= self._last_dts.get(ep.kind, -1):
+            return None
+        self._last_dts[ep.kind] = dts
+        p = av.Packet(ep.data if payload is None else payload)
+        p.pts, p.dts, p.time_base = ep.pts - offset, dts, ep.time_base
+        if ep.duration:
+            p.duration = ep.duration
+        p.is_keyframe = ep.keyframe
+        return p
+
+
 @dataclass
 class StreamTemplates:
     """The encoders' template streams; outputs copy them into their containers."""

@@ -26,7 +26,7 @@ import av
 
 from config.kinds.replay import folder
 from engine.output.base import QueuedOutput
-from engine.output.packets import VIDEO, EncodedPacket
+from engine.output.packets import VIDEO, EncodedPacket, Timeline
 from engine.vocab import OutputState
 from engine.vocab.reports import OutputStatus
 
@@ -94,6 +94,9 @@ class ReplayOutput(QueuedOutput):
         """Whole GOPs off the front while the next keyframe is at least ``seconds`` old, or the
         bytes are over the bound (the newest GOP always stays)."""
         newest = self._last_video_s  # audio runs ahead of video by the encoder's lookahead
+        if self._save is not None and self.timeline.base_s is not None:
+            # A save waiting for the lookahead keeps the seconds before the instant it asked for.
+            newest = min(newest, self._save[0] - self.timeline.base_s)
         while len(self.keys) >= 2 and (newest - self.keys[1] >= self.seconds or self.kept_bytes > self.max_bytes):
             self.keys.popleft()
             while not (self.kept[0].kind == VIDEO and self.kept[0].keyframe and self.kept[0].dts_s >= self.keys[0]):
@@ -104,7 +107,8 @@ class ReplayOutput(QueuedOutput):
             if self._save is None:
                 return
             at_s, asked, reply = self._save
-            ready = (self.base_s is not None and self._last_video_s >= at_s - self.base_s) \
+            base = self.timeline.base_s
+            ready = (base is not None and self._last_video_s >= at_s - base) \
                 or time.monotonic() - asked >= SAVE_WAIT_S or final
             if not ready:
                 return
@@ -115,7 +119,7 @@ class ReplayOutput(QueuedOutput):
 
     def _write(self, packets: list[EncodedPacket], at_s: float, reply: Saved) -> None:
         """The snapshot, up to the instant asked, into a Matroska file from its first keyframe."""
-        end = at_s - (self.base_s or 0.0)
+        end = at_s - (self.timeline.base_s or 0.0)
         first = next((i for i, p in enumerate(packets) if p.kind == VIDEO and p.keyframe), None)
         if first is None:
             reply(None, "the replay buffer holds no keyframe yet; try again in a few seconds")
@@ -131,19 +135,12 @@ class ReplayOutput(QueuedOutput):
         try:
             with av.open(str(path), "w", format="matroska") as out:
                 streams = self.open_streams(out)
-                offsets: dict[Any, int] = {}
-                last: dict[int, int] = {}
+                timeline = Timeline()
+                timeline.start(base)
                 for ep in packets:
-                    off = offsets.setdefault(ep.time_base, round(base / ep.time_base))
-                    dts = ep.dts - off
-                    if dts < 0 or dts <= last.get(ep.kind, -1):
+                    pkt = timeline.packet(ep)
+                    if pkt is None:
                         continue  # audio from just before the first keyframe
-                    last[ep.kind] = dts
-                    pkt = av.Packet(ep.data)
-                    pkt.pts, pkt.dts, pkt.time_base = ep.pts - off, dts, ep.time_base
-                    if ep.duration:
-                        pkt.duration = ep.duration
-                    pkt.is_keyframe = ep.keyframe
                     pkt.stream = streams[ep.kind]
                     out.mux(pkt)
         except (OSError, av.FFmpegError) as e:
