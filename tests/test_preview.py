@@ -40,3 +40,26 @@ def test_the_thumbnail_shows_the_programs_colours_in_half_blocks(home: EngineHom
 
     asyncio.run(scenario())
     home.down()
+
+
+def test_terminal_graphics_draw_the_same_picture_through_textual_image() -> None:
+    """Where the terminal answers textual-image's query (kitty graphics or Sixel), the thumbnail
+    is its widget fed a real picture: the room's own pixels, at the size asked for."""
+    from PIL import Image as PILImage
+    from textual_image.widget import SixelImage, TGPImage
+
+    async def scenario(protocol: str, widget: type) -> None:
+        app = ControlRoom(connect=False, graphics=protocol)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause(0.2)
+            size = app.w_preview.wanted_size(16 / 9)
+            assert size is not None
+            w, h = size
+            app.w_preview.image = (w, h, bytes(RED) * (w * h))
+            await pilot.pause(0.2)
+            inner = app.w_preview.query_one(widget)
+            assert isinstance(inner.image, PILImage.Image) and inner.image.size == (w, h)
+            assert inner.image.getpixel((w // 2, h // 2)) == RED
+
+    asyncio.run(scenario("sixel", SixelImage))
+    asyncio.run(scenario("kitty", TGPImage))

@@ -133,7 +133,7 @@ EVENTS_SENT: dict[str, str] = {
     "ExitStarted": "the engine begins to stop",
     "InputSettingsChanged": "a source's settings change (SetInputSettings, text.set, the control protocol)",
     "InputActiveStateChanged": "a source goes on or off air (scene switch, item shown or hidden)",
-    "InputShowStateChanged": "as InputActiveStateChanged (rigcast renders no preview)",
+    "InputShowStateChanged": "as InputActiveStateChanged (the program only: studio mode's preview is not counted)",
     "InputMuteStateChanged": "a source is muted or unmuted",
     "InputVolumeChanged": "an audio source's volume changes",
     "InputVolumeMeters": "every 50 ms from the real meters (20 meter frames a second while subscribed)",
