@@ -13,6 +13,8 @@ for only while the widget is shown and the room is attached, at ``RATE_HZ``.
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from typing import Any
 
 from rich.color import Color
@@ -104,6 +106,42 @@ class Preview(Widget):
         return self._rows[y] if y < len(self._rows) else Strip.blank(width, base)
 
 
+_DEFINE = re.compile(r"#(\d+);2;\d+;\d+;\d+")
+
+
+def select_after_define(sixels: str) -> str:
+    """Sixel data with each colour register selected again right after it is defined. The
+    spec leaves a defined register selected, but xterm (379, as vt340) and WezTerm paint the
+    next run in the colour selected before: a thumbnail came out with a wrong-coloured band.
+    textual-image 0.13 does this itself (``explicit_color_select``)."""
+    return _DEFINE.sub(lambda m: m.group(0) + "#" + m.group(1), sixels)
+
+
+@cache
+def sixel_widget() -> type[Widget]:
+    """textual-image's Sixel widget, with colour registers selected explicitly: through its
+    own option where it has one, else through the encoder hook its widget has had since 0.12."""
+    from textual_image._sixel import SixelOptions
+    from textual_image.widget.sixel import Image, _ImageSixelImpl, _NoopRenderable
+
+    if "explicit_color_select" in getattr(SixelOptions, "__dataclass_fields__", {}):
+        class Explicit(Image, Renderable=_NoopRenderable):
+            def __init__(self) -> None:
+                super().__init__(sixel_options=SixelOptions(explicit_color_select=True))  # type: ignore[call-arg]
+
+        return Explicit
+
+    class Impl(_ImageSixelImpl):
+        def _image_to_sixels(self, image: Any, sixel_options: Any = None, background: Any = None) -> str:
+            return select_after_define(super()._image_to_sixels(image, sixel_options, background))
+
+    class Selected(Image, Renderable=_NoopRenderable):
+        def compose(self) -> Any:
+            yield Impl(self.image, self._sixel_options)
+
+    return Selected
+
+
 class GraphicsPreview(Widget):
     """The same picture through textual-image's widget: kitty graphics or Sixel."""
 
@@ -115,9 +153,9 @@ class GraphicsPreview(Widget):
         self.protocol = protocol
 
     def compose(self) -> Any:
-        from textual_image.widget import SixelImage, TGPImage
+        from textual_image.widget import TGPImage
 
-        yield (SixelImage if self.protocol == "sixel" else TGPImage)()
+        yield sixel_widget()() if self.protocol == "sixel" else TGPImage()
 
     def wanted_size(self, aspect: float = 16 / 9) -> tuple[int, int] | None:
         from textual_image._terminal import get_cell_size
