@@ -38,7 +38,35 @@ def terminal_graphics() -> str | None:
         import textual_image.widget  # noqa: F401  (asks the cell size now, while it still can)
     except Exception:  # no textual-image, or a terminal that answers nothing sensible
         return None
-    return "sixel" if Image is SixelImage else "kitty" if Image is TGPImage else None
+    if Image is SixelImage:
+        return "sixel"
+    if Image is TGPImage and not _kitty_without_placeholders(terminal_version()):
+        return "kitty"
+    return None
+
+
+def terminal_version() -> str | None:
+    """The terminal's name and version as it answers XTVERSION (``kitty(0.26.5)``,
+    ``XTerm(379)``), or None when it does not answer within 0.1 s."""
+    import sys
+
+    try:
+        from textual_image._terminal import capture_terminal_response
+
+        with capture_terminal_response(start_marker="\x1bP>|", end_marker="\x1b\\", timeout=0.1) as reply:
+            assert sys.__stdout__ is not None
+            sys.__stdout__.write("\x1b[>q")
+            sys.__stdout__.flush()
+        return str(reply.sequence)[4:-2] or None  # between ESC P >| and ESC \
+    except Exception:  # no answer, not a terminal
+        return None
+
+
+def _kitty_without_placeholders(version: str | None) -> bool:
+    """kitty before 0.28 (Debian 12 ships 0.26.5) has the graphics protocol but not the Unicode
+    placeholders textual-image places its images with: it shows boxes. Half-blocks there."""
+    m = re.fullmatch(r"kitty\((\d+)\.(\d+)[^)]*\)", version or "")
+    return m is not None and (int(m.group(1)), int(m.group(2))) < (0, 28)
 
 
 class Preview(Widget):
