@@ -23,37 +23,39 @@ from tui.states import component_classes, styled
 class StatusBar(Widget):
     """LIVE / REC with uptimes, encoder load against its budget, fps."""
 
-    COMPONENT_CLASSES = component_classes(LinkState)
+    COMPONENT_CLASSES = component_classes(LinkState) | {"status--live", "status--off-air", "status--rec",
+                                                         "status--warn", "status--bad", "status--detail"}
 
     data: reactive[dict[str, Any]] = reactive(dict, layout=False)
 
     def render(self) -> Text:
         st, stats = self.data.get("state", {}), self.data.get("stats", {})
+        style = self.get_component_rich_style
         t = Text()
         if not st:
-            t.append(self.data.get("note", "connecting to the engine…"), style="yellow")
+            t.append(self.data.get("note", "connecting to the engine…"), style=style("status--warn"))
             return t
         if st.get("streaming"):
-            t.append(f" LIVE {clock(st.get('stream_uptime_s'))} ", style="bold white on red")
+            t.append(f" LIVE {clock(st.get('stream_uptime_s'))} ", style=style("status--live"))
         else:
-            t.append(" OFF AIR ", style="bold black on #808080")
+            t.append(" OFF AIR ", style=style("status--off-air"))
         t.append(" ")
         if st.get("recording"):
             paused = " PAUSED" if st.get("record_paused") else ""
-            t.append(f" REC{paused} {clock(st.get('record_uptime_s'))} ", style="bold white on #8b0000")
+            t.append(f" REC{paused} {clock(st.get('record_uptime_s'))} ", style=style("status--rec"))
             t.append(" ")
         eng = st.get("engine", {})
         if stats:
             load = 100 * stats.get("encode_ms", 0) / max(0.01, stats.get("budget_ms", 1))
             t.append(f" {stats.get('encoder', '?')} {stats.get('encode_ms', 0):.1f}/{stats.get('budget_ms', 0):.1f} ms "
-                     f"({load:.0f}%)", style="red" if load > 80 else "")
+                     f"({load:.0f}%)", style=style("status--bad") if load > 80 else "")
             t.append(f"  {stats.get('fps', 0)}/{eng.get('fps', '?')} fps")
             if stats.get("repeated") or stats.get("skipped"):
-                t.append(f"  rep {stats.get('repeated', 0)} skip {stats.get('skipped', 0)}", style="#9e9e9e")
-        t.append(f"  {eng.get('canvas', '')}", style="#9e9e9e")
+                t.append(f"  rep {stats.get('repeated', 0)} skip {stats.get('skipped', 0)}", style=style("status--detail"))
+        t.append(f"  {eng.get('canvas', '')}", style=style("status--detail"))
         link = st.get("link", {}).get("state", LinkState.OFF)
         if link != LinkState.OFF:
-            t.append("  link ", style="#9e9e9e")
+            t.append("  link ", style=style("status--detail"))
             t.append_text(styled(self, LinkState, link, label=False))
         return t
 
@@ -82,7 +84,7 @@ class ScenesPanel(Widget):
 class SourcesPanel(OptionList):
     """Arrow keys pick the source that ``m`` mutes."""
 
-    COMPONENT_CLASSES = OptionList.COMPONENT_CLASSES | component_classes(SourceState)
+    COMPONENT_CLASSES = OptionList.COMPONENT_CLASSES | component_classes(SourceState) | {"sources--muted"}
 
     def show(self, sources: list[dict[str, Any]]) -> None:
         keep = self.highlighted
@@ -91,7 +93,7 @@ class SourcesPanel(OptionList):
             t = Text(f"{s['name']:<10} ")
             t.append_text(styled(self, SourceState, s.get("state", "?")))
             if s.get("muted"):
-                t.append("  muted", style="bold red")
+                t.append("  muted", style=self.get_component_rich_style("sources--muted"))
             self.add_option(Option(t, id=s["name"]))
         if sources:
             self.highlighted = min(keep or 0, len(sources) - 1)
@@ -103,11 +105,12 @@ class SourcesPanel(OptionList):
 
 
 class OutputsPanel(Widget):
-    COMPONENT_CLASSES = component_classes(OutputState)
+    COMPONENT_CLASSES = component_classes(OutputState) | {"outputs--warn", "outputs--bad", "outputs--detail"}
 
     data: reactive[list[dict[str, Any]]] = reactive(list, layout=False)
 
     def render(self) -> Text:
+        warn, bad, detail = (self.get_component_rich_style(f"outputs--{c}") for c in ("warn", "bad", "detail"))
         t = Text()
         for o in self.data:
             state = o.get("state", "?")
@@ -117,23 +120,23 @@ class OutputsPanel(Widget):
             if live:
                 t.append(f" {o.get('kbps', 0):6.0f} kbps")
             if o.get("retry_in_s") is not None:
-                t.append(f" retry in {o['retry_in_s']:.0f}s", style="yellow")
+                t.append(f" retry in {o['retry_in_s']:.0f}s", style=warn)
             if o.get("dropped"):
-                t.append(f" dropped {o['dropped']} ({o.get('dropped_pct', 0):.1f}%)", style="red")
+                t.append(f" dropped {o['dropped']} ({o.get('dropped_pct', 0):.1f}%)", style=bad)
             srt = o.get("srt")
             if srt:  # SRT's own view of the link
                 t.append(f" rtt {srt['rtt_ms']:.0f} ms lost {srt['lost']} retx {srt['retransmitted']}"
-                         f" buf {srt['send_buffer_ms']} ms", style="#9e9e9e")
+                         f" buf {srt['send_buffer_ms']} ms", style=detail)
             rtc = o.get("webrtc")
             if rtc:  # WebRTC's receiver reports
                 rtt = rtc.get("rtt_ms")
-                t.append((f" rtt {rtt:.0f} ms" if rtt is not None else "") + f" lost {rtc['lost']}", style="#9e9e9e")
+                t.append((f" rtt {rtt:.0f} ms" if rtt is not None else "") + f" lost {rtc['lost']}", style=detail)
             if o.get("note"):
-                t.append(f"\n  {o['note']}", style="#9e9e9e")
+                t.append(f"\n  {o['note']}", style=detail)
             t.append("\n  ")
             if live and o.get("queue_ms") is not None:  # a network output: its delay, its encode's rate now
-                t.append(f"{o['queue_ms']} ms queued, video {o.get('bitrate_kbps')} kbps · ", style="#9e9e9e")
-            t.append(f"{o.get('target', '')}\n", style="#9e9e9e")
+                t.append(f"{o['queue_ms']} ms queued, video {o.get('bitrate_kbps')} kbps · ", style=detail)
+            t.append(f"{o.get('target', '')}\n", style=detail)
         return t
 
 
