@@ -40,20 +40,21 @@ class ControlRoom(App[int]):
     TITLE = "rigcast"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
+        # Pause, Save and Take show only while they can act (check_action), each beside the key
+        # it belongs to; idle, the footer fits 80 columns with room to spare.
         Binding("s", "toggle('stream')", "Stream"),
         Binding("r", "toggle('record')", "Rec"),
+        Binding("p", "pause_record", "Pause"),
         Binding("b", "toggle('replay')", "Buffer"),
+        Binding("v", "save_replay", "Save"),
         Binding("1", "scene(1)", "Scene", key_display="1-9"),
         *[Binding(str(n), f"scene({n})", f"Scene {n}", show=False) for n in range(2, 10)],
         Binding("e", "studio", "Studio"),
+        Binding("t", "transition", "Take"),
         Binding("m", "mute", "Mute"),
         Binding("h", "pictures", "Pic"),
         Binding("q", "detach", "Detach"),
         Binding("Q", "stop_engine", "Stop", key_display="Q"),
-        # Shown only while they can act (check_action), last, so 80 columns hold the rest:
-        Binding("p", "pause_record", "Pause"),
-        Binding("v", "save_replay", "Save"),
-        Binding("t", "transition", "Take"),
     ]
 
     def __init__(self, connect: bool = True, graphics: str | None = None) -> None:
