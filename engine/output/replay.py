@@ -48,7 +48,9 @@ class ReplayOutput(QueuedOutput):
         self.keys: deque[float] = deque()  # the times of the keyframes held, oldest first
         self._lock = threading.Lock()
         self._save: tuple[float, float, Saved] | None = None  # (encoder time asked at, asked when, reply)
-        self._last_video_s = 0.0  # the newest video packet's time, the session's time line
+        # The newest video packet kept, on the session's time line (QueuedOutput's _last_video_s is
+        # on the encoder's: sharing its name once made audio packets trim the buffer too far).
+        self._newest_video_s = 0.0
         self.saved: str | None = None  # the last file written
 
     # -- asked from the video process (between two ticks) ---------------------------------------
@@ -79,7 +81,7 @@ class ReplayOutput(QueuedOutput):
                 self.kept.append(ep)
                 self.kept_bytes += len(ep.data)
                 if kind == VIDEO:
-                    self._last_video_s = ep.dts_s
+                    self._newest_video_s = ep.dts_s
                     if ep.keyframe:
                         self.keys.append(ep.dts_s)
                 self._trim()
@@ -93,7 +95,7 @@ class ReplayOutput(QueuedOutput):
     def _trim(self) -> None:
         """Whole GOPs off the front while the next keyframe is at least ``seconds`` old, or the
         bytes are over the bound (the newest GOP always stays)."""
-        newest = self._last_video_s  # audio runs ahead of video by the encoder's lookahead
+        newest = self._newest_video_s  # audio runs ahead of video by the encoder's lookahead
         if self._save is not None and self.timeline.base_s is not None:
             # A save waiting for the lookahead keeps the seconds before the instant it asked for.
             newest = min(newest, self._save[0] - self.timeline.base_s)
@@ -108,7 +110,7 @@ class ReplayOutput(QueuedOutput):
                 return
             at_s, asked, reply = self._save
             base = self.timeline.base_s
-            ready = (base is not None and self._last_video_s >= at_s - base) \
+            ready = (base is not None and self._newest_video_s >= at_s - base) \
                 or time.monotonic() - asked >= SAVE_WAIT_S or final
             if not ready:
                 return
