@@ -35,11 +35,6 @@ class Filter:
         spec = find(Role.FILTER, self.kind).extra["ffmpeg"](self.settings)
         return spec if isinstance(spec, list) else [spec]
 
-    def has(self, cap: Cap) -> bool:
-        from config.kinds import find
-
-        return find(Role.FILTER, self.kind).has(cap)
-
 
 def filter_names(kinds: list[str]) -> list[str]:
     """What each filter of a chain is called: its kind, numbered from the second of a kind on
@@ -51,6 +46,11 @@ def filter_names(kinds: list[str]) -> list[str]:
         seen[kind] = seen.get(kind, 0) + 1
         out.append(kind if seen[kind] == 1 else f"{kind} {seen[kind]}")
     return out
+
+
+def dump_chain(filters: tuple[Filter, ...]) -> list[dict[str, Any]]:
+    """A chain as the config file writes it: ``[{ kind = "...", setting = ... }, ...]``."""
+    return [{"kind": flt.kind} | f.write(flt.settings) for flt in filters]
 
 
 def chain_field(cap: Cap, example: str, *, live: bool = False) -> Any:
@@ -76,7 +76,4 @@ def chain_field(cap: Cap, example: str, *, live: bool = False) -> Any:
                 raise ValueError(f'filters[{i}] ({item["kind"]}): {e.key}: {e.problem}') from None
         return tuple(out)
 
-    def dump(value: tuple[Filter, ...]) -> list[dict[str, Any]]:
-        return [{"kind": a.kind} | f.write(a.settings) for a in value]
-
-    return f.custom((), (list,), f"a list like [{example}]", parse, dump, live=live)
+    return f.custom((), (list,), f"a list like [{example}]", parse, dump_chain, live=live)

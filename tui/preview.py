@@ -192,9 +192,9 @@ class GraphicsPreview(Widget):
         if cols < 4 or rows < 2:
             return None
         cell = get_cell_size()
-        w, h = cols * max(cell.width, 1), rows * max(cell.height, 2)
-        w, h = min(w, round(h * aspect), GRAPHICS_MAX_W), min(h, round(w / aspect))
-        w, h = min(w, round(h * aspect)), min(h, round(w / aspect))
+        box_w, box_h = cols * max(cell.width, 1), rows * max(cell.height, 2)
+        w = min(box_w, round(box_h * aspect), GRAPHICS_MAX_W)  # the canvas's shape, fitted and capped
+        h = round(w / aspect)
         return max(8, w - w % 2), max(8, h - h % 2)
 
     def watch_image(self, image: tuple[int, int, bytes] | None) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from config import fields as f
+from config.filterlist import dump_chain
 from config.kinds import Cap
 from config.kinds.text import TextSettings
 from config.model import SceneItem, TransitionConfig
@@ -70,14 +70,14 @@ def register(e: Engine) -> None:
             now = e.rendered.item(name, args["source"])
             values = {k: getattr(now, k) for k in changes} if now is not None else changes
             if "filters" in values:
-                values["filters"] = f.write(SceneItem(args["source"], filters=values["filters"]))["filters"]
+                values["filters"] = dump_chain(values["filters"])
             try:
                 saved = save_item_changes(e.cfg.path, name, args["source"], values)
             except (OSError, ValueError) as err:
                 log.warning("could not save the change to %s: %s", e.cfg.path, err)
         e.publish_state()
         if "filters" in changes:
-            changes["filters"] = f.write(SceneItem(args["source"], filters=changes["filters"]))["filters"]
+            changes["filters"] = dump_chain(changes["filters"])
         return {"scene": name, "source": args["source"], "changes": changes, "saved": saved}
 
     def studio_state() -> dict[str, Any]:

@@ -24,7 +24,7 @@ from config.kinds import Cap
 from config.model import SceneConfig, SceneItem, SourceConfig, TransitionConfig
 from engine.capture.base import text_kind
 from engine.capture.still import Still
-from engine.compose.item_filters import ItemFilters, makes_alpha, specs_of
+from engine.compose.item_filters import ItemFilters, filtering, makes_alpha, specs_of
 from engine.compose.layout import clip, covers, place, visible_part
 from engine.compose.planar import PLANAR_420, PlanarOverlay, blend, crop_onto_canvas, make_overlay
 from engine.encode.convert import Converter
@@ -335,7 +335,7 @@ class Compositor:
         it = items[0]
         layer = self.rings.get(it.source)
         if (layer is None or layer.ref is None or it.opacity < 1 or it.crop != (0, 0, 0, 0)
-                or it.scale is not None or it.width is not None or it.x or it.y or specs_of(it.filters)):
+                or it.scale is not None or it.width is not None or it.x or it.y or filtering(it.filters)):
             return None
         return self.converter.convert(layer.ring, layer.ref)
 
@@ -372,7 +372,7 @@ class Compositor:
             return None
         index, base = shown[0]
         layer = self.rings.get(base.source)
-        src = layer.pixels() if layer is not None and base.opacity >= 1 and not specs_of(base.filters) else None
+        src = layer.pixels() if layer is not None and base.opacity >= 1 and not filtering(base.filters) else None
         if src is None:
             return None
         w, h = self.width, self.height

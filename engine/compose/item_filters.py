@@ -24,6 +24,11 @@ from config.kinds import Role, find
 log = logging.getLogger("rigcast.compositor")
 
 
+def filtering(filters: tuple[Filter, ...]) -> bool:
+    """Whether any filter is on: what the per-frame fast paths ask (no filter strings made)."""
+    return any(flt.settings.enabled for flt in filters)
+
+
 def specs_of(filters: tuple[Filter, ...]) -> list[tuple[str, Any]]:
     """The FFmpeg filters of the enabled ones, in order."""
     return [spec for flt in filters if flt.settings.enabled for spec in flt.ffmpeg()]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from config.filterlist import Filter
+from config.filterlist import Filter, dump_chain
 
 if TYPE_CHECKING:
     from engine.vocab.reports import ChatMessage
@@ -158,9 +158,7 @@ class RenderedItem:
 
     def filter_rows(self) -> list[dict[str, Any]]:
         """The filters as the config file writes them."""
-        from config import fields as f
-
-        return [{"kind": flt.kind} | f.write(flt.settings) for flt in self.filters]
+        return dump_chain(self.filters)
 
 
 @dataclass(frozen=True)
