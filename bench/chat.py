@@ -19,9 +19,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.measure import command_cpu_s, self_cpu_s  # noqa: E402
-from config.model import Size, SourceConfig  # noqa: E402
-from engine.capture.chat import ChatStill  # noqa: E402
-from engine.vocab.reports import ChatMessage  # noqa: E402
+from rigcast.config.model import Size, SourceConfig  # noqa: E402
+from rigcast.engine.capture.chat import ChatStill  # noqa: E402
+from rigcast.engine.vocab.reports import ChatMessage  # noqa: E402
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 TEXT = "a fairly ordinary chat message, gg"

@@ -24,11 +24,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.measure import command_cpu_s, self_cpu_s  # noqa: E402
-from config.model import SceneConfig, SceneItem, SourceConfig, TransitionConfig  # noqa: E402
-from engine.capture.still import ImageKind, TextKind  # noqa: E402
-from engine.compose.compositor import Compositor, RingLayer  # noqa: E402
-from engine.encode.convert import Converter  # noqa: E402
-from engine.framering import FrameRing  # noqa: E402
+from rigcast.config.model import SceneConfig, SceneItem, SourceConfig, TransitionConfig  # noqa: E402
+from rigcast.engine.capture.still import ImageKind, TextKind  # noqa: E402
+from rigcast.engine.compose.compositor import Compositor, RingLayer  # noqa: E402
+from rigcast.engine.encode.convert import Converter  # noqa: E402
+from rigcast.engine.framering import FrameRing  # noqa: E402
 
 W, H = 1920, 1080
 

@@ -25,11 +25,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.measure import command_cpu_s, self_cpu_s  # noqa: E402
-from config.filterlist import Filter  # noqa: E402
-from config.kinds.audio_filters import Compressor, Gain, NoiseGate, NoiseSuppress  # noqa: E402
-from config.kinds.video_filters import ChromaKey, ColorCorrection, Lut  # noqa: E402
-from engine.audio.filters import FilterChain  # noqa: E402
-from engine.compose.item_filters import ItemFilters  # noqa: E402
+from rigcast.config.filterlist import Filter  # noqa: E402
+from rigcast.config.kinds.audio_filters import Compressor, Gain, NoiseGate, NoiseSuppress  # noqa: E402
+from rigcast.config.kinds.video_filters import ChromaKey, ColorCorrection, Lut  # noqa: E402
+from rigcast.engine.audio.filters import FilterChain  # noqa: E402
+from rigcast.engine.compose.item_filters import ItemFilters  # noqa: E402
 
 RATE, BLOCK = 48000, 1024
 W, H = 1920, 1080

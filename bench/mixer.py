@@ -17,9 +17,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.measure import command_cpu_s, self_cpu_s  # noqa: E402
-from config.model import SourceConfig  # noqa: E402
-from engine.audio.mixer import AudioInput, Mixer  # noqa: E402
-from engine.audio.ring import AudioRing  # noqa: E402
+from rigcast.config.model import SourceConfig  # noqa: E402
+from rigcast.engine.audio.mixer import AudioInput, Mixer  # noqa: E402
+from rigcast.engine.audio.ring import AudioRing  # noqa: E402
 
 RATE, FRAME = 48000, 1024
 

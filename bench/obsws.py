@@ -32,8 +32,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.w1 import sample, tree  # noqa: E402
 from bench.rig import rig  # noqa: E402
+from bench.w1 import sample, tree  # noqa: E402
 from tests.harness import free_port, wait_for  # noqa: E402
 
 PASSWORD = "bench-obs-pass-3c9d"
@@ -136,7 +136,7 @@ def main() -> int:
         cfg.write_text(f'[video]\nsize = "1280x720"\n[obs_websocket]\nenabled = true\nport = {port}\n'
                        'password_env = "BENCH_OBS_PASSWORD"\n[[sources]]\nname = "game"\nkind = "window"\n'
                        'match = "glxgears"\n[[sources]]\nname = "desk"\nkind = "desktop_audio"\n')
-        rig_cmd = [sys.executable, "-m", "engine"]
+        rig_cmd = [sys.executable, "-m", "rigcast.engine"]
         tone = None
         try:
             subprocess.run([*rig_cmd, "up", "--config", str(cfg), "--url", nginx.url("bench"), "--live"],

@@ -24,9 +24,9 @@ import av
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.measure import command_cpu_s  # noqa: E402
-from config.model import OutputConfig  # noqa: E402
-from engine.output import record  # noqa: E402
-from engine.output.packets import AUDIO, VIDEO, EncodedPacket, StreamTemplates  # noqa: E402
+from rigcast.config.model import OutputConfig  # noqa: E402
+from rigcast.engine.output import record  # noqa: E402
+from rigcast.engine.output.packets import AUDIO, VIDEO, EncodedPacket, StreamTemplates  # noqa: E402
 
 
 def thread_cpu_s() -> float:

@@ -30,7 +30,7 @@ from tests.harness import XServer, wait_for  # noqa: E402
 
 def held(env: dict[str, str]) -> tuple[float, float, float]:
     """(seconds, MB held by the buffer, its kbps now) from the engine's status."""
-    r = subprocess.run([sys.executable, "-m", "engine", "ctl", "status", "--json"], env=env, capture_output=True,
+    r = subprocess.run([sys.executable, "-m", "rigcast.engine", "ctl", "status", "--json"], env=env, capture_output=True,
                        text=True, check=True)
     row = next(o for o in json.loads(r.stdout)["outputs"] if o.get("replay"))
     m = re.search(r"holding ([\d.]+) s, ([\d.]+) MB", row.get("note") or "")
@@ -57,7 +57,7 @@ def main() -> int:
                            f'[[sources]]\nname = "noise"\nkind = "media"\npath = "{clip}"\n\n'
                            f'[replay]\nseconds = {a.seconds}\nmax_mb = 512\npath = "{root}"\n')
             env = x.env(RIGCAST_RUNTIME_DIR=str(root / "run"), RIGCAST_STATE_DIR=str(root / "state"))
-            run = [sys.executable, "-m", "engine"]
+            run = [sys.executable, "-m", "rigcast.engine"]
             subprocess.run([*run, "up", "--config", str(cfg)], env=env, check=True, capture_output=True)
             try:
                 engine_pid = int((root / "run" / "engine.pid").read_text())

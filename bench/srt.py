@@ -58,7 +58,7 @@ def main() -> int:
     nginx.start()
     env = x.env(RIGCAST_RUNTIME_DIR=str(tmp / "run"), RIGCAST_STATE_DIR=str(tmp / "state"))
     secs = str(int(a.seconds))
-    rig = [sys.executable, "-m", "engine", "stream", "--display", "1", "--size", "1280x720", "--fps", "30",
+    rig = [sys.executable, "-m", "rigcast.engine", "stream", "--display", "1", "--size", "1280x720", "--fps", "30",
            "--encoder", "libx264", "--preset", "veryfast", "--bitrate", "3000", "--duration", secs]
     rows: list[tuple[str, float, float]] = []
     try:

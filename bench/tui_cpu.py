@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.w1 import sample, tree  # noqa: E402
 from bench.rig import rig  # noqa: E402
+from bench.w1 import sample, tree  # noqa: E402
 from tests.harness import wait_for  # noqa: E402
 
 
@@ -37,7 +37,7 @@ def shots(root: Path) -> int:
     so the bus's own count, from the status JSON, is used)."""
     import json
 
-    r = subprocess.run([sys.executable, "-m", "engine", "ctl", "status", "--json"], capture_output=True, text=True,
+    r = subprocess.run([sys.executable, "-m", "rigcast.engine", "ctl", "status", "--json"], capture_output=True, text=True,
                        env=os.environ | {"RIGCAST_RUNTIME_DIR": str(root / "run"), "RIGCAST_STATE_DIR": str(root / "state")})
     return int(json.loads(r.stdout).get("engine", {}).get("screenshots", 0))
 
@@ -52,7 +52,7 @@ def main() -> int:
         cfg = root / "rigcast.toml"
         cfg.write_text('[video]\nsize = "1280x720"\n[[sources]]\nname = "game"\nkind = "window"\nmatch = "glxgears"\n'
                        '[[sources]]\nname = "desk"\nkind = "desktop_audio"\n')
-        rig_cmd = [sys.executable, "-m", "engine"]
+        rig_cmd = [sys.executable, "-m", "rigcast.engine"]
         sock = f"rigcast-bench-{os.getpid()}"
         try:
             subprocess.run([*rig_cmd, "up", "--config", str(cfg), "--url", nginx.url("bench")],
@@ -66,7 +66,7 @@ def main() -> int:
             assert res.returncode == 0, res.stderr
             wait_for(lambda: nginx.publishing("bench"), 15, what="live")
             subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-s", "b", "-x", "120", "-y", "36",
-                            f"exec {sys.executable} -m engine tui"], env=env, check=True)
+                            f"exec {sys.executable} -m rigcast.engine tui"], env=env, check=True)
             tui_pid = int(subprocess.run(["tmux", "-L", sock, "display-message", "-p", "-t", "b", "#{pane_pid}"],
                                          env=env, capture_output=True, text=True).stdout)
             time.sleep(5)  # attach, first full paint

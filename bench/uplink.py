@@ -33,7 +33,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.w1 import measure  # noqa: E402
-from tests.harness import NginxRtmp, XServer, decode, show_image, sample_picture, wait_for  # noqa: E402
+from tests.harness import NginxRtmp, XServer, decode, sample_picture, show_image, wait_for  # noqa: E402
 from tests.player import Player  # noqa: E402
 from tests.shaped_link import ShapedLink  # noqa: E402
 
@@ -49,7 +49,7 @@ def _clip(tmp: Path) -> Path:
 
 
 def _status(env: dict[str, str]) -> dict[str, Any]:
-    r = subprocess.run([sys.executable, "-m", "engine", "ctl", "status", "--json"], env=env, capture_output=True,
+    r = subprocess.run([sys.executable, "-m", "rigcast.engine", "ctl", "status", "--json"], env=env, capture_output=True,
                        text=True, timeout=20)
     if r.returncode != 0:
         raise SystemExit(f"rigcast ctl status failed: {r.stderr.strip()}")
@@ -65,7 +65,7 @@ def squeeze_rigcast(tmp: Path, clip: Path, a: argparse.Namespace) -> dict[str, f
         cfg.write_text(f'[video]\nsize = "640x360"\nfps = 30\nbitrate = {BITRATE}\n\n[[sources]]\nname = "game"\n'
                        f'kind = "media"\npath = "{clip}"\n\n[[outputs]]\nname = "stream"\nkind = "rtmp"\nurl = "{url}"\n')
         env = dict(os.environ, RIGCAST_RUNTIME_DIR=str(tmp / "run"), RIGCAST_STATE_DIR=str(tmp / "state"))
-        r = subprocess.run([sys.executable, "-m", "engine", "up", "--config", str(cfg), "--live"], env=env,
+        r = subprocess.run([sys.executable, "-m", "rigcast.engine", "up", "--config", str(cfg), "--live"], env=env,
                            capture_output=True, text=True, timeout=60)
         if r.returncode != 0:
             raise SystemExit(f"rigcast up failed: {r.stderr.strip()}")
@@ -99,7 +99,7 @@ def squeeze_rigcast(tmp: Path, clip: Path, a: argparse.Namespace) -> dict[str, f
                     "dropped": float(final["dropped"]),
                     "player_kbps": player.kbps(lifted - a.squeeze / 2, lifted)}
         finally:
-            subprocess.run([sys.executable, "-m", "engine", "down"], env=env, capture_output=True, timeout=60)
+            subprocess.run([sys.executable, "-m", "rigcast.engine", "down"], env=env, capture_output=True, timeout=60)
             nginx.stop()
 
 
@@ -151,7 +151,7 @@ def second_encode(tmp: Path, seconds: float) -> tuple[float, float]:
                            f'kind = "window"\nmatch = "bench-scene"\n\n[[outputs]]\nname = "main"\nkind = "rtmp"\n'
                            f'url = "{nginx.url(f"main{n}")}"\n{extra}')
             env = x.env(RIGCAST_RUNTIME_DIR=str(tmp / f"run{n}"), RIGCAST_STATE_DIR=str(tmp / f"state{n}"))
-            res = measure(f"rigcast, {n} encode(s)", [sys.executable, "-m", "engine", "stream", "--config", str(cfg),
+            res = measure(f"rigcast, {n} encode(s)", [sys.executable, "-m", "rigcast.engine", "stream", "--config", str(cfg),
                                                       "--duration", str(int(seconds))], env, seconds)
             figures.append(res.cpu_steady)
         for key in ("main1", "main2", "second"):

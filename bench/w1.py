@@ -123,7 +123,7 @@ def main() -> int:
             "-c:a", "aac", "-b:a", "160k", "-t", secs, "-f", "flv", nginx.url("ffmpeg"),
         ]
         rc = [
-            sys.executable, "-m", "engine", "stream", "--display", "1", "--size", "1280x720", "--fps", "30",
+            sys.executable, "-m", "rigcast.engine", "stream", "--display", "1", "--size", "1280x720", "--fps", "30",
             "--encoder", "libx264", "--preset", "veryfast", "--bitrate", "3000", "--keyint", str(250 / 30),
             "--url", nginx.url("rigcast"), "--duration", secs,
         ]

@@ -53,7 +53,7 @@ def main() -> int:
     cfg = tmp / "bench.toml"
     cfg.write_text('[video]\nprofile = "baseline"\n')
     secs = str(int(a.seconds))
-    rig = [sys.executable, "-m", "engine", "stream", "--config", str(cfg), "--display", "1", "--size", "1280x720",
+    rig = [sys.executable, "-m", "rigcast.engine", "stream", "--config", str(cfg), "--display", "1", "--size", "1280x720",
            "--fps", "30", "--encoder", "libx264", "--preset", "veryfast", "--bitrate", "3000", "--duration", secs]
     rows: list[tuple[str, float, float]] = []
     host = host_address()

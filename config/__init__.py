@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from config.loader import (
+from rigcast.config.loader import (
     ConfigError,
     load_config,
     parse_config,
@@ -10,7 +10,7 @@ from config.loader import (
     validate_push_url,
     validate_record_path,
 )
-from config.model import OutputConfig, RigcastConfig, Size, SourceConfig, VideoConfig
+from rigcast.config.model import OutputConfig, RigcastConfig, Size, SourceConfig, VideoConfig
 
 __all__ = [
     "ConfigError",

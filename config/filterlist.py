@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from config import fields as f
-from config.kinds.base import Cap, Role
+from rigcast.config import fields as f
+from rigcast.config.kinds.base import Cap, Role
 
 
 @dataclass
@@ -30,7 +30,7 @@ class Filter:
     def ffmpeg(self) -> list[tuple[str, Any]]:
         """The FFmpeg filters it is made of, each with its arguments (a string, or a dict of
         options given one by one, so a path needs no escaping)."""
-        from config.kinds import find
+        from rigcast.config.kinds import find
 
         spec = find(Role.FILTER, self.kind).extra["ffmpeg"](self.settings)
         return spec if isinstance(spec, list) else [spec]
@@ -57,7 +57,7 @@ def chain_field(cap: Cap, example: str, *, live: bool = False) -> Any:
     """A ``filters`` setting holding the filter kinds that have ``cap``."""
 
     def parse(value: list[Any], ctx: f.Context) -> tuple[Filter, ...]:
-        from config.kinds import find, names
+        from rigcast.config.kinds import find, names
 
         kinds = names(Role.FILTER, cap)
         out = []

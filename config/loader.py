@@ -2,8 +2,8 @@
 
 Every problem becomes one :class:`ConfigError` naming the file, the key and what was expected,
 because the user reads it over SSH on a box where a traceback is useless. What each table takes
-is not written here: it is read off the settings dataclasses' fields (:mod:`config.fields`)
-and, for sources and outputs, off each kind's record (:mod:`config.kinds`), so the reader and
+is not written here: it is read off the settings dataclasses' fields (:mod:`rigcast.config.fields`)
+and, for sources and outputs, off each kind's record (:mod:`rigcast.config.kinds`), so the reader and
 the writer are one table and can't drift.
 """
 
@@ -15,12 +15,12 @@ from typing import Any, TypeVar
 
 import tomli_w
 
-from config import fields as f
-from config.hotkeys import parse_hotkeys
-from config.kinds import Cap, Role, find, kinds, names
-from config.kinds.record import check_record_path
-from config.kinds.rtmp import check_push_url
-from config.model import (
+from rigcast.config import fields as f
+from rigcast.config.hotkeys import parse_hotkeys
+from rigcast.config.kinds import Cap, Role, find, kinds, names
+from rigcast.config.kinds.record import check_record_path
+from rigcast.config.kinds.rtmp import check_push_url
+from rigcast.config.model import (
     AudioConfig,
     ControlConfig,
     LinkConfig,

@@ -2,7 +2,7 @@
 
 Everything the engine is told — by a TOML file, by command-line flags, later by the control
 protocol — lands in these dataclasses, so there is exactly one place that says what a valid
-setting is. Parsing and validation live in :mod:`config.loader`; this module only holds shapes
+setting is. Parsing and validation live in :mod:`rigcast.config.loader`; this module only holds shapes
 and the small value types (sizes, URLs) whose rules every caller must share.
 """
 
@@ -12,12 +12,12 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from config import fields as f
-from config.filterlist import Filter, chain_field
-from config.hotkeys import Hotkey
-from config.kinds import Cap, KindInfo, Role, find, names
-from config.kinds.encoders import CODECS
-from config.values import SIZE, Size, parse_color
+from rigcast.config import fields as f
+from rigcast.config.filterlist import Filter, chain_field
+from rigcast.config.hotkeys import Hotkey
+from rigcast.config.kinds import Cap, KindInfo, Role, find, names
+from rigcast.config.kinds.encoders import CODECS
+from rigcast.config.values import SIZE, Size, parse_color
 
 __all__ = ["Size", "parse_color"]
 
@@ -231,7 +231,7 @@ def is_loopback_host(host: str | None) -> bool:
 def _link_url(url: str) -> str:
     from urllib.parse import urlsplit
 
-    from config.secrets import mask_url
+    from rigcast.config.secrets import mask_url
 
     try:
         parts = urlsplit(url)

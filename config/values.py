@@ -1,6 +1,6 @@
 """Small value types whose rules every caller shares: sizes and colours.
 
-Each has its parse rule once, used by the settings fields (:mod:`config.fields`) of whichever
+Each has its parse rule once, used by the settings fields (:mod:`rigcast.config.fields`) of whichever
 kinds take one, and by the command-line flags.
 """
 

@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from engine.cli import main
+from rigcast.engine.cli import main
 
 raise SystemExit(main())

@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from config import fields
-from config.kinds import Cap, Role, first, output_kind_for_url
-from config.loader import ConfigError, check_codec, load_config
-from config.model import OutputConfig, RigcastConfig, SourceConfig, VideoConfig, encoder_names
-from config.secrets import mask_text
-from engine.errors import RigcastError
-from engine.winlaunch import ARGS_FILE_FLAG
+from rigcast.config import fields
+from rigcast.config.kinds import Cap, Role, first, output_kind_for_url
+from rigcast.config.loader import ConfigError, check_codec, load_config
+from rigcast.config.model import OutputConfig, RigcastConfig, SourceConfig, VideoConfig, encoder_names
+from rigcast.config.secrets import mask_text
+from rigcast.engine.errors import RigcastError
+from rigcast.engine.winlaunch import ARGS_FILE_FLAG
 
 EXIT_USAGE = 2
 URL_ENV = "RIGCAST_URL"  # a stream URL (with its key) that is not on any command line
@@ -141,7 +141,7 @@ def default_recording_path() -> str:
 
 
 def config_from_args(a: argparse.Namespace) -> RigcastConfig:
-    from engine.paths import default_config
+    from rigcast.engine.paths import default_config
 
     if a.config:
         cfg = load_config(a.config)
@@ -212,7 +212,7 @@ def default_recording() -> OutputConfig:
 
 
 def cmd_stream(a: argparse.Namespace) -> int:
-    from engine.runtime import run_stream
+    from rigcast.engine.runtime import run_stream
 
     cfg = config_from_args(a)
     return run_stream(cfg, a.duration, log_level=logging.DEBUG if a.verbose else logging.INFO)
@@ -231,14 +231,14 @@ def engine_config(a: argparse.Namespace) -> tuple[RigcastConfig, list[str]]:
 
 
 def cmd_engine(a: argparse.Namespace) -> int:
-    from engine.daemon import run_engine
+    from rigcast.engine.daemon import run_engine
 
     cfg, live = engine_config(a)
     return run_engine(cfg, live, logging.DEBUG if a.verbose else logging.INFO, a.duration)
 
 
 def cmd_up(a: argparse.Namespace) -> int:
-    from engine.daemon import up
+    from rigcast.engine.daemon import up
 
     engine_config(a)  # bad flags fail here, in the user's terminal, not in a log file
     return up(engine_argv(a.argv))
@@ -253,34 +253,34 @@ def engine_argv(argv: list[str]) -> list[str]:
 
 
 def cmd_down(_a: argparse.Namespace) -> int:
-    from engine.daemon import down
+    from rigcast.engine.daemon import down
 
     return down()
 
 
 def cmd_ctl(a: argparse.Namespace) -> int:
-    from engine.ctl import run_ctl
+    from rigcast.engine.ctl import run_ctl
 
     return run_ctl(a)
 
 
 def cmd_tui(a: argparse.Namespace) -> int:
-    from tui.app import run_tui
+    from rigcast.tui.app import run_tui
 
     return run_tui()
 
 
 def cmd_windows(_a: argparse.Namespace) -> int:
-    from engine.capture.matching import exe_file
-    from engine.untrusted import clean
+    from rigcast.engine.capture.matching import exe_file
+    from rigcast.engine.untrusted import clean
 
     if sys.platform == "win32":
-        from engine.capture import win32_api
+        from rigcast.engine.capture import win32_api
 
         win32_api.set_dpi_awareness()
         rows = win32_api.list_windows()
     else:
-        from engine.capture.x11_windows import list_windows, open_display
+        from rigcast.engine.capture.x11_windows import list_windows, open_display
 
         d = open_display()
         try:
@@ -298,7 +298,7 @@ def cmd_windows(_a: argparse.Namespace) -> int:
 
 def cmd_devices(_a: argparse.Namespace) -> int:
     """What ``device = "..."`` can name: any part of a name below (case-insensitive)."""
-    from engine.audio.capture import list_devices
+    from rigcast.engine.audio.capture import list_devices
 
     for kind, what, devices in list_devices():
         print(f"{kind} ({what}):")
@@ -312,7 +312,7 @@ def cmd_devices(_a: argparse.Namespace) -> int:
 def _args_from_file(path: str) -> list[str]:
     """The engine's arguments from the private file ``rigcast up`` wrote, deleted once read; its
     output goes to the engine log (a scheduled task has no terminal)."""
-    from engine import paths
+    from rigcast.engine import paths
 
     with open(path, encoding="utf-8") as f:
         args = [str(x) for x in json.load(f)]
@@ -330,7 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif len(given) == 2 and given[0] == ARGS_FILE:  # started by Task Scheduler (engine/winlaunch.py)
         argv = given = _args_from_file(given[1])
     args = parser.parse_args(given)
-    from engine.logsetup import setup_logging
+    from rigcast.engine.logsetup import setup_logging
 
     setup_logging(logging.DEBUG if args.verbose else logging.INFO, "main")
     commands = {"stream": cmd_stream, "windows": cmd_windows, "devices": cmd_devices, "up": cmd_up, "down": cmd_down,
@@ -348,6 +348,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as e:  # an internal error still gets one line, masked; the details in a file
         if args.verbose:
             raise
-        from engine.crash import report_crash
+        from rigcast.engine.crash import report_crash
 
         return report_crash(f"`rigcast {args.command}`", e)

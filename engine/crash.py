@@ -14,13 +14,13 @@ import sys
 import traceback
 from pathlib import Path
 
-from config.secrets import mask_text
+from rigcast.config.secrets import mask_text
 
 EXIT_CRASH = 1
 
 
 def crash_log_path() -> Path:
-    from engine import paths
+    from rigcast.engine import paths
 
     return paths.state_dir() / "crash.log"
 

@@ -7,10 +7,10 @@ import json
 import sys
 from typing import Any
 
-from engine.control.bus import BusError
-from engine.control.client import call
-from engine.status import clock
-from engine.vocab import LinkState, OutputState, SourceState, labelled
+from rigcast.engine.control.bus import BusError
+from rigcast.engine.control.client import call
+from rigcast.engine.status import clock
+from rigcast.engine.vocab import LinkState, OutputState, SourceState, labelled
 
 
 def describe(state: dict[str, Any]) -> str:
@@ -55,7 +55,7 @@ def obs_info(obs: dict[str, Any]) -> int:
     elif obs["auth"] == "environment":
         print(f"password the value of ${obs['password_env']} in the engine's environment")
     else:
-        from engine.control.obs.auth import stored_password
+        from rigcast.engine.control.obs.auth import stored_password
 
         value = stored_password(create=False)
         if value is None:
@@ -71,7 +71,7 @@ def screenshot(a: argparse.Namespace) -> int:
     import base64
     from pathlib import Path
 
-    from config.values import Size
+    from rigcast.config.values import Size
 
     path = Path(a.file).expanduser()
     fmt = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}.get(path.suffix.lower())

@@ -17,14 +17,14 @@ import sys
 import time
 from typing import Any
 
-from config.model import RigcastConfig
-from engine import paths
-from engine.control.bus import BusError
-from engine.control.client import EngineNotRunning, call
-from engine.errors import RigcastError
-from engine.paths import windowless_python
-from engine.proc import pid_alive
-from engine.servers import write_private
+from rigcast.config.model import RigcastConfig
+from rigcast.engine import paths
+from rigcast.engine.control.bus import BusError
+from rigcast.engine.control.client import EngineNotRunning, call
+from rigcast.engine.errors import RigcastError
+from rigcast.engine.paths import windowless_python
+from rigcast.engine.proc import engine_command, pid_alive
+from rigcast.engine.servers import write_private
 
 log = logging.getLogger("rigcast.daemon")
 
@@ -45,7 +45,7 @@ def _already_running(state: dict[str, Any]) -> RigcastError:
 
 
 def run_engine(cfg: RigcastConfig, live: list[str], log_level: int, duration: float | None = None) -> int:
-    from engine.runtime import Engine
+    from rigcast.engine.runtime import Engine
 
     state = running_engine()
     if state is not None:
@@ -56,7 +56,7 @@ def run_engine(cfg: RigcastConfig, live: list[str], log_level: int, duration: fl
 
 def _detach_kwargs() -> dict[str, Any]:
     if sys.platform == "win32":
-        from engine.winlaunch import detached_flags
+        from rigcast.engine.winlaunch import detached_flags
 
         return {"creationflags": detached_flags()}
     return {"start_new_session": True}
@@ -66,7 +66,7 @@ def up(engine_argv: list[str]) -> int:
     state = running_engine()
     if state is not None:
         raise _already_running(state)
-    from engine.winlaunch import from_ssh
+    from rigcast.engine.winlaunch import from_ssh
 
     if sys.platform == "win32" and from_ssh(os.environ):
         return _up_in_desktop_session(engine_argv)
@@ -75,9 +75,9 @@ def up(engine_argv: list[str]) -> int:
         start = f.tell()
         f.write(f"--- rigcast engine starting {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())
         f.flush()
-        from engine.cli import ARGS_ON_STDIN
+        from rigcast.engine.cli import ARGS_ON_STDIN
 
-        proc = subprocess.Popen([windowless_python(), "-m", "engine", ARGS_ON_STDIN], stdin=subprocess.PIPE,
+        proc = subprocess.Popen([*engine_command(windowless_python()), ARGS_ON_STDIN], stdin=subprocess.PIPE,
                                 stdout=f, stderr=f, close_fds=True, **_detach_kwargs())
     assert proc.stdin is not None
     with proc.stdin:  # the arguments, stream keys and all, on a pipe: never on a command line
@@ -105,7 +105,7 @@ def _wait_ready(proc: subprocess.Popen[bytes] | None, log_file: Any, start: int,
             return 0
         time.sleep(0.2)
     if unread_args is not None and os.path.exists(unread_args):  # the task never ran: nobody at the console
-        from engine.winlaunch import NOBODY_LOGGED_ON
+        from rigcast.engine.winlaunch import NOBODY_LOGGED_ON
 
         os.unlink(unread_args)
         print(NOBODY_LOGGED_ON, file=sys.stderr)
@@ -116,7 +116,7 @@ def _wait_ready(proc: subprocess.Popen[bytes] | None, log_file: Any, start: int,
 
 def _up_in_desktop_session(engine_argv: list[str]) -> int:
     """Over SSH on Windows: start the engine in the user's console session (engine/winlaunch.py)."""
-    from engine.winlaunch import task_commands
+    from rigcast.engine.winlaunch import task_commands
 
     log_file = paths.log_path()
     start = log_file.stat().st_size if log_file.exists() else 0

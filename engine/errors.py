@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from config.secrets import mask_text
+from rigcast.config.secrets import mask_text
 
 
 class RigcastError(Exception):

@@ -13,11 +13,11 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from engine.status import status_line
-from engine.vocab.reports import Ack, Fatal, Final, LogLine, Meter, Ready, Report, VideoStats
+from rigcast.engine.status import status_line
+from rigcast.engine.vocab.reports import Ack, Fatal, Final, LogLine, Meter, Ready, Report, VideoStats
 
 if TYPE_CHECKING:
-    from engine.runtime import Engine
+    from rigcast.engine.runtime import Engine
 
 
 class EventPump:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from multiprocessing import shared_memory
 from typing import TYPE_CHECKING
 
-from engine.vocab.states import SourceState
+from rigcast.engine.vocab.states import SourceState
 
 if TYPE_CHECKING:
     import numpy as np

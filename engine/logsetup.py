@@ -6,8 +6,8 @@ import logging
 import sys
 from typing import Any
 
-from config.secrets import mask_text
-from engine.vocab.reports import LogLine
+from rigcast.config.secrets import mask_text
+from rigcast.engine.vocab.reports import LogLine
 
 
 class MaskingFilter(logging.Filter):

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from config.kinds import Cap
-from config.model import OutputConfig
-from engine.vocab import OutputState, labelled
-from engine.vocab.reports import OutputStatus
+from rigcast.config.kinds import Cap
+from rigcast.config.model import OutputConfig
+from rigcast.engine.vocab import OutputState, labelled
+from rigcast.engine.vocab.reports import OutputStatus
 
 WORKED = (OutputState.LIVE, OutputState.RECORDING)
 

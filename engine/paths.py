@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from engine.errors import RigcastError
+from rigcast.engine.errors import RigcastError
 
 
 def _private_dir(path: Path, what: str) -> Path:

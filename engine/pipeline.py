@@ -24,30 +24,30 @@ from typing import Any
 
 import av
 
-from config.kinds import Cap
-from config.kinds.congestion import Congestion
-from config.model import OutputConfig, TransitionConfig, VideoConfig
-from config.secrets import remember_secret, url_secret_parts
-from engine.audio.mixer import AudioInput, Mixer
-from engine.audio.ring import AudioRing
-from engine.capture.base import drawn_kind
-from engine.clock import now_ns, sleep_until_ns, tick_at, tick_ns
-from engine.compose import screenshot
-from engine.compose.compositor import Compositor, RingLayer
-from engine.encode.audio import AudioTrack
-from engine.encode.convert import Converter
-from engine.encode.meter import LevelMeter
-from engine.encode.video import VideoSettings
-from engine.encode.video_encode import VideoEncode
-from engine.errors import RigcastError
-from engine.framering import FrameRing
-from engine.logsetup import setup_logging
-from engine.output.base import Output, QueuedOutput, create_output, idle_status
-from engine.output.packets import OPUS, EncodedPacket
-from engine.output.replay import ReplayOutput
-from engine.proc import ParentWatch
-from engine.spec import PipelineSpec
-from engine.vocab import (
+from rigcast.config.kinds import Cap
+from rigcast.config.kinds.congestion import Congestion
+from rigcast.config.model import OutputConfig, TransitionConfig, VideoConfig
+from rigcast.config.secrets import remember_secret, url_secret_parts
+from rigcast.engine.audio.mixer import AudioInput, Mixer
+from rigcast.engine.audio.ring import AudioRing
+from rigcast.engine.capture.base import drawn_kind
+from rigcast.engine.clock import now_ns, sleep_until_ns, tick_at, tick_ns
+from rigcast.engine.compose import screenshot
+from rigcast.engine.compose.compositor import Compositor, RingLayer
+from rigcast.engine.encode.audio import AudioTrack
+from rigcast.engine.encode.convert import Converter
+from rigcast.engine.encode.meter import LevelMeter
+from rigcast.engine.encode.video import VideoSettings
+from rigcast.engine.encode.video_encode import VideoEncode
+from rigcast.engine.errors import RigcastError
+from rigcast.engine.framering import FrameRing
+from rigcast.engine.logsetup import setup_logging
+from rigcast.engine.output.base import Output, QueuedOutput, create_output, idle_status
+from rigcast.engine.output.packets import OPUS, EncodedPacket
+from rigcast.engine.output.replay import ReplayOutput
+from rigcast.engine.proc import ParentWatch
+from rigcast.engine.spec import PipelineSpec
+from rigcast.engine.vocab import (
     ChatPost,
     ItemChange,
     MeterRate,
@@ -71,7 +71,7 @@ from engine.vocab import (
     VideoCommand,
     VolumeSet,
 )
-from engine.vocab.reports import Ack, Fatal, Final, Meter, OutputStatus, Ready, SourceRow, VideoStats
+from rigcast.engine.vocab.reports import Ack, Fatal, Final, Meter, OutputStatus, Ready, SourceRow, VideoStats
 
 log = logging.getLogger("rigcast.pipeline")
 

@@ -83,6 +83,18 @@ class ParentWatch:
         return os.getppid() != self.parent_pid
 
 
+#: How every interpreter rigcast starts runs: ``-P`` keeps the caller's working directory off
+#: ``sys.path`` (a ``config/`` folder there must never stand in for rigcast's modules; ``-I``
+#: would also drop user-site installs, where plugins live), ``-X utf8`` makes its text UTF-8
+#: whatever the console's code page. multiprocessing passes both on to spawned workers.
+INTERPRETER_FLAGS = ("-P", "-X", "utf8")
+
+
+def engine_command(python: str) -> list[str]:
+    """The command line that runs the engine module under ``python``."""
+    return [python, *INTERPRETER_FLAGS, "-m", "rigcast.engine"]
+
+
 def worker_executable(platform: str, executable: str, has_console: bool) -> str | None:
     """What multiprocessing should spawn workers with; None for its default (``sys.executable``,
     through its own venv handling). Pure, so the Windows rule is tested anywhere."""

@@ -2,7 +2,7 @@
 
 Everything that changes what the engine does — go live, record, switch scene, mute, stop —
 is a command on the :class:`~engine.control.bus.CommandBus` (registered by
-:mod:`engine.commands`); the foreground ``rigcast stream``, the daemon's control socket, the
+:mod:`rigcast.engine.commands`); the foreground ``rigcast stream``, the daemon's control socket, the
 user's API link and obs-websocket are all just ways of reaching it. What the video process
 renders and mixes (program scene, items, text, volume, mute) is the video process's: the
 engine shows the :class:`~engine.vocab.RenderedState` it last reported and keeps no copy.
@@ -20,15 +20,15 @@ import sys
 import time
 from typing import Any, TextIO
 
-from config.kinds import Cap
-from config.model import OutputConfig, RigcastConfig, SourceConfig
-from engine import paths
-from engine.control.bus import BusError, CommandBus
-from engine.control.chat import RateLimit
-from engine.events import EventPump
-from engine.outcome import Outcomes
-from engine.supervisor import Workers
-from engine.vocab import (
+from rigcast.config.kinds import Cap
+from rigcast.config.model import OutputConfig, RigcastConfig, SourceConfig
+from rigcast.engine import paths
+from rigcast.engine.control.bus import BusError, CommandBus
+from rigcast.engine.control.chat import RateLimit
+from rigcast.engine.events import EventPump
+from rigcast.engine.outcome import Outcomes
+from rigcast.engine.supervisor import Workers
+from rigcast.engine.vocab import (
     EngineState,
     LinkState,
     OutputState,
@@ -37,7 +37,7 @@ from engine.vocab import (
     SourceState,
     VideoCommand,
 )
-from engine.vocab.reports import Ack, ChatMessage, LogLine, Report, StateChanged, VideoStats
+from rigcast.engine.vocab.reports import Ack, ChatMessage, LogLine, Report, StateChanged, VideoStats
 
 log = logging.getLogger("rigcast.engine")
 
@@ -55,7 +55,7 @@ class _BusLogHandler(logging.Handler):
         self.engine = engine
 
     def emit(self, record: logging.LogRecord) -> None:
-        from config.secrets import mask_text
+        from rigcast.config.secrets import mask_text
 
         self.engine.deliver(LogLine(record.created, record.levelname, "engine", record.name,
                                     mask_text(record.getMessage())))
@@ -65,7 +65,7 @@ class Engine:
     def __init__(self, cfg: RigcastConfig, start_outputs: list[str], log_level: int = logging.INFO,
                  out: TextIO | None = None, control: bool = False) -> None:
         self.cfg = cfg
-        from engine import stream_service
+        from rigcast.engine import stream_service
 
         for name, url in stream_service.load().items():  # a server/key set over obs-websocket
             i = next((i for i, o in enumerate(cfg.outputs) if o.name == name and o.has(Cap.STREAM)), None)
@@ -77,8 +77,8 @@ class Engine:
         self.bus = CommandBus()
         self.link: Any = None
         if cfg.link.url is not None:
-            from config.kinds import Role, first
-            from engine.control.link import Link
+            from rigcast.config.kinds import Role, first
+            from rigcast.engine.control.link import Link
 
             self.link = Link(cfg.link, self.bus, self._hello, self.publish_state)
             if not any(o.has(Cap.STREAM) for o in cfg.outputs):  # where to: the API says
@@ -117,7 +117,7 @@ class Engine:
         self.ready = asyncio.Event()
         self.pump = EventPump(self)
         self.obsws: Any = None
-        from engine.commands import register_all
+        from rigcast.engine.commands import register_all
 
         register_all(self)
 
@@ -125,7 +125,7 @@ class Engine:
     def source_settings(self, src: SourceConfig) -> dict[str, Any]:
         """A source's settings as the config writes them, with what the video process holds
         now (a text's text, an audio source's volume and mute)."""
-        from config import fields
+        from rigcast.config import fields
 
         table = fields.write(src.settings)
         r = self.rendered.sources.get(src.name)
@@ -227,7 +227,7 @@ class Engine:
         return self.state() | {"stats": self.stats.wire() if self.stats else {}}
 
     def _hello(self) -> dict[str, Any]:
-        from engine.control.link import COMMANDS, EVENTS, engine_id
+        from rigcast.engine.control.link import COMMANDS, EVENTS, engine_id
 
         return {"engine": {"id": engine_id(paths.state_dir()), "version": VERSION,
                            "capabilities": {"commands": list(COMMANDS), "events": list(EVENTS),
@@ -325,7 +325,7 @@ class Engine:
                 pass
 
     async def run(self, duration: float | None = None) -> int:
-        from engine import servers
+        from rigcast.engine import servers
 
         loop = self._loop = asyncio.get_running_loop()
         self._install_signals(loop)
@@ -374,8 +374,8 @@ class Engine:
         on the bus like any client's command. None when there are none, or none can be had."""
         if not self.cfg.hotkeys:
             return None
-        from config.hotkeys import Hotkey
-        from engine.hotkeys import listener
+        from rigcast.config.hotkeys import Hotkey
+        from rigcast.engine.hotkeys import listener
 
         async def run(h: Hotkey) -> None:
             try:

@@ -10,17 +10,17 @@ import secrets
 import sys
 from typing import TYPE_CHECKING, Any
 
-from engine import paths
+from rigcast.engine import paths
 
 if TYPE_CHECKING:
-    from engine.runtime import Engine
+    from rigcast.engine.runtime import Engine
 
 log = logging.getLogger("rigcast.engine")
 
 
 async def serve_control(e: Engine) -> Any:
-    from engine.control.server import ControlServer
-    from engine.runtime import VERSION
+    from rigcast.engine.control.server import ControlServer
+    from rigcast.engine.runtime import VERSION
 
     server = ControlServer(e.bus, lambda: {"version": VERSION, "pid": os.getpid()},
                            lambda: {"state": e.state(), "log": [line.wire() for line in e.logs],
@@ -35,8 +35,8 @@ async def serve_control(e: Engine) -> Any:
     write_private(paths.pid_path(), f"{os.getpid()}\n")
     obs = e.cfg.obs_websocket
     if obs.enabled:
-        from engine.control.obs.auth import resolve_password
-        from engine.control.obs.server import ObsWebsocketServer
+        from rigcast.engine.control.obs.auth import resolve_password
+        from rigcast.engine.control.obs.server import ObsWebsocketServer
 
         password = resolve_password(obs)
         e.obsws = ObsWebsocketServer(e.bus, e.status, password.value)

@@ -1,6 +1,6 @@
 """What the supervisor hands the video process: plain data, cheap to import and to pickle.
 
-Kept apart from :mod:`engine.pipeline` so the supervisor never imports PyAV or numpy.
+Kept apart from :mod:`rigcast.engine.pipeline` so the supervisor never imports PyAV or numpy.
 """
 
 from __future__ import annotations
@@ -8,7 +8,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from config.model import AudioConfig, OutputConfig, SceneConfig, Size, SourceConfig, TransitionConfig, VideoConfig
+from rigcast.config.model import (
+    AudioConfig,
+    OutputConfig,
+    SceneConfig,
+    Size,
+    SourceConfig,
+    TransitionConfig,
+    VideoConfig,
+)
 
 
 @dataclass

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from engine.vocab import OutputState, SourceState, labelled
-from engine.vocab.reports import OutputStatus, VideoStats
+from rigcast.engine.vocab import OutputState, SourceState, labelled
+from rigcast.engine.vocab.reports import OutputStatus, VideoStats
 
 
 def clock(seconds: float | None) -> str:

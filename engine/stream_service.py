@@ -13,13 +13,13 @@ import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from config.secrets import MASK, remember_secret, url_secret_parts
+from rigcast.config.secrets import MASK, remember_secret, url_secret_parts
 
 FILE = "stream-service.json"
 
 
 def override_file() -> Path:
-    from engine import paths
+    from rigcast.engine import paths
 
     return paths.state_dir() / FILE
 
@@ -38,7 +38,7 @@ def load() -> dict[str, str]:
 
 
 def save(output: str, url: str) -> None:
-    from engine.paths import write_private_json
+    from rigcast.engine.paths import write_private_json
 
     for part in url_secret_parts(url):
         remember_secret(part)

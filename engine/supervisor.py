@@ -15,18 +15,18 @@ import os
 import sys
 from typing import Any, TextIO
 
-from config.kinds import Cap
-from config.model import RigcastConfig, Size, SourceConfig
-from engine.audio.capture import run_audio_worker
-from engine.audio.ring import AudioRing
-from engine.capture.base import SourceProbe, source_kind
-from engine.capture.worker import run_capture_worker
-from engine.clock import now_ns
-from engine.errors import RigcastError
-from engine.framering import FrameRing
-from engine.proc import has_console, worker_executable
-from engine.spec import PipelineSpec
-from engine.vocab import SourceState
+from rigcast.config.kinds import Cap
+from rigcast.config.model import RigcastConfig, Size, SourceConfig
+from rigcast.engine.audio.capture import run_audio_worker
+from rigcast.engine.audio.ring import AudioRing
+from rigcast.engine.capture.base import SourceProbe, source_kind
+from rigcast.engine.capture.worker import run_capture_worker
+from rigcast.engine.clock import now_ns
+from rigcast.engine.errors import RigcastError
+from rigcast.engine.framering import FrameRing
+from rigcast.engine.proc import has_console, worker_executable
+from rigcast.engine.spec import PipelineSpec
+from rigcast.engine.vocab import SourceState
 
 log = logging.getLogger("rigcast.supervisor")
 
@@ -35,7 +35,7 @@ DEFAULT_CANVAS = Size(1280, 720)  # when no source is captured and no --size is 
 
 def _video_main(spec: PipelineSpec, stop: Any, events: Any, commands: Any) -> None:
     """The video process's entry point; PyAV is imported there, not here."""
-    from engine.pipeline import run_pipeline
+    from rigcast.engine.pipeline import run_pipeline
 
     run_pipeline(spec, stop, events, commands)
 

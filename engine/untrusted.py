@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from config.secrets import mask_text
+from rigcast.config.secrets import mask_text
 
 # CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), other two-byte escapes, and the 8-bit forms.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]"

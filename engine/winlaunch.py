@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from rigcast.engine.proc import engine_command
+
 DETACHED_PROCESS = 0x00000008
 CREATE_NEW_PROCESS_GROUP = 0x00000200
 CREATE_BREAKAWAY_FROM_JOB = 0x01000000
@@ -42,7 +44,7 @@ def detached_flags() -> int:
 
 def task_commands(pythonw: str, args_file: str, user: str) -> list[list[str]]:
     """``schtasks`` calls that (re)define the engine's task for ``user`` and run it now."""
-    run = subprocess_line([pythonw, "-m", "engine", ARGS_FILE_FLAG, args_file])
+    run = subprocess_line([*engine_command(pythonw), ARGS_FILE_FLAG, args_file])
     return [
         ["schtasks", "/Create", "/F", "/TN", TASK_NAME, "/TR", run, "/SC", "ONCE", "/ST", "00:00",
          "/IT", "/RU", user, "/RL", "LIMITED"],

@@ -24,7 +24,8 @@ def installed_rigcast() -> None:
     if not script:
         return
     python = Path(script).read_text().splitlines()[0].removeprefix("#!").strip()
-    code = "import config, engine, tui; print(engine.__file__, tui.__file__, config.__file__)"
+    code = ("import rigcast.config as c, rigcast.engine as e, rigcast.tui as t; "
+            "print(e.__file__, t.__file__, c.__file__)")
     r = subprocess.run([python, "-c", code], cwd="/", capture_output=True, text=True, env={"PATH": os.environ["PATH"]})
     assert r.returncode == 0, r.stderr
     for path in r.stdout.split():

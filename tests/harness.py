@@ -280,7 +280,11 @@ def rigcast_command() -> list[str]:
     to a ``rigcast`` script that ``pip install`` put in a venv outside the checkout (.ci/run
     does) — the installed program, as a user runs it."""
     installed = os.environ.get("RIGCAST_INSTALLED")
-    return [installed] if installed else [sys.executable, "-m", "engine"]
+    if installed:
+        return [installed]
+    from rigcast.engine.proc import engine_command
+
+    return engine_command(sys.executable)
 
 
 class Rigcast:

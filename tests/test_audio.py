@@ -162,7 +162,7 @@ def test_desktop_audio_records_the_monitor_of_the_output_it_names(pulse: Pulse, 
 
 
 def test_loopback_ids_per_platform() -> None:
-    from engine.audio.capture import loopback_id
+    from rigcast.engine.audio.capture import loopback_id
 
     assert loopback_id("linux", "alsa_output.pci.analog-stereo") == "alsa_output.pci.analog-stereo.monitor"
     wasapi = "{0.0.0.00000000}.{3f5a1b2c-0000-4d2e-9f00-1a2b3c4d5e6f}"

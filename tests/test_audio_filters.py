@@ -16,10 +16,10 @@ import av
 import numpy as np
 import pytest
 
-from config.filterlist import Filter
-from config.kinds.audio_filters import Compressor, Gain, HighPass, Limiter, NoiseGate, NoiseSuppress
-from config.loader import ConfigError, parse_config
-from engine.audio.filters import FilterChain
+from rigcast.config.filterlist import Filter
+from rigcast.config.kinds.audio_filters import Compressor, Gain, HighPass, Limiter, NoiseGate, NoiseSuppress
+from rigcast.config.loader import ConfigError, parse_config
+from rigcast.engine.audio.filters import FilterChain
 from tests.harness import EngineHome, Pulse, require_tools
 
 RATE, BLOCK = 48000, 1024

@@ -9,7 +9,7 @@ import time
 from types import SimpleNamespace
 from typing import Any
 
-from engine.output.rtmp import BUSY_FOR_S, RtmpOutput
+from rigcast.engine.output.rtmp import BUSY_FOR_S, RtmpOutput
 from tests.harness import EngineHome, NginxRtmp, XApp, decode, wait_for
 
 

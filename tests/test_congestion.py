@@ -11,12 +11,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from config.model import OutputConfig
-from engine.encode.video import VideoSettings
-from engine.encode.video_encode import VideoEncode
-from engine.output.adaptive import CLEAR_FOR_S, HEADROOM, BitrateController
-from engine.output.packets import AUDIO, VIDEO, EncodedPacket
-from engine.output.sendqueue import SendQueue
+from rigcast.config.model import OutputConfig
+from rigcast.engine.encode.video import VideoSettings
+from rigcast.engine.encode.video_encode import VideoEncode
+from rigcast.engine.output.adaptive import CLEAR_FOR_S, HEADROOM, BitrateController
+from rigcast.engine.output.packets import AUDIO, VIDEO, EncodedPacket
+from rigcast.engine.output.sendqueue import SendQueue
 
 FPS, GOP = 30, 60
 

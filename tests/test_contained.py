@@ -13,8 +13,18 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.harness import (EngineHome, FakeApi, NginxRtmp, XServer, decode, free_port, psnr, sample_picture,
-                           show_image, wait_for)
+from tests.harness import (
+    EngineHome,
+    FakeApi,
+    NginxRtmp,
+    XServer,
+    decode,
+    free_port,
+    psnr,
+    sample_picture,
+    show_image,
+    wait_for,
+)
 from tests.test_scenes import H, W
 
 SCALE = 16

@@ -243,5 +243,5 @@ def test_tcp_endpoint_needs_the_token_and_never_logs_it(home: EngineHome, gears:
 def run_with_env(home: EngineHome, extra: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     import sys
 
-    return subprocess.run([sys.executable, "-m", "engine", *args], env=home.env(**extra), cwd=home.root,
+    return subprocess.run([sys.executable, "-m", "rigcast.engine", *args], env=home.env(**extra), cwd=home.root,
                           capture_output=True, text=True, timeout=90)

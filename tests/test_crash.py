@@ -15,14 +15,19 @@ from pathlib import Path
 from tests.harness import EngineHome, copy_tracked, run_rigcast, wait_for
 
 
-
 def test_a_control_room_crash_is_one_line_with_the_log_path_and_exit_1(home: EngineHome, tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     copy_tracked(tree)
-    (tree / "tui" / "app.tcss").unlink()
+    # Laid out as the wheel installs it (rigcast/engine, rigcast/tui, ...), first on the path.
+    pkg = tmp_path / "pkg" / "rigcast"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    for folder in ("engine", "tui", "config"):
+        (tree / folder).rename(pkg / folder)
+    (pkg / "tui" / "app.tcss").unlink()
     sock = f"rigcast-crash-{tmp_path.name}"
-    env = home.env(TERM="xterm-256color")
-    cmd = f"cd {tree} && {sys.executable} -m engine tui; echo EXIT=$?; sleep 60"
+    env = home.env(TERM="xterm-256color", PYTHONPATH=str(pkg.parent))
+    cmd = f"cd {tmp_path} && {sys.executable} -m rigcast.engine tui; echo EXIT=$?; sleep 60"
     try:
         r = subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-s", "c", "-x", "120", "-y", "40", cmd],
                            env=env, capture_output=True, text=True)

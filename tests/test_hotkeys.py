@@ -13,9 +13,9 @@ from pathlib import Path
 import av
 import pytest
 
-from config.hotkeys import parse_hotkeys
-from config.loader import ConfigError, parse_config, to_toml
-from engine.hotkeys.win32 import MOD_CONTROL, MOD_NOREPEAT, MOD_SHIFT, modifiers, virtual_key
+from rigcast.config.hotkeys import parse_hotkeys
+from rigcast.config.loader import ConfigError, parse_config, to_toml
+from rigcast.engine.hotkeys.win32 import MOD_CONTROL, MOD_NOREPEAT, MOD_SHIFT, modifiers, virtual_key
 from tests.harness import EngineHome, looks_like, wait_for
 from tests.test_encodes import BLUE, marked_scenes, numbered_clip  # noqa: F401 (a fixture)
 

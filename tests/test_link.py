@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from engine.control.client import call
+from rigcast.engine.control.client import call
 from tests.harness import EngineHome, FakeApi, NginxRtmp, decode, free_port, looks_like, run_rigcast, wait_for
 
 TOKEN = "link-tok-5f2b9a0c"
@@ -277,7 +277,7 @@ def test_link_config_errors_are_one_line(home: EngineHome, tmp_path: Path) -> No
 def test_chat_from_the_api_in_the_control_room(home: EngineHome, api: FakeApi, tmp_path: Path) -> None:
     import asyncio
 
-    from tui.app import ControlRoom
+    from rigcast.tui.app import ControlRoom
 
     up(home, link_config(tmp_path, api))
     wait_for(lambda: api.received("hello"), 20, what="hello")

@@ -7,13 +7,13 @@ import re
 
 import pytest
 
-from engine.control.changes import changes
-from engine.control.obs import coverage, server  # noqa: F401  (server: every request module registers)
-from engine.control.obs.events import obs_events
-from engine.control.obs.protocol import SUB_ALL, RequestFailed
-from engine.control.obs.requests import NOTES, REQUESTS
-from engine.control.obs.transform import item_changes, transform_of
-from engine.stream_service import join, split
+from rigcast.engine.control.changes import changes
+from rigcast.engine.control.obs import coverage, server  # noqa: F401  (server: every request module registers)
+from rigcast.engine.control.obs.events import obs_events
+from rigcast.engine.control.obs.protocol import SUB_ALL, RequestFailed
+from rigcast.engine.control.obs.requests import NOTES, REQUESTS
+from rigcast.engine.control.obs.transform import item_changes, transform_of
+from rigcast.engine.stream_service import join, split
 from tests.harness import ROOT
 
 
@@ -24,7 +24,7 @@ def test_every_request_of_the_protocol_is_answered_and_the_doc_is_current() -> N
     assert not missing, f"registered nowhere (they'd answer 204): {missing}"
     assert not set(REQUESTS) - set(names), "a request the protocol doesn't have"
     assert (ROOT / "docs" / "obs-websocket.md").read_text() == coverage.render(), \
-        "run: python -m engine.control.obs.coverage > docs/obs-websocket.md"
+        "run: python -m rigcast.engine.control.obs.coverage > docs/obs-websocket.md"
 
 
 def test_every_event_is_accounted_for_and_the_sent_ones_are_made() -> None:
@@ -39,7 +39,7 @@ def test_every_event_is_accounted_for_and_the_sent_ones_are_made() -> None:
 def test_a_refused_request_is_refused_with_its_status() -> None:
     import asyncio
 
-    from engine.control.obs.requests import Ctx, answer
+    from rigcast.engine.control.obs.requests import Ctx, answer
 
     refused = [n for n, (kind, _) in NOTES.items() if kind == "refused"]
     assert "StartVirtualCam" in refused and "GetReplayBufferStatus" not in refused

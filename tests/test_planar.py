@@ -17,11 +17,11 @@ import av
 import numpy as np
 import pytest
 
-from config.model import SceneConfig, SceneItem, SourceConfig, TransitionConfig
-from engine.capture.still import ImageKind, TextKind
-from engine.compose.compositor import Compositor, RingLayer
-from engine.encode.convert import Converter
-from engine.framering import FrameRing
+from rigcast.config.model import SceneConfig, SceneItem, SourceConfig, TransitionConfig
+from rigcast.engine.capture.still import ImageKind, TextKind
+from rigcast.engine.compose.compositor import Compositor, RingLayer
+from rigcast.engine.encode.convert import Converter
+from rigcast.engine.framering import FrameRing
 
 W, H = 640, 360
 

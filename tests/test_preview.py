@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from rigcast.tui.app import ControlRoom
 from tests.harness import EngineHome
 from tests.test_tui import until
-from tui.app import ControlRoom
 
 RED = (220, 20, 60)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.control.client import call
+from rigcast.engine.control.client import call
 from tests.harness import EngineHome, XApp, decode, wait_for
 
 # x264 veryfast holds 10 frames (0.33 s at 30 fps) + one 0.25 s cluster or fragment + a frame or two

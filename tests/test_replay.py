@@ -17,7 +17,7 @@ import av
 import numpy as np
 import pytest
 
-from engine.control.client import call
+from rigcast.engine.control.client import call
 from tests.harness import EngineHome, NginxRtmp, decode, wait_for
 from tests.test_encodes import frame_number, numbered_clip  # noqa: F401 (a fixture)
 from tests.test_uplink import noise_clip  # noqa: F401 (a fixture)
@@ -175,8 +175,8 @@ def test_the_control_room_starts_and_saves_the_replay_buffer(home: EngineHome, n
                                                               tmp_path: Path) -> None:
     import asyncio
 
+    from rigcast.tui.app import ControlRoom
     from tests.test_tui import until
-    from tui.app import ControlRoom
 
     saves = tmp_path / "replays"
     saves.mkdir()

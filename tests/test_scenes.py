@@ -10,8 +10,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.harness import (EngineHome, NginxRtmp, XServer, decode, looks_like, psnr, sample_picture, show_image,
-                           wait_for)
+from tests.harness import (
+    EngineHome,
+    NginxRtmp,
+    XServer,
+    decode,
+    looks_like,
+    psnr,
+    sample_picture,
+    show_image,
+    wait_for,
+)
 
 W, H = 480, 320
 BLUE = (0, 0, 255)

@@ -14,9 +14,9 @@ import logging
 import time
 from pathlib import Path
 
-from engine.logsetup import MaskingFilter
+from rigcast.engine.logsetup import MaskingFilter
+from rigcast.tui.app import ControlRoom
 from tests.harness import EngineHome, NginxRtmp, XApp, process_tree, wait_for
-from tui.app import ControlRoom
 
 KEY = "sk_live_9f8e7d6c5b4a"
 
@@ -57,7 +57,7 @@ def test_the_key_is_nowhere_to_be_read(home: EngineHome, nginx: NginxRtmp, gears
 
 
 def test_a_traceback_in_the_log_is_masked_too(tmp_path: Path) -> None:
-    from config.secrets import remember_secret
+    from rigcast.config.secrets import remember_secret
 
     remember_secret(KEY)
     log_file = tmp_path / "log"
@@ -88,16 +88,16 @@ def test_the_url_can_come_from_the_environment(home: EngineHome, nginx: NginxRtm
 
 
 def test_up_rewrites_only_the_subcommand() -> None:
-    from engine.cli import engine_argv
+    from rigcast.engine.cli import engine_argv
 
     assert engine_argv(["up", "--window", "up"]) == ["engine", "--window", "up"]
     assert engine_argv(["-v", "up", "--live", "--record", "up.mkv"]) == ["-v", "engine", "--live", "--record", "up.mkv"]
 
 
 def test_text_from_outside_is_cleaned_and_masked() -> None:
-    from config.secrets import remember_secret
-    from engine.capture.matching import WindowInfo
-    from engine.untrusted import from_outside
+    from rigcast.config.secrets import remember_secret
+    from rigcast.engine.capture.matching import WindowInfo
+    from rigcast.engine.untrusted import from_outside
 
     remember_secret(KEY)
     said = from_outside(f"\x1b]0;owned\x07NetStream.Publish.BadName \x1b[2J{KEY}\r\nnext\u202e line")

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from config import fields
-from config.kinds import Cap, Role, all_kinds, find, names
-from config.loader import ConfigError, parse_config
-from config.model import SceneItem, VideoConfig
-from engine.control.bus import BusError, CommandBus, Param
-from engine.vocab import LinkState, OutputState, SourceState
+from rigcast.config import fields
+from rigcast.config.kinds import Cap, Role, all_kinds, find, names
+from rigcast.config.loader import ConfigError, parse_config
+from rigcast.config.model import SceneItem, VideoConfig
+from rigcast.engine.control.bus import BusError, CommandBus, Param
+from rigcast.engine.vocab import LinkState, OutputState, SourceState
 
 ROOT = Path(__file__).resolve().parent.parent
 KIND_NAMES = sorted({k.name for k in all_kinds()} | {"srt", "whip"})
@@ -52,7 +52,7 @@ def test_every_kind_question_is_answered_by_a_record() -> None:
     assert set(names(Role.SOURCE, Cap.AUDIO)) == {"desktop_audio", "mic"}
     assert set(names(Role.SOURCE, Cap.DRAWN)) == {"image", "color", "text", "chat"}
     assert set(names(Role.SOURCE, Cap.CAPTURED)) == {"window", "display", "media", "desktop_audio", "mic"}
-    from engine.encode.select import auto_order
+    from rigcast.engine.encode.select import auto_order
 
     for codec, software in (("h264", "libx264"), ("hevc", "libx265"), ("av1", "libsvtav1")):
         order = auto_order(codec)  # hardware first, the software encoder last: it always opens
@@ -69,8 +69,8 @@ def _required(cls: type) -> dict[str, object]:
 def test_every_state_the_engine_emits_has_a_style_in_the_tui() -> None:
     from textual.app import App, ComposeResult
 
-    from tui.panels import OutputsPanel, SourcesPanel, StatusBar
-    from tui.states import PREFIXES
+    from rigcast.tui.panels import OutputsPanel, SourcesPanel, StatusBar
+    from rigcast.tui.states import PREFIXES
 
     class Probe(App[None]):
         CSS_PATH = ROOT / "tui" / "app.tcss"

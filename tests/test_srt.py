@@ -14,7 +14,17 @@ from typing import Any
 
 import numpy as np
 
-from tests.harness import EngineHome, XApp, XServer, decode, free_port, psnr, sample_picture, show_image, wait_for
+from tests.harness import (
+    EngineHome,
+    XApp,
+    XServer,
+    decode,
+    free_port,
+    psnr,
+    sample_picture,
+    show_image,
+    wait_for,
+)
 from tests.lossy_relay import LossyRelay
 
 PASSPHRASE = "srt-pass-6d2e41"

@@ -14,11 +14,11 @@ import av
 import numpy as np
 import obsws_python as obs
 
-from engine.control.client import AsyncControlClient
+from rigcast.engine.control.client import AsyncControlClient
+from rigcast.tui.app import ControlRoom
 from tests.harness import EngineHome, wait_for
 from tests.test_encodes import frame_number, numbered_clip  # noqa: F401 (a fixture)
 from tests.test_tui import until
-from tui.app import ControlRoom
 
 FPS = 30
 FADE_MS = 300

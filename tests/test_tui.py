@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from rigcast.tui.app import ControlRoom
 from tests.harness import ROOT, EngineHome, NginxRtmp, XApp, alive, decode, rigcast_command, wait_for
-from tui.app import ControlRoom
 
 
 async def until(pred: Callable[[], Any], timeout: float, what: str) -> Any:

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import struct
-from pathlib import Path
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from config.loader import ConfigError, parse_config, to_toml
-from config.model import Size, SourceConfig
-from config.secrets import mask_text, mask_url, remember_secret
-from engine.capture.matching import WindowInfo, pick_window
-from engine.compose.layout import fit_rect
-from engine.encode.select import AUTO_ORDER, EncoderUnavailable, choose_encoder
-from engine.errors import RigcastError
-from engine.framering import FrameRing
-from engine.output import amf0
-from engine.output.backoff import Backoff
-from engine.output.flv_tags import FlvTagSink
-from engine.output.rtmp_client import ChunkReader, RtmpTarget, encode_message
+from rigcast.config.loader import ConfigError, parse_config, to_toml
+from rigcast.config.model import Size, SourceConfig
+from rigcast.config.secrets import mask_text, mask_url, remember_secret
+from rigcast.engine.capture.matching import WindowInfo, pick_window
+from rigcast.engine.compose.layout import fit_rect
+from rigcast.engine.encode.select import AUTO_ORDER, EncoderUnavailable, choose_encoder
+from rigcast.engine.errors import RigcastError
+from rigcast.engine.framering import FrameRing
+from rigcast.engine.output import amf0
+from rigcast.engine.output.backoff import Backoff
+from rigcast.engine.output.flv_tags import FlvTagSink
+from rigcast.engine.output.rtmp_client import ChunkReader, RtmpTarget, encode_message
 
 
 def test_mask_url_hides_key_query_and_password() -> None:
@@ -221,7 +221,7 @@ def test_frame_ring_never_hands_out_the_slot_being_written() -> None:
 
 
 def test_packet_time_base_is_kept_as_fraction() -> None:
-    from engine.output.packets import VIDEO, EncodedPacket
+    from rigcast.engine.output.packets import VIDEO, EncodedPacket
 
     p = EncodedPacket(VIDEO, b"x", 90, 90, 1, Fraction(1, 30), True)
     assert p.dts_s == 3.0
@@ -230,8 +230,8 @@ def test_packet_time_base_is_kept_as_fraction() -> None:
 
 # -- scene layout ------------------------------------------------------------------------------
 def test_layout_first_item_fits_the_canvas_others_keep_their_size() -> None:
-    from config.model import SceneItem
-    from engine.compose.layout import clip, covers, place
+    from rigcast.config.model import SceneItem
+    from rigcast.engine.compose.layout import clip, covers, place
 
     first = place(SceneItem("g"), 800, 600, 1280, 720, first=True)
     assert first is not None and first.dst == (160, 0, 960, 720) and not covers(first.dst, 1280, 720)
@@ -248,8 +248,8 @@ def test_layout_first_item_fits_the_canvas_others_keep_their_size() -> None:
 
 
 def test_layout_box_modes() -> None:
-    from config.model import SceneItem
-    from engine.compose.layout import place
+    from rigcast.config.model import SceneItem
+    from rigcast.engine.compose.layout import place
 
     fit = place(SceneItem("g", width=400, height=400, fit="fit"), 800, 400, 1920, 1080, first=False)
     assert fit is not None and fit.dst == (0, 100, 400, 200)
@@ -262,7 +262,7 @@ def test_layout_box_modes() -> None:
 def test_item_changes_are_saved_keeping_unknown_keys(tmp_path: Path) -> None:
     import tomllib
 
-    from config.save import save_item_changes
+    from rigcast.config.save import save_item_changes
 
     cfg = tmp_path / "r.toml"
     cfg.write_text('mine = 1\n[[scenes]]\nname = "A"\nitems = [ { source = "g", note = "x" } ]\n')
@@ -273,7 +273,7 @@ def test_item_changes_are_saved_keeping_unknown_keys(tmp_path: Path) -> None:
 
 
 def test_ws_link_to_this_machine_means_a_literal_loopback_host() -> None:
-    from config.model import is_loopback_host
+    from rigcast.config.model import is_loopback_host
 
     for host in ("127.0.0.1", "127.9.9.9", "::1", "[::1]", "localhost", "LOCALHOST"):
         assert is_loopback_host(host), host
@@ -285,7 +285,7 @@ def test_ws_link_to_this_machine_means_a_literal_loopback_host() -> None:
 
 
 def test_failed_logins_brake_doubles_and_is_forgotten() -> None:
-    from engine.control.obs.auth import FailureBrake
+    from rigcast.engine.control.obs.auth import FailureBrake
 
     b = FailureBrake()
     assert b.delay("a", 0) == 0
@@ -303,7 +303,7 @@ def test_saving_keeps_the_files_mode_owner_and_symlink(tmp_path: Path) -> None:
     import os
     import stat
 
-    from config.save import save_item_changes
+    from rigcast.config.save import save_item_changes
 
     real = tmp_path / "dotfiles" / "rigcast.toml"
     real.parent.mkdir()
@@ -321,7 +321,7 @@ def test_saving_keeps_the_files_mode_owner_and_symlink(tmp_path: Path) -> None:
 
 
 def test_text_too_big_to_draw_is_refused_not_allocated() -> None:
-    from engine.capture.still import TextKind
+    from rigcast.engine.capture.still import TextKind
 
     cfg = SourceConfig("t", "text", text="", font_size=512)
     with pytest.raises(RigcastError, match="too large"):

@@ -10,9 +10,9 @@ import av
 import numpy as np
 from PIL import Image
 
-from config.filterlist import Filter
-from config.kinds.video_filters import ColorCorrection, Lut
-from engine.compose.item_filters import ItemFilters
+from rigcast.config.filterlist import Filter
+from rigcast.config.kinds.video_filters import ColorCorrection, Lut
+from rigcast.engine.compose.item_filters import ItemFilters
 from tests.harness import EngineHome
 
 BEHIND = (40, 90, 200)  # the colour scene beneath the keyed image: RGB
@@ -81,7 +81,7 @@ items = [{{ source = "grey", filters = [{{ kind = "color_correction", brightness
     assert r.returncode == 0, r.stderr
     unkeyed = shot(home, tmp_path / "unkeyed.png")
     assert unkeyed[60, 60, 1] > 230 and unkeyed[60, 60, 0] < 30, unkeyed[60, 60]  # the green screen is back
-    from config.loader import load_config
+    from rigcast.config.loader import load_config
 
     saved = load_config(str(cfg)).scenes[0].items[1].filters  # the change is in the file
     assert saved[0].kind == "chroma_key" and not saved[0].settings.enabled and saved[0].settings.similarity == 0.2

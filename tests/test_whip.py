@@ -20,8 +20,17 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.harness import (EngineHome, Pulse, XServer, dominant_hz, free_port, psnr, sample_picture,
-                           show_image, wait_for)
+from tests.harness import (
+    EngineHome,
+    Pulse,
+    XServer,
+    dominant_hz,
+    free_port,
+    psnr,
+    sample_picture,
+    show_image,
+    wait_for,
+)
 
 KEY = "whipkey5a91c3"
 TOKEN = "whip-token-7f3e10"

@@ -17,12 +17,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from config.model import SourceConfig
-from engine.capture import methods
-from engine.capture.dpi import Monitor, Rect, even_size, monitor_of, scale_for, to_logical, to_physical
-from engine.capture.matching import WindowInfo, exe_name, pick_window
-from engine.fallback import NoneAvailable, Unavailable, first_available
-from engine.paths import platform_dir
+from rigcast.config.model import SourceConfig
+from rigcast.engine.capture import methods
+from rigcast.engine.capture.dpi import (
+    Monitor,
+    Rect,
+    even_size,
+    monitor_of,
+    scale_for,
+    to_logical,
+    to_physical,
+)
+from rigcast.engine.capture.matching import WindowInfo, exe_name, pick_window
+from rigcast.engine.fallback import NoneAvailable, Unavailable, first_available
+from rigcast.engine.paths import platform_dir
 from tests.harness import ROOT, EngineHome, XApp, XServer, run_rigcast, wait_for
 
 WINDOWS_ONLY_PACKAGES = {"dxcam", "windows_capture", "comtypes", "winreg", "_winapi", "msvcrt", "cv2", "winrt"}
@@ -109,8 +117,8 @@ def test_dpi_maths_for_mixed_scale_monitors() -> None:
 def test_encoder_fallback_and_bgra_straight_to_nvenc() -> None:
     import av
 
-    from engine.encode.select import choose_encoder
-    from engine.encode.video import ENCODERS, VideoSettings, probe_video_encoder
+    from rigcast.engine.encode.select import choose_encoder
+    from rigcast.engine.encode.video import ENCODERS, VideoSettings, probe_video_encoder
 
     s = VideoSettings(320, 240, 30, 1000, 2.0, "veryfast", None, 0)
     name, _, reasons = choose_encoder("auto", lambda n: probe_video_encoder(n, s))
@@ -123,8 +131,8 @@ def test_encoder_fallback_and_bgra_straight_to_nvenc() -> None:
 def test_bgra_for_nvenc_is_a_copy_with_opaque_black_bars() -> None:
     """What NVENC is handed: the captured pixels themselves (not the ring slot's memory), fitted
     on opaque black when the window's aspect differs from the canvas."""
-    from engine.encode.convert import Converter
-    from engine.framering import FrameRing
+    from rigcast.engine.encode.convert import Converter
+    from rigcast.engine.framering import FrameRing
 
     ring = FrameRing.create(64, 48)
     try:
@@ -182,7 +190,7 @@ def _modules() -> dict[str, Path]:
     out = {}
     for pkg in ("engine", "tui", "config"):
         for p in (ROOT / pkg).rglob("*.py"):
-            out[".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")] = p
+            out["rigcast." + ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")] = p
     return out
 
 
@@ -226,8 +234,8 @@ def test_no_module_imports_the_other_platforms_packages() -> None:
     mods = _modules()
     trees = {name: ast.parse(p.read_text(encoding="utf-8")) for name, p in mods.items()}
     only = {name: _platform_of(t) for name, t in trees.items()}
-    assert only["engine.capture.win_window"] == only["engine.capture.win32_api"] == "win32"
-    assert only["engine.capture.x11"] == only["engine.capture.xcb_shm"] == "linux"
+    assert only["rigcast.engine.capture.win_window"] == only["rigcast.engine.capture.win32_api"] == "win32"
+    assert only["rigcast.engine.capture.x11"] == only["rigcast.engine.capture.xcb_shm"] == "linux"
     problems = []
     for name, tree in trees.items():
         for imported, guards in _imports(tree):
@@ -258,8 +266,8 @@ print(json.dumps({{"failed": failed, "loaded": sorted({{m.split('.')[0] for m in
                        stdin=subprocess.DEVNULL)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout.splitlines()[-1])
-    assert set(out["failed"]) == {"engine.capture.win32_api", "engine.capture.win_window",
-                                  "engine.capture.win_display"}
+    assert set(out["failed"]) == {"rigcast.engine.capture.win32_api", "rigcast.engine.capture.win_window",
+                                  "rigcast.engine.capture.win_display"}
     assert all("Windows-only" in why for why in out["failed"].values())
     assert not WINDOWS_ONLY_PACKAGES & set(out["loaded"])
 
@@ -313,14 +321,14 @@ def test_the_windows_control_path_tcp_with_a_token_found_through_control_json(
 
 # -- the Windows defects' platform-independent parts ---------------------------------------------
 def test_wgc_cursor_option_leaves_old_builds_alone() -> None:
-    from engine.capture.methods import wgc_cursor_option
+    from rigcast.engine.capture.methods import wgc_cursor_option
 
     assert wgc_cursor_option(18362) is None and wgc_cursor_option(18363) is None  # 1903, 1909
     assert wgc_cursor_option(19041) is True and wgc_cursor_option(22631) is True
 
 
 def test_wgc_frame_is_cropped_to_the_client_area() -> None:
-    from engine.capture.dpi import Rect, client_crop
+    from rigcast.engine.capture.dpi import Rect, client_crop
 
     # A 1280x720 client under a 31 px title bar, 1 px borders: DWM's frame is 1282x752.
     frame, client = Rect(100, 100, 1282, 752), Rect(101, 131, 1280, 720)
@@ -332,7 +340,7 @@ def test_wgc_frame_is_cropped_to_the_client_area() -> None:
 
 
 def test_dxgi_output_is_found_by_the_monitors_rectangle() -> None:
-    from engine.capture.dpi import Rect, output_for_monitor
+    from rigcast.engine.capture.dpi import Rect, output_for_monitor
 
     laptop, external = Rect(0, 0, 1920, 1080), Rect(1920, 0, 2560, 1440)
     # A hybrid-GPU laptop: the external screen is the discrete GPU's (adapter 1) only output.
@@ -344,7 +352,7 @@ def test_dxgi_output_is_found_by_the_monitors_rectangle() -> None:
 
 
 def test_workers_are_spawned_so_terminate_reaches_them() -> None:
-    from engine.proc import worker_executable
+    from rigcast.engine.proc import worker_executable
 
     venv = r"C:\Users\me\rigcast\.venv\Scripts"
     assert worker_executable("win32", venv + r"\pythonw.exe", has_console=False) is None
@@ -354,7 +362,7 @@ def test_workers_are_spawned_so_terminate_reaches_them() -> None:
 
 
 def test_pid_alive_and_parent_watch_on_this_platform(tmp_path: Path) -> None:
-    from engine.proc import pid_alive
+    from rigcast.engine.proc import pid_alive
 
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     assert pid_alive(child.pid)
@@ -380,7 +388,13 @@ def test_pid_alive_and_parent_watch_on_this_platform(tmp_path: Path) -> None:
 
 
 def test_ssh_sessions_start_the_engine_through_task_scheduler() -> None:
-    from engine.winlaunch import CREATE_BREAKAWAY_FROM_JOB, DETACHED_PROCESS, detached_flags, from_ssh, task_commands
+    from rigcast.engine.winlaunch import (
+        CREATE_BREAKAWAY_FROM_JOB,
+        DETACHED_PROCESS,
+        detached_flags,
+        from_ssh,
+        task_commands,
+    )
 
     assert from_ssh({"SSH_CONNECTION": "10.0.0.2 50000 10.0.0.5 22"}) and not from_ssh({"USERNAME": "me"})
     flags = detached_flags()
@@ -389,7 +403,7 @@ def test_ssh_sessions_start_the_engine_through_task_scheduler() -> None:
                                 r"BOX\me")
     assert create[:2] == ["schtasks", "/Create"] and "/IT" in create and create[create.index("/RU") + 1] == r"BOX\me"
     line = create[create.index("/TR") + 1]
-    assert line.startswith('"C:\\Program Files\\rigcast\\pythonw.exe" -m engine --args-file '), line
+    assert line.startswith('"C:\\Program Files\\rigcast\\pythonw.exe" -P -X utf8 -m rigcast.engine --args-file '), line
     assert run == ["schtasks", "/Run", "/TN", "rigcast engine"]
 
 

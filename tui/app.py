@@ -21,15 +21,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, RichLog
 
-from engine.control.bus import BusError
-from engine.control.client import AsyncControlClient, EngineNotRunning
-from tui.chat import ChatPane
-from tui.confirm import Confirm
-from tui.meter import Meters
-from tui.model import EngineView
-from tui.panels import GraphsPanel, OutputsPanel, ScenesPanel, SourcesPanel, StatusBar
-from tui.preview import RATE_HZ as PREVIEW_HZ
-from tui.preview import GraphicsPreview, Preview
+from rigcast.engine.control.bus import BusError
+from rigcast.engine.control.client import AsyncControlClient, EngineNotRunning
+from rigcast.tui.chat import ChatPane
+from rigcast.tui.confirm import Confirm
+from rigcast.tui.meter import Meters
+from rigcast.tui.model import EngineView
+from rigcast.tui.panels import GraphsPanel, OutputsPanel, ScenesPanel, SourcesPanel, StatusBar
+from rigcast.tui.preview import RATE_HZ as PREVIEW_HZ
+from rigcast.tui.preview import GraphicsPreview, Preview
 
 RECONNECT_S = 2.0
 LOG_LEVEL_STYLES = {"WARNING": "yellow", "ERROR": "bold red", "CRITICAL": "bold red"}
@@ -283,7 +283,7 @@ class ControlRoom(App[int]):
         """Textual's hook for an error nothing caught (it ends the app with status 1). Textual
         would print a full traceback with locals, which may quote a URL with its key: keep it,
         masked, in the crash log, and show one line instead (``run_tui`` prints it)."""
-        from engine.crash import record_crash
+        from rigcast.engine.crash import record_crash
 
         if self.crash_line is None:
             self.crash_line = record_crash("the control room", error)
@@ -300,16 +300,15 @@ class ControlRoom(App[int]):
 
 def run_tui() -> int:
     """``rigcast`` / ``rigcast tui``: attach, starting an engine first if none is running."""
-    from engine.daemon import running_engine, up
+    from rigcast.engine.daemon import running_engine, up
 
     if running_engine() is None:
         print("rigcast: no engine running; starting one (`rigcast down` stops it)")
         rc = up(["engine"])
         if rc != 0:
             return rc
-    from engine.crash import EXIT_CRASH, report_crash
-
-    from tui.preview import terminal_graphics
+    from rigcast.engine.crash import EXIT_CRASH, report_crash
+    from rigcast.tui.preview import terminal_graphics
 
     app = ControlRoom(graphics=terminal_graphics())
     try:

@@ -10,7 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.vocab import OutputState
+from rigcast.engine.vocab import OutputState
 
 HISTORY_S = 60
 

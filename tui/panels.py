@@ -14,10 +14,10 @@ from textual.widget import Widget
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from engine.status import clock
-from engine.vocab import LinkState, OutputState, SourceState
-from tui.graph import BarGraph
-from tui.states import component_classes, styled
+from rigcast.engine.status import clock
+from rigcast.engine.vocab import LinkState, OutputState, SourceState
+from rigcast.tui.graph import BarGraph
+from rigcast.tui.states import component_classes, styled
 
 
 class StatusBar(Widget):

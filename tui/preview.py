@@ -33,9 +33,8 @@ def terminal_graphics() -> str | None:
     """"sixel" or "kitty" when this terminal draws images (asked once, before Textual takes the
     terminal, as textual-image needs); None: half-blocks."""
     try:
-        from textual_image.renderable import Image, SixelImage, TGPImage
-
         import textual_image.widget  # noqa: F401  (asks the cell size now, while it still can)
+        from textual_image.renderable import Image, SixelImage, TGPImage
     except Exception:  # no textual-image, or a terminal that answers nothing sensible
         return None
     if Image is SixelImage:

@@ -1,6 +1,6 @@
 """How the control room shows a state: its label from the vocabulary, its colour from app.tcss.
 
-Every state of :mod:`engine.vocab.states` has a component class (``source-state--not_found``,
+Every state of :mod:`rigcast.engine.vocab.states` has a component class (``source-state--not_found``,
 ``output-state--rejected``, ``link-state--connected``); the colours live in app.tcss like any
 other style, and a test checks that every state the engine can emit has one.
 """
@@ -13,7 +13,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from engine.vocab import LinkState, OutputState, SourceState
+from rigcast.engine.vocab import LinkState, OutputState, SourceState
 
 PREFIXES: dict[type[StrEnum], str] = {SourceState: "source-state--", OutputState: "output-state--",
                                       LinkState: "link-state--"}

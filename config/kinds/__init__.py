@@ -1,4 +1,4 @@
-"""Every kind rigcast knows, found by its record (see :mod:`config.kinds.base`).
+"""Every kind rigcast knows, found by its record (see :mod:`rigcast.config.kinds.base`).
 
 Each module of this package declares ``KINDS``, a tuple of records. They are collected here by
 walking the package, so a new kind is a new module and nothing else in this package changes.
@@ -11,7 +11,7 @@ import pkgutil
 from functools import cache
 from typing import Any
 
-from config.kinds.base import Cap, KindInfo, Role
+from rigcast.config.kinds.base import Cap, KindInfo, Role
 
 __all__ = ["Cap", "KindInfo", "Role", "all_kinds", "find", "first", "kinds", "names", "output_kind_for_url"]
 

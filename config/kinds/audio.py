@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from config import fields as f
-from config.filterlist import Filter, chain_field
-from config.kinds.base import Cap, KindInfo, Role
+from rigcast.config import fields as f
+from rigcast.config.filterlist import Filter, chain_field
+from rigcast.config.kinds.base import Cap, KindInfo, Role
 
 VOLUME_DB = (-100.0, 30.0)
 
@@ -33,9 +33,9 @@ def _describer(what: str):  # type: ignore[no-untyped-def]
 _CAPS = Cap.AUDIO | Cap.CAPTURED
 KINDS = (
     KindInfo("desktop_audio", Role.SOURCE, _CAPS, AudioSettings, _describer("desktop audio"),
-             {"": "engine.audio.capture:find_device"}, order=8, summary="what the box plays",
+             {"": "rigcast.engine.audio.capture:find_device"}, order=8, summary="what the box plays",
              hint="run `rigcast devices` to list them", extra={"loopback": True}),
     KindInfo("mic", Role.SOURCE, _CAPS, AudioSettings, _describer("microphone"),
-             {"": "engine.audio.capture:find_device"}, order=9, summary="a microphone",
+             {"": "rigcast.engine.audio.capture:find_device"}, order=9, summary="a microphone",
              hint="run `rigcast devices` to list them", extra={"loopback": False}),
 )

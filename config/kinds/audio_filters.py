@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from config import fields as f
-from config.filterlist import FilterBase
-from config.kinds.base import Cap, KindInfo, Role
+from rigcast.config import fields as f
+from rigcast.config.filterlist import FilterBase
+from rigcast.config.kinds.base import Cap, KindInfo, Role
 
 
 def _lin(db: float) -> float:
@@ -67,7 +67,7 @@ FFmpeg = Callable[[Any], tuple[str, str]]
 
 def _record(name: str, settings: type, summary: str, ffmpeg: FFmpeg) -> KindInfo[Any]:
     return KindInfo(name, Role.FILTER, Cap.AUDIO, settings, lambda s: summary,
-                    {"": "engine.audio.filters:FilterChain"}, summary=summary,
+                    {"": "rigcast.engine.audio.filters:FilterChain"}, summary=summary,
                     extra={"ffmpeg": ffmpeg})
 
 

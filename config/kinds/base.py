@@ -3,7 +3,7 @@
 
 A record says what a kind is called, where it runs, what it can do (capability flags), what it
 is configured with (a settings dataclass whose fields carry bounds and defaults, see
-:mod:`config.fields`) and where its implementation lives. The loader, the writer, validation,
+:mod:`rigcast.config.fields`) and where its implementation lives. The loader, the writer, validation,
 ``describe()``, the hints of ``rigcast windows``/``devices`` and every "is this a stream /
 record / captured / audio kind" question derive from it, so no other module compares kind
 names. The factory is a ``module:attribute`` path per platform, imported only when the engine

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from config import fields as f
-from config.kinds.base import Cap, KindInfo, Role
-from config.values import COLOUR, SIZE, Size
+from rigcast.config import fields as f
+from rigcast.config.kinds.base import Cap, KindInfo, Role
+from rigcast.config.values import COLOUR, SIZE, Size
 
 
 @dataclass
@@ -26,4 +26,4 @@ def describe(s: ChatSettings) -> str:
 
 
 KINDS = (KindInfo("chat", Role.SOURCE, Cap.VIDEO | Cap.DRAWN | Cap.CHAT, ChatSettings, describe,
-                  {"": "engine.capture.chat:ChatKind"}, order=6, summary="chat messages"),)
+                  {"": "rigcast.engine.capture.chat:ChatKind"}, order=6, summary="chat messages"),)

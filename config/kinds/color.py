@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from config import fields as f
-from config.kinds.base import Cap, KindInfo, Role
-from config.values import COLOUR, SIZE, Size
+from rigcast.config import fields as f
+from rigcast.config.kinds.base import Cap, KindInfo, Role
+from rigcast.config.values import COLOUR, SIZE, Size
 
 
 @dataclass
@@ -20,4 +20,4 @@ def describe(s: ColorSettings) -> str:
 
 
 KINDS = (KindInfo("color", Role.SOURCE, Cap.VIDEO | Cap.DRAWN, ColorSettings, describe,
-                  {"": "engine.capture.still:ColorKind"}, order=4, summary="a flat colour"),)
+                  {"": "rigcast.engine.capture.still:ColorKind"}, order=4, summary="a flat colour"),)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from config import fields as f
-from config.kinds.base import Cap, KindInfo, Role
+from rigcast.config import fields as f
+from rigcast.config.kinds.base import Cap, KindInfo, Role
 
 DISPLAY_METHODS: tuple[str, ...] = ("dxgi", "gdi")  # Windows; Linux has one way
 
@@ -21,5 +21,5 @@ def describe(s: DisplaySettings) -> str:
 
 
 KINDS = (KindInfo("display", Role.SOURCE, Cap.VIDEO | Cap.CAPTURED, DisplaySettings, describe,
-                  {"linux": "engine.capture.display:X11DisplayKind", "win32": "engine.capture.win_display:WinDisplayKind"},
+                  {"linux": "rigcast.engine.capture.display:X11DisplayKind", "win32": "rigcast.engine.capture.win_display:WinDisplayKind"},
                   order=2, summary="a monitor"),)

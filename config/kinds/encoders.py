@@ -1,13 +1,13 @@
 """The video encoders, per codec in the order ``encoder = "auto"`` tries them (hardware first,
 as OBS offers them; the software one always works). Each record's factory is its profile in
-:mod:`engine.encode.video`, which says how rigcast's settings become that encoder's options;
+:mod:`rigcast.engine.encode.video`, which says how rigcast's settings become that encoder's options;
 ``extra["codec"]`` is what it makes (``video.codec`` picks among them)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from config.kinds.base import Cap, KindInfo, Role
+from rigcast.config.kinds.base import Cap, KindInfo, Role
 
 
 @dataclass
@@ -30,7 +30,7 @@ LIVE_BITRATE = ("libx264", "h264_nvenc", "hevc_nvenc", "av1_nvenc", "h264_qsv", 
 
 def _encoder(name: str, profile: str, order: int, hardware: bool, codec: str = "h264") -> KindInfo[NoSettings]:
     return KindInfo(name, Role.ENCODER, (Cap.VIDEO | Cap.HARDWARE) if hardware else Cap.VIDEO, NoSettings,
-                    _named, {"": f"engine.encode.video:{profile}"}, order=order,
+                    _named, {"": f"rigcast.engine.encode.video:{profile}"}, order=order,
                     extra={"codec": codec, "live_bitrate": name in LIVE_BITRATE})
 
 

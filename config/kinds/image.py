@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from config import fields as f
-from config.kinds.base import Cap, KindInfo, Role
+from rigcast.config import fields as f
+from rigcast.config.kinds.base import Cap, KindInfo, Role
 
 
 @dataclass
@@ -19,4 +19,4 @@ def describe(s: ImageSettings) -> str:
 
 
 KINDS = (KindInfo("image", Role.SOURCE, Cap.VIDEO | Cap.DRAWN, ImageSettings, describe,
-                  {"": "engine.capture.still:ImageKind"}, order=3, summary="a picture"),)
+                  {"": "rigcast.engine.capture.still:ImageKind"}, order=3, summary="a picture"),)

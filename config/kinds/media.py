@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from config import fields as f
-from config.kinds.base import Cap, KindInfo, Role
+from rigcast.config import fields as f
+from rigcast.config.kinds.base import Cap, KindInfo, Role
 
 
 @dataclass
@@ -18,5 +18,5 @@ def describe(s: MediaSettings) -> str:
 
 
 KINDS = (KindInfo("media", Role.SOURCE, Cap.VIDEO | Cap.CAPTURED, MediaSettings, describe,
-                  {"": "engine.capture.media:MediaKind"}, order=7, summary="a looped video file",
+                  {"": "rigcast.engine.capture.media:MediaKind"}, order=7, summary="a looped video file",
                   extra={"plays_file": True}),)

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from config import fields as f
-from config.kinds.encoders import CODECS
-from config.values import SIZE, Size
+from rigcast.config import fields as f
+from rigcast.config.kinds.encoders import CODECS
+from rigcast.config.values import SIZE, Size
 
 
 def _encoder(value: Any, _ctx: f.Context) -> str:
-    from config.kinds import Role, names  # the records, read when a config is (not at import)
+    from rigcast.config.kinds import Role, names  # the records, read when a config is (not at import)
 
     known = ("auto", *names(Role.ENCODER))
     if value not in known:

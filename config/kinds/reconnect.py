@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from config import fields as f
+from rigcast.config import fields as f
 
 
 @dataclass

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from config import fields as f
-from config.kinds.base import Cap, KindInfo, Role
-from config.kinds.own_video import OwnVideo
+from rigcast.config import fields as f
+from rigcast.config.kinds.base import Cap, KindInfo, Role
+from rigcast.config.kinds.own_video import OwnVideo
 
 RECORD_SUFFIXES: tuple[str, ...] = (".mkv", ".mp4", ".flv", ".ts")
 
@@ -32,5 +32,5 @@ def describe(s: RecordSettings) -> str:
 
 
 KINDS = (KindInfo("record", Role.OUTPUT, Cap.RECORD, RecordSettings, describe,
-                  {"": "engine.output.record:RecordOutput"}, order=2, summary="a local recording",
+                  {"": "rigcast.engine.output.record:RecordOutput"}, order=2, summary="a local recording",
                   extra={"codecs": ("h264", "hevc", "av1")}),)

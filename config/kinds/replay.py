@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from config import fields as f
-from config.kinds.base import Cap, KindInfo, Role
-from config.kinds.own_video import OwnVideo
+from rigcast.config import fields as f
+from rigcast.config.kinds.base import Cap, KindInfo, Role
+from rigcast.config.kinds.own_video import OwnVideo
 
 
 def _folder(value: str, _ctx: f.Context) -> str:
@@ -42,5 +42,5 @@ def describe(s: ReplaySettings) -> str:
 
 
 KINDS = (KindInfo("replay", Role.OUTPUT, Cap.REPLAY, ReplaySettings, describe,
-                  {"": "engine.output.replay:ReplayOutput"}, order=5, summary="a replay buffer, saved on demand",
+                  {"": "rigcast.engine.output.replay:ReplayOutput"}, order=5, summary="a replay buffer, saved on demand",
                   extra={"codecs": ("h264", "hevc", "av1")}),)

@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from config import fields as f
-from config.kinds.base import Cap, KindInfo, Role
-from config.kinds.own_video import OwnVideo
-from config.kinds.congestion import Congestion
-from config.kinds.reconnect import Reconnecting
-from config.secrets import mask_url, remember_secret, url_secret_parts
+from rigcast.config import fields as f
+from rigcast.config.kinds.base import Cap, KindInfo, Role
+from rigcast.config.kinds.congestion import Congestion
+from rigcast.config.kinds.own_video import OwnVideo
+from rigcast.config.kinds.reconnect import Reconnecting
+from rigcast.config.secrets import mask_url, remember_secret, url_secret_parts
 
 PUSH_SCHEMES = ("rtmp", "rtmps")
 EXPECT = "rtmp://HOST[:PORT]/APP/KEY"
@@ -30,7 +30,7 @@ def check_push_url(url: str) -> str:
     if not parts.scheme:
         raise ValueError(f"malformed URL {mask_url(url)}; expected {EXPECT}")
     if parts.scheme.lower() not in PUSH_SCHEMES:
-        from config.kinds import kinds  # here: the package imports this module
+        from rigcast.config.kinds import kinds  # here: the package imports this module
 
         schemes = [f"{x}://" for k in kinds(Role.OUTPUT, Cap.STREAM) for x in k.extra.get("schemes", ())]
         raise ValueError(f'unsupported scheme "{parts.scheme}://"; use {", ".join(schemes)}')
@@ -57,6 +57,6 @@ def describe(s: RtmpSettings) -> str:
 
 
 KINDS = (KindInfo("rtmp", Role.OUTPUT, Cap.STREAM | Cap.NEEDS_INGEST, RtmpSettings, describe,
-                  {"": "engine.output.rtmp:RtmpOutput"}, order=1, summary="push to an RTMP(S) server",
+                  {"": "rigcast.engine.output.rtmp:RtmpOutput"}, order=1, summary="push to an RTMP(S) server",
                   # hvc1/av01 through enhanced RTMP (PyAV's FLV muxer writes the FourCC tags)
                   extra={"schemes": PUSH_SCHEMES, "codecs": ("h264", "hevc", "av1")}),)

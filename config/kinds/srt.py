@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from config import fields as f
-from config.kinds.base import Cap, KindInfo, Role
-from config.kinds.own_video import OwnVideo
-from config.kinds.congestion import Congestion
-from config.kinds.reconnect import Reconnecting
-from config.secrets import mask_url, remember_secret, streamid_secret_parts, url_secret_parts
+from rigcast.config import fields as f
+from rigcast.config.kinds.base import Cap, KindInfo, Role
+from rigcast.config.kinds.congestion import Congestion
+from rigcast.config.kinds.own_video import OwnVideo
+from rigcast.config.kinds.reconnect import Reconnecting
+from rigcast.config.secrets import mask_url, remember_secret, streamid_secret_parts, url_secret_parts
 
 EXPECT = "srt://HOST:PORT (streamid in streamid = ..., or ?streamid=%23!::r=APP/KEY,m=publish)"
 QUERY_KEYS = ("streamid", "latency", "passphrase", "pbkeylen", "connect_timeout", "mode")
@@ -114,5 +114,5 @@ def _masked_streamid(sid: str) -> str:
 
 
 KINDS = (KindInfo("srt", Role.OUTPUT, Cap.STREAM | Cap.NEEDS_INGEST, SrtSettings, describe,
-                  {"": "engine.output.srt:SrtOutput"}, order=3, summary="push MPEG-TS over SRT",
+                  {"": "rigcast.engine.output.srt:SrtOutput"}, order=3, summary="push MPEG-TS over SRT",
                   extra={"schemes": ("srt",), "codecs": ("h264", "hevc")}),)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from config import fields as f
-from config.kinds.base import Cap, KindInfo, Role
-from config.values import COLOUR
+from rigcast.config import fields as f
+from rigcast.config.kinds.base import Cap, KindInfo, Role
+from rigcast.config.values import COLOUR
 
 MAX_TEXT = 4096
 
@@ -26,4 +26,4 @@ def describe(s: TextSettings) -> str:
 
 
 KINDS = (KindInfo("text", Role.SOURCE, Cap.VIDEO | Cap.DRAWN | Cap.TEXT, TextSettings, describe,
-                  {"": "engine.capture.still:TextKind"}, order=5, summary="a caption"),)
+                  {"": "rigcast.engine.capture.still:TextKind"}, order=5, summary="a caption"),)

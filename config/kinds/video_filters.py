@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from config import fields as f
-from config.filterlist import FilterBase
-from config.kinds.base import Cap, KindInfo, Role
-from config.values import COLOUR, parse_color
+from rigcast.config import fields as f
+from rigcast.config.filterlist import FilterBase
+from rigcast.config.kinds.base import Cap, KindInfo, Role
+from rigcast.config.values import COLOUR, parse_color
 
 LUT_INTERP = ("nearest", "trilinear", "tetrahedral", "pyramid", "prism")
 
@@ -98,7 +98,7 @@ FFmpeg = Callable[[Any], list[tuple[str, Any]]]
 
 def _record(name: str, settings: type, summary: str, ffmpeg: FFmpeg, alpha: bool = False) -> KindInfo[Any]:
     return KindInfo(name, Role.FILTER, Cap.VIDEO, settings, lambda s: summary,
-                    {"": "engine.compose.item_filters:ItemFilters"}, summary=summary,
+                    {"": "rigcast.engine.compose.item_filters:ItemFilters"}, summary=summary,
                     extra={"ffmpeg": ffmpeg, "alpha": alpha})
 
 

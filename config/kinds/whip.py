@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from config import fields as f
-from config.kinds.base import Cap, KindInfo, Role
-from config.kinds.own_video import OwnVideo
-from config.kinds.reconnect import Reconnecting
-from config.secrets import mask_url, remember_secret, url_secret_parts
+from rigcast.config import fields as f
+from rigcast.config.kinds.base import Cap, KindInfo, Role
+from rigcast.config.kinds.own_video import OwnVideo
+from rigcast.config.kinds.reconnect import Reconnecting
+from rigcast.config.secrets import mask_url, remember_secret, url_secret_parts
 
 EXPECT = "http(s)://HOST[:PORT]/PATH (SRS: http://HOST:1985/rtc/v1/whip/?app=live&stream=KEY)"
 
@@ -61,6 +61,6 @@ def describe(s: WhipSettings) -> str:
 
 
 KINDS = (KindInfo("whip", Role.OUTPUT, Cap.STREAM | Cap.NEEDS_INGEST, WhipSettings, describe,
-                  {"": "engine.output.whip:WhipOutput"}, order=4, summary="publish over WebRTC (WHIP)",
+                  {"": "rigcast.engine.output.whip:WhipOutput"}, order=4, summary="publish over WebRTC (WHIP)",
                   # WebRTC: H.264 packets as encoded (no B-frames: RTP has no reordering), Opus audio
                   extra={"schemes": ("http", "https"), "codecs": ("h264",), "bframes": False, "audio": "opus"}),)

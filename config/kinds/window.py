@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from config import fields as f
-from config.kinds.base import Cap, KindInfo, Role
+from rigcast.config import fields as f
+from rigcast.config.kinds.base import Cap, KindInfo, Role
 
 WINDOW_METHODS: tuple[str, ...] = ("wgc", "gdi")  # Windows; Linux has one way
 MATCH_KEYS = ("match", "regex", "class", "pid", "exe")
@@ -41,5 +41,5 @@ def describe(s: WindowSettings) -> str:
 
 
 KINDS = (KindInfo("window", Role.SOURCE, Cap.VIDEO | Cap.CAPTURED | Cap.WINDOW, WindowSettings, describe,
-                  {"linux": "engine.capture.x11:X11WindowKind", "win32": "engine.capture.win_window:WinWindowKind"},
+                  {"linux": "rigcast.engine.capture.x11:X11WindowKind", "win32": "rigcast.engine.capture.win_window:WinWindowKind"},
                   order=1, summary="a game window", hint="run `rigcast windows` to list them"),)

@@ -18,13 +18,13 @@ import sys
 from multiprocessing.synchronize import Event
 from typing import Any
 
-from config.model import SourceConfig
-from engine.audio.ring import AudioRing
-from engine.vocab import SourceState
-from engine.clock import now_ns
-from engine.errors import RigcastError
-from engine.logsetup import setup_logging
-from engine.proc import ParentWatch
+from rigcast.config.model import SourceConfig
+from rigcast.engine.audio.ring import AudioRing
+from rigcast.engine.clock import now_ns
+from rigcast.engine.errors import RigcastError
+from rigcast.engine.logsetup import setup_logging
+from rigcast.engine.proc import ParentWatch
+from rigcast.engine.vocab import SourceState
 
 log = logging.getLogger("rigcast.audio")
 
@@ -78,7 +78,7 @@ def list_devices() -> list[tuple[str, str, list[tuple[str, bool]]]]:
         hint = ("is the Windows Audio service running?" if sys.platform == "win32"
                 else "is PulseAudio/PipeWire running for this user?")
         raise RigcastError(f"no audio devices ({type(e).__name__}: {e}); {hint}") from None
-    from config.kinds import Cap, Role, kinds
+    from rigcast.config.kinds import Cap, Role, kinds
 
     return [(k.name, "the loopback of an output", [(d.name, d.name == dspk.name) for d in spk])
             if k.extra.get("loopback") else (k.name, "a microphone", [(d.name, d.name == dmic.name) for d in mics])

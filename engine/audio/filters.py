@@ -17,7 +17,7 @@ import av
 import numpy as np
 from av.filter import Graph
 
-from config.filterlist import Filter
+from rigcast.config.filterlist import Filter
 
 PROBE_S = 0.5  # the impulse's test run: longer than any delay the filters here have
 

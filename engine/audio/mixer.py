@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from config.model import SourceConfig
-from engine.vocab import SourceState
-from engine.vocab.reports import AudioSync, SourceLevels
-from engine.audio.filters import FilterChain
-from engine.audio.ring import AudioRing
-from engine.encode.meter import LevelMeter
+from rigcast.config.model import SourceConfig
+from rigcast.engine.audio.filters import FilterChain
+from rigcast.engine.audio.ring import AudioRing
+from rigcast.engine.encode.meter import LevelMeter
+from rigcast.engine.vocab import SourceState
+from rigcast.engine.vocab.reports import AudioSync, SourceLevels
 
 RESYNC_FRAMES = 240  # 5 ms at 48 kHz
 

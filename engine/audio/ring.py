@@ -12,7 +12,7 @@ from __future__ import annotations
 from multiprocessing import shared_memory
 from typing import TYPE_CHECKING, Any
 
-from engine.vocab.states import SourceState
+from rigcast.engine.vocab.states import SourceState
 
 if TYPE_CHECKING:
     import numpy as np

@@ -1,1 +1,1 @@
-"""Capture sources (window, display) behind one protocol; see :mod:`engine.capture.base`."""
+"""Capture sources (window, display) behind one protocol; see :mod:`rigcast.engine.capture.base`."""

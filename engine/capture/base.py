@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from config.kinds import Role, kinds
-from config.model import Size, SourceConfig
-from engine.errors import RigcastError
-from engine.framering import FrameRing
+from rigcast.config.kinds import Role, kinds
+from rigcast.config.model import Size, SourceConfig
+from rigcast.engine.errors import RigcastError
+from rigcast.engine.framering import FrameRing
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The ``chat`` overlay source: the last few chat messages, newest at the bottom, fading out.
 
-Messages reach it already cleaned by the engine (:mod:`engine.control.chat`) as a video-process
+Messages reach it already cleaned by the engine (:mod:`rigcast.engine.control.chat`) as a video-process
 command. It is drawn like a text source (Pillow, outline so it reads over any game) into a box
 of a fixed size, so the layout never jumps as messages come and go. It redraws only when a
 message arrives or a fading message's opacity moves a step (eighths), not every frame, and
@@ -14,9 +14,9 @@ import textwrap
 import time
 from typing import TYPE_CHECKING, Any
 
-from config.model import Size, SourceConfig, parse_color
-from engine.capture.still import Still, _StillKind
-from engine.vocab.reports import ChatMessage
+from rigcast.config.model import Size, SourceConfig, parse_color
+from rigcast.engine.capture.still import Still, _StillKind
+from rigcast.engine.vocab.reports import ChatMessage
 
 if TYPE_CHECKING:
     import numpy as np
@@ -29,7 +29,7 @@ STEPS = 8
 def _font(cfg: SourceConfig) -> Any:
     from PIL import ImageFont
 
-    from engine.errors import RigcastError
+    from rigcast.engine.errors import RigcastError
 
     try:
         return ImageFont.truetype(cfg.settings.font, cfg.settings.font_size) if cfg.settings.font else ImageFont.load_default(size=cfg.settings.font_size)

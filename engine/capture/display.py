@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import sys
 
-assert sys.platform.startswith("linux"), "engine.capture.display is Linux-only (X11)"
+assert sys.platform.startswith("linux"), "rigcast.engine.capture.display is Linux-only (X11)"
 
 import logging
 from typing import Any
 
-from config.model import Size, SourceConfig
-from engine.capture.base import SourceProbe
-from engine.capture.x11_windows import open_display, resolve_display
-from engine.capture.xcb_shm import XcbError, XcbShmReader
-from engine.errors import RigcastError
-from engine.framering import FrameRing, SourceState
-
+from rigcast.config.model import Size, SourceConfig
+from rigcast.engine.capture.base import SourceProbe
+from rigcast.engine.capture.x11_windows import open_display, resolve_display
+from rigcast.engine.capture.xcb_shm import XcbError, XcbShmReader
+from rigcast.engine.errors import RigcastError
+from rigcast.engine.framering import FrameRing, SourceState
 
 log = logging.getLogger("rigcast.capture.display")
 

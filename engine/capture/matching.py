@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from config.model import SourceConfig
+from rigcast.config.model import SourceConfig
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class WindowInfo:
     def label(self) -> str:
         """The title as shown (a terminal, a log line, status): any program sets its own title,
         escapes and control characters included; matching uses the title as it is."""
-        from engine.untrusted import clean
+        from rigcast.engine.untrusted import clean
 
         return clean(self.title, 200)
 

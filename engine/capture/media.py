@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from config.model import Size, SourceConfig
-from engine.capture.base import SourceProbe
-from engine.errors import RigcastError
-from engine.framering import FrameRing, SourceState
+from rigcast.config.model import Size, SourceConfig
+from rigcast.engine.capture.base import SourceProbe
+from rigcast.engine.errors import RigcastError
+from rigcast.engine.framering import FrameRing, SourceState
 
 log = logging.getLogger("rigcast.capture.media")
 

@@ -13,9 +13,9 @@ function that opens one method. Like OBS's "Automatic" capture method:
 
 from __future__ import annotations
 
-from config import fields
-from config.kinds import Role, find
-from engine.fallback import Unavailable
+from rigcast.config import fields
+from rigcast.config.kinds import Role, find
+from rigcast.engine.fallback import Unavailable
 
 WGC_MIN_BUILD = 18362  # Windows 10 1903: CreateForWindow (capture of one HWND)
 WGC_NO_BORDER_BUILD = 20348  # Windows 11 / Server 2022: the yellow capture border can be turned off

@@ -6,7 +6,7 @@ replaced by this, at the canvas's size, until the window is back.
 
 from __future__ import annotations
 
-from engine.framering import FrameRing
+from rigcast.engine.framering import FrameRing
 
 # BGRA: a dark slate with a lighter band, so "no window" is visibly not a black game scene.
 _BG = (0x30, 0x24, 0x1E, 0xFF)

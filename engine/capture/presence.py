@@ -12,9 +12,9 @@ import logging
 import time
 from contextlib import AbstractContextManager, nullcontext
 
-from config.model import Size, SourceConfig
-from engine.capture.placeholder import publish_placeholder
-from engine.framering import FrameRing, SourceState
+from rigcast.config.model import Size, SourceConfig
+from rigcast.engine.capture.placeholder import publish_placeholder
+from rigcast.engine.framering import FrameRing, SourceState
 
 log = logging.getLogger("rigcast.capture.window")
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from config.model import Size, SourceConfig, parse_color
-from engine.capture.base import SourceProbe
-from engine.errors import RigcastError
+from rigcast.config.model import Size, SourceConfig, parse_color
+from rigcast.engine.capture.base import SourceProbe
+from rigcast.engine.errors import RigcastError
 
 if TYPE_CHECKING:  # numpy, PyAV and Pillow load only where pixels are made: the video process
     import numpy as np

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import sys
 
-assert sys.platform == "win32", "engine.capture.win32_api is Windows-only"
+assert sys.platform == "win32", "rigcast.engine.capture.win32_api is Windows-only"
 
 import ctypes  # noqa: E402
 from ctypes import wintypes  # noqa: E402
 from typing import Any  # noqa: E402
 
-from engine.capture.dpi import BASE_DPI, Monitor, Rect, client_crop  # noqa: E402
-from engine.capture.matching import WindowInfo  # noqa: E402
+from rigcast.engine.capture.dpi import BASE_DPI, Monitor, Rect, client_crop  # noqa: E402
+from rigcast.engine.capture.matching import WindowInfo  # noqa: E402
 
 user32 = ctypes.WinDLL("user32", use_last_error=True)
 kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)

@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import sys
 
-assert sys.platform == "win32", "engine.capture.win_display is Windows-only"
+assert sys.platform == "win32", "rigcast.engine.capture.win_display is Windows-only"
 
 import logging  # noqa: E402
 from typing import Any  # noqa: E402
 
-from config.model import Size, SourceConfig  # noqa: E402
-from engine.capture import methods, win32_api  # noqa: E402
-from engine.capture.base import SourceProbe  # noqa: E402
-from engine.capture.dpi import Rect, output_for_monitor  # noqa: E402
-from engine.errors import RigcastError  # noqa: E402
-from engine.fallback import NoneAvailable, Unavailable, describe, first_available  # noqa: E402
-from engine.framering import FrameRing, SourceState  # noqa: E402
+from rigcast.config.model import Size, SourceConfig  # noqa: E402
+from rigcast.engine.capture import methods, win32_api  # noqa: E402
+from rigcast.engine.capture.base import SourceProbe  # noqa: E402
+from rigcast.engine.capture.dpi import Rect, output_for_monitor  # noqa: E402
+from rigcast.engine.errors import RigcastError  # noqa: E402
+from rigcast.engine.fallback import NoneAvailable, Unavailable, describe, first_available  # noqa: E402
+from rigcast.engine.framering import FrameRing, SourceState  # noqa: E402
 
 log = logging.getLogger("rigcast.capture.display")
 

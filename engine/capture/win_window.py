@@ -15,22 +15,22 @@ from __future__ import annotations
 
 import sys
 
-assert sys.platform == "win32", "engine.capture.win_window is Windows-only"
+assert sys.platform == "win32", "rigcast.engine.capture.win_window is Windows-only"
 
 import logging  # noqa: E402
 import threading  # noqa: E402
 from typing import Any  # noqa: E402
 
-from config.model import Size, SourceConfig  # noqa: E402
-from engine.capture import methods, win32_api  # noqa: E402
-from engine.capture.base import SourceProbe  # noqa: E402
-from engine.capture.dpi import Rect, even_size, monitor_of, to_physical  # noqa: E402
-from engine.capture.matching import WindowInfo, pick_window  # noqa: E402
-from engine.capture.presence import WindowPresence  # noqa: E402
-from engine.clock import now_ns  # noqa: E402
-from engine.errors import RigcastError  # noqa: E402
-from engine.fallback import NoneAvailable, Unavailable, describe, first_available  # noqa: E402
-from engine.framering import FrameRing, SourceState  # noqa: E402
+from rigcast.config.model import Size, SourceConfig  # noqa: E402
+from rigcast.engine.capture import methods, win32_api  # noqa: E402
+from rigcast.engine.capture.base import SourceProbe  # noqa: E402
+from rigcast.engine.capture.dpi import Rect, even_size, monitor_of, to_physical  # noqa: E402
+from rigcast.engine.capture.matching import WindowInfo, pick_window  # noqa: E402
+from rigcast.engine.capture.presence import WindowPresence  # noqa: E402
+from rigcast.engine.clock import now_ns  # noqa: E402
+from rigcast.engine.errors import RigcastError  # noqa: E402
+from rigcast.engine.fallback import NoneAvailable, Unavailable, describe, first_available  # noqa: E402
+from rigcast.engine.framering import FrameRing, SourceState  # noqa: E402
 
 log = logging.getLogger("rigcast.capture.window")
 

@@ -12,13 +12,13 @@ import signal
 from multiprocessing.synchronize import Event
 from typing import Any
 
-from config.model import SourceConfig
-from engine.capture.base import source_kind
-from engine.clock import now_ns, sleep_until_ns, tick_at, tick_ns
-from engine.errors import RigcastError
-from engine.framering import FrameRing, SourceState
-from engine.logsetup import setup_logging
-from engine.proc import ParentWatch
+from rigcast.config.model import SourceConfig
+from rigcast.engine.capture.base import source_kind
+from rigcast.engine.clock import now_ns, sleep_until_ns, tick_at, tick_ns
+from rigcast.engine.errors import RigcastError
+from rigcast.engine.framering import FrameRing, SourceState
+from rigcast.engine.logsetup import setup_logging
+from rigcast.engine.proc import ParentWatch
 
 log = logging.getLogger("rigcast.capture")
 
@@ -30,7 +30,7 @@ def run_capture_worker(cfg: SourceConfig, ring_name: str, fps: int, t0_ns: int, 
     parent = ParentWatch(parent_pid)
     ring = FrameRing.attach(ring_name)
     if ring.state == SourceState.LOST:  # started again after the last worker died: say so on screen
-        from engine.capture.placeholder import publish_placeholder
+        from rigcast.engine.capture.placeholder import publish_placeholder
 
         publish_placeholder(ring, ring.max_width, ring.max_height, now_ns())
     try:

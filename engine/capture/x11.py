@@ -4,7 +4,7 @@ How (the same route OBS's xcomposite source takes):
 - ``XCompositeRedirectWindow(Automatic)`` on the *client* window makes the server keep its
   contents in an off-screen pixmap, whatever covers it, while still drawing it on screen;
 - ``XCompositeNameWindowPixmap`` gives that pixmap an id, which MIT-SHM reads into the frame
-  ring (see :mod:`engine.capture.xcb_shm`). The pixmap is the client area only: no WM frame.
+  ring (see :mod:`rigcast.engine.capture.xcb_shm`). The pixmap is the client area only: no WM frame.
 - The pixmap is tied to the window's size: on ConfigureNotify with a new size we name a new one;
   on DestroyNotify the source publishes a placeholder and looks for the window once a second.
 """
@@ -13,20 +13,26 @@ from __future__ import annotations
 
 import sys
 
-assert sys.platform.startswith("linux"), "engine.capture.x11 is Linux-only (X11)"
+assert sys.platform.startswith("linux"), "rigcast.engine.capture.x11 is Linux-only (X11)"
 
 import logging
 from typing import Any
 
-from config.model import Size, SourceConfig
-from engine.capture.base import SourceProbe
-from engine.capture.matching import WindowInfo, pick_window
-from engine.capture.presence import WindowPresence
-from engine.capture.x11_windows import list_windows, open_display, window_info
-from engine.capture.xcb_shm import BAD_DRAWABLE, BAD_MATCH, BAD_PIXMAP, BAD_WINDOW, XcbError, XcbShmReader
-from engine.errors import RigcastError
-from engine.framering import FrameRing, SourceState
-
+from rigcast.config.model import Size, SourceConfig
+from rigcast.engine.capture.base import SourceProbe
+from rigcast.engine.capture.matching import WindowInfo, pick_window
+from rigcast.engine.capture.presence import WindowPresence
+from rigcast.engine.capture.x11_windows import list_windows, open_display, window_info
+from rigcast.engine.capture.xcb_shm import (
+    BAD_DRAWABLE,
+    BAD_MATCH,
+    BAD_PIXMAP,
+    BAD_WINDOW,
+    XcbError,
+    XcbShmReader,
+)
+from rigcast.engine.errors import RigcastError
+from rigcast.engine.framering import FrameRing, SourceState
 
 log = logging.getLogger("rigcast.capture.window")
 

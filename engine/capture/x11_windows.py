@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import sys
 
-assert sys.platform.startswith("linux"), "engine.capture.x11_windows is Linux-only (X11)"
+assert sys.platform.startswith("linux"), "rigcast.engine.capture.x11_windows is Linux-only (X11)"
 
 import os
 from pathlib import Path
 from typing import Any
 
-from engine.capture.matching import WindowInfo
-from engine.errors import RigcastError
-
+from rigcast.engine.capture.matching import WindowInfo
+from rigcast.engine.errors import RigcastError
 
 
 def resolve_display(name: str | None = None) -> str:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import sys
 
-assert sys.platform.startswith("linux"), "engine.capture.xcb_shm is Linux-only (X11)"
+assert sys.platform.startswith("linux"), "rigcast.engine.capture.xcb_shm is Linux-only (X11)"
 
 import ctypes
 import ctypes.util
 import os
 
-from engine.framering import FrameRing
-
+from rigcast.engine.framering import FrameRing
 
 Z_PIXMAP = 2
 ALL_PLANES = 0xFFFFFFFF

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.commands import audio, chat, engine_cmds, outputs, pictures, scenes, sources
+from rigcast.engine.commands import audio, chat, engine_cmds, outputs, pictures, scenes, sources
 
 if TYPE_CHECKING:
-    from engine.runtime import Engine
+    from rigcast.engine.runtime import Engine
 
 
 def register_all(engine: Engine) -> None:

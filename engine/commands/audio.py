@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from config.kinds import Cap
-from config.kinds.audio import AudioSettings
-from engine.control.bus import BusError, Param
-from engine.vocab import MuteSet, VolumeSet
+from rigcast.config.kinds import Cap
+from rigcast.config.kinds.audio import AudioSettings
+from rigcast.engine.control.bus import BusError, Param
+from rigcast.engine.vocab import MuteSet, VolumeSet
 
 if TYPE_CHECKING:
-    from engine.runtime import Engine
+    from rigcast.engine.runtime import Engine
 
 
 def register(e: Engine) -> None:

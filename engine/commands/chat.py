@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from engine.control.bus import BusError, Param
-from engine.control.chat import make_message
-from engine.vocab import ChatPost
+from rigcast.engine.control.bus import BusError, Param
+from rigcast.engine.control.chat import make_message
+from rigcast.engine.vocab import ChatPost
 
 if TYPE_CHECKING:
-    from engine.runtime import Engine
+    from rigcast.engine.runtime import Engine
 
 
 def register(e: Engine) -> None:

@@ -8,13 +8,13 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from config.kinds import Cap
-from config.secrets import mask_url
-from engine.control.bus import BusError, Param
-from engine.vocab import OutputsStart, OutputsStop, RecordPause, ReplaySave
+from rigcast.config.kinds import Cap
+from rigcast.config.secrets import mask_url
+from rigcast.engine.control.bus import BusError, Param
+from rigcast.engine.vocab import OutputsStart, OutputsStop, RecordPause, ReplaySave
 
 if TYPE_CHECKING:
-    from engine.runtime import Engine
+    from rigcast.engine.runtime import Engine
 
 log = logging.getLogger("rigcast.engine")
 
@@ -125,7 +125,7 @@ def _register_directory(e: Engine) -> None:
     ``directory``, moved there from the next start on, and saved to the config file."""
     from pathlib import Path
 
-    from config import fields
+    from rigcast.config import fields
 
     async def run(args: dict[str, Any]) -> dict[str, Any]:
         recs = [o for o in e.cfg.outputs if o.has(Cap.RECORD)]
@@ -146,7 +146,7 @@ def _register_directory(e: Engine) -> None:
                     raise BusError("bad_args", f"record.directory: {err.problem}") from None
                 e.cfg.outputs[e.cfg.outputs.index(o)] = o.replace(path=path)
                 if e.cfg.path:
-                    from config.save import save_output_settings
+                    from rigcast.config.save import save_output_settings
 
                     try:
                         save_output_settings(e.cfg.path, o.name, {"path": path})
@@ -180,9 +180,9 @@ def _register_service(e: Engine) -> None:
     """``stream.service``: the first stream output's server and key (the key masked); with
     ``server``, set from the next start on and kept in the state dir, never in the config file
     (engine/stream_service.py). A key of ``****`` (what a reader was shown) keeps the key."""
-    from config import fields
-    from config.secrets import MASK
-    from engine import stream_service
+    from rigcast.config import fields
+    from rigcast.config.secrets import MASK
+    from rigcast.engine import stream_service
 
     async def run(args: dict[str, Any]) -> dict[str, Any]:
         outs = [o for o in e.cfg.outputs if o.has(Cap.STREAM)]
@@ -215,7 +215,7 @@ def _ingester(e: Engine) -> Any:
     async def ingest(_args: dict[str, Any]) -> dict[str, str]:
         """Push URLs from the user's API for stream outputs configured without one (a fresh
         one at every start: the backend may hand out one-time keys, as SRS on_publish allows)."""
-        from config import fields
+        from rigcast.config import fields
 
         want = [n for n in e.names(Cap.STREAM) if e.needs_ingest(n) and n not in e.active]
         if not want:

@@ -9,15 +9,15 @@ from __future__ import annotations
 import base64
 from typing import TYPE_CHECKING, Any
 
-from engine.control.bus import BusError, Param
-from engine.vocab import Screenshot
-from engine.vocab.video import IMAGE_FORMATS as FORMATS
-from engine.vocab.video import IMAGE_SIDES, RAW_FORMAT
+from rigcast.engine.control.bus import BusError, Param
+from rigcast.engine.vocab import Screenshot
+from rigcast.engine.vocab.video import IMAGE_FORMATS as FORMATS
+from rigcast.engine.vocab.video import IMAGE_SIDES, RAW_FORMAT
 
 MIN_SIDE, MAX_SIDE = IMAGE_SIDES
 
 if TYPE_CHECKING:
-    from engine.runtime import Engine
+    from rigcast.engine.runtime import Engine
 
 
 def register(e: Engine) -> None:

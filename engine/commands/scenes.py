@@ -10,15 +10,24 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from config.filterlist import dump_chain
-from config.kinds import Cap
-from config.kinds.text import TextSettings
-from config.model import SceneItem, TransitionConfig
-from engine.control.bus import BusError, Param
-from engine.vocab import ItemChange, MeterRate, PreviewSet, SceneSwitch, StudioMode, TextSet, Transition, TransitionSet
+from rigcast.config.filterlist import dump_chain
+from rigcast.config.kinds import Cap
+from rigcast.config.kinds.text import TextSettings
+from rigcast.config.model import SceneItem, TransitionConfig
+from rigcast.engine.control.bus import BusError, Param
+from rigcast.engine.vocab import (
+    ItemChange,
+    MeterRate,
+    PreviewSet,
+    SceneSwitch,
+    StudioMode,
+    TextSet,
+    Transition,
+    TransitionSet,
+)
 
 if TYPE_CHECKING:
-    from engine.runtime import Engine
+    from rigcast.engine.runtime import Engine
 
 log = logging.getLogger("rigcast.engine")
 
@@ -65,7 +74,7 @@ def register(e: Engine) -> None:
         await e.video_command(ItemChange(name, args["source"], changes))
         saved = False
         if e.cfg.path and e.cfg.scenes:
-            from config.save import save_item_changes
+            from rigcast.config.save import save_item_changes
 
             now = e.rendered.item(name, args["source"])
             values = {k: getattr(now, k) for k in changes} if now is not None else changes
@@ -123,7 +132,7 @@ def register(e: Engine) -> None:
         if (kind, ms) != e.rendered.transition:
             await e.video_command(TransitionSet(kind, ms))
             if e.cfg.path:
-                from config.save import save_section
+                from rigcast.config.save import save_section
 
                 try:
                     save_section(e.cfg.path, "transition", {"kind": kind, "duration_ms": ms})

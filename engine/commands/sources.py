@@ -13,16 +13,16 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from config import fields as f
-from config.kinds import Cap
-from config.filterlist import filter_names
-from config.loader import ConfigError, _read
-from config.model import SourceConfig
-from engine.control.bus import BusError, Param
-from engine.vocab import MuteSet, SourceSettings, VolumeSet
+from rigcast.config import fields as f
+from rigcast.config.filterlist import filter_names
+from rigcast.config.kinds import Cap
+from rigcast.config.loader import ConfigError, _read
+from rigcast.config.model import SourceConfig
+from rigcast.engine.control.bus import BusError, Param
+from rigcast.engine.vocab import MuteSet, SourceSettings, VolumeSet
 
 if TYPE_CHECKING:
-    from engine.runtime import Engine
+    from rigcast.engine.runtime import Engine
 
 log = logging.getLogger("rigcast.engine")
 MIXED_LIVE = ("volume_db", "muted")  # an audio source's settings its mixer input holds itself
@@ -68,7 +68,7 @@ def register(e: Engine) -> None:
         e.cfg.sources[e.cfg.sources.index(src)] = new
         saved = False
         if e.cfg.path:
-            from config.save import save_source_settings
+            from rigcast.config.save import save_source_settings
 
             try:
                 saved = save_source_settings(e.cfg.path, src.name, {k: merged.get(k) for k in changed})

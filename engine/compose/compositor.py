@@ -20,18 +20,18 @@ from typing import Any
 import av
 import numpy as np
 
-from config.kinds import Cap
-from config.model import SceneConfig, SceneItem, SourceConfig, TransitionConfig
-from engine.capture.base import text_kind
-from engine.capture.still import Still
-from engine.compose.item_filters import ItemFilters, filtering, makes_alpha, specs_of
-from engine.compose.layout import clip, covers, place, visible_part
-from engine.compose.planar import PLANAR_420, PlanarOverlay, blend, crop_onto_canvas, make_overlay
-from engine.encode.convert import Converter
-from engine.errors import RigcastError
-from engine.framering import FrameRef, FrameRing
-from engine.vocab import RenderedSource, RenderedState
-from engine.vocab.reports import ChatMessage
+from rigcast.config.kinds import Cap
+from rigcast.config.model import SceneConfig, SceneItem, SourceConfig, TransitionConfig
+from rigcast.engine.capture.base import text_kind
+from rigcast.engine.capture.still import Still
+from rigcast.engine.compose.item_filters import ItemFilters, filtering, makes_alpha, specs_of
+from rigcast.engine.compose.layout import clip, covers, place, visible_part
+from rigcast.engine.compose.planar import PLANAR_420, PlanarOverlay, blend, crop_onto_canvas, make_overlay
+from rigcast.engine.encode.convert import Converter
+from rigcast.engine.errors import RigcastError
+from rigcast.engine.framering import FrameRef, FrameRing
+from rigcast.engine.vocab import RenderedSource, RenderedState
+from rigcast.engine.vocab.reports import ChatMessage
 
 log = logging.getLogger("rigcast.compositor")
 
@@ -190,7 +190,7 @@ class Compositor:
 
     def redraw(self, cfg: SourceConfig, canvas: Any) -> None:
         """A drawn source's new settings: its picture made again (an error leaves the old one)."""
-        from engine.capture.base import drawn_kind
+        from rigcast.engine.capture.base import drawn_kind
 
         if cfg.name not in self.stills:
             raise RigcastError(f'"{cfg.name}" is not a drawn source shown in a scene')
@@ -210,7 +210,7 @@ class Compositor:
 
     def post_chat(self, message: ChatMessage) -> None:
         """A (cleaned) chat message, to every chat overlay: shown or not, each keeps its history."""
-        from engine.capture.chat import ChatStill
+        from rigcast.engine.capture.chat import ChatStill
 
         for still in self.stills.values():
             if isinstance(still, ChatStill):
@@ -222,7 +222,7 @@ class Compositor:
         as it goes out now, another scene as it would look on air, or one source's newest
         pixels. Made between two ticks; the program frame is the one this tick encodes (made
         now if nothing is encoding); another scene is composed once into a canvas of its own."""
-        from engine.compose import screenshot
+        from rigcast.engine.compose import screenshot
 
         if scene is not None and (scene != self.program or self.on_air is not None):  # studio: as edited
             sc = self.scene(scene)

@@ -18,8 +18,8 @@ import av
 import numpy as np
 from av.filter import Graph
 
-from config.filterlist import Filter
-from config.kinds import Role, find
+from rigcast.config.filterlist import Filter
+from rigcast.config.kinds import Role, find
 
 log = logging.getLogger("rigcast.compositor")
 

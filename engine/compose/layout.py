@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from config.model import SceneItem
+from rigcast.config.model import SceneItem
 
 
 @dataclass(frozen=True)

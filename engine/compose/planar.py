@@ -23,7 +23,7 @@ import av
 import numpy as np
 from av.video.reformatter import ColorRange, Colorspace
 
-from engine.compose.layout import clip
+from rigcast.engine.compose.layout import clip
 
 # The 4:2:0 formats this path writes: one luma plane, two chroma planes at half size both ways.
 PLANAR_420 = ("yuv420p",)

@@ -14,7 +14,7 @@ from typing import Any
 import av
 import numpy as np
 
-from engine.vocab.video import IMAGE_SIDES
+from rigcast.engine.vocab.video import IMAGE_SIDES
 
 MIN_SIDE, MAX_SIDE = IMAGE_SIDES
 
@@ -35,7 +35,7 @@ def target_size(src_w: int, src_h: int, width: int | None, height: int | None) -
 
 def scaled(frame: Any, width: int | None, height: int | None, fmt: str) -> Any:
     """``frame`` (any pixel format) scaled into a new frame ready for ``fmt``'s encoder."""
-    from av.video.reformatter import Colorspace, ColorRange
+    from av.video.reformatter import ColorRange, Colorspace
 
     w, h = target_size(frame.width, frame.height, width, height)
     if fmt == "rgb":  # raw RGB24 rows: the control room's live thumbnail

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.vocab.reports import BusEvent, EventName
+from rigcast.engine.vocab.reports import BusEvent, EventName
 
 log = logging.getLogger("rigcast.bus")
 
@@ -47,7 +47,7 @@ class Param:
 
     @classmethod
     def of(cls, settings: type, name: str, required: bool = True) -> Param:
-        from config import fields
+        from rigcast.config import fields
 
         spec = fields.spec(fields.field_named(settings, name))
         assert spec is not None
@@ -100,7 +100,7 @@ class CommandBus:
                 raise BusError("bad_args", f'{cmd.name}: "{key}" must be {p.describe()}, '
                                            f"got {_TYPE_NAMES.get(type(args[key]), type(args[key]).__name__)}")
             if p.setting is not None:
-                from config import fields
+                from rigcast.config import fields
 
                 try:
                     args[key] = fields.check_field(*p.setting, args[key])

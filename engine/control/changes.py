@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.vocab import EngineState, OutputState
+from rigcast.engine.vocab import EngineState, OutputState
 
 Change = tuple[str, dict[str, Any]]
 

@@ -13,8 +13,8 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from engine.untrusted import clean
-from engine.vocab.reports import ChatMessage
+from rigcast.engine.untrusted import clean
+from rigcast.engine.vocab.reports import ChatMessage
 
 MAX_TEXT = 500
 MAX_USER = 40

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine import paths
-from engine.control import protocol
-from engine.control.bus import BusError
-from engine.errors import RigcastError
+from rigcast.engine import paths
+from rigcast.engine.control import protocol
+from rigcast.engine.control.bus import BusError
+from rigcast.engine.errors import RigcastError
 
 
 class EngineNotRunning(RigcastError):

@@ -30,16 +30,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from config.model import LinkConfig, is_loopback_host
-from engine.vocab import LinkState
-from config.secrets import mask_text, mask_url, remember_secret
-from engine.control.bus import BusError, CommandBus
-from engine.control.changes import changes
-from engine.control.outbox import Outbox
-from engine.control.protocol import dumps
-from engine.errors import RigcastError
-from engine.untrusted import from_outside
-from engine.vocab.reports import BusEvent, LogLine, StateChanged, VideoStats
+from rigcast.config.model import LinkConfig, is_loopback_host
+from rigcast.config.secrets import mask_text, mask_url, remember_secret
+from rigcast.engine.control.bus import BusError, CommandBus
+from rigcast.engine.control.changes import changes
+from rigcast.engine.control.outbox import Outbox
+from rigcast.engine.control.protocol import dumps
+from rigcast.engine.errors import RigcastError
+from rigcast.engine.untrusted import from_outside
+from rigcast.engine.vocab import LinkState
+from rigcast.engine.vocab.reports import BusEvent, LogLine, StateChanged, VideoStats
 
 log = logging.getLogger("rigcast.link")
 

@@ -11,8 +11,8 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
-from engine.control.bus import CommandBus
-from engine.vocab.reports import BusEvent
+from rigcast.engine.control.bus import CommandBus
+from rigcast.engine.vocab.reports import BusEvent
 
 CLIENT_QUEUE = 512
 

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from engine.control.bus import BusError
+from rigcast.engine.control.bus import BusError
 
 VERSION = 1
 MAX_MESSAGE = 64 * 1024  # larger requests get a "too_large" error reply

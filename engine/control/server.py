@@ -25,9 +25,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request as HttpRequest
 from websockets.http11 import Response
 
-from engine.control import protocol
-from engine.control.bus import EVENTS, BusError, CommandBus
-from engine.control.outbox import Outbox
+from rigcast.engine.control import protocol
+from rigcast.engine.control.bus import EVENTS, BusError, CommandBus
+from rigcast.engine.control.outbox import Outbox
 
 log = logging.getLogger("rigcast.control")
 

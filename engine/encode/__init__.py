@@ -1,1 +1,1 @@
-"""Video/audio encoders behind one registry; the choice logic is in :mod:`engine.encode.select`."""
+"""Video/audio encoders behind one registry; the choice logic is in :mod:`rigcast.engine.encode.select`."""

@@ -14,9 +14,9 @@ from typing import Any
 
 import av
 
-from engine.encode.meter import LevelMeter
-from engine.encode.opus import OpusEncode
-from engine.output.packets import AUDIO, OPUS
+from rigcast.engine.encode.meter import LevelMeter
+from rigcast.engine.encode.opus import OpusEncode
+from rigcast.engine.output.packets import AUDIO, OPUS
 
 
 class AudioTrack:

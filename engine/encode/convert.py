@@ -14,8 +14,8 @@ import av
 import numpy as np
 from av.video.reformatter import ColorRange, Colorspace, Interpolation
 
-from engine.compose.layout import fit_rect
-from engine.framering import FrameRef, FrameRing
+from rigcast.engine.compose.layout import fit_rect
+from rigcast.engine.framering import FrameRef, FrameRing
 
 INTERPOLATION = {
     "fast_bilinear": Interpolation.FAST_BILINEAR,

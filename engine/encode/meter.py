@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.vocab.reports import Levels
+from rigcast.engine.vocab.reports import Levels
 
 FLOOR_DB = -100.0  # what silence reads as; JSON has no -inf
 

@@ -3,7 +3,7 @@
 Kept free of PyAV so the same logic can be unit-tested anywhere (and shared by Windows, where
 the hardware encoders actually exist): the caller passes a function that opens one encoder
 and raises :class:`EncoderUnavailable` with a one-line reason when it cannot. The rule itself
-is :mod:`engine.fallback`'s, shared with the capture methods.
+is :mod:`rigcast.engine.fallback`'s, shared with the capture methods.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from config.kinds import Role, kinds
-from engine.errors import RigcastError
-from engine.fallback import NoneAvailable, Unavailable, describe, first_available
+from rigcast.config.kinds import Role, kinds
+from rigcast.engine.errors import RigcastError
+from rigcast.engine.fallback import NoneAvailable, Unavailable, describe, first_available
 
 T = TypeVar("T")
 

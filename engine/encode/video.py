@@ -16,9 +16,9 @@ from typing import Any, Protocol
 import av
 import av.logging
 
-from config.kinds import Cap, Role, find
-from config.model import X264_PRESETS
-from engine.encode.select import EncoderUnavailable
+from rigcast.config.kinds import Cap, Role, find
+from rigcast.config.model import X264_PRESETS
+from rigcast.engine.encode.select import EncoderUnavailable
 
 COLORSPACE_BT709 = 1  # AVCOL_SPC/PRI/TRC_BT709
 COLOR_RANGE_MPEG = 1  # AVCOL_RANGE_MPEG (limited)

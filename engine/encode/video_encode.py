@@ -24,13 +24,13 @@ import av
 from av.video.frame import PictureType
 from av.video.reformatter import ColorRange, Colorspace, VideoReformatter
 
-from config.kinds import Cap, Role, find
-from engine.clock import now_ns
-from engine.encode.convert import INTERPOLATION, PACKED_RGB
-from engine.encode.select import choose_encoder, describe_choice
-from engine.encode.video import ENCODERS, VideoSettings, add_video_stream, probe_video_encoder
-from engine.output.base import EncodeFacts, Output
-from engine.output.packets import VIDEO, EncodedPacket, StreamTemplates
+from rigcast.config.kinds import Cap, Role, find
+from rigcast.engine.clock import now_ns
+from rigcast.engine.encode.convert import INTERPOLATION, PACKED_RGB
+from rigcast.engine.encode.select import choose_encoder, describe_choice
+from rigcast.engine.encode.video import ENCODERS, VideoSettings, add_video_stream, probe_video_encoder
+from rigcast.engine.output.base import EncodeFacts, Output
+from rigcast.engine.output.packets import VIDEO, EncodedPacket, StreamTemplates
 
 log = logging.getLogger("rigcast.encode")
 

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Protocol
 
-from config.hotkeys import Hotkey
+from rigcast.config.hotkeys import Hotkey
 
 Pressed = Callable[[Hotkey], None]
 Warn = Callable[[str], None]
@@ -27,10 +27,10 @@ class Listener(Protocol):
 def listener(hotkeys: tuple[Hotkey, ...], pressed: Pressed, warn: Warn) -> Listener:
     """The platform's listener (not started); RuntimeError with one line when it can't be had."""
     if sys.platform == "win32":
-        from engine.hotkeys.win32 import Win32Hotkeys
+        from rigcast.engine.hotkeys.win32 import Win32Hotkeys
 
         return Win32Hotkeys(hotkeys, pressed, warn)
     else:
-        from engine.hotkeys.x11 import X11Hotkeys
+        from rigcast.engine.hotkeys.x11 import X11Hotkeys
 
         return X11Hotkeys(hotkeys, pressed, warn)

@@ -14,8 +14,8 @@ import sys
 import threading
 from ctypes import wintypes
 
-from config.hotkeys import Hotkey
-from engine.hotkeys import Pressed, Warn
+from rigcast.config.hotkeys import Hotkey
+from rigcast.engine.hotkeys import Pressed, Warn
 
 log = logging.getLogger("rigcast.hotkeys")
 

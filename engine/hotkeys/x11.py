@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import sys
 
-assert sys.platform.startswith("linux"), "engine.hotkeys.x11 is Linux-only (X11)"
+assert sys.platform.startswith("linux"), "rigcast.engine.hotkeys.x11 is Linux-only (X11)"
 
 import logging
 import select
 import threading
 from typing import Any
 
-from config.hotkeys import Hotkey
-from engine.hotkeys import Pressed, Warn
+from rigcast.config.hotkeys import Hotkey
+from rigcast.engine.hotkeys import Pressed, Warn
 
 log = logging.getLogger("rigcast.hotkeys")
 
@@ -31,7 +31,7 @@ _KEYSYMS = {"return": "Return", "escape": "Escape", "backspace": "BackSpace", "i
 
 class X11Hotkeys:
     def __init__(self, hotkeys: tuple[Hotkey, ...], pressed: Pressed, warn: Warn) -> None:
-        from Xlib import X, XK, display, error
+        from Xlib import XK, X, display, error
 
         self.X, self.error = X, error
         try:

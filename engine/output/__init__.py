@@ -1,1 +1,1 @@
-"""Outputs fed from one encode: RTMP push and local recording; see :mod:`engine.output.base`."""
+"""Outputs fed from one encode: RTMP push and local recording; see :mod:`rigcast.engine.output.base`."""

@@ -19,12 +19,12 @@ from typing import Any, Protocol
 
 import av
 
-from config.kinds import Cap
-from config.model import OutputConfig
-from engine.vocab import OutputState
-from engine.vocab.reports import OutputStatus
-from engine.output.packets import AUDIO, VIDEO, EncodedPacket, StreamTemplates, Timeline
-from engine.output.sendqueue import SendQueue
+from rigcast.config.kinds import Cap
+from rigcast.config.model import OutputConfig
+from rigcast.engine.output.packets import AUDIO, VIDEO, EncodedPacket, StreamTemplates, Timeline
+from rigcast.engine.output.sendqueue import SendQueue
+from rigcast.engine.vocab import OutputState
+from rigcast.engine.vocab.reports import OutputStatus
 
 log = logging.getLogger("rigcast.output")
 

@@ -15,13 +15,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from config.kinds.congestion import Congestion
-from config.secrets import mask_url
-from engine.output.adaptive import BitrateController
-from engine.output.backoff import PROBE_INTERVAL_S, Backoff
-from engine.output.base import QueuedOutput
-from engine.vocab import OutputState
-from engine.vocab.reports import OutputStatus
+from rigcast.config.kinds.congestion import Congestion
+from rigcast.config.secrets import mask_url
+from rigcast.engine.output.adaptive import BitrateController
+from rigcast.engine.output.backoff import PROBE_INTERVAL_S, Backoff
+from rigcast.engine.output.base import QueuedOutput
+from rigcast.engine.vocab import OutputState
+from rigcast.engine.vocab.reports import OutputStatus
 
 STABLE_AFTER_S = 10.0  # a session that lasted this long resets the backoff
 LOOK_EVERY_S = 0.5  # how often an adaptive output looks at its link

@@ -19,8 +19,8 @@ from typing import Any
 
 import av
 
-from engine.output.base import QueuedOutput
-from engine.vocab import OutputState
+from rigcast.engine.output.base import QueuedOutput
+from rigcast.engine.vocab import OutputState
 
 log = logging.getLogger("rigcast.output.record")
 

@@ -24,11 +24,11 @@ from typing import Any
 
 import av
 
-from config.kinds.replay import folder
-from engine.output.base import QueuedOutput
-from engine.output.packets import VIDEO, EncodedPacket, Timeline
-from engine.vocab import OutputState
-from engine.vocab.reports import OutputStatus
+from rigcast.config.kinds.replay import folder
+from rigcast.engine.output.base import QueuedOutput
+from rigcast.engine.output.packets import VIDEO, EncodedPacket, Timeline
+from rigcast.engine.vocab import OutputState
+from rigcast.engine.vocab.reports import OutputStatus
 
 log = logging.getLogger("rigcast.output.replay")
 

@@ -22,11 +22,16 @@ from typing import Any
 
 import av
 
-from engine.output.flv_tags import FlvTagSink
-from engine.output.network import NetworkOutput
-from engine.output.rtmp_client import RtmpBusy, RtmpNetworkError, RtmpPublisher, RtmpRejected, RtmpTarget
-from engine.untrusted import from_outside
-
+from rigcast.engine.output.flv_tags import FlvTagSink
+from rigcast.engine.output.network import NetworkOutput
+from rigcast.engine.output.rtmp_client import (
+    RtmpBusy,
+    RtmpNetworkError,
+    RtmpPublisher,
+    RtmpRejected,
+    RtmpTarget,
+)
+from rigcast.engine.untrusted import from_outside
 
 CONNECT_TIMEOUT_S = 5.0
 EARLY_CLOSE_S = 3.0  # a server that hangs up this soon after accepting is refusing us

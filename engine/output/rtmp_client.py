@@ -8,7 +8,7 @@ operation has a timeout and releases the GIL, and the server's answer to ``publi
 an ``_error``/``onStatus`` error or a close right after ``publish`` is a *rejection*.
 
 The FLV muxer still does the codec work (Annex-B → AVCC, sequence headers, metadata);
-:mod:`engine.output.flv_tags` turns its tags into the messages sent here, as FFmpeg's own
+:mod:`rigcast.engine.output.flv_tags` turns its tags into the messages sent here, as FFmpeg's own
 ``rtmp_write`` does.
 """
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from engine.output import amf0
+from rigcast.engine.output import amf0
 
 # Message type ids.
 SET_CHUNK_SIZE, ABORT, ACK, USER_CONTROL, WINDOW_ACK_SIZE, SET_PEER_BW = 1, 2, 3, 4, 5, 6

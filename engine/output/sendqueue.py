@@ -17,7 +17,7 @@ import queue
 import threading
 from collections import deque
 
-from engine.output.packets import VIDEO, EncodedPacket
+from rigcast.engine.output.packets import VIDEO, EncodedPacket
 
 MAX_PACKETS = 600  # any queue: what a stalled consumer may hold before packets are refused
 

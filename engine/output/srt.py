@@ -15,11 +15,10 @@ from typing import Any
 
 import av
 
-from engine.output.network import NetworkOutput
-from engine.output.srt_lib import LIVE_PAYLOAD, SrtCaller, SrtError, passphrase_from
-from engine.untrusted import from_outside
-from engine.vocab.reports import OutputStatus
-
+from rigcast.engine.output.network import NetworkOutput
+from rigcast.engine.output.srt_lib import LIVE_PAYLOAD, SrtCaller, SrtError, passphrase_from
+from rigcast.engine.untrusted import from_outside
+from rigcast.engine.vocab.reports import OutputStatus
 
 STATS_EVERY_S = 1.0
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.errors import RigcastError
+from rigcast.engine.errors import RigcastError
 
 # SRT_SOCKOPT
 SRTO_SNDSYN, SRTO_SNDTIMEO, SRTO_SENDER, SRTO_LATENCY = 1, 13, 21, 23

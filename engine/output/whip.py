@@ -32,19 +32,35 @@ import time
 from typing import Any
 
 import av
-from aiortc import (MediaStreamTrack, RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCRtpSender,
-                    RTCSessionDescription)
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCSessionDescription,
+)
 from aiortc import codecs as rtc_codecs
 from aiortc import sdp as rtc_sdp
 from aiortc.rtcrtpparameters import RTCRtcpFeedback, RTCRtpCodecParameters
 
-from engine.output.h264_params import (CONSTRAINED_BASELINE, annexb_parameter_sets, is_constrained_baseline,
-                                       profile_level_id)
-from engine.output.network import NetworkOutput
-from engine.output.packets import OPUS, VIDEO, EncodedPacket
-from engine.output.whip_http import WhipHttpFailed, WhipNetworkError, WhipRejected, delete_session, post_offer
-from engine.untrusted import from_outside
-from engine.vocab.reports import OutputStatus
+from rigcast.engine.output.h264_params import (
+    CONSTRAINED_BASELINE,
+    annexb_parameter_sets,
+    is_constrained_baseline,
+    profile_level_id,
+)
+from rigcast.engine.output.network import NetworkOutput
+from rigcast.engine.output.packets import OPUS, VIDEO, EncodedPacket
+from rigcast.engine.output.whip_http import (
+    WhipHttpFailed,
+    WhipNetworkError,
+    WhipRejected,
+    delete_session,
+    post_offer,
+)
+from rigcast.engine.untrusted import from_outside
+from rigcast.engine.vocab.reports import OutputStatus
 
 QUIET_S = 6.0  # no RTCP report from a peer that was sending them: it has gone
 STATS_EVERY_S = 1.0

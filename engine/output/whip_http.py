@@ -15,7 +15,7 @@ import ssl
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from engine.untrusted import from_outside
+from rigcast.engine.untrusted import from_outside
 
 MAX_REDIRECTS = 3
 MAX_ANSWER = 256 * 1024  # an SDP answer is a few KiB

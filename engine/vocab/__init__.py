@@ -8,32 +8,7 @@ that status lines show.
 
 from __future__ import annotations
 
-from engine.vocab.states import EngineState, LinkState, OutputState, SourceState, labelled
-from engine.vocab.video import (
-    ChatPost,
-    ItemChange,
-    MeterRate,
-    MuteSet,
-    OutputsStart,
-    OutputsStop,
-    RecordPause,
-    RenderedItem,
-    RenderedScene,
-    RenderedSource,
-    RenderedState,
-    ReplaySave,
-    SceneSwitch,
-    Screenshot,
-    SourceSettings,
-    TextSet,
-    PreviewSet,
-    StudioMode,
-    Transition,
-    TransitionSet,
-    VideoCommand,
-    VolumeSet,
-)
-from engine.vocab.reports import (
+from rigcast.engine.vocab.reports import (
     Ack,
     BusEvent,
     ChatMessage,
@@ -48,6 +23,31 @@ from engine.vocab.reports import (
     SourceRow,
     StateChanged,
     VideoStats,
+)
+from rigcast.engine.vocab.states import EngineState, LinkState, OutputState, SourceState, labelled
+from rigcast.engine.vocab.video import (
+    ChatPost,
+    ItemChange,
+    MeterRate,
+    MuteSet,
+    OutputsStart,
+    OutputsStop,
+    PreviewSet,
+    RecordPause,
+    RenderedItem,
+    RenderedScene,
+    RenderedSource,
+    RenderedState,
+    ReplaySave,
+    SceneSwitch,
+    Screenshot,
+    SourceSettings,
+    StudioMode,
+    TextSet,
+    Transition,
+    TransitionSet,
+    VideoCommand,
+    VolumeSet,
 )
 
 __all__ = [

@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from engine.vocab.states import OutputState, SourceState
-from engine.vocab.video import RenderedState
+from rigcast.engine.vocab.states import OutputState, SourceState
+from rigcast.engine.vocab.video import RenderedState
 
 
 class EventName(StrEnum):

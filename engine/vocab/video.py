@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from config.filterlist import Filter, dump_chain
+from rigcast.config.filterlist import Filter, dump_chain
 
 if TYPE_CHECKING:
-    from engine.vocab.reports import ChatMessage
+    from rigcast.engine.vocab.reports import ChatMessage
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from config.model import ObsWebsocketConfig
-from config.secrets import remember_secret
+from rigcast.config.model import ObsWebsocketConfig
+from rigcast.config.secrets import remember_secret
 
 PASSWORD_FILE = "obs-websocket.json"
 GENERATED_LENGTH = 16  # OBS's own generated passwords are 16 letters and digits
@@ -38,7 +38,7 @@ class ObsPassword:
 
 
 def password_file() -> Path:
-    from engine import paths
+    from rigcast.engine import paths
 
     return paths.state_dir() / PASSWORD_FILE
 
@@ -56,7 +56,7 @@ def stored_password(create: bool) -> str | None:
         return None
     alphabet = string.ascii_letters + string.digits
     value = "".join(secrets.choice(alphabet) for _ in range(GENERATED_LENGTH))
-    from engine.paths import write_private_json
+    from rigcast.engine.paths import write_private_json
 
     write_private_json(path, {"password": value})
     return value

@@ -6,7 +6,7 @@ The names are the protocol's; how each is answered comes from the handlers' own 
 events, from the lists below. A test checks that every request is registered and that the
 doc is this module's output, so the table can't drift from what the server does.
 
-    python -m engine.control.obs.coverage > docs/obs-websocket.md
+    python -m rigcast.engine.control.obs.coverage > docs/obs-websocket.md
 """
 
 from __future__ import annotations
@@ -196,8 +196,8 @@ def _cell(text: str) -> str:
 
 
 def render() -> str:
-    from engine.control.obs import server  # noqa: F401  (every request module registers)
-    from engine.control.obs.requests import NOTES, REQUESTS
+    from rigcast.engine.control.obs import server  # noqa: F401  (every request module registers)
+    from rigcast.engine.control.obs.requests import NOTES, REQUESTS
 
     reqs, evs = all_requests(), all_events()
     done = [n for n in reqs if n in REQUESTS and n not in NOTES]
@@ -208,7 +208,7 @@ def render() -> str:
         "",
         "rigcast speaks obs-websocket 5.x (rpcVersion 1) over JSON and MessagePack, with",
         "authentication, Reidentify and request batches. This table is generated from the server's",
-        "own registry (`python -m engine.control.obs.coverage > docs/obs-websocket.md`); a test keeps",
+        "own registry (`python -m rigcast.engine.control.obs.coverage > docs/obs-websocket.md`); a test keeps",
         "it current.",
         "",
         f"Requests: {len(reqs)} in the protocol; **{len(done) + 1} done** (Sleep included), "

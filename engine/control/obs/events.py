@@ -6,8 +6,19 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from engine.control.changes import PAUSED, RECONNECTING, STARTED, STARTING, STOPPED, STOPPING, Change, outputs
-from engine.control.obs.protocol import (
+from rigcast.config.filterlist import filter_names
+from rigcast.engine.control.changes import (
+    PAUSED,
+    RECONNECTING,
+    STARTED,
+    STARTING,
+    STOPPED,
+    STOPPING,
+    Change,
+    outputs,
+)
+from rigcast.engine.control.obs.inputs import volume_fields
+from rigcast.engine.control.obs.protocol import (
     EVENT,
     SUB_FILTERS,
     SUB_GENERAL,
@@ -22,11 +33,9 @@ from engine.control.obs.protocol import (
     SUB_UI,
     SUB_VOLUME_METERS,
 )
-from config.filterlist import filter_names
-from engine.control.obs.inputs import volume_fields
-from engine.control.obs.transform import placement, transform_of
-from engine.control.obs.transitions import NAMES
-from engine.vocab.reports import Meter
+from rigcast.engine.control.obs.transform import placement, transform_of
+from rigcast.engine.control.obs.transitions import NAMES
+from rigcast.engine.vocab.reports import Meter
 
 _STATE = "OBS_WEBSOCKET_OUTPUT_"
 _ACTIVE = {STARTING: False, STARTED: True, RECONNECTING: True, PAUSED: True, STOPPING: True, STOPPED: False}

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from config import fields as f
-from config.kinds import Role, find
-from engine.control.obs.protocol import NOT_FOUND, RequestFailed, field
-from engine.control.obs.requests import Ctx, request
+from rigcast.config import fields as f
+from rigcast.config.kinds import Role, find
+from rigcast.engine.control.obs.protocol import NOT_FOUND, RequestFailed, field
+from rigcast.engine.control.obs.requests import Ctx, request
 
 
 async def _filters(ctx: Ctx, d: dict[str, Any]) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ import shutil
 import time
 from typing import Any
 
-from engine.control.obs.protocol import (
+from rigcast.engine.control.obs.protocol import (
     CANNOT_ACT,
     MISSING_FIELD,
     OBS_WS_VERSION,
@@ -18,8 +18,8 @@ from engine.control.obs.protocol import (
     RequestFailed,
     field,
 )
-from engine.control.obs.requests import Ctx, available, request
-from engine.vocab.video import IMAGE_FORMATS
+from rigcast.engine.control.obs.requests import Ctx, available, request
+from rigcast.engine.vocab.video import IMAGE_FORMATS
 
 
 @request("GetVersion")
@@ -46,7 +46,7 @@ _CPU = _Cpu()
 
 
 def _memory_mb() -> float:
-    from engine.proc import resident_bytes
+    from rigcast.engine.proc import resident_bytes
 
     return resident_bytes() / 2**20
 
@@ -56,7 +56,7 @@ async def _free_mb(ctx: Ctx) -> float:
     try:
         folder = (await ctx.bus.execute("record.directory"))["directory"]
     except Exception:
-        from engine import paths
+        from rigcast.engine import paths
 
         folder = str(paths.state_dir())
     try:
@@ -118,7 +118,7 @@ _REALMS = ("OBS_WEBSOCKET_DATA_REALM_GLOBAL", "OBS_WEBSOCKET_DATA_REALM_PROFILE"
 
 
 def _data_file() -> Any:
-    from engine import paths
+    from rigcast.engine import paths
 
     return paths.state_dir() / "obs-websocket-data.json"
 
@@ -150,7 +150,7 @@ async def get_persistent_data(_ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
 
 @request("SetPersistentData")
 async def set_persistent_data(_ctx: Ctx, d: dict[str, Any]) -> None:
-    from engine.paths import write_private_json
+    from rigcast.engine.paths import write_private_json
 
     realm, name = _realm(d), field(d, "slotName", str)
     if "slotValue" not in d:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.control.obs.protocol import CANNOT_ACT, NOT_FOUND, RequestFailed, field
-from engine.control.obs.requests import Ctx, request
+from rigcast.engine.control.obs.protocol import CANNOT_ACT, NOT_FOUND, RequestFailed, field
+from rigcast.engine.control.obs.requests import Ctx, request
 
 # OBS hotkey name -> (bus command, its arguments)
 HOTKEYS: dict[str, tuple[str, dict[str, Any]]] = {

@@ -10,10 +10,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from config import fields as f
-from config.kinds import Cap, Role, find, kinds
-from engine.control.obs.protocol import CANNOT_ACT, INVALID_RESOURCE_STATE, NOT_FOUND, OUT_OF_RANGE, RequestFailed, field
-from engine.control.obs.requests import Ctx, request
+from rigcast.config import fields as f
+from rigcast.config.kinds import Cap, Role, find, kinds
+from rigcast.engine.control.obs.protocol import (
+    CANNOT_ACT,
+    INVALID_RESOURCE_STATE,
+    NOT_FOUND,
+    OUT_OF_RANGE,
+    RequestFailed,
+    field,
+)
+from rigcast.engine.control.obs.requests import Ctx, request
 
 TRACKS = {str(n): n == 1 for n in range(1, 7)}  # rigcast mixes one audio track: OBS's track 1
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.control.obs.protocol import (
+from rigcast.engine.control.changes import outputs
+from rigcast.engine.control.obs.protocol import (
     CANNOT_ACT,
     MISSING_FIELD,
     NOT_FOUND,
@@ -17,10 +18,8 @@ from engine.control.obs.protocol import (
     field,
     timecode,
 )
-from engine.control.changes import outputs
-from engine.control.obs.requests import Ctx, request
-from engine.vocab import OutputState
-
+from rigcast.engine.control.obs.requests import Ctx, request
+from rigcast.engine.vocab import OutputState
 
 RUNNING = {OutputState.STARTING, OutputState.CONNECTING, OutputState.LIVE, OutputState.RECONNECTING,
            OutputState.RECORDING, OutputState.PAUSED}

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.control.changes import replay_saved
-from engine.control.obs.protocol import INVALID_RESOURCE_STATE, OUTPUT_NOT_RUNNING, OUTPUT_RUNNING, RequestFailed
-from engine.control.obs.requests import Ctx, request
+from rigcast.engine.control.changes import replay_saved
+from rigcast.engine.control.obs.protocol import (
+    INVALID_RESOURCE_STATE,
+    OUTPUT_NOT_RUNNING,
+    OUTPUT_RUNNING,
+    RequestFailed,
+)
+from rigcast.engine.control.obs.requests import Ctx, request
 
 
 def _active(ctx: Ctx) -> bool:

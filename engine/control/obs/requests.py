@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from engine.control.bus import BusError, CommandBus
-from engine.control.obs.protocol import (
+from rigcast.engine.control.bus import BusError, CommandBus
+from rigcast.engine.control.obs.protocol import (
     GENERIC_ERROR,
     INVALID_FIELD,
     INVALID_FIELD_TYPE,
@@ -36,7 +36,6 @@ from engine.control.obs.protocol import (
     RequestFailed,
     field,
 )
-
 
 # The bus's error codes as the spec's statuses (the rest: 600 for unknown_*, else 205).
 BUS_CODES = {"bad_args": INVALID_FIELD, "out_of_range": OUT_OF_RANGE, "bad_format": INVALID_FIELD,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.control.obs.protocol import CANNOT_ACT, NOT_FOUND, RequestFailed, field
-from engine.control.obs.transform import item_changes, placement, transform_of
-from engine.control.obs.requests import Ctx, request
+from rigcast.engine.control.obs.protocol import CANNOT_ACT, NOT_FOUND, RequestFailed, field
+from rigcast.engine.control.obs.requests import Ctx, request
+from rigcast.engine.control.obs.transform import item_changes, placement, transform_of
 
 
 @request("GetSceneList")

@@ -13,9 +13,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from engine.control.obs.protocol import CANNOT_ACT, INVALID_RESOURCE_STATE, NOT_FOUND, OUT_OF_RANGE, RequestFailed, field
-from engine.control.obs.requests import Ctx, request
-from engine.vocab.video import IMAGE_FORMATS as FORMATS
+from rigcast.engine.control.obs.protocol import (
+    CANNOT_ACT,
+    INVALID_RESOURCE_STATE,
+    NOT_FOUND,
+    OUT_OF_RANGE,
+    RequestFailed,
+    field,
+)
+from rigcast.engine.control.obs.requests import Ctx, request
+from rigcast.engine.vocab.video import IMAGE_FORMATS as FORMATS
 
 
 async def _picture(ctx: Ctx, d: dict[str, Any]) -> tuple[str, bytes]:

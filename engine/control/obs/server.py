@@ -20,12 +20,25 @@ from typing import Any
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from engine.control.bus import CommandBus
-from engine.control.changes import changes
-from engine.control.obs.auth import FailureBrake
-from engine.control.obs.codec import Codec, DecodeError, choose
-from engine.control.obs.events import obs_events, transition_ended, volume_meters
-from engine.control.obs.protocol import (
+from rigcast.engine.control.bus import CommandBus
+from rigcast.engine.control.changes import changes
+from rigcast.engine.control.obs import (  # noqa: F401  (they register)
+    filters,
+    general,
+    hotkeys,
+    inputs,
+    outputs,
+    replay,
+    scenes,
+    screenshots,
+    studio,
+    transitions,
+    unsupported,
+)
+from rigcast.engine.control.obs.auth import FailureBrake
+from rigcast.engine.control.obs.codec import Codec, DecodeError, choose
+from rigcast.engine.control.obs.events import obs_events, transition_ended, volume_meters
+from rigcast.engine.control.obs.protocol import (
     ALREADY_IDENTIFIED,
     AUTH_FAILED,
     HELLO,
@@ -51,22 +64,9 @@ from engine.control.obs.protocol import (
     UNSUPPORTED_RPC,
     auth_string,
 )
-from engine.control.obs import (  # noqa: F401  (they register)
-    filters,
-    general,
-    hotkeys,
-    inputs,
-    outputs,
-    replay,
-    scenes,
-    screenshots,
-    studio,
-    transitions,
-    unsupported,
-)
-from engine.control.obs.requests import Ctx, answer, answer_batch
-from engine.control.outbox import Outbox
-from engine.vocab.reports import BusEvent, Meter, StateChanged
+from rigcast.engine.control.obs.requests import Ctx, answer, answer_batch
+from rigcast.engine.control.outbox import Outbox
+from rigcast.engine.vocab.reports import BusEvent, Meter, StateChanged
 
 METER_HZ, FAST_METER_HZ = 15, 20  # InputVolumeMeters is every 50 ms: 20 meter frames a second
 

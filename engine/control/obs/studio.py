@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.control.obs.protocol import CANNOT_ACT, STUDIO_MODE_NOT_ACTIVE, RequestFailed, field
-from engine.control.obs.requests import Ctx, refuse, request
+from rigcast.engine.control.obs.protocol import CANNOT_ACT, STUDIO_MODE_NOT_ACTIVE, RequestFailed, field
+from rigcast.engine.control.obs.requests import Ctx, refuse, request
 
 _OFF = "Studio mode is not active."
 

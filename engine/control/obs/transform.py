@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from config.model import SceneItem
-from engine.compose.layout import place
-from engine.control.obs.protocol import CANNOT_ACT, INVALID_FIELD_TYPE, RequestFailed
+from rigcast.config.model import SceneItem
+from rigcast.engine.compose.layout import place
+from rigcast.engine.control.obs.protocol import CANNOT_ACT, INVALID_FIELD_TYPE, RequestFailed
 
 TOP_LEFT = 5  # OBS_ALIGN_LEFT | OBS_ALIGN_TOP
 _BOUNDS = {"fit": "OBS_BOUNDS_SCALE_INNER", "fill": "OBS_BOUNDS_SCALE_OUTER", "stretch": "OBS_BOUNDS_STRETCH"}

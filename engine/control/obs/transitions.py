@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.control.obs.protocol import CANNOT_ACT, NOT_FOUND, OUT_OF_RANGE, RequestFailed, field
-from engine.control.obs.requests import Ctx, request
+from rigcast.engine.control.obs.protocol import CANNOT_ACT, NOT_FOUND, OUT_OF_RANGE, RequestFailed, field
+from rigcast.engine.control.obs.requests import Ctx, request
 
 # OBS's names for rigcast's transition kinds, both ways.
 NAMES = {"cut": "Cut", "fade": "Fade"}

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from config.kinds import Role, find
-
-from engine.control.obs.protocol import (
+from rigcast.config.kinds import Role, find
+from rigcast.engine.control.obs.inputs import TRACKS, _audio, _input
+from rigcast.engine.control.obs.protocol import (
     CANNOT_ACT,
     INVALID_RESOURCE_STATE,
     NOT_FOUND,
     RequestFailed,
     field,
 )
-from engine.control.obs.inputs import TRACKS, _audio, _input
-from engine.control.obs.scenes import _item, _scene
-from engine.control.obs.requests import Ctx, refuse, request
+from rigcast.engine.control.obs.requests import Ctx, refuse, request
+from rigcast.engine.control.obs.scenes import _item, _scene
 
 _CONFIG = "rigcast's sources and scenes come from its config file; edit it (or use its live requests) and restart"
 _NO_UI = "rigcast runs on a headless box: it has no dialogs or projectors to open"
