@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -44,7 +46,67 @@ def wait_for(pred: Callable[[], Any], timeout: float, interval: float = 0.1, wha
     raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
 
 
+# -- real parts, started --------------------------------------------------------------------------
+#: How long a part may take to be ready. Generous on purpose: the first start on a new machine
+#: (a cold disk, Mesa's llvmpipe and the keymap compiler read for the first time) is many times
+#: slower than any later one, and a bound is only ever reached by a part that is not coming.
+COLD_START_S = 90.0
+
+
+def start_part(args: Sequence[str], what: str, ready: Callable[[], Any], env: dict[str, str] | None = None,
+               bound: float = COLD_START_S, also_stop: Sequence[subprocess.Popen[bytes]] = (),
+               **popen: Any) -> tuple[subprocess.Popen[bytes], Any]:
+    """Start a real part and wait until ``ready()`` says it is; (the process, what ready said).
+
+    Its stderr goes to an unnamed file, read only when it fails: a part that exits or is not
+    ready within ``bound`` is stopped (with ``also_stop``, what it needed), and the error says
+    which, with the part's own last words."""
+    err = tempfile.TemporaryFile()
+    proc = subprocess.Popen(list(args), env=env, stdin=subprocess.DEVNULL, stdout=popen.pop("stdout", subprocess.DEVNULL),
+                            stderr=err, **popen)
+    end = time.monotonic() + bound
+    while True:
+        value = ready()
+        if value:
+            return proc, value
+        if proc.poll() is not None:
+            why = f"{what}: {args[0]} exited with {proc.returncode} before it was ready"
+            break
+        if time.monotonic() >= end:
+            why = f"timed out after {bound:g} s waiting for {what}"
+            break
+        time.sleep(0.1)
+    for p in (proc, *also_stop):
+        stop_process(p)
+    err.seek(0)
+    said = err.read().decode(errors="replace").strip().splitlines()[-15:]
+    raise AssertionError(f"{why}; {args[0]} said: " + (" | ".join(said) if said else "nothing on stderr"))
+
+
+def stop_process(proc: subprocess.Popen[bytes], grace: float = 5) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 # -- X11 ---------------------------------------------------------------------------------------
+def _display_number(fd: int, got: list[str]) -> Callable[[], str | None]:
+    """A ``ready`` for Xvfb ``-displayfd``: the number it writes once it accepts clients."""
+    def ready() -> str | None:
+        while select.select([fd], [], [], 0)[0]:
+            chunk = os.read(fd, 64).decode()
+            if not chunk:
+                return None  # it closed the pipe: exited (start_part notices)
+            got.append(chunk)
+        text = "".join(got)
+        return text.strip() if text.endswith("\n") else None
+    return ready
+
+
 @dataclass
 class XServer:
     display: str
@@ -52,17 +114,21 @@ class XServer:
 
     @classmethod
     def start(cls, width: int = 1280, height: int = 720) -> XServer:
-        for n in range(90, 140):
-            if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-                break
-        display = f":{n}"
-        xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(lambda: Path(f"/tmp/.X11-unix/X{n}").exists(), 10, what="Xvfb")
-        env = dict(os.environ, DISPLAY=display)
-        wm = subprocess.Popen(["openbox", "--sm-disable"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        server = cls(display, [wm, xvfb])
-        wait_for(lambda: server._has_wm(), 10, what="openbox to manage the screen")
+        """Xvfb with openbox managing it. Xvfb picks a free display itself and writes its number
+        to ``-displayfd`` only once it accepts clients: no display number raced for, no socket
+        file taken for a server that is still starting (or one that another /tmp hides)."""
+        r, w = os.pipe()
+        try:
+            xvfb, number = start_part(["Xvfb", "-displayfd", str(w), "-screen", "0", f"{width}x{height}x24",
+                                       "-nolisten", "tcp"], "Xvfb to accept clients", _display_number(r, []),
+                                      pass_fds=(w,))
+        finally:
+            os.close(w)
+            os.close(r)
+        server = cls(f":{number}", [xvfb])
+        wm, _ = start_part(["openbox", "--sm-disable"], "openbox to manage the screen", server._has_wm,
+                           env=server.env(), also_stop=[xvfb])
+        server.procs.insert(0, wm)
         return server
 
     def _has_wm(self) -> bool:
@@ -75,12 +141,7 @@ class XServer:
 
     def stop(self) -> None:
         for p in self.procs:
-            p.terminate()
-        for p in self.procs:
-            try:
-                p.wait(5)
-            except subprocess.TimeoutExpired:
-                p.kill()
+            stop_process(p)
 
 
 def write_ppm(path: Path, rgb: np.ndarray) -> None:
@@ -135,16 +196,14 @@ def window_geometry(x: XServer, title: str) -> tuple[int, int, int, int] | None:
 def show_image(x: XServer, img: np.ndarray, title: str, pos: tuple[int, int], tmp: Path) -> XApp:
     path = tmp / f"{title}.ppm"
     write_ppm(path, img)
-    proc = subprocess.Popen(["display", "-title", title, "-geometry", f"+{pos[0]}+{pos[1]}", str(path)],
-                            env=x.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(lambda: window_geometry(x, title), 15, what=f"window {title}")
+    proc, _ = start_part(["display", "-title", title, "-geometry", f"+{pos[0]}+{pos[1]}", str(path)],
+                         f"window {title}", lambda: window_geometry(x, title), env=x.env())
     return XApp(proc, title)
 
 
 def start_glxgears(x: XServer, geometry: str = "400x300+600+100") -> XApp:
-    proc = subprocess.Popen(["glxgears", "-geometry", geometry], env=x.env(LIBGL_ALWAYS_SOFTWARE="1", LP_NUM_THREADS="1"),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(lambda: window_geometry(x, "glxgears"), 15, what="glxgears window")
+    proc, _ = start_part(["glxgears", "-geometry", geometry], "glxgears window", lambda: window_geometry(x, "glxgears"),
+                         env=x.env(LIBGL_ALWAYS_SOFTWARE="1", LP_NUM_THREADS="1"))
     return XApp(proc, "glxgears")
 
 
@@ -230,9 +289,8 @@ http {{
         return f"rtmps://localhost:{self.tls_port}/{app}/{key}"
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([*self.launcher, "nginx", "-c", str(self.root / "nginx.conf"), "-p", str(self.root)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(self._listening, 10, what="nginx-rtmp to listen")
+        self.proc, _ = start_part([*self.launcher, "nginx", "-c", str(self.root / "nginx.conf"), "-p", str(self.root)],
+                                  "nginx-rtmp to listen", self._listening)
 
     def _listening(self) -> bool:
         try:
@@ -485,12 +543,12 @@ class Pulse:
         self.root.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ, XDG_RUNTIME_DIR=str(self.root), HOME=str(self.root))
         env.pop("PULSE_SERVER", None)
-        self.proc = subprocess.Popen(
+        self.proc, _ = start_part(
             ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
              "--load=module-null-sink sink_name=rigcast_test", "--load=module-native-protocol-unix",
-             "--load=module-always-sink"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(lambda: subprocess.run(["pactl", "info"], env=dict(os.environ, PULSE_SERVER=self.server),
-                                        capture_output=True).returncode == 0, 15, what="PulseAudio")
+             "--load=module-always-sink"], "PulseAudio to answer",
+            lambda: subprocess.run(["pactl", "info"], env=dict(os.environ, PULSE_SERVER=self.server),
+                                   capture_output=True).returncode == 0, env=env)
         subprocess.run(["pactl", "set-default-sink", "rigcast_test"], env=dict(os.environ, **self.env()), check=True)
 
     def play_tone(self, freq: float, seconds: float, amplitude: float,
@@ -666,3 +724,16 @@ def copy_tracked(dst: Path) -> None:
         if (ROOT / rel).is_file():
             (dst / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / rel, dst / rel)
+
+
+if __name__ == "__main__":
+    # `python -m tests.harness`: start the display parts once and say how long each took. .ci/run
+    # does this before the tests, so a new machine's first (cold) start is paid and shown here.
+    t0 = time.monotonic()
+    x = XServer.start()
+    t1 = time.monotonic()
+    try:
+        start_glxgears(x).close()
+    finally:
+        x.stop()
+    print(f"real parts, first start: Xvfb + openbox {t1 - t0:.1f} s, glxgears {time.monotonic() - t1:.1f} s")
