@@ -16,6 +16,28 @@ REAL_PARTS = ("Xvfb", "openbox", "glxgears", "display", "nginx", "xprop", "xdoto
 ROOT = Path(__file__).resolve().parent.parent
 
 
+#: Fixtures that start a real part (an X server, nginx, an engine, PulseAudio).
+REAL_PART_FIXTURES = frozenset({"xserver", "nginx", "home", "gears", "pulse"})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--units", action="store_true",
+                     help="only the tests that start no real part (.ci/run's lowest-versions pass)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--units`` deselects (never skips) every test that uses a real-part fixture: what runs is
+    counted as run, and nothing else is counted at all."""
+    if not config.getoption("--units"):
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_parts = REAL_PART_FIXTURES & set(getattr(item, "fixturenames", ()))
+        (drop if uses_parts else keep).append(item)
+    items[:] = keep
+    config.hook.pytest_deselected(items=drop)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def installed_rigcast() -> None:
     """With ``RIGCAST_INSTALLED`` (.ci/run's second pass), the ``rigcast`` under test must be a

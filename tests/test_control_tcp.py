@@ -1,0 +1,71 @@
+"""The control protocol over TCP with a token: the only path on Windows (no Unix socket there).
+
+The engine's own :class:`ControlServer` on loopback, reached by both clients rigcast has (the
+blocking one under ``rigcast ctl``/``up``/``down``, the asyncio one under the TUI) through the
+endpoint they find in ``control.json``. It starts no real part, so it runs in .ci/run's
+lowest-versions pass too: with websockets 14, whose client has no ``proxy`` argument, both
+clients failed here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from rigcast.engine.control.bus import CommandBus, Param
+from rigcast.engine.control.client import AsyncControlClient, Endpoint, EngineNotRunning, call
+from rigcast.engine.control.server import ControlServer
+
+TOKEN = "s3cret-token-for-the-test"
+
+
+@pytest.fixture
+def tcp_server() -> Iterator[int]:
+    """A control server on a free loopback port, in its own event loop thread; its port."""
+    bus = CommandBus()
+
+    async def echo(args: dict[str, Any]) -> Any:
+        return {"said": args.get("text")}
+
+    bus.register("test.echo", echo, {"text": Param((str,))})
+    loop = asyncio.new_event_loop()
+    server = ControlServer(bus, lambda: {"pid": 1, "version": "test"}, lambda: {})
+    port = loop.run_until_complete(server.serve_tcp(0, TOKEN))
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield port
+    finally:
+        asyncio.run_coroutine_threadsafe(server.close(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+
+
+def test_the_blocking_client_calls_over_tcp_with_the_token(tcp_server: int) -> None:
+    ep = Endpoint(tcp=f"127.0.0.1:{tcp_server}", token=TOKEN)
+    assert call("test.echo", {"text": "hi"}, endpoint=ep) == {"said": "hi"}
+
+
+def test_a_wrong_token_is_refused_and_not_repeated(tcp_server: int) -> None:
+    ep = Endpoint(tcp=f"127.0.0.1:{tcp_server}", token="wrong-" + TOKEN)
+    with pytest.raises(EngineNotRunning) as e:
+        call("test.echo", {"text": "hi"}, endpoint=ep)
+    assert "401" in str(e.value) and TOKEN not in str(e.value)
+
+
+def test_the_asyncio_client_calls_over_tcp_with_the_token(tcp_server: int) -> None:
+    async def go() -> Any:
+        client = AsyncControlClient(endpoint=Endpoint(tcp=f"127.0.0.1:{tcp_server}", token=TOKEN))
+        await client.connect()
+        try:
+            assert client.hello.get("type") == "hello"
+            return await client.request("test.echo", {"text": "there"})
+        finally:
+            await client.close()
+
+    assert asyncio.run(go()) == {"said": "there"}
