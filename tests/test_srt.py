@@ -26,6 +26,7 @@ from tests.harness import (
     wait_for,
 )
 from tests.lossy_relay import LossyRelay
+from tests.test_wire_schemas import assert_valid
 
 PASSPHRASE = "srt-pass-6d2e41"
 KEY = "skey-90ab77"
@@ -74,7 +75,9 @@ passphrase_env = "MY_SRT_PASS"
 
 
 def _srt(home: EngineHome) -> dict[str, Any]:
-    return dict(next(o for o in home.status()["outputs"] if o["name"] == "srt"))
+    status = home.status()
+    assert_valid("status", status)  # the SRT stats too, as docs/control-protocol.md pins them
+    return dict(next(o for o in status["outputs"] if o["name"] == "srt"))
 
 
 def _fps(path: Path) -> tuple[float, Any]:

@@ -31,6 +31,7 @@ from tests.harness import (
     show_image,
     wait_for,
 )
+from tests.test_wire_schemas import assert_valid
 
 KEY = "whipkey5a91c3"
 TOKEN = "whip-token-7f3e10"
@@ -97,7 +98,9 @@ url = "{url}"
 
 
 def _web(home: EngineHome) -> dict[str, Any]:
-    return dict(next(o for o in home.status()["outputs"] if o["name"] == "web"))
+    status = home.status()
+    assert_valid("status", status)  # the WebRTC stats too, as docs/control-protocol.md pins them
+    return dict(next(o for o in status["outputs"] if o["name"] == "web"))
 
 
 def test_whip_to_aiortc_decodes_the_window_and_the_tone_and_deletes_on_stop(
