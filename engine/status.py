@@ -22,11 +22,8 @@ def _output(o: OutputStatus) -> str:
             parts.append(f"queue {o.queue_ms} ms video {o.bitrate_kbps} kbps")
     if o.dropped:
         parts.append(f"dropped {o.dropped} ({o.dropped_pct:.1f}%)")
-    if o.srt:
-        parts.append(f"rtt {o.srt['rtt_ms']:.0f} ms lost {o.srt['lost']} retx {o.srt['retransmitted']}")
-    if o.webrtc:
-        rtt = o.webrtc.get("rtt_ms")
-        parts.append(f"rtt {rtt:.0f} ms lost {o.webrtc['lost']}" if rtt is not None else f"lost {o.webrtc['lost']}")
+    if o.link is not None:  # the kind's own statistics (SRT's link, WebRTC's receiver reports)
+        parts.append(o.link_summary())
     return " ".join(parts)
 
 

@@ -17,7 +17,7 @@ from rigcast.engine.control.bus import BusError, CommandBus, Param
 from rigcast.engine.vocab import LinkState, OutputState, SourceState
 
 ROOT = Path(__file__).resolve().parent.parent
-KIND_NAMES = sorted({k.name for k in all_kinds()} | {"srt", "whip"})
+KIND_NAMES = sorted({k.name for k in all_kinds()})
 _NAMES = "|".join(KIND_NAMES)
 _COMPARE = re.compile(
     rf"""\.kind\s*(==|!=)\s*["']({_NAMES})["']"""  # cfg.kind == "rtmp"
@@ -37,6 +37,37 @@ def test_no_module_outside_a_kinds_record_compares_kinds_by_name() -> None:
                 if _COMPARE.search(line):
                     offenders.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
     assert not offenders, "compare capability flags (Cap), not kind names:\n" + "\n".join(offenders)
+
+
+def _own_modules(kind: str) -> set[Path]:
+    """A kind's own modules: its record and the modules its factories name (with their helpers
+    named after it, like engine/output/srt_lib.py)."""
+    own = {ROOT / "config" / "kinds" / f"{kind}.py"}
+    for k in all_kinds():
+        if k.name == kind:
+            for path in k.factories.values():
+                module = Path(*path.partition(":")[0].removeprefix("rigcast.").split("."))
+                own |= set((ROOT / module.parent).glob(f"{module.name}*.py"))
+    return own
+
+
+def test_a_kinds_own_statistics_are_read_only_in_its_own_modules() -> None:
+    """Everyone else shows them through the record's stats class (``summary()``): a new output
+    kind with statistics of its own touches its record and its module, nothing else."""
+    keyed = {k.name: k.stats.WIRE_KEY for k in all_kinds() if k.stats is not None}
+    assert set(keyed) == {"srt", "whip"}, "the registry is where the list comes from"
+    offenders = []
+    for kind, key in keyed.items():
+        reads = re.compile(rf"""["']{key}["']|\.{key}\b""")
+        own = _own_modules(kind)
+        for folder in ("engine", "tui", "config"):
+            for path in sorted((ROOT / folder).rglob("*.py")):
+                if path in own:
+                    continue
+                offenders += [f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+                              for n, line in enumerate(path.read_text().splitlines(), 1)
+                              if reads.search(line.split("#", 1)[0])]
+    assert not offenders, "show a kind's statistics through its record's stats class:\n" + "\n".join(offenders)
 
 
 def test_the_grep_finds_what_it_is_for() -> None:

@@ -14,6 +14,7 @@ from textual.widget import Widget
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from rigcast.config.kinds import stats_summary
 from rigcast.engine.status import clock
 from rigcast.engine.vocab import LinkState, OutputState, SourceState
 from rigcast.tui.graph import BarGraph
@@ -123,14 +124,9 @@ class OutputsPanel(Widget):
                 t.append(f" retry in {o['retry_in_s']:.0f}s", style=warn)
             if o.get("dropped"):
                 t.append(f" dropped {o['dropped']} ({o.get('dropped_pct', 0):.1f}%)", style=bad)
-            srt = o.get("srt")
-            if srt:  # SRT's own view of the link
-                t.append(f" rtt {srt['rtt_ms']:.0f} ms lost {srt['lost']} retx {srt['retransmitted']}"
-                         f" buf {srt['send_buffer_ms']} ms", style=detail)
-            rtc = o.get("webrtc")
-            if rtc:  # WebRTC's receiver reports
-                rtt = rtc.get("rtt_ms")
-                t.append((f" rtt {rtt:.0f} ms" if rtt is not None else "") + f" lost {rtc['lost']}", style=detail)
+            own = stats_summary(o.get("kind", ""), o)  # the kind's own statistics (SRT's link, ...)
+            if own:
+                t.append(f" {own}", style=detail)
             if o.get("note"):
                 t.append(f"\n  {o['note']}", style=detail)
             t.append("\n  ")

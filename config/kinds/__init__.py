@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from rigcast.config.kinds.base import Cap, KindInfo, Role
+from rigcast.config.kinds.base import Cap, KindInfo, KindStats, Role
 
-__all__ = ["Cap", "KindInfo", "Role", "all_kinds", "find", "first", "kinds", "names", "output_kind_for_url"]
+__all__ = ["Cap", "KindInfo", "KindStats", "Role", "all_kinds", "find", "first", "kinds", "names", "output_kind_for_url", "stats_summary", "stats_wire_keys"]
 
 
 @cache
@@ -63,3 +64,16 @@ def output_kind_for_url(url: str) -> KindInfo[Any]:
         if scheme in k.extra.get("schemes", ()):
             return k
     return first(Role.OUTPUT, Cap.STREAM)
+
+
+@cache
+def stats_wire_keys() -> tuple[str, ...]:
+    """The keys an output row has on the wire for the kinds' own statistics (``srt``, ...)."""
+    return tuple(k.stats.WIRE_KEY for k in kinds(Role.OUTPUT) if k.stats is not None)
+
+
+def stats_summary(kind: str, row: Mapping[str, Any]) -> str:
+    """An output row's own statistics (a control client's JSON) in its kind's one line."""
+    k = next((k for k in kinds(Role.OUTPUT) if k.name == kind), None)
+    data = row.get(k.stats.WIRE_KEY) if k is not None and k.stats is not None else None
+    return k.stats.from_wire(data).summary() if k is not None and k.stats is not None and data else ""

@@ -12,12 +12,13 @@ needs it: reading a config never imports PyAV or a platform's capture code.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Flag, StrEnum, auto
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 S = TypeVar("S")
 
@@ -46,6 +47,28 @@ class Cap(Flag):
 
 
 @dataclass(frozen=True)
+class KindStats:
+    """A kind's own statistics, as its protocol sees them (SRT's link, WebRTC's receiver
+    reports): declared by the kind's record, carried in its output's status, shown everywhere
+    through :meth:`summary`, so nothing outside the kind's module reads their fields. On the
+    wire each output row has one key per stats class (``WIRE_KEY``), null but on its own kind."""
+
+    WIRE_KEY: ClassVar[str] = ""
+
+    def summary(self) -> str:
+        """One line for the status line, the control room and the link."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> Self:
+        """Back from the row's JSON (what a control client gets)."""
+        return cls(**{fl.name: data.get(fl.name) for fl in dataclasses.fields(cls)})
+
+    def wire(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
 class KindInfo(Generic[S]):
     name: str
     role: Role
@@ -58,6 +81,7 @@ class KindInfo(Generic[S]):
     hint: str = ""  # where to look for a valid value ("see `rigcast windows`")
     order: int = 100  # encoders: the place in auto's order (lower is tried first)
     extra: dict[str, Any] = field(default_factory=dict)  # a role's own facts (an encoder's pix_fmt, codec)
+    stats: type[KindStats] | None = None  # an output's statistics of its own (see KindStats)
 
     def has(self, cap: Cap) -> bool:
         return bool(self.caps & cap)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from rigcast.config import fields as f
-from rigcast.config.kinds.base import Cap, KindInfo, Role
+from rigcast.config.kinds.base import Cap, KindInfo, KindStats, Role
 from rigcast.config.kinds.congestion import Congestion
 from rigcast.config.kinds.own_video import OwnVideo
 from rigcast.config.kinds.reconnect import Reconnecting
@@ -113,6 +113,24 @@ def _masked_streamid(sid: str) -> str:
     return out
 
 
+@dataclass(frozen=True)
+class SrtStats(KindStats):
+    """SRT's own view of its connection, read from libsrt once a second while connected."""
+
+    WIRE_KEY: ClassVar[str] = "srt"
+
+    rtt_ms: float
+    send_mbps: float
+    lost: int  # packets the receiver reported lost
+    retransmitted: int
+    send_buffer_ms: int  # unacknowledged media in the send buffer
+    dropped: int  # packets too late to send
+
+    def summary(self) -> str:
+        return (f"rtt {self.rtt_ms:.0f} ms lost {self.lost} retx {self.retransmitted} "
+                f"buf {self.send_buffer_ms} ms")
+
+
 KINDS = (KindInfo("srt", Role.OUTPUT, Cap.STREAM | Cap.NEEDS_INGEST, SrtSettings, describe,
                   {"": "rigcast.engine.output.srt:SrtOutput"}, order=3, summary="push MPEG-TS over SRT",
-                  extra={"schemes": ("srt",), "codecs": ("h264", "hevc")}),)
+                  extra={"schemes": ("srt",), "codecs": ("h264", "hevc")}, stats=SrtStats),)

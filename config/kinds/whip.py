@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from rigcast.config import fields as f
-from rigcast.config.kinds.base import Cap, KindInfo, Role
+from rigcast.config.kinds.base import Cap, KindInfo, KindStats, Role
 from rigcast.config.kinds.own_video import OwnVideo
 from rigcast.config.kinds.reconnect import Reconnecting
 from rigcast.config.secrets import mask_url, remember_secret, url_secret_parts
@@ -60,7 +60,24 @@ def describe(s: WhipSettings) -> str:
     return mask_url(s.url) if s.url else "URL from your API at start"
 
 
+@dataclass(frozen=True)
+class WebRtcStats(KindStats):
+    """What the WHIP endpoint's RTCP receiver reports say, and what rigcast sent."""
+
+    WIRE_KEY: ClassVar[str] = "webrtc"
+
+    rtt_ms: float | None  # none until the first receiver report
+    lost: int
+    sent_packets: int
+    profile: str | None  # the H.264 profile-level-id the answer took
+    handoff_dropped: int  # packets the sender's queue let go (the peer fell behind)
+
+    def summary(self) -> str:
+        return (f"rtt {self.rtt_ms:.0f} ms " if self.rtt_ms is not None else "") + f"lost {self.lost}"
+
+
 KINDS = (KindInfo("whip", Role.OUTPUT, Cap.STREAM | Cap.NEEDS_INGEST, WhipSettings, describe,
                   {"": "rigcast.engine.output.whip:WhipOutput"}, order=4, summary="publish over WebRTC (WHIP)",
                   # WebRTC: H.264 packets as encoded (no B-frames: RTP has no reordering), Opus audio
-                  extra={"schemes": ("http", "https"), "codecs": ("h264",), "bframes": False, "audio": "opus"}),)
+                  extra={"schemes": ("http", "https"), "codecs": ("h264",), "bframes": False, "audio": "opus"},
+                  stats=WebRtcStats),)

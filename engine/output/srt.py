@@ -10,11 +10,11 @@ are read once a second for status, the TUI and the link.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 import av
 
+from rigcast.config.kinds.srt import SrtStats
 from rigcast.engine.output.network import NetworkOutput
 from rigcast.engine.output.srt_lib import LIVE_PAYLOAD, SrtCaller, SrtError, passphrase_from
 from rigcast.engine.untrusted import from_outside
@@ -50,21 +50,22 @@ class SrtOutput(NetworkOutput):
         s = cfg.settings
         self.opts = s.effective()
         self.passphrase = passphrase_from(s.passphrase_env, s.passphrase_file)
-        self.link_stats: dict[str, Any] | None = None
+        self.link_stats: SrtStats | None = None
 
     def link_delay_s(self) -> float:
-        buffered = (self.link_stats or {}).get("send_buffer_ms") or 0
+        buffered = self.link_stats.send_buffer_ms if self.link_stats is not None else 0
         return self.q.delay_s() + buffered / 1000
 
     def link_kbps(self, seconds: float) -> float:
         """SRT's own send rate: its send buffer takes seconds of media before a write blocks,
         so what the socket accepted says little about the link."""
-        sent = (self.link_stats or {}).get("send_mbps")
-        return float(sent) * 1000 if sent is not None else super().link_kbps(seconds)
+        if self.link_stats is None:
+            return super().link_kbps(seconds)
+        return self.link_stats.send_mbps * 1000
 
     def status(self) -> OutputStatus:
         st = super().status()
-        st.srt = self.link_stats
+        st.link = self.link_stats
         return st
 
     def session(self) -> str:
@@ -81,7 +82,7 @@ class SrtOutput(NetworkOutput):
             return "network"
         started = self.went_live()
         def check() -> None:
-            self.link_stats = asdict(caller.stats())
+            self.link_stats = caller.stats()
             if not caller.connected():
                 raise SrtError("the SRT connection broke")
 

@@ -15,10 +15,10 @@ import os
 import socket
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rigcast.config.kinds.srt import SrtStats
 from rigcast.engine.errors import RigcastError
 
 # SRT_SOCKOPT
@@ -81,18 +81,6 @@ class Stats(ctypes.Structure):
         ("msSndBuf", ctypes.c_int), ("msSndTsbPdDelay", ctypes.c_int),
         ("_rest", ctypes.c_byte * 1024),  # later fields (1.5's "new stats"): never read, room enough
     ]
-
-
-@dataclass(frozen=True)
-class SrtStats:
-    """What status, the TUI and the link show of an SRT connection."""
-
-    rtt_ms: float
-    send_mbps: float
-    lost: int  # packets the receiver reported lost
-    retransmitted: int
-    send_buffer_ms: int  # unacknowledged media in the send buffer
-    dropped: int  # packets too late to send
 
 
 def _candidates(platform: str) -> list[str]:

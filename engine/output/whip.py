@@ -44,6 +44,7 @@ from aiortc import codecs as rtc_codecs
 from aiortc import sdp as rtc_sdp
 from aiortc.rtcrtpparameters import RTCRtcpFeedback, RTCRtpCodecParameters
 
+from rigcast.config.kinds.whip import WebRtcStats
 from rigcast.engine.output.h264_params import (
     CONSTRAINED_BASELINE,
     annexb_parameter_sets,
@@ -209,14 +210,14 @@ class WhipOutput(NetworkOutput):
         self.token: str | None = s.token()
         self.timeout_s = s.connect_timeout_ms / 1000
         self.ice = [s.stun] if s.stun else []
-        self.link_stats: dict[str, Any] | None = None
+        self.link_stats: WebRtcStats | None = None
         self.param_sets = b""
         self._last_pli = 0.0
         self.deleted: int | None = None  # the endpoint's answer to the last DELETE
 
     def status(self) -> OutputStatus:
         st = super().status()
-        st.webrtc = self.link_stats
+        st.link = self.link_stats
         return st
 
     def payload(self, pkt: EncodedPacket) -> bytes:
@@ -323,7 +324,8 @@ class WhipOutput(NetworkOutput):
             heard = heard or age is not None
             if heard and (age is None or age > QUIET_S):
                 raise _Lost(f"the peer sent no RTCP report for {QUIET_S:.0f} s")
-            self.link_stats = stats | {"profile": peer.answered_plid, "handoff_dropped": peer.handoff_dropped}
+            self.link_stats = WebRtcStats(rtt_ms=stats["rtt_ms"], lost=stats["lost"], sent_packets=stats["sent_packets"],
+                                          profile=peer.answered_plid, handoff_dropped=peer.handoff_dropped)
 
         idle = self.every(STATS_EVERY_S, check)
         try:

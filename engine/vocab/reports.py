@@ -10,10 +10,11 @@ video process is a type error in every client, not a key that silently reads as 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from rigcast.config.kinds import KindStats, stats_wire_keys
 from rigcast.engine.vocab.states import OutputState, SourceState
 from rigcast.engine.vocab.video import RenderedState
 
@@ -43,11 +44,7 @@ class OutputStatus:
     retry_in_s: float | None = None
     uptime_s: float = 0.0
     error: str | None = None
-    # SRT's own link statistics (rtt_ms, send_mbps, lost, retransmitted, send_buffer_ms,
-    # dropped), once a second while connected; None for other kinds
-    srt: dict[str, Any] | None = None
-    # WebRTC's view (WHIP): rtt_ms, lost, sent_packets, the H.264 profile sent; None otherwise
-    webrtc: dict[str, Any] | None = None
+    link: KindStats | None = None  # the kind's own statistics, when its record declares them
     note: str | None = None  # what the output changed to go out (WHIP: a profile switch), and why
     # A network output: media waiting in its send queue (ms); any running output: the video
     # bitrate its encode makes now (adaptive lowers it) and the share of video frames dropped.
@@ -59,7 +56,16 @@ class OutputStatus:
     encode: str | None = None  # an encode of its own ("640x360@30 800 kbps libx264"); None: the canvas's
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The row on the wire: every field, and one key per kind with statistics of its own
+        (``srt``, ``webrtc``), null on the others."""
+        row = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "link"}
+        for key in stats_wire_keys():
+            row[key] = self.link.wire() if self.link is not None and self.link.WIRE_KEY == key else None
+        return row
+
+    def link_summary(self) -> str:
+        """The kind's own statistics in one line; empty when it has none (yet)."""
+        return self.link.summary() if self.link is not None else ""
 
 
 @dataclass(frozen=True)
@@ -121,7 +127,7 @@ class VideoStats:
     outputs: tuple[OutputStatus, ...]
 
     def wire(self) -> dict[str, Any]:
-        return asdict(self)
+        return asdict(replace(self, outputs=())) | {"outputs": [o.as_dict() for o in self.outputs]}
 
     def shape(self) -> tuple[Any, ...]:
         """What a ``state`` event shows of these stats: when it changes, one is sent."""
