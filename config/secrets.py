@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 MASK = "****"
@@ -60,48 +61,15 @@ def mask_text(text: str) -> str:
     return out
 
 
-def streamid_secret_parts(streamid: str) -> list[str]:
-    """The secret pieces of an SRT streamid in SRS's/the SRT access-control syntax
-    (``#!::r=live/KEY,m=publish,secret=...``): the key in ``r=app/KEY``, any secret or token."""
-    from urllib.parse import unquote
-
-    sid = unquote(streamid)
-    found: list[str] = []
-    if sid.startswith("#!::"):
-        for pair in sid[4:].split(","):
-            key, _, value = pair.partition("=")
-            if key == "r" and "/" in value:
-                found += [value, value.split("/", 1)[1]]
-            elif key in ("s", "secret", "token", "t", "key", "password"):
-                found.append(value)
-    elif "/" in sid:  # a plain "app/KEY" streamid
-        found += [sid, sid.split("/", 1)[1]]
-    return [f for f in found if f]
-
-
-# Query keys of an HTTP(S) endpoint (WHIP) that name a place, not a credential (SRS's app, vhost).
-_HTTP_PLAIN_KEYS = ("app", "vhost", "schema", "eip", "codec")
-_HTTP_KEY_LEN = 10  # a path segment this long in an HTTP endpoint is taken as a key or token
-
-
-def url_secret_parts(url: str) -> list[str]:
-    """The pieces of a URL that are secret, so they can be remembered for masking."""
+def path_secret_parts(url: str) -> list[str]:
+    """The secret pieces of a URL laid out as ``scheme://host/app/KEY?query``: everything after
+    the app segment, every query value, a password. The rule of a push URL (RTMP); a kind whose
+    URLs carry secrets elsewhere says so in its record (``KindInfo.secret_parts``)."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return [url]
     found: list[str] = []
-    if parts.scheme.lower() in ("http", "https"):
-        # A WHIP endpoint's path is mostly route ("/rtc/v1/whip/"): words like "whip" must not
-        # become masked everywhere. Its key is a query value (SRS: stream=KEY) or a long segment.
-        found += [s for s in parts.path.split("/") if len(s) >= _HTTP_KEY_LEN]
-        for pair in parts.query.split("&") if parts.query else ():
-            key, _, value = pair.partition("=")
-            if key.lower() not in _HTTP_PLAIN_KEYS:
-                found.append(value)
-        if parts.password:
-            found.append(parts.password)
-        return [f for f in found if f]
     segments = [s for s in parts.path.split("/") if s]
     if len(segments) >= 2:
         found.append("/".join(segments[1:]))
@@ -109,9 +77,12 @@ def url_secret_parts(url: str) -> list[str]:
     if parts.query:
         found.append(parts.query)
         found.extend(v.split("=", 1)[-1] for v in parts.query.split("&"))
-        for pair in parts.query.split("&"):
-            if pair.lower().startswith("streamid="):
-                found.extend(streamid_secret_parts(pair.split("=", 1)[1]))
     if parts.password:
         found.append(parts.password)
     return [f for f in found if f]
+
+
+def remember_parts(parts: Iterable[str]) -> None:
+    """Remember each secret piece (what a kind's ``secret_parts`` found) for :func:`mask_text`."""
+    for part in parts:
+        remember_secret(part)

@@ -24,10 +24,10 @@ from typing import Any
 
 import av
 
-from rigcast.config.kinds import Cap
+from rigcast.config.kinds import Cap, url_secret_parts
 from rigcast.config.kinds.congestion import Congestion
 from rigcast.config.model import OutputConfig, TransitionConfig, VideoConfig
-from rigcast.config.secrets import remember_secret, url_secret_parts
+from rigcast.config.secrets import remember_parts
 from rigcast.engine.audio.mixer import AudioInput, Mixer
 from rigcast.engine.audio.ring import AudioRing
 from rigcast.engine.capture.base import drawn_kind
@@ -175,11 +175,9 @@ class Pipeline:
             cfg = self.output_cfgs[name]
             if changed and name in changed:
                 cfg = cfg.replace(**changed[name])
-                for part in url_secret_parts(getattr(cfg.settings, "url", None) or ""):
-                    remember_secret(part)
+                remember_parts(url_secret_parts(getattr(cfg.settings, "url", None) or ""))
             if urls and name in urls:
-                for part in url_secret_parts(urls[name]):
-                    remember_secret(part)
+                remember_parts(url_secret_parts(urls[name]))
                 cfg = cfg.replace(url=urls[name])
             if cfg.has(Cap.STREAM) and not cfg.url:
                 raise RigcastError(f'output "{name}" has no URL; set url, or let the [link] API supply one')
@@ -537,8 +535,7 @@ def run_pipeline(spec: PipelineSpec, stop: Event, events: Any, commands: Any) ->
     # This process was spawned: what the engine's config check remembered to mask is not here.
     # A server's error or a library's exception that quotes the key is masked here too.
     for o in spec.outputs:
-        for part in url_secret_parts(o.url or ""):
-            remember_secret(part)
+        remember_parts(url_secret_parts(o.url or ""))
     try:
         pipeline = Pipeline(spec)
     except RigcastError as e:

@@ -13,7 +13,8 @@ import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from rigcast.config.secrets import MASK, remember_secret, url_secret_parts
+from rigcast.config.kinds import url_secret_parts
+from rigcast.config.secrets import MASK, remember_parts
 
 FILE = "stream-service.json"
 
@@ -32,16 +33,14 @@ def load() -> dict[str, str]:
         return {}
     out = {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(data, dict) else {}
     for url in out.values():
-        for part in url_secret_parts(url):
-            remember_secret(part)
+        remember_parts(url_secret_parts(url))
     return out
 
 
 def save(output: str, url: str) -> None:
     from rigcast.engine.paths import write_private_json
 
-    for part in url_secret_parts(url):
-        remember_secret(part)
+    remember_parts(url_secret_parts(url))
     write_private_json(override_file(), load() | {output: url})
 
 

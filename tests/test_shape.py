@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rigcast.config import fields
-from rigcast.config.kinds import Cap, Role, all_kinds, find, names
+from rigcast.config.kinds import Cap, Role, all_kinds, find, kinds, names
 from rigcast.config.loader import ConfigError, parse_config
 from rigcast.config.model import SceneItem, VideoConfig
 from rigcast.engine.control.bus import BusError, CommandBus, Param
@@ -170,3 +170,19 @@ def test_flags_and_the_loader_share_one_message() -> None:
     with pytest.raises(fields.SettingError) as flagged:
         fields.check_field(VideoConfig, "fps", 0)
     assert loaded.value.problem == flagged.value.problem == "expected a whole number from 1 to 240, got 0"
+
+
+def test_each_stream_kind_says_which_parts_of_its_url_are_secret() -> None:
+    """Masking asks the record of the kind that takes the URL's scheme, not a scheme branch in
+    config/secrets.py: a new kind brings its own rule."""
+    from rigcast.config.kinds import url_secret_parts
+
+    assert all(k.secret_parts is not None for k in kinds(Role.OUTPUT, Cap.STREAM))
+    for url, secret, plain in (
+            ("rtmp://srs/live/K3yRtmp", "K3yRtmp", "live"),
+            ("srt://srs:10080?streamid=%23!::r=live/K3ySrt,m=publish", "K3ySrt", "publish"),
+            ("http://srs:1985/rtc/v1/whip/?app=live&stream=K3yWhip", "K3yWhip", "whip")):
+        parts = url_secret_parts(url)
+        assert secret in parts and plain not in parts, (url, parts)
+    secrets_py = (ROOT / "config" / "secrets.py").read_text()
+    assert not re.search(r"""["'](https?|srt|rtmps?)["']|streamid""", secrets_py), "a kind's rule in secrets.py"

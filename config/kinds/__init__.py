@@ -14,7 +14,8 @@ from typing import Any
 
 from rigcast.config.kinds.base import Cap, KindInfo, KindStats, Role
 
-__all__ = ["Cap", "KindInfo", "KindStats", "Role", "all_kinds", "find", "first", "kinds", "names", "output_kind_for_url", "stats_summary", "stats_wire_keys"]
+__all__ = ["Cap", "KindInfo", "KindStats", "Role", "all_kinds", "find", "first", "kinds", "names", "output_kind_for_url", "stats_summary", "stats_wire_keys",
+           "url_secret_parts"]
 
 
 @cache
@@ -77,3 +78,11 @@ def stats_summary(kind: str, row: Mapping[str, Any]) -> str:
     k = next((k for k in kinds(Role.OUTPUT) if k.name == kind), None)
     data = row.get(k.stats.WIRE_KEY) if k is not None and k.stats is not None else None
     return k.stats.from_wire(data).summary() if k is not None and k.stats is not None and data else ""
+
+
+def url_secret_parts(url: str) -> list[str]:
+    """The secret pieces of a push URL, by the rule of the output kind that takes its scheme."""
+    from rigcast.config.secrets import path_secret_parts
+
+    rule = output_kind_for_url(url).secret_parts
+    return (rule or path_secret_parts)(url)

@@ -82,6 +82,9 @@ class KindInfo(Generic[S]):
     order: int = 100  # encoders: the place in auto's order (lower is tried first)
     extra: dict[str, Any] = field(default_factory=dict)  # a role's own facts (an encoder's pix_fmt, codec)
     stats: type[KindStats] | None = None  # an output's statistics of its own (see KindStats)
+    # An output: the secret pieces of one of its URLs (a key, a token, a streamid's parts), masked
+    # wherever text is shown once remembered (config/secrets.py).
+    secret_parts: Callable[[str], list[str]] | None = None
 
     def has(self, cap: Cap) -> bool:
         return bool(self.caps & cap)

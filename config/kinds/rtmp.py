@@ -13,7 +13,7 @@ from rigcast.config.kinds.base import Cap, KindInfo, Role
 from rigcast.config.kinds.congestion import Congestion
 from rigcast.config.kinds.own_video import OwnVideo
 from rigcast.config.kinds.reconnect import Reconnecting
-from rigcast.config.secrets import mask_url, remember_secret, url_secret_parts
+from rigcast.config.secrets import mask_url, path_secret_parts, remember_parts
 
 PUSH_SCHEMES = ("rtmp", "rtmps")
 EXPECT = "rtmp://HOST[:PORT]/APP/KEY"
@@ -21,8 +21,7 @@ EXPECT = "rtmp://HOST[:PORT]/APP/KEY"
 
 def check_push_url(url: str) -> str:
     """An RTMP(S) URL, its secret parts remembered for masking; ValueError with the problem."""
-    for part in url_secret_parts(url):
-        remember_secret(part)
+    remember_parts(path_secret_parts(url))
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -59,4 +58,5 @@ def describe(s: RtmpSettings) -> str:
 KINDS = (KindInfo("rtmp", Role.OUTPUT, Cap.STREAM | Cap.NEEDS_INGEST, RtmpSettings, describe,
                   {"": "rigcast.engine.output.rtmp:RtmpOutput"}, order=1, summary="push to an RTMP(S) server",
                   # hvc1/av01 through enhanced RTMP (PyAV's FLV muxer writes the FourCC tags)
-                  extra={"schemes": PUSH_SCHEMES, "codecs": ("h264", "hevc", "av1")}),)
+                  extra={"schemes": PUSH_SCHEMES, "codecs": ("h264", "hevc", "av1")},
+                  secret_parts=path_secret_parts),)

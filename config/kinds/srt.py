@@ -19,15 +19,42 @@ from rigcast.config.kinds.base import Cap, KindInfo, KindStats, Role
 from rigcast.config.kinds.congestion import Congestion
 from rigcast.config.kinds.own_video import OwnVideo
 from rigcast.config.kinds.reconnect import Reconnecting
-from rigcast.config.secrets import mask_url, remember_secret, streamid_secret_parts, url_secret_parts
+from rigcast.config.secrets import mask_url, path_secret_parts, remember_parts, remember_secret
 
 EXPECT = "srt://HOST:PORT (streamid in streamid = ..., or ?streamid=%23!::r=APP/KEY,m=publish)"
 QUERY_KEYS = ("streamid", "latency", "passphrase", "pbkeylen", "connect_timeout", "mode")
 
 
+def streamid_secret_parts(streamid: str) -> list[str]:
+    """The secret pieces of an SRT streamid in SRS's/the SRT access-control syntax
+    (``#!::r=live/KEY,m=publish,secret=...``): the key in ``r=app/KEY``, any secret or token."""
+    from urllib.parse import unquote
+
+    sid = unquote(streamid)
+    found: list[str] = []
+    if sid.startswith("#!::"):
+        for pair in sid[4:].split(","):
+            key, _, value = pair.partition("=")
+            if key == "r" and "/" in value:
+                found += [value, value.split("/", 1)[1]]
+            elif key in ("s", "secret", "token", "t", "key", "password"):
+                found.append(value)
+    elif "/" in sid:  # a plain "app/KEY" streamid
+        found += [sid, sid.split("/", 1)[1]]
+    return [f for f in found if f]
+
+
+def srt_secret_parts(url: str) -> list[str]:
+    """A push URL's secret pieces (:func:`path_secret_parts`) and those of a ``?streamid=`` in it."""
+    found = path_secret_parts(url)
+    for pair in urlsplit(url).query.split("&"):
+        if pair.lower().startswith("streamid="):
+            found += streamid_secret_parts(pair.split("=", 1)[1])
+    return found
+
+
 def check_srt_url(url: str) -> str:
-    for part in url_secret_parts(url):
-        remember_secret(part)
+    remember_parts(srt_secret_parts(url))
     if "#" in url:
         raise ValueError("the URL has an unencoded #: write the streamid's # as %23 "
                          "(srt://HOST:PORT?streamid=%23!::r=APP/KEY,m=publish), or use streamid = \"...\"")
@@ -56,8 +83,7 @@ def check_srt_url(url: str) -> str:
 
 
 def _streamid(value: Any, _ctx: f.Context) -> str:
-    for part in streamid_secret_parts(value):
-        remember_secret(part)
+    remember_parts(streamid_secret_parts(value))
     if len(value.encode()) > 512:
         raise ValueError("a streamid is at most 512 bytes")
     return str(value)
@@ -133,4 +159,5 @@ class SrtStats(KindStats):
 
 KINDS = (KindInfo("srt", Role.OUTPUT, Cap.STREAM | Cap.NEEDS_INGEST, SrtSettings, describe,
                   {"": "rigcast.engine.output.srt:SrtOutput"}, order=3, summary="push MPEG-TS over SRT",
-                  extra={"schemes": ("srt",), "codecs": ("h264", "hevc")}, stats=SrtStats),)
+                  extra={"schemes": ("srt",), "codecs": ("h264", "hevc")}, stats=SrtStats,
+                  secret_parts=srt_secret_parts),)

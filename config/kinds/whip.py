@@ -17,14 +17,36 @@ from rigcast.config import fields as f
 from rigcast.config.kinds.base import Cap, KindInfo, KindStats, Role
 from rigcast.config.kinds.own_video import OwnVideo
 from rigcast.config.kinds.reconnect import Reconnecting
-from rigcast.config.secrets import mask_url, remember_secret, url_secret_parts
+from rigcast.config.secrets import mask_url, remember_parts, remember_secret
 
 EXPECT = "http(s)://HOST[:PORT]/PATH (SRS: http://HOST:1985/rtc/v1/whip/?app=live&stream=KEY)"
 
 
+# Query keys of an HTTP(S) endpoint that name a place, not a credential (SRS's app, vhost).
+_HTTP_PLAIN_KEYS = ("app", "vhost", "schema", "eip", "codec")
+_HTTP_KEY_LEN = 10  # a path segment this long in an HTTP endpoint is taken as a key or token
+
+
+def whip_secret_parts(url: str) -> list[str]:
+    """A WHIP endpoint's secret pieces. Its path is mostly route ("/rtc/v1/whip/"): words like
+    "whip" must not become masked everywhere. Its key is a query value (SRS: stream=KEY) or a
+    long path segment."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return [url]
+    found = [s for s in parts.path.split("/") if len(s) >= _HTTP_KEY_LEN]
+    for pair in parts.query.split("&") if parts.query else ():
+        key, _, value = pair.partition("=")
+        if key.lower() not in _HTTP_PLAIN_KEYS:
+            found.append(value)
+    if parts.password:
+        found.append(parts.password)
+    return [f for f in found if f]
+
+
 def check_whip_url(url: str) -> str:
-    for part in url_secret_parts(url):
-        remember_secret(part)
+    remember_parts(whip_secret_parts(url))
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -80,4 +102,4 @@ KINDS = (KindInfo("whip", Role.OUTPUT, Cap.STREAM | Cap.NEEDS_INGEST, WhipSettin
                   {"": "rigcast.engine.output.whip:WhipOutput"}, order=4, summary="publish over WebRTC (WHIP)",
                   # WebRTC: H.264 packets as encoded (no B-frames: RTP has no reordering), Opus audio
                   extra={"schemes": ("http", "https"), "codecs": ("h264",), "bframes": False, "audio": "opus"},
-                  stats=WebRtcStats),)
+                  stats=WebRtcStats, secret_parts=whip_secret_parts),)
