@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from rigcast.config.kinds import url_secret_parts
 from rigcast.config.secrets import MASK, remember_parts
@@ -42,21 +41,6 @@ def save(output: str, url: str) -> None:
 
     remember_parts(url_secret_parts(url))
     write_private_json(override_file(), load() | {output: url})
-
-
-def split(url: str) -> tuple[str, str]:
-    """``rtmp://host/app/key?x`` -> (``rtmp://host/app``, ``key?x``): OBS's server and key."""
-    parts = urlsplit(url)
-    path = parts.path.rstrip("/")
-    head, _, key = path.rpartition("/")
-    if not head:  # rtmp://host/app: an app and no key
-        return url, ""
-    server = f"{parts.scheme}://{parts.netloc}{head}"
-    return server, key + (f"?{parts.query}" if parts.query else "")
-
-
-def join(server: str, key: str) -> str:
-    return server.rstrip("/") + ("/" + key.lstrip("/") if key else "")
 
 
 def masked(key: str) -> str:

@@ -13,7 +13,6 @@ from rigcast.engine.control.obs.events import obs_events
 from rigcast.engine.control.obs.protocol import SUB_ALL, RequestFailed
 from rigcast.engine.control.obs.requests import NOTES, REQUESTS
 from rigcast.engine.control.obs.transform import item_changes, transform_of
-from rigcast.engine.stream_service import join, split
 from tests.harness import ROOT
 
 
@@ -107,6 +106,9 @@ def test_output_phases_are_told_as_obs_states() -> None:
 
 
 def test_the_stream_service_splits_a_url_as_obs_does() -> None:
+    from rigcast.config.kinds import Role, find
+
+    split, join = find(Role.OUTPUT, "rtmp").service.split, find(Role.OUTPUT, "rtmp").service.join
     assert split("rtmp://h:1935/live/key?x=1") == ("rtmp://h:1935/live", "key?x=1")
     assert split("rtmp://h/live") == ("rtmp://h/live", "")
     assert join("rtmp://h/live/", "/k") == "rtmp://h/live/k"

@@ -68,6 +68,31 @@ class KindStats:
         return dataclasses.asdict(self)
 
 
+def _path_split(url: str) -> tuple[str, str]:
+    """``rtmp://host/app/key?x`` -> (``rtmp://host/app``, ``key?x``); no app segment: no key."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    head, _, key = parts.path.rstrip("/").rpartition("/")
+    if not head:
+        return url, ""
+    return f"{parts.scheme}://{parts.netloc}{head}", key + (f"?{parts.query}" if parts.query else "")
+
+
+def _path_join(server: str, key: str) -> str:
+    return server.rstrip("/") + ("/" + key.lstrip("/") if key else "")
+
+
+@dataclass(frozen=True)
+class ServiceRule:
+    """How a stream output's URL reads as OBS's "server" and "stream key" and back
+    (obs-websocket's Get/SetStreamServiceSettings, ``stream.service``). The default is the push
+    URL's layout, ``server/KEY``; a kind whose key lives elsewhere gives its own."""
+
+    split: Callable[[str], tuple[str, str]] = _path_split
+    join: Callable[[str, str], str] = _path_join
+
+
 @dataclass(frozen=True)
 class KindInfo(Generic[S]):
     name: str
@@ -85,6 +110,7 @@ class KindInfo(Generic[S]):
     # An output: the secret pieces of one of its URLs (a key, a token, a streamid's parts), masked
     # wherever text is shown once remembered (config/secrets.py).
     secret_parts: Callable[[str], list[str]] | None = None
+    service: ServiceRule = ServiceRule()  # a stream output: its URL as server and key
 
     def has(self, cap: Cap) -> bool:
         return bool(self.caps & cap)

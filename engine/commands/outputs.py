@@ -189,19 +189,20 @@ def _register_service(e: Engine) -> None:
         if not outs:
             raise BusError("no_output", "no stream output configured; add --url rtmp://...")
         out = outs[0]
-        server, key = stream_service.split(out.url or "")
+        rule = out.info.service
+        server, key = rule.split(out.url or "")
         if "server" in args:
             if out.name in e.active:
                 raise BusError("streaming", "stop the stream first; the change applies at the next start")
             new_key = args.get("key", MASK)
-            url = stream_service.join(args["server"], key if new_key == MASK else new_key)
+            url = rule.join(args["server"], key if new_key == MASK else new_key)
             try:
                 url = fields.check_field(out.info.settings, "url", url)
             except fields.SettingError as err:
                 raise BusError("bad_args", f"stream.service: {err.problem}") from None
             stream_service.save(out.name, url)
             e.cfg.outputs[e.cfg.outputs.index(out)] = out = out.replace(url=url)
-            server, key = stream_service.split(url)
+            server, key = rule.split(url)
             log.info("%s: the stream goes to %s from the next start", out.name, mask_url(url))
             e.publish_state()
         return {"output": out.name, "kind": out.kind, "server": server, "key": stream_service.masked(key)}
