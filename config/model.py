@@ -22,7 +22,7 @@ from rigcast.config.values import SIZE, Size, parse_color
 __all__ = ["Size", "parse_color"]
 
 FIT_MODES: tuple[str, ...] = ("fit", "fill", "stretch")
-TRANSITIONS: tuple[str, ...] = ("cut", "fade")
+TRANSITIONS: tuple[str, ...] = names(Role.TRANSITION)
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 SCALERS: tuple[str, ...] = ("fast_bilinear", "bilinear", "bicubic", "lanczos")
 COORD = 16384  # the largest offset or size of a scene item, in pixels

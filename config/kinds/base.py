@@ -28,6 +28,7 @@ class Role(StrEnum):
     OUTPUT = "output"
     ENCODER = "encoder"
     FILTER = "filter"
+    TRANSITION = "transition"
 
 
 class Cap(Flag):
@@ -44,6 +45,7 @@ class Cap(Flag):
     REPLAY = auto()  # keeps the last seconds in memory, written to a file on "save"
     HARDWARE = auto()  # an encoder on a GPU / media engine
     NEEDS_INGEST = auto()  # may start without a URL: the user's API hands one out
+    BLENDS = auto()  # a transition that mixes the two scenes over its duration (else: at once)
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,14 @@ from typing import Any
 import av
 import numpy as np
 
-from rigcast.config.kinds import Cap
+from rigcast.config.kinds import Cap, Role, find
 from rigcast.config.model import SceneConfig, SceneItem, SourceConfig, TransitionConfig
 from rigcast.engine.capture.base import text_kind
 from rigcast.engine.capture.still import Still
 from rigcast.engine.compose.item_filters import ItemFilters, filtering, makes_alpha, specs_of
 from rigcast.engine.compose.layout import clip, covers, place, visible_part
 from rigcast.engine.compose.planar import PLANAR_420, PlanarOverlay, blend, crop_onto_canvas, make_overlay
+from rigcast.engine.compose.transitions import Fade
 from rigcast.engine.encode.convert import Converter
 from rigcast.engine.errors import RigcastError
 from rigcast.engine.framering import FrameRef, FrameRing
@@ -77,17 +78,6 @@ class _Scaled:
             alpha = self.pixels[..., 3:4].astype(np.uint16) * round(opacity * 255) // 255
             self.premul = self.pixels.astype(np.uint16) * alpha
             self.inv_alpha = 255 - alpha
-
-
-@dataclass
-class Fade:
-    src: SceneConfig
-    dst: SceneConfig
-    start_ns: int
-    duration_ns: int
-
-    def progress(self, now_ns: int) -> float:
-        return min(1.0, (now_ns - self.start_ns) / self.duration_ns) if self.duration_ns else 1.0
 
 
 @dataclass
@@ -166,8 +156,8 @@ class Compositor:
     def _take(self, name: str, now_ns: int) -> None:
         before = self.program_scene()
         after = copy.deepcopy(self.scene(name)) if self.on_air is not None else self.scene(name)
-        if self.transition.kind == "fade" and self.transition.duration_ms > 0:
-            self.fade = Fade(before, after, now_ns, self.transition.duration_ms * 1_000_000)
+        start = find(Role.TRANSITION, self.transition.kind).implementation()
+        self.fade = start(before, after, now_ns, self.transition.duration_ms * 1_000_000)
         self.program = name
         if self.on_air is not None:
             self.on_air = after

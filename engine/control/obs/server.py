@@ -20,6 +20,7 @@ from typing import Any
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from rigcast.config.kinds import Cap, Role, names
 from rigcast.engine.control.bus import CommandBus
 from rigcast.engine.control.changes import changes
 from rigcast.engine.control.obs import (  # noqa: F401  (they register)
@@ -134,7 +135,8 @@ class ObsWebsocketServer:
             found = changes(seen, last)
             if subs & SUB_TRANSITIONS and any(what == "scene" for what, _ in found):
                 t = last.get("transition", {})
-                delay = t.get("duration_ms", 0) / 1000 if t.get("kind") == "fade" else 0.0
+                blends = t.get("kind") in names(Role.TRANSITION, Cap.BLENDS)
+                delay = t.get("duration_ms", 0) / 1000 if blends else 0.0
                 ended = codec.encode(transition_ended(last))
                 asyncio.get_running_loop().call_later(delay, outbox.send, ended)
             return [codec.encode(m) for m in obs_events(found, subs, last)]

@@ -1,23 +1,29 @@
-"""Transition requests: rigcast's two (cut and fade), the current one and its duration."""
+"""Transition requests: rigcast's transition kinds (their records), the current one and its duration."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from rigcast.config.kinds import Cap, Role, find, kinds
 from rigcast.engine.control.obs.protocol import CANNOT_ACT, NOT_FOUND, OUT_OF_RANGE, RequestFailed, field
 from rigcast.engine.control.obs.requests import Ctx, request
 
-# OBS's names for rigcast's transition kinds, both ways.
-NAMES = {"cut": "Cut", "fade": "Fade"}
-OBS_KINDS = {"cut": "cut_transition", "fade": "fade_transition"}
+# OBS's names for rigcast's transition kinds, both ways, from their records.
+NAMES = {k.name: k.extra["obs"][0] for k in kinds(Role.TRANSITION)}
+OBS_KINDS = {k.name: k.extra["obs"][1] for k in kinds(Role.TRANSITION)}
 KIND_OF = {v: k for k, v in NAMES.items()}
 MAX_MS = 10_000  # TransitionConfig's bound
+
+
+def _fixed(kind: str) -> bool:
+    """OBS's transitionFixed: the kind goes at once, with no duration to set."""
+    return not find(Role.TRANSITION, kind).has(Cap.BLENDS)
 
 
 def current(ctx: Ctx) -> dict[str, Any]:
     t = ctx.state()["transition"]
     return {"transitionName": NAMES[t["kind"]], "transitionUuid": t["kind"], "transitionKind": OBS_KINDS[t["kind"]],
-            "transitionFixed": t["kind"] == "cut", "transitionDuration": None if t["kind"] == "cut" else t["duration_ms"],
+            "transitionFixed": _fixed(t["kind"]), "transitionDuration": None if _fixed(t["kind"]) else t["duration_ms"],
             "transitionConfigurable": False, "transitionSettings": None}
 
 
@@ -32,7 +38,7 @@ async def get_scene_transition_list(ctx: Ctx, _d: dict[str, Any]) -> dict[str, A
     return {"currentSceneTransitionName": NAMES[t["kind"]], "currentSceneTransitionUuid": t["kind"],
             "currentSceneTransitionKind": OBS_KINDS[t["kind"]],
             "transitions": [{"transitionName": NAMES[k], "transitionUuid": k, "transitionKind": OBS_KINDS[k],
-                             "transitionFixed": k == "cut", "transitionConfigurable": False} for k in NAMES]}
+                             "transitionFixed": _fixed(k), "transitionConfigurable": False} for k in NAMES]}
 
 
 @request("GetCurrentSceneTransition")
@@ -44,7 +50,8 @@ async def get_current_scene_transition(ctx: Ctx, _d: dict[str, Any]) -> dict[str
 async def set_current_scene_transition(ctx: Ctx, d: dict[str, Any]) -> None:
     name = field(d, "transitionName", str)
     if name not in KIND_OF:
-        raise RequestFailed(NOT_FOUND, f'No transition was found by the name of "{name}"; rigcast has Cut and Fade.')
+        raise RequestFailed(NOT_FOUND, f'No transition was found by the name of "{name}"; '
+                                       f'rigcast has {" and ".join(NAMES.values())}.')
     await ctx.bus.execute("transition.set", {"kind": KIND_OF[name]})
 
 
@@ -55,7 +62,10 @@ async def set_current_scene_transition_duration(ctx: Ctx, d: dict[str, Any]) -> 
         raise RequestFailed(OUT_OF_RANGE, "transitionDuration must be 50 to 20000 ms")
     if ms > MAX_MS:
         raise RequestFailed(OUT_OF_RANGE, f"rigcast fades for at most {MAX_MS} ms")
-    if ctx.state()["transition"]["kind"] == "cut":
-        raise RequestFailed(CANNOT_ACT, "The current transition (Cut) has a fixed duration; choose Fade first.")
+    kind = ctx.state()["transition"]["kind"]
+    if _fixed(kind):
+        blending = ", ".join(NAMES[k] for k in NAMES if not _fixed(k))
+        raise RequestFailed(CANNOT_ACT, f"The current transition ({NAMES[kind]}) has a fixed duration; "
+                                        f"choose {blending} first.")
     await ctx.bus.execute("transition.set", {"duration_ms": ms})
 
