@@ -76,8 +76,9 @@ def stats_wire_keys() -> tuple[str, ...]:
 def stats_summary(kind: str, row: Mapping[str, Any]) -> str:
     """An output row's own statistics (a control client's JSON) in its kind's one line."""
     k = next((k for k in kinds(Role.OUTPUT) if k.name == kind), None)
-    data = row.get(k.stats.WIRE_KEY) if k is not None and k.stats is not None else None
-    return k.stats.from_wire(data).summary() if k is not None and k.stats is not None and data else ""
+    if k is None or k.stats is None or not row.get(k.stats.WIRE_KEY):
+        return ""
+    return k.stats.from_wire(row[k.stats.WIRE_KEY]).summary()
 
 
 def url_secret_parts(url: str) -> list[str]:
