@@ -26,7 +26,7 @@ import av
 
 from rigcast.config.kinds import Cap, url_secret_parts
 from rigcast.config.kinds.congestion import Congestion
-from rigcast.config.model import OutputConfig, TransitionConfig, VideoConfig
+from rigcast.config.model import OutputConfig, VideoConfig
 from rigcast.config.secrets import remember_parts
 from rigcast.engine.audio.mixer import AudioInput, Mixer
 from rigcast.engine.audio.ring import AudioRing
@@ -48,26 +48,18 @@ from rigcast.engine.output.replay import ReplayOutput
 from rigcast.engine.proc import ParentWatch
 from rigcast.engine.spec import PipelineSpec
 from rigcast.engine.vocab import (
-    ChatPost,
-    ItemChange,
     MeterRate,
     MuteSet,
     OutputsStart,
     OutputsStop,
     OutputState,
-    PreviewSet,
     RecordPause,
     RenderedSource,
     RenderedState,
     ReplaySave,
-    SceneSwitch,
     Screenshot,
     SourceSettings,
     SourceState,
-    StudioMode,
-    TextSet,
-    Transition,
-    TransitionSet,
     VideoCommand,
     VolumeSet,
 )
@@ -138,6 +130,7 @@ class Pipeline:
         self.compositor = Compositor(spec.canvas.width, spec.canvas.height, self.converter, spec.scenes,
                                      spec.program, {n: RingLayer(r) for n, r in self.rings.items()}, stills,
                                      {s.name: s for s in spec.sources}, spec.transition)
+        self._dispatch, self._dispatch_later = self._handlers(), self._later()
 
     def _encode_for(self, v: VideoConfig, adaptive: bool) -> VideoEncode:
         """The encode that makes ``v`` (shared by every output whose settings come out equal)."""
@@ -231,72 +224,41 @@ class Pipeline:
                 log.info("video encode switched to H.264 %s for output %s", wanted, o.name)
             o.profile_done.set()
 
+    def _handlers(self) -> dict[type, Callable[[Any], None]]:
+        """What each video-process command does, by its type: the compositor's own (scenes,
+        items, text, transitions, chat) beside those for the outputs and the mixer held here.
+        Acked as soon as they return."""
+        return self.compositor.handlers(now_ns) | {
+            OutputsStart: lambda c: self.start_outputs(list(self._known(c.outputs)), c.urls, c.changed),
+            MeterRate: lambda c: setattr(self, "meter_interval_s", 1 / max(1, min(60, c.hz))),
+            RecordPause: self._pause,
+            SourceSettings: self._source_settings,
+            MuteSet: self._mute,
+            VolumeSet: self._volume,
+        }
+
+    def _later(self) -> dict[type, Callable[[Any, Callable[..., None]], None]]:
+        """Commands whose work ends off this thread: each acks when it is done."""
+        return {
+            OutputsStop: lambda c, ack: self._stop(c, ack),
+            Screenshot: self._screenshot,
+            ReplaySave: lambda _c, ack: self._save_replay(ack),
+        }
+
     def handle(self, cmd_id: int, cmd: VideoCommand, events: Any) -> None:
         """Carry out one command between two ticks; the ack carries the state as it now is."""
         def ack(error: str | None = None, rendered: RenderedState | None = None, result: bytes | None = None) -> None:
             events.put(Ack(cmd_id, error is None, error, rendered or self.rendered(), result))
 
         try:
-            if isinstance(cmd, (OutputsStart, OutputsStop)):
-                unknown = [n for n in cmd.outputs if n not in self.output_cfgs]
-                if unknown:
-                    raise RigcastError(f"no output named {', '.join(unknown)}")
-            if isinstance(cmd, OutputsStart):
-                self.start_outputs(list(cmd.outputs), cmd.urls, cmd.changed)
-            elif isinstance(cmd, OutputsStop):
-                snapshot = self.rendered()  # read here, between two ticks: the ack comes from the closing thread
-                self.stop_outputs(list(cmd.outputs), lambda: ack(rendered=snapshot))
+            later = self._dispatch_later.get(type(cmd))
+            if later is not None:
+                later(cmd, ack)
                 return
-            elif isinstance(cmd, MeterRate):
-                self.meter_interval_s = 1 / max(1, min(60, cmd.hz))
-            elif isinstance(cmd, TransitionSet):
-                self.compositor.transition = TransitionConfig(cmd.kind, cmd.duration_ms)
-            elif isinstance(cmd, RecordPause):
-                recordings = [o for o in self.outputs.values() if o.cfg.has(Cap.RECORD)]
-                if not recordings:
-                    raise RigcastError("nothing is recording")
-                for o in recordings:
-                    o.pause(cmd.paused)
-            elif isinstance(cmd, SourceSettings):
-                inp = self.mixer.inputs.get(cmd.source.name)
-                if inp is not None:  # the mixer reads its sync offset from here each block
-                    inp.cfg = cmd.source
-                else:
-                    self.compositor.redraw(cmd.source, self.spec.canvas)
-            elif isinstance(cmd, Screenshot):
-                self._screenshot(cmd, ack)
-                return
-            elif isinstance(cmd, ReplaySave):
-                self._save_replay(ack)
-                return
-            elif isinstance(cmd, SceneSwitch):
-                self.compositor.switch(cmd.scene, now_ns())
-            elif isinstance(cmd, StudioMode):
-                self.compositor.set_studio(cmd.enabled)
-            elif isinstance(cmd, PreviewSet):
-                self.compositor.set_preview(cmd.scene)
-            elif isinstance(cmd, Transition):
-                self.compositor.transition_now(now_ns())
-            elif isinstance(cmd, ItemChange):
-                self.compositor.set_item(cmd.scene, cmd.source, cmd.changes)
-            elif isinstance(cmd, TextSet):
-                self.compositor.set_text(cmd.source, cmd.text)
-            elif isinstance(cmd, ChatPost):
-                self.compositor.post_chat(cmd.message)
-            elif isinstance(cmd, MuteSet):
-                inp = self.mixer.inputs.get(cmd.source)
-                if inp is not None:  # a video source has no audio to mute
-                    inp.muted = (not inp.muted) if cmd.muted is None else cmd.muted
-                else:  # kept so a muted video source shows as muted (media audio is not mixed yet)
-                    now = (cmd.source not in self.video_muted) if cmd.muted is None else cmd.muted
-                    (self.video_muted.add if now else self.video_muted.discard)(cmd.source)
-            elif isinstance(cmd, VolumeSet):
-                inp = self.mixer.inputs.get(cmd.source)
-                if inp is None:
-                    raise RigcastError(f'"{cmd.source}" is not an audio source')
-                inp.volume_db = cmd.volume_db
-            else:
+            now = self._dispatch.get(type(cmd))
+            if now is None:
                 raise RigcastError(f"unknown video-process command {type(cmd).__name__}")
+            now(cmd)
         except RigcastError as e:
             ack(str(e))
             return
@@ -305,6 +267,44 @@ class Pipeline:
             ack(f"internal error: {type(e).__name__}: {e}")
             return
         ack()
+
+    def _known(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [n for n in names if n not in self.output_cfgs]
+        if unknown:
+            raise RigcastError(f"no output named {', '.join(unknown)}")
+        return names
+
+    def _stop(self, cmd: OutputsStop, ack: Callable[..., None]) -> None:
+        snapshot = self.rendered()  # read here, between two ticks: the ack comes from the closing thread
+        self.stop_outputs(list(self._known(cmd.outputs)), lambda: ack(rendered=snapshot))
+
+    def _pause(self, cmd: RecordPause) -> None:
+        recordings = [o for o in self.outputs.values() if o.cfg.has(Cap.RECORD)]
+        if not recordings:
+            raise RigcastError("nothing is recording")
+        for o in recordings:
+            o.pause(cmd.paused)
+
+    def _source_settings(self, cmd: SourceSettings) -> None:
+        inp = self.mixer.inputs.get(cmd.source.name)
+        if inp is not None:  # the mixer reads its sync offset from here each block
+            inp.cfg = cmd.source
+        else:
+            self.compositor.redraw(cmd.source, self.spec.canvas)
+
+    def _mute(self, cmd: MuteSet) -> None:
+        inp = self.mixer.inputs.get(cmd.source)
+        if inp is not None:  # a video source has no audio to mute
+            inp.muted = (not inp.muted) if cmd.muted is None else cmd.muted
+        else:  # kept so a muted video source shows as muted (media audio is not mixed yet)
+            now = (cmd.source not in self.video_muted) if cmd.muted is None else cmd.muted
+            (self.video_muted.add if now else self.video_muted.discard)(cmd.source)
+
+    def _volume(self, cmd: VolumeSet) -> None:
+        inp = self.mixer.inputs.get(cmd.source)
+        if inp is None:
+            raise RigcastError(f'"{cmd.source}" is not an audio source')
+        inp.volume_db = cmd.volume_db
 
     def _save_replay(self, ack: Callable[..., None]) -> None:
         """Asked here, between two ticks, at this tick's time; written by the buffer's own

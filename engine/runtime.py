@@ -23,6 +23,7 @@ from typing import Any, TextIO
 from rigcast.config.kinds import Cap
 from rigcast.config.model import OutputConfig, RigcastConfig, SourceConfig
 from rigcast.engine import paths
+from rigcast.engine.commands.host import Host
 from rigcast.engine.control.bus import BusError, CommandBus
 from rigcast.engine.control.chat import RateLimit
 from rigcast.engine.events import EventPump
@@ -74,7 +75,9 @@ class Engine:
         self._outputs_at_start = {o.name: o for o in cfg.outputs}  # what the video process was given
         self.out = out  # foreground: status lines go here; a daemon only logs
         self.control = control
-        self.bus = CommandBus()
+        from rigcast.engine.commands import TABLE
+
+        self.bus = CommandBus(self._as_host(), TABLE)
         self.link: Any = None
         if cfg.link.url is not None:
             from rigcast.config.kinds import Role, first
@@ -117,9 +120,6 @@ class Engine:
         self.ready = asyncio.Event()
         self.pump = EventPump(self)
         self.obsws: Any = None
-        from rigcast.engine.commands import register_all
-
-        register_all(self)
 
     # -- state -----------------------------------------------------------------------------
     def source_settings(self, src: SourceConfig) -> dict[str, Any]:
@@ -137,6 +137,42 @@ class Engine:
             if src.has(Cap.AUDIO):
                 table["muted"] = r.muted
         return table
+
+    # -- what command handlers may change (engine/commands/host.py) -------------------------
+    def _as_host(self) -> Host:
+        """Itself, as the narrow view handlers get: mypy checks here that the engine has it all."""
+        return self
+
+    @property
+    def ingest(self) -> Any:
+        return self.link
+
+    def replace_source(self, new: SourceConfig) -> None:
+        i = next(i for i, s in enumerate(self.cfg.sources) if s.name == new.name)
+        self.cfg.sources[i] = new
+
+    def replace_output(self, new: OutputConfig) -> None:
+        i = next(i for i, o in enumerate(self.cfg.outputs) if o.name == new.name)
+        self.cfg.outputs[i] = new
+
+    def reconfigure(self, src: SourceConfig) -> bool:
+        return self.workers.reconfigure(src)
+
+    def screenshot_taken(self) -> None:
+        self.screenshots += 1
+
+    def post_chat(self, msg: ChatMessage) -> None:
+        self.chat.append(msg)
+        self.bus.publish(msg)
+
+    def set_running(self, names: list[str], on: bool) -> None:
+        for n in names:
+            if on:
+                self.active.add(n)
+                self.since[n] = time.time()
+            else:
+                self.active.discard(n)
+                self.since.pop(n, None)
 
     def changed_settings(self, name: str) -> dict[str, Any]:
         """An output's settings that differ from those the video process started with."""

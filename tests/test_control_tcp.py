@@ -12,26 +12,32 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import pytest
 
-from rigcast.engine.control.bus import CommandBus, Param
+from rigcast.engine.control.bus import Command, CommandBus
 from rigcast.engine.control.client import AsyncControlClient, Endpoint, EngineNotRunning, call
 from rigcast.engine.control.server import ControlServer
 
 TOKEN = "s3cret-token-for-the-test"
 
 
+@dataclass(frozen=True)
+class Echo:
+    NAME: ClassVar = "test.echo"
+    text: str
+
+
+async def echo(_host: None, c: Echo) -> dict[str, Any]:
+    return {"said": c.text}
+
+
 @pytest.fixture
 def tcp_server() -> Iterator[int]:
     """A control server on a free loopback port, in its own event loop thread; its port."""
-    bus = CommandBus()
-
-    async def echo(args: dict[str, Any]) -> Any:
-        return {"said": args.get("text")}
-
-    bus.register("test.echo", echo, {"text": Param((str,))})
+    bus = CommandBus(None, [Command(Echo, echo, "says its text back")])
     loop = asyncio.new_event_loop()
     server = ControlServer(bus, lambda: {"pid": 1, "version": "test"}, lambda: {})
     port = loop.run_until_complete(server.serve_tcp(0, TOKEN))

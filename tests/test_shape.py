@@ -13,7 +13,8 @@ from rigcast.config import fields
 from rigcast.config.kinds import Cap, Role, all_kinds, find, kinds, names
 from rigcast.config.loader import ConfigError, parse_config
 from rigcast.config.model import SceneItem, VideoConfig
-from rigcast.engine.control.bus import BusError, CommandBus, Param
+from rigcast.engine.commands import TABLE
+from rigcast.engine.control.bus import BusError, CommandBus
 from rigcast.engine.vocab import LinkState, OutputState, SourceState
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,14 +146,9 @@ def test_the_loader_and_the_bus_give_the_same_problem(key: str, value: object) -
     doc = {"sources": [{"name": "g", "kind": "display"}], "scenes": [{"name": "A", "items": [{"source": "g", key: value}]}]}
     with pytest.raises(ConfigError) as loaded:
         parse_config(doc)
-    bus = CommandBus()
-
-    async def handler(_args: dict[str, object]) -> None:
-        return None
-
-    bus.register("scene.item.set", handler, {key: Param.of(SceneItem, key, required=False)})
+    bus = CommandBus(None, TABLE)  # checked before any handler runs: no engine needed
     with pytest.raises(BusError) as sent:
-        asyncio.run(bus.execute("scene.item.set", {key: value}))
+        asyncio.run(bus.execute("scene.item.set", {"scene": "A", "source": "g", key: value}))
     assert loaded.value.where.endswith(f"items[0].{key}")
     assert sent.value.message == f"scene.item.set: {key}: {loaded.value.problem}"
 

@@ -2,36 +2,48 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import ClassVar
 
 from rigcast.config.kinds import Cap
 from rigcast.config.kinds.audio import AudioSettings
-from rigcast.engine.control.bus import BusError, Param
+from rigcast.engine.commands.host import Host
+from rigcast.engine.control.bus import BusError, Command, Result, setting
 from rigcast.engine.vocab import MuteSet, VolumeSet
 
-if TYPE_CHECKING:
-    from rigcast.engine.runtime import Engine
+
+@dataclass(frozen=True)
+class MuteSource:
+    NAME: ClassVar = "source.mute"
+    source: str
+    muted: bool | None = setting(AudioSettings, "muted", None)  # None: toggled
 
 
-def register(e: Engine) -> None:
-    async def mute(args: dict[str, Any]) -> dict[str, Any]:
-        name = args["source"]
-        if e.cfg.source(name) is None:
-            raise BusError("unknown_source", f'no source named "{name}"')
-        await e.video_command(MuteSet(name, args.get("muted")))
-        e.publish_state()
-        return {"source": name, "muted": e.rendered.sources[name].muted}
+async def mute_source(e: Host, c: MuteSource) -> Result:
+    if e.cfg.source(c.source) is None:
+        raise BusError("unknown_source", f'no source named "{c.source}"')
+    await e.video_command(MuteSet(c.source, c.muted))
+    e.publish_state()
+    return {"source": c.source, "muted": e.rendered.sources[c.source].muted}
 
-    async def volume(args: dict[str, Any]) -> dict[str, Any]:
-        src = e.cfg.source(args["source"])
-        if src is None or not src.has(Cap.AUDIO):
-            raise BusError("unknown_source", f'no audio source named "{args["source"]}"')
-        await e.video_command(VolumeSet(src.name, args["volume_db"]))
-        e.publish_state()
-        return {"source": src.name, "volume_db": e.rendered.sources[src.name].volume_db}
 
-    e.bus.register("source.mute", mute, {"source": Param((str,)), "muted": Param.of(AudioSettings, "muted", False)},
-                   summary="mute or unmute a source's audio (toggles without 'muted')")
-    e.bus.register("source.volume", volume,
-                   {"source": Param((str,)), "volume_db": Param.of(AudioSettings, "volume_db")},
-                   summary="set an audio source's volume in dB (-100 to +30)")
+@dataclass(frozen=True)
+class SetVolume:
+    NAME: ClassVar = "source.volume"
+    source: str
+    volume_db: float = setting(AudioSettings, "volume_db")
+
+
+async def set_volume(e: Host, c: SetVolume) -> Result:
+    src = e.cfg.source(c.source)
+    if src is None or not src.has(Cap.AUDIO):
+        raise BusError("unknown_source", f'no audio source named "{c.source}"')
+    await e.video_command(VolumeSet(src.name, c.volume_db))
+    e.publish_state()
+    return {"source": src.name, "volume_db": e.rendered.sources[src.name].volume_db}
+
+
+COMMANDS = (
+    Command(MuteSource, mute_source, "mute or unmute a source's audio (toggles without 'muted')"),
+    Command(SetVolume, set_volume, "set an audio source's volume in dB (-100 to +30)"),
+)

@@ -2,32 +2,40 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict, dataclass
+from typing import ClassVar
 
-from rigcast.engine.control.bus import BusError, Param
+from rigcast.engine.commands.host import Host
+from rigcast.engine.control.bus import BusError, Command, Result
 from rigcast.engine.control.chat import make_message
 from rigcast.engine.vocab import ChatPost
 
-if TYPE_CHECKING:
-    from rigcast.engine.runtime import Engine
+
+@dataclass(frozen=True)
+class PostChat:
+    NAME: ClassVar = "chat.post"
+    user: str
+    text: str
+    id: str | None = None
+    platform: str | None = None
+    color: str | None = None
 
 
-def register(e: Engine) -> None:
-    async def post(args: dict[str, Any]) -> dict[str, Any]:
-        if not e.chat_rate.allow():  # first: a flood costs a counter, not a cleaning pass each
-            raise BusError("rate_limited", f"more than {e.chat_rate.rate:g} chat messages a second; "
-                                           f"{e.chat_rate.dropped} dropped so far")
-        try:
-            msg = make_message(args)
-        except ValueError as err:
-            raise BusError("bad_args", str(err)) from None
-        e.chat.append(msg)
-        e.bus.publish(msg)
-        if e.has_chat_overlay:
-            await e.video_command(ChatPost(msg))
-        return {"id": msg.id, "shown": True}
+async def post_chat(e: Host, c: PostChat) -> Result:
+    if not e.chat_rate.allow():  # first: a flood costs a counter, not a cleaning pass each
+        raise BusError("rate_limited", f"more than {e.chat_rate.rate:g} chat messages a second; "
+                                       f"{e.chat_rate.dropped} dropped so far")
+    try:
+        msg = make_message({k: v for k, v in asdict(c).items() if v is not None})
+    except ValueError as err:
+        raise BusError("bad_args", str(err)) from None
+    e.post_chat(msg)
+    if e.has_chat_overlay:
+        await e.video_command(ChatPost(msg))
+    return {"id": msg.id, "shown": True}
 
-    e.bus.register("chat.post", post,
-                   {"user": Param((str,)), "text": Param((str,)), "id": Param((str,), False),
-                    "platform": Param((str,), False), "color": Param((str,), False)},
-                   summary="show a chat message (TUI chat pane, chat overlay sources); cleaned and rate limited")
+
+COMMANDS = (
+    Command(PostChat, post_chat,
+            "show a chat message (TUI chat pane, chat overlay sources); cleaned and rate limited"),
+)

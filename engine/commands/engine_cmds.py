@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import ClassVar
 
-if TYPE_CHECKING:
-    from rigcast.engine.runtime import Engine
+from rigcast.engine.commands.host import Host
+from rigcast.engine.control.bus import Command, Result
 
 
-def register(e: Engine) -> None:
-    async def status(_args: dict[str, Any]) -> dict[str, Any]:
-        return e.status()
+@dataclass(frozen=True)
+class GetStatus:
+    NAME: ClassVar = "status"
 
-    async def stop(_args: dict[str, Any]) -> dict[str, Any]:
-        asyncio.get_running_loop().call_soon(e.request_stop, "asked to over the control protocol")
-        return {"stopping": True}
 
-    e.bus.register("status", status, summary="the engine's whole state and its latest stats")
-    e.bus.register("engine.stop", stop, summary="stop the engine (recordings finalised)")
+async def get_status(e: Host, _c: GetStatus) -> Result:
+    return e.status()
+
+
+@dataclass(frozen=True)
+class StopEngine:
+    NAME: ClassVar = "engine.stop"
+
+
+async def stop_engine(e: Host, _c: StopEngine) -> Result:
+    asyncio.get_running_loop().call_soon(e.request_stop, "asked to over the control protocol")
+    return {"stopping": True}
+
+
+COMMANDS = (
+    Command(GetStatus, get_status, "the engine's whole state and its latest stats"),
+    Command(StopEngine, stop_engine, "stop the engine (recordings finalised)"),
+)

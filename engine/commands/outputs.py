@@ -4,237 +4,343 @@ user's API (``prepare``: asked before the command takes the bus)."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
 
+from rigcast.config import fields
 from rigcast.config.kinds import Cap
-from rigcast.config.secrets import mask_url
-from rigcast.engine.control.bus import BusError, Param
+from rigcast.config.secrets import MASK, mask_url
+from rigcast.engine.commands.host import Host
+from rigcast.engine.commands.scenes import save_change
+from rigcast.engine.control.bus import BusError, Command, Result, internal
 from rigcast.engine.vocab import OutputsStart, OutputsStop, RecordPause, ReplaySave
-
-if TYPE_CHECKING:
-    from rigcast.engine.runtime import Engine
 
 log = logging.getLogger("rigcast.engine")
 
-AREAS = (("stream", Cap.STREAM, "add --url rtmp://... or an [[outputs]] table with a stream kind such as rtmp"),
-         ("record", Cap.RECORD, "add --record FILE"),
-         ("replay", Cap.REPLAY, "add a [replay] table (seconds = 30) to the config"))
-DOING = {"stream": "streaming", "record": "recording", "replay": "buffering"}
+
+@dataclass(frozen=True)
+class Area:
+    """The outputs one family of commands starts and stops: those whose record has ``cap``."""
+
+    what: str
+    cap: Cap
+    doing: str
+    hint: str  # what to add when there is none
 
 
-def register(e: Engine) -> None:
-    for what, cap, hint in AREAS:
-        for verb in ("start", "stop", "toggle"):
-            e.bus.register(f"{what}.{verb}", _handler(e, verb, what, cap, hint),
-                           summary=f"{verb} {DOING[what]}",
-                           prepare=_ingester(e) if cap == Cap.STREAM and verb != "stop" else None)
-    _register_by_name(e)
-    _register_pause(e)
-    _register_replay_save(e)
-    _register_directory(e)
-    _register_service(e)
+STREAM = Area("stream", Cap.STREAM, "streaming", "add --url rtmp://... or an [[outputs]] table with a stream kind "
+                                                 "such as rtmp")
+RECORD = Area("record", Cap.RECORD, "recording", "add --record FILE")
+REPLAY = Area("replay", Cap.REPLAY, "buffering", "add a [replay] table (seconds = 30) to the config")
 
 
-async def _run(e: Engine, todo: list[str], on: bool, urls: dict[str, str]) -> None:
+async def run_outputs(e: Host, todo: list[str], on: bool, urls: Mapping[str, str]) -> None:
     """Start or stop these outputs (the video process runs them); the engine notes which run."""
     missing = [n for n in todo if on and e.needs_ingest(n) and n not in urls]
     if missing:
         raise BusError("no_ingest", f"output {missing[0]} has no URL and your API gave none")
     changed = {n: e.changed_settings(n) for n in todo if e.changed_settings(n)}
-    await e.video_command(OutputsStart(tuple(todo), urls, changed) if on else OutputsStop(tuple(todo)))
-    for n in todo:
-        if on:
-            e.active.add(n)
-            e.since[n] = time.time()
-        else:
-            e.active.discard(n)
-            e.since.pop(n, None)
+    await e.video_command(OutputsStart(tuple(todo), dict(urls), changed) if on else OutputsStop(tuple(todo)))
+    e.set_running(todo, on)
     e.publish_state()
 
 
-def _register_by_name(e: Engine) -> None:
-    """``output.start`` / ``output.stop``: one output by its name, whatever its kind."""
+# -- every output of an area ---------------------------------------------------------------
+@dataclass(frozen=True)
+class SwitchArea:
+    """Start, stop or toggle every output of one area. ``ingest`` holds the push URLs the
+    user's API handed out for this start (filled in by :func:`ask_ingest`)."""
 
-    def named(name: str) -> str:
-        if not any(o.name == name for o in e.cfg.outputs):
-            raise BusError("unknown_output", f'no output named "{name}"; outputs: '
-                                             + ", ".join(o.name for o in e.cfg.outputs))
-        return name
-
-    async def start(args: dict[str, Any]) -> dict[str, Any]:
-        name = named(args["output"])
-        if name not in e.active:
-            await _run(e, [name], True, {k: v for k, v in (args.get("_prepared") or {}).items() if k == name})
-            log.info("%s started", name)
-        return {"output": name, "active": True}
-
-    async def stop(args: dict[str, Any]) -> dict[str, Any]:
-        name = named(args["output"])
-        if name in e.active:
-            await _run(e, [name], False, {})
-            log.info("%s stopped", name)
-        return {"output": name, "active": False}
-
-    e.bus.register("output.start", start, {"output": Param((str,))}, summary="start one output by name",
-                   prepare=_ingester(e))
-    e.bus.register("output.stop", stop, {"output": Param((str,))}, summary="stop one output by name")
+    NAME: ClassVar[str]
+    AREA: ClassVar[Area]
+    VERB: ClassVar[str]  # start, stop or toggle
+    ingest: Mapping[str, str] = internal(dict)
 
 
-def _register_pause(e: Engine) -> None:
-    """``record.pause`` / ``record.resume``: the recordings held and resumed, their files
-    going on with continuous timestamps (the video process owns the pause and reports it)."""
-
-    def handler(want: bool | None) -> Any:
-        async def run(_args: dict[str, Any]) -> dict[str, Any]:
-            if not e.live(Cap.RECORD):
-                raise BusError("not_recording", "nothing is recording; start a recording first")
-            paused = (not e.rendered.paused) if want is None else want
-            if paused != e.rendered.paused:
-                await e.video_command(RecordPause(paused))
-                log.info("recording %s", "paused" if paused else "resumed")
-                e.publish_state()
-            return {"paused": e.rendered.paused}
-
-        return run
-
-    for verb, want, says in (("pause", True, "pause"), ("resume", False, "resume"),
-                             ("toggle_pause", None, "pause or resume")):
-        e.bus.register(f"record.{verb}", handler(want), summary=f"{says} every running recording")
+async def switch_area(e: Host, c: SwitchArea) -> Result:
+    area = c.AREA
+    names = e.names(area.cap)
+    if not names:
+        raise BusError("no_output", f"no {area.what} output configured; {area.hint}")
+    on = c.VERB == "start" or (c.VERB == "toggle" and not e.live(area.cap))
+    todo = [n for n in names if (n not in e.active) == on]
+    if todo:
+        await run_outputs(e, todo, on, c.ingest)
+        log.info("%s %s", area.what, "started" if on else "stopped")
+    return {area.doing: on}
 
 
-def _register_replay_save(e: Engine) -> None:
-    """``replay.save``: the running replay buffer's last seconds written to a file (by the
-    video process, off its clock); the answer names the file."""
-
-    async def run(_args: dict[str, Any]) -> dict[str, Any]:
-        if not e.live(Cap.REPLAY):
-            raise BusError("not_running", "the replay buffer is not running; start it first (replay.start)")
-        data = await e.video_command(ReplaySave())
-        assert data is not None
-        path = data.decode()
-        log.info("replay saved to %s", path)
-        return {"path": path}
-
-    e.bus.register("replay.save", run, summary="write the replay buffer's last seconds to a file")
+@dataclass(frozen=True)
+class StartStreaming(SwitchArea):
+    NAME: ClassVar = "stream.start"
+    AREA: ClassVar = STREAM
+    VERB: ClassVar = "start"
 
 
-def _register_directory(e: Engine) -> None:
-    """``record.directory``: where recordings go (each record output's folder); with
-    ``directory``, moved there from the next start on, and saved to the config file."""
-    from pathlib import Path
-
-    from rigcast.config import fields
-
-    async def run(args: dict[str, Any]) -> dict[str, Any]:
-        recs = [o for o in e.cfg.outputs if o.has(Cap.RECORD)]
-        if not recs:
-            raise BusError("no_output", "no record output configured; add --record FILE")
-        want = args.get("directory")
-        if want is not None:
-            d = Path(want).expanduser()
-            if not d.is_absolute() or not d.is_dir():
-                raise BusError("bad_args", f"record.directory: {want} is not an existing folder (give an absolute path)")
-            if e.live(Cap.RECORD):
-                raise BusError("recording", "stop the recording first; its file stays where it is being written")
-            for o in recs:
-                path = str(d / Path(o.settings.path).name)
-                try:
-                    fields.check_field(o.info.settings, "path", path)
-                except fields.SettingError as err:
-                    raise BusError("bad_args", f"record.directory: {err.problem}") from None
-                e.cfg.outputs[e.cfg.outputs.index(o)] = o.replace(path=path)
-                if e.cfg.path:
-                    from rigcast.config.save import save_output_settings
-
-                    try:
-                        save_output_settings(e.cfg.path, o.name, {"path": path})
-                    except (OSError, ValueError) as err:
-                        log.warning("could not save the change to %s: %s", e.cfg.path, err)
-            log.info("recordings go to %s", d)
-            e.publish_state()
-        first = next(o for o in e.cfg.outputs if o.has(Cap.RECORD))
-        return {"directory": str(Path(first.settings.path).expanduser().resolve().parent)}
-
-    e.bus.register("record.directory", run, {"directory": Param((str,), required=False)},
-                   summary="the folder recordings go to; give directory to change it")
+@dataclass(frozen=True)
+class StopStreaming(SwitchArea):
+    NAME: ClassVar = "stream.stop"
+    AREA: ClassVar = STREAM
+    VERB: ClassVar = "stop"
 
 
-def _handler(e: Engine, verb: str, what: str, cap: Cap, hint: str) -> Any:
-    async def handler(args: dict[str, Any]) -> dict[str, Any]:
-        names = e.names(cap)
-        if not names:
-            raise BusError("no_output", f"no {what} output configured; {hint}")
-        on = verb == "start" or (verb == "toggle" and not e.live(cap))
-        todo = [n for n in names if (n not in e.active) == on]
-        if todo:
-            await _run(e, todo, on, args.get("_prepared") or {})
-            log.info("%s %s", what, "started" if on else "stopped")
-        return {DOING[what]: on}
-
-    return handler
+@dataclass(frozen=True)
+class ToggleStreaming(SwitchArea):
+    NAME: ClassVar = "stream.toggle"
+    AREA: ClassVar = STREAM
+    VERB: ClassVar = "toggle"
 
 
-def _register_service(e: Engine) -> None:
-    """``stream.service``: the first stream output's server and key (the key masked); with
-    ``server``, set from the next start on and kept in the state dir, never in the config file
-    (engine/stream_service.py). A key of ``****`` (what a reader was shown) keeps the key."""
-    from rigcast.config import fields
-    from rigcast.config.secrets import MASK
-    from rigcast.engine import stream_service
+@dataclass(frozen=True)
+class StartRecording(SwitchArea):
+    NAME: ClassVar = "record.start"
+    AREA: ClassVar = RECORD
+    VERB: ClassVar = "start"
 
-    async def run(args: dict[str, Any]) -> dict[str, Any]:
-        outs = [o for o in e.cfg.outputs if o.has(Cap.STREAM)]
-        if not outs:
-            raise BusError("no_output", "no stream output configured; add --url rtmp://...")
-        out = outs[0]
-        rule = out.info.service
-        server, key = rule.split(out.url or "")
-        if "server" in args:
-            if out.name in e.active:
-                raise BusError("streaming", "stop the stream first; the change applies at the next start")
-            new_key = args.get("key", MASK)
-            url = rule.join(args["server"], key if new_key == MASK else new_key)
+
+@dataclass(frozen=True)
+class StopRecording(SwitchArea):
+    NAME: ClassVar = "record.stop"
+    AREA: ClassVar = RECORD
+    VERB: ClassVar = "stop"
+
+
+@dataclass(frozen=True)
+class ToggleRecording(SwitchArea):
+    NAME: ClassVar = "record.toggle"
+    AREA: ClassVar = RECORD
+    VERB: ClassVar = "toggle"
+
+
+@dataclass(frozen=True)
+class StartReplay(SwitchArea):
+    NAME: ClassVar = "replay.start"
+    AREA: ClassVar = REPLAY
+    VERB: ClassVar = "start"
+
+
+@dataclass(frozen=True)
+class StopReplay(SwitchArea):
+    NAME: ClassVar = "replay.stop"
+    AREA: ClassVar = REPLAY
+    VERB: ClassVar = "stop"
+
+
+@dataclass(frozen=True)
+class ToggleReplay(SwitchArea):
+    NAME: ClassVar = "replay.toggle"
+    AREA: ClassVar = REPLAY
+    VERB: ClassVar = "toggle"
+
+
+# -- one output by its name ----------------------------------------------------------------
+def output_named(e: Host, name: str) -> str:
+    if not any(o.name == name for o in e.cfg.outputs):
+        raise BusError("unknown_output", f'no output named "{name}"; outputs: '
+                                         + ", ".join(o.name for o in e.cfg.outputs))
+    return name
+
+
+@dataclass(frozen=True)
+class StartOutput:
+    NAME: ClassVar = "output.start"
+    output: str
+    ingest: Mapping[str, str] = internal(dict)
+
+
+async def start_output(e: Host, c: StartOutput) -> Result:
+    name = output_named(e, c.output)
+    if name not in e.active:
+        await run_outputs(e, [name], True, {k: v for k, v in c.ingest.items() if k == name})
+        log.info("%s started", name)
+    return {"output": name, "active": True}
+
+
+@dataclass(frozen=True)
+class StopOutput:
+    NAME: ClassVar = "output.stop"
+    output: str
+
+
+async def stop_output(e: Host, c: StopOutput) -> Result:
+    name = output_named(e, c.output)
+    if name in e.active:
+        await run_outputs(e, [name], False, {})
+        log.info("%s stopped", name)
+    return {"output": name, "active": False}
+
+
+# -- pausing recordings --------------------------------------------------------------------
+@dataclass(frozen=True)
+class PauseArgs:
+    """The recordings held and resumed, their files going on with continuous timestamps (the
+    video process owns the pause and reports it). ``WANT`` None toggles."""
+
+    NAME: ClassVar[str]
+    WANT: ClassVar[bool | None]
+
+
+async def pause_recording(e: Host, c: PauseArgs) -> Result:
+    if not e.live(Cap.RECORD):
+        raise BusError("not_recording", "nothing is recording; start a recording first")
+    paused = (not e.rendered.paused) if c.WANT is None else c.WANT
+    if paused != e.rendered.paused:
+        await e.video_command(RecordPause(paused))
+        log.info("recording %s", "paused" if paused else "resumed")
+        e.publish_state()
+    return {"paused": e.rendered.paused}
+
+
+@dataclass(frozen=True)
+class PauseRecording(PauseArgs):
+    NAME: ClassVar = "record.pause"
+    WANT: ClassVar = True
+
+
+@dataclass(frozen=True)
+class ResumeRecording(PauseArgs):
+    NAME: ClassVar = "record.resume"
+    WANT: ClassVar = False
+
+
+@dataclass(frozen=True)
+class TogglePause(PauseArgs):
+    NAME: ClassVar = "record.toggle_pause"
+    WANT: ClassVar = None
+
+
+# -- the replay buffer, the record folder, the stream service -------------------------------
+@dataclass(frozen=True)
+class SaveReplay:
+    NAME: ClassVar = "replay.save"
+
+
+async def save_replay(e: Host, _c: SaveReplay) -> Result:
+    """The running replay buffer's last seconds written to a file (by the video process, off
+    its clock); the answer names the file."""
+    if not e.live(Cap.REPLAY):
+        raise BusError("not_running", "the replay buffer is not running; start it first (replay.start)")
+    data = await e.video_command(ReplaySave())
+    assert data is not None
+    path = data.decode()
+    log.info("replay saved to %s", path)
+    return {"path": path}
+
+
+@dataclass(frozen=True)
+class RecordDirectory:
+    NAME: ClassVar = "record.directory"
+    directory: str | None = None  # given: moved there from the next start on
+
+
+async def record_directory(e: Host, c: RecordDirectory) -> Result:
+    """Where recordings go (each record output's folder); with ``directory``, moved there from
+    the next start on, and saved to the config file."""
+    recs = [o for o in e.cfg.outputs if o.has(Cap.RECORD)]
+    if not recs:
+        raise BusError("no_output", "no record output configured; add --record FILE")
+    if c.directory is not None:
+        d = Path(c.directory).expanduser()
+        if not d.is_absolute() or not d.is_dir():
+            raise BusError("bad_args", f"record.directory: {c.directory} is not an existing folder "
+                                       "(give an absolute path)")
+        if e.live(Cap.RECORD):
+            raise BusError("recording", "stop the recording first; its file stays where it is being written")
+        for o in recs:
+            path = str(d / Path(o.settings.path).name)
             try:
-                url = fields.check_field(out.info.settings, "url", url)
+                fields.check_field(o.info.settings, "path", path)
             except fields.SettingError as err:
-                raise BusError("bad_args", f"stream.service: {err.problem}") from None
-            stream_service.save(out.name, url)
-            e.cfg.outputs[e.cfg.outputs.index(out)] = out = out.replace(url=url)
-            server, key = rule.split(url)
-            log.info("%s: the stream goes to %s from the next start", out.name, mask_url(url))
-            e.publish_state()
-        return {"output": out.name, "kind": out.kind, "server": server, "key": stream_service.masked(key)}
+                raise BusError("bad_args", f"record.directory: {err.problem}") from None
+            e.replace_output(o.replace(path=path))
+            if e.cfg.path:
+                from rigcast.config.save import save_output_settings
 
-    e.bus.register("stream.service", run, {"server": Param((str,), required=False),
-                                            "key": Param((str,), required=False)},
-                   summary="the stream's server and (masked) key; give server (and key) to change them")
+                save_change(e, save_output_settings, o.name, {"path": path})
+        log.info("recordings go to %s", d)
+        e.publish_state()
+    first = next(o for o in e.cfg.outputs if o.has(Cap.RECORD))
+    return {"directory": str(Path(first.settings.path).expanduser().resolve().parent)}
 
 
-def _ingester(e: Engine) -> Any:
-    async def ingest(_args: dict[str, Any]) -> dict[str, str]:
-        """Push URLs from the user's API for stream outputs configured without one (a fresh
-        one at every start: the backend may hand out one-time keys, as SRS on_publish allows)."""
-        from rigcast.config import fields
+@dataclass(frozen=True)
+class StreamService:
+    NAME: ClassVar = "stream.service"
+    server: str | None = None
+    key: str | None = None  # ``****`` (what a reader was shown) keeps the key
 
-        want = [n for n in e.names(Cap.STREAM) if e.needs_ingest(n) and n not in e.active]
-        if not want:
-            return {}
-        if e.link is None:
-            raise BusError("no_ingest", "a stream output has no URL and there is no [link] to ask for one")
-        urls: dict[str, str] = {}
-        for name in want:
-            data = await e.link.request("ingest", {"output": name})
-            url = data.get("url")
-            if not isinstance(url, str):
-                raise BusError("bad_ingest", 'your API answered the ingest request without a "url" string')
-            out = e.output(name)
-            try:
-                urls[name] = fields.check_field(out.info.settings, "url", url)
-            except fields.SettingError as err:
-                raise BusError("bad_ingest", f"the ingest URL from your API: {err.problem}") from None
-            log.info("%s: the API says publish to %s", name, mask_url(url))
-        return urls
 
-    return ingest
+async def stream_service(e: Host, c: StreamService) -> Result:
+    """The first stream output's server and key (the key masked); with ``server``, set from the
+    next start on and kept in the state dir, never in the config file (engine/stream_service.py)."""
+    from rigcast.engine import stream_service as kept
+
+    outs = [o for o in e.cfg.outputs if o.has(Cap.STREAM)]
+    if not outs:
+        raise BusError("no_output", "no stream output configured; add --url rtmp://...")
+    out = outs[0]
+    rule = out.info.service
+    server, key = rule.split(out.url or "")
+    if c.server is not None:
+        if out.name in e.active:
+            raise BusError("streaming", "stop the stream first; the change applies at the next start")
+        new_key = MASK if c.key is None else c.key
+        url = rule.join(c.server, key if new_key == MASK else new_key)
+        try:
+            url = fields.check_field(out.info.settings, "url", url)
+        except fields.SettingError as err:
+            raise BusError("bad_args", f"stream.service: {err.problem}") from None
+        kept.save(out.name, url)
+        out = out.replace(url=url)
+        e.replace_output(out)
+        server, key = rule.split(url)
+        log.info("%s: the stream goes to %s from the next start", out.name, mask_url(url))
+        e.publish_state()
+    return {"output": out.name, "kind": out.kind, "server": server, "key": kept.masked(key)}
+
+
+# -- the user's API, asked before a start takes the bus ---------------------------------------
+Ingesting = TypeVar("Ingesting", SwitchArea, StartOutput)
+
+
+async def ask_ingest(e: Host, c: Ingesting) -> Ingesting:
+    """Push URLs from the user's API for stream outputs configured without one (a fresh one at
+    every start: the backend may hand out one-time keys, as SRS on_publish allows)."""
+    want = [n for n in e.names(Cap.STREAM) if e.needs_ingest(n) and n not in e.active]
+    if not want:
+        return c
+    if e.ingest is None:
+        raise BusError("no_ingest", "a stream output has no URL and there is no [link] to ask for one")
+    urls: dict[str, str] = {}
+    for name in want:
+        data = await e.ingest.request("ingest", {"output": name})
+        url = data.get("url")
+        if not isinstance(url, str):
+            raise BusError("bad_ingest", 'your API answered the ingest request without a "url" string')
+        try:
+            urls[name] = fields.check_field(e.output(name).info.settings, "url", url)
+        except fields.SettingError as err:
+            raise BusError("bad_ingest", f"the ingest URL from your API: {err.problem}") from None
+        log.info("%s: the API says publish to %s", name, mask_url(url))
+    return dataclasses.replace(c, ingest=urls)
+
+
+COMMANDS: tuple[Command[Any, Any], ...] = (
+    *(Command(cls, switch_area, f"{cls.VERB} {cls.AREA.doing}",
+              ask_ingest if cls.AREA is STREAM and cls.VERB != "stop" else None)
+      for cls in (StartStreaming, StopStreaming, ToggleStreaming, StartRecording, StopRecording,
+                  ToggleRecording, StartReplay, StopReplay, ToggleReplay)),
+    Command(StartOutput, start_output, "start one output by name", ask_ingest),
+    Command(StopOutput, stop_output, "stop one output by name"),
+    Command(PauseRecording, pause_recording, "pause every running recording"),
+    Command(ResumeRecording, pause_recording, "resume every running recording"),
+    Command(TogglePause, pause_recording, "pause or resume every running recording"),
+    Command(SaveReplay, save_replay, "write the replay buffer's last seconds to a file"),
+    Command(RecordDirectory, record_directory, "the folder recordings go to; give directory to change it"),
+    Command(StreamService, stream_service,
+            "the stream's server and (masked) key; give server (and key) to change them"),
+)

@@ -8,13 +8,15 @@ reports back after the change.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
 
 from rigcast.config.filterlist import dump_chain
 from rigcast.config.kinds import Cap
 from rigcast.config.kinds.text import TextSettings
 from rigcast.config.model import SceneItem, TransitionConfig
-from rigcast.engine.control.bus import BusError, Param
+from rigcast.engine.commands.host import Host
+from rigcast.engine.control.bus import UNSET, BusError, Command, Result, Unset, setting
 from rigcast.engine.vocab import (
     ItemChange,
     MeterRate,
@@ -26,145 +28,217 @@ from rigcast.engine.vocab import (
     TransitionSet,
 )
 
-if TYPE_CHECKING:
-    from rigcast.engine.runtime import Engine
-
 log = logging.getLogger("rigcast.engine")
 
-ITEM_FIELDS = ("visible", "x", "y", "scale", "opacity", "width", "height", "fit", "crop", "filters")  # changed live
+
+def scene_named(e: Host, want: str | int) -> str:
+    """A scene by name or 1-based index; BusError listing the scenes there are."""
+    names = [s.name for s in e.rendered.scenes]
+    if isinstance(want, int):
+        if not 1 <= want <= len(names):
+            raise BusError("unknown_scene", f"no scene {want}; scenes are numbered 1 to {len(names)}")
+        return names[want - 1]
+    if want not in names:
+        raise BusError("unknown_scene", f'no scene named "{want}"; scenes: ' + ", ".join(names))
+    return want
 
 
-def register(e: Engine) -> None:
-    b = e.bus
+def save_change(e: Host, save: Any, *args: Any) -> bool:
+    """A live change written to the config file; a file that can't be written is a warning."""
+    try:
+        return bool(save(e.cfg.path, *args))
+    except (OSError, ValueError) as err:
+        log.warning("could not save the change to %s: %s", e.cfg.path, err)
+        return False
 
-    def scene_named(want: str | int) -> str:
-        names = [s.name for s in e.rendered.scenes]
-        if isinstance(want, int):
-            if not 1 <= want <= len(names):
-                raise BusError("unknown_scene", f"no scene {want}; scenes are numbered 1 to {len(names)}")
-            return names[want - 1]
-        if want not in names:
-            raise BusError("unknown_scene", f'no scene named "{want}"; scenes: ' + ", ".join(names))
-        return want
 
-    async def switch(args: dict[str, Any]) -> dict[str, Any]:
-        name = scene_named(args["scene"])
-        if name != e.program():
-            await e.video_command(SceneSwitch(name))
-            log.info("scene: %s", e.program())
-            e.publish_state()
-        return {"program_scene": e.program()}
+@dataclass(frozen=True)
+class SwitchScene:
+    NAME: ClassVar = "scene.switch"
+    scene: str | int
 
-    async def item(args: dict[str, Any]) -> dict[str, Any]:
-        name = scene_named(args["scene"])
-        scene = next(s for s in e.rendered.scenes if s.name == name)
-        if not any(it.source == args["source"] for it in scene.items):
-            raise BusError("unknown_item", f'scene "{name}" shows no source "{args["source"]}"; it shows '
-                                           + ", ".join(it.source for it in scene.items))
-        changes = {k: args[k] for k in ITEM_FIELDS if k in args}
-        now = e.rendered.item(name, args["source"])
-        # Sized by a scale or by a box, never both (SceneItem.validate): the one given last wins.
-        if "scale" in changes:
-            changes |= {"width": None, "height": None}
-        elif ("width" in changes or "height" in changes) and now is not None:
-            w, h = changes.get("width", now.width), changes.get("height", now.height)
-            if w is None or h is None:
-                raise BusError("bad_args", "scene.item.set: a box needs both width and height")
-            changes |= {"width": w, "height": h, "scale": None}
-        await e.video_command(ItemChange(name, args["source"], changes))
-        saved = False
-        if e.cfg.path and e.cfg.scenes:
-            from rigcast.config.save import save_item_changes
 
-            now = e.rendered.item(name, args["source"])
-            values = {k: getattr(now, k) for k in changes} if now is not None else changes
-            if "filters" in values:
-                values["filters"] = dump_chain(values["filters"])
-            try:
-                saved = save_item_changes(e.cfg.path, name, args["source"], values)
-            except (OSError, ValueError) as err:
-                log.warning("could not save the change to %s: %s", e.cfg.path, err)
+async def switch_scene(e: Host, c: SwitchScene) -> Result:
+    name = scene_named(e, c.scene)
+    if name != e.rendered.program:
+        await e.video_command(SceneSwitch(name))
+        log.info("scene: %s", e.rendered.program)
         e.publish_state()
-        if "filters" in changes:
-            changes["filters"] = dump_chain(changes["filters"])
-        return {"scene": name, "source": args["source"], "changes": changes, "saved": saved}
+    return {"program_scene": e.rendered.program}
 
-    def studio_state() -> dict[str, Any]:
-        return {"studio_mode": e.rendered.preview is not None, "preview_scene": e.rendered.preview,
-                "program_scene": e.program()}
 
-    async def studio(args: dict[str, Any]) -> dict[str, Any]:
-        on = (e.rendered.preview is None) if args.get("enabled") is None else args["enabled"]
-        if on != (e.rendered.preview is not None):
-            await e.video_command(StudioMode(on))
-            log.info("studio mode %s", "on" if on else "off")
-            e.publish_state()
-        return studio_state()
+def _item(name: str) -> Any:
+    return setting(SceneItem, name, UNSET)
 
-    async def preview(args: dict[str, Any]) -> dict[str, Any]:
-        if e.rendered.preview is None:
-            raise BusError("studio_mode_off", "studio mode is off; turn it on first (rigcast ctl studio on)")
-        name = scene_named(args["scene"])
-        if name != e.rendered.preview:
-            await e.video_command(PreviewSet(name))
-            e.publish_state()
-        return studio_state()
 
-    async def take(args: dict[str, Any]) -> dict[str, Any]:
-        if e.rendered.preview is None:
-            raise BusError("studio_mode_off", "studio mode is off; there is no preview to take "
-                                              "(rigcast ctl studio on)")
-        await e.video_command(Transition())
-        log.info("transition: %s to program", e.program())
+@dataclass(frozen=True)
+class SetItem:
+    NAME: ClassVar = "scene.item.set"
+    scene: str
+    source: str
+    visible: bool | Unset = _item("visible")
+    x: int | Unset = _item("x")
+    y: int | Unset = _item("y")
+    scale: float | None | Unset = _item("scale")
+    opacity: float | Unset = _item("opacity")
+    width: int | None | Unset = _item("width")
+    height: int | None | Unset = _item("height")
+    fit: str | Unset = _item("fit")
+    crop: tuple[int, int, int, int] | Unset = _item("crop")
+    filters: Any = _item("filters")
+
+    def changes(self) -> dict[str, Any]:
+        """The placement fields given, as SceneItem names them."""
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name not in ("scene", "source") and getattr(self, f.name) is not UNSET}
+
+
+async def set_item(e: Host, c: SetItem) -> Result:
+    name = scene_named(e, c.scene)
+    scene = next(s for s in e.rendered.scenes if s.name == name)
+    if not any(it.source == c.source for it in scene.items):
+        raise BusError("unknown_item", f'scene "{name}" shows no source "{c.source}"; it shows '
+                                       + ", ".join(it.source for it in scene.items))
+    changes = c.changes()
+    now = e.rendered.item(name, c.source)
+    # Sized by a scale or by a box, never both (SceneItem.validate): the one given last wins.
+    if "scale" in changes:
+        changes |= {"width": None, "height": None}
+    elif ("width" in changes or "height" in changes) and now is not None:
+        w, h = changes.get("width", now.width), changes.get("height", now.height)
+        if w is None or h is None:
+            raise BusError("bad_args", "scene.item.set: a box needs both width and height")
+        changes |= {"width": w, "height": h, "scale": None}
+    await e.video_command(ItemChange(name, c.source, changes))
+    saved = False
+    if e.cfg.path and e.cfg.scenes:
+        from rigcast.config.save import save_item_changes
+
+        now = e.rendered.item(name, c.source)
+        values = {k: getattr(now, k) for k in changes} if now is not None else dict(changes)
+        if "filters" in values:
+            values["filters"] = dump_chain(values["filters"])
+        saved = save_change(e, save_item_changes, name, c.source, values)
+    e.publish_state()
+    if "filters" in changes:
+        changes["filters"] = dump_chain(changes["filters"])
+    return {"scene": name, "source": c.source, "changes": changes, "saved": saved}
+
+
+def _studio(e: Host) -> Result:
+    return {"studio_mode": e.rendered.preview is not None, "preview_scene": e.rendered.preview,
+            "program_scene": e.rendered.program}
+
+
+@dataclass(frozen=True)
+class SetStudio:
+    NAME: ClassVar = "studio.set"
+    enabled: bool | None = None  # None: toggled
+
+
+async def set_studio(e: Host, c: SetStudio) -> Result:
+    on = (e.rendered.preview is None) if c.enabled is None else c.enabled
+    if on != (e.rendered.preview is not None):
+        await e.video_command(StudioMode(on))
+        log.info("studio mode %s", "on" if on else "off")
         e.publish_state()
-        return studio_state()
+    return _studio(e)
 
-    async def text(args: dict[str, Any]) -> dict[str, Any]:
-        src = e.cfg.source(args["source"])
-        if src is None or not src.has(Cap.TEXT):
-            raise BusError("unknown_source", f'no text source named "{args["source"]}"')
-        await e.video_command(TextSet(src.name, args["text"]))
-        return {"source": src.name, "text": e.rendered.sources[src.name].text}
 
-    async def transition(args: dict[str, Any]) -> dict[str, Any]:
-        kind, ms = e.rendered.transition
-        kind, ms = args.get("kind", kind), args.get("duration_ms", ms)
-        if (kind, ms) != e.rendered.transition:
-            await e.video_command(TransitionSet(kind, ms))
-            if e.cfg.path:
-                from rigcast.config.save import save_section
+@dataclass(frozen=True)
+class SetPreview:
+    NAME: ClassVar = "scene.preview"
+    scene: str | int
 
-                try:
-                    save_section(e.cfg.path, "transition", {"kind": kind, "duration_ms": ms})
-                except (OSError, ValueError) as err:
-                    log.warning("could not save the change to %s: %s", e.cfg.path, err)
-            log.info("transition: %s %d ms", kind, ms)
-            e.publish_state()
-        return {"kind": e.rendered.transition[0], "duration_ms": e.rendered.transition[1]}
 
-    async def meter_rate(args: dict[str, Any]) -> dict[str, Any]:
-        if not 1 <= args["hz"] <= 60:
-            raise BusError("bad_args", "meter.rate: hz must be 1 to 60")
-        await e.video_command(MeterRate(args["hz"]))
-        return {"hz": args["hz"]}
+async def set_preview(e: Host, c: SetPreview) -> Result:
+    if e.rendered.preview is None:
+        raise BusError("studio_mode_off", "studio mode is off; turn it on first (rigcast ctl studio on)")
+    name = scene_named(e, c.scene)
+    if name != e.rendered.preview:
+        await e.video_command(PreviewSet(name))
+        e.publish_state()
+    return _studio(e)
 
-    b.register("transition.set", transition,
-               {"kind": Param.of(TransitionConfig, "kind", required=False),
-                "duration_ms": Param.of(TransitionConfig, "duration_ms", required=False)},
-               summary="how scene switches go: cut or fade, and the fade's length (saved to the config file)")
-    b.register("meter.rate", meter_rate, {"hz": Param((int,))},
-               summary="audio meter events a second (15 by default; obs-websocket asks 20 for its 50 ms meters)")
-    b.register("studio.set", studio, {"enabled": Param((bool,), required=False)},
-               summary="studio mode on or off (without enabled: toggled): a preview scene to edit off air")
-    b.register("scene.preview", preview, {"scene": Param((str, int))},
-               summary="studio mode's preview scene, by name or 1-based index")
-    b.register("studio.transition", take, {},
-               summary="studio mode: the preview, with its edits, goes to program through the transition")
-    b.register("scene.switch", switch, {"scene": Param((str, int))},
-               summary="switch the program scene, by name or 1-based index")
-    b.register("scene.item.set", item,
-               {"scene": Param((str,)), "source": Param((str,)),
-                **{k: Param.of(SceneItem, k, required=False) for k in ITEM_FIELDS}},
-               summary="show/hide or move a scene item live (saved to the config file)")
-    b.register("text.set", text, {"source": Param((str,)), "text": Param.of(TextSettings, "text")},
-               summary="change a text source's text")
+
+@dataclass(frozen=True)
+class TakePreview:
+    NAME: ClassVar = "studio.transition"
+
+
+async def take_preview(e: Host, _c: TakePreview) -> Result:
+    if e.rendered.preview is None:
+        raise BusError("studio_mode_off", "studio mode is off; there is no preview to take "
+                                          "(rigcast ctl studio on)")
+    await e.video_command(Transition())
+    log.info("transition: %s to program", e.rendered.program)
+    e.publish_state()
+    return _studio(e)
+
+
+@dataclass(frozen=True)
+class SetText:
+    NAME: ClassVar = "text.set"
+    source: str
+    text: str = setting(TextSettings, "text")
+
+
+async def set_text(e: Host, c: SetText) -> Result:
+    src = e.cfg.source(c.source)
+    if src is None or not src.has(Cap.TEXT):
+        raise BusError("unknown_source", f'no text source named "{c.source}"')
+    await e.video_command(TextSet(src.name, c.text))
+    return {"source": src.name, "text": e.rendered.sources[src.name].text}
+
+
+@dataclass(frozen=True)
+class SetTransition:
+    NAME: ClassVar = "transition.set"
+    kind: str | None = setting(TransitionConfig, "kind", None)
+    duration_ms: int | None = setting(TransitionConfig, "duration_ms", None)
+
+
+async def set_transition(e: Host, c: SetTransition) -> Result:
+    kind, ms = e.rendered.transition
+    kind = kind if c.kind is None else c.kind
+    ms = ms if c.duration_ms is None else c.duration_ms
+    if (kind, ms) != e.rendered.transition:
+        await e.video_command(TransitionSet(kind, ms))
+        if e.cfg.path:
+            from rigcast.config.save import save_section
+
+            save_change(e, save_section, "transition", {"kind": kind, "duration_ms": ms})
+        log.info("transition: %s %d ms", kind, ms)
+        e.publish_state()
+    return {"kind": e.rendered.transition[0], "duration_ms": e.rendered.transition[1]}
+
+
+@dataclass(frozen=True)
+class SetMeterRate:
+    NAME: ClassVar = "meter.rate"
+    hz: int
+
+
+async def set_meter_rate(e: Host, c: SetMeterRate) -> Result:
+    if not 1 <= c.hz <= 60:
+        raise BusError("bad_args", "meter.rate: hz must be 1 to 60")
+    await e.video_command(MeterRate(c.hz))
+    return {"hz": c.hz}
+
+
+SET_ITEM = Command(SetItem, set_item, "show/hide or move a scene item live (saved to the config file)")
+
+COMMANDS = (
+    Command(SetTransition, set_transition,
+            "how scene switches go: cut or fade, and the fade's length (saved to the config file)"),
+    Command(SetMeterRate, set_meter_rate,
+            "audio meter events a second (15 by default; obs-websocket asks 20 for its 50 ms meters)"),
+    Command(SetStudio, set_studio,
+            "studio mode on or off (without enabled: toggled): a preview scene to edit off air"),
+    Command(SetPreview, set_preview, "studio mode's preview scene, by name or 1-based index"),
+    Command(TakePreview, take_preview,
+            "studio mode: the preview, with its edits, goes to program through the transition"),
+    Command(SwitchScene, switch_scene, "switch the program scene, by name or 1-based index"),
+    SET_ITEM,
+    Command(SetText, set_text, "change a text source's text"),
+)

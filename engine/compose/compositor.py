@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,18 @@ from rigcast.engine.compose.transitions import Fade
 from rigcast.engine.encode.convert import Converter
 from rigcast.engine.errors import RigcastError
 from rigcast.engine.framering import FrameRef, FrameRing
-from rigcast.engine.vocab import RenderedSource, RenderedState
+from rigcast.engine.vocab import (
+    ChatPost,
+    ItemChange,
+    PreviewSet,
+    RenderedSource,
+    RenderedState,
+    SceneSwitch,
+    StudioMode,
+    TextSet,
+    Transition,
+    TransitionSet,
+)
 from rigcast.engine.vocab.reports import ChatMessage
 
 log = logging.getLogger("rigcast.compositor")
@@ -114,6 +126,20 @@ class Compositor:
         self.texts = {n: s.settings.text for n, s in self.sources.items() if s.has(Cap.TEXT)}
 
     # -- commands ----------------------------------------------------------------------------
+    def handlers(self, now_ns: Callable[[], int]) -> dict[type, Callable[[Any], None]]:
+        """The video-process commands that change what this compositor holds, by type
+        (engine/pipeline.py dispatches on this table); each raises RigcastError when it can't."""
+        return {
+            SceneSwitch: lambda c: self.switch(c.scene, now_ns()),
+            StudioMode: lambda c: self.set_studio(c.enabled),
+            PreviewSet: lambda c: self.set_preview(c.scene),
+            Transition: lambda _c: self.transition_now(now_ns()),
+            TransitionSet: lambda c: setattr(self, "transition", TransitionConfig(c.kind, c.duration_ms)),
+            ItemChange: lambda c: self.set_item(c.scene, c.source, c.changes),
+            TextSet: lambda c: self.set_text(c.source, c.text),
+            ChatPost: lambda c: self.post_chat(c.message),
+        }
+
     def scene(self, name: str) -> SceneConfig:
         for s in self.scenes:
             if s.name == name:

@@ -1,24 +1,33 @@
 """The command bus: the one way anything changes the engine's state.
 
-The TUI, ``rigcast ctl``, the user's API link and (later) an obs-websocket server all end up
-here: a command is looked up by name, its arguments are checked against its declared types,
-and its handler runs on the engine's event loop, one at a time in arrival order. State changes
-and stats leave the engine the same way for everyone: as events published here.
+The TUI, ``rigcast ctl``, the user's API link, obs-websocket and hotkeys all end up here. A
+command is a frozen dataclass of its arguments (its wire name in ``NAME``) plus one
+module-level handler, and :class:`Command` ties the two together in one table
+(engine/commands/__init__.py). A name on the wire maps to its dataclass; the arguments are
+checked against the dataclass's fields (and, for a field that is a setting, that setting's
+bounds: the config loader's own check), so whatever a command accepts and saves loads again.
+Handlers run on the engine's event loop, one at a time in arrival order, against the narrow
+host they are given (engine/commands/host.py), not the whole engine. State changes and stats
+leave the engine the same way for everyone: as events published here.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import enum
 import logging
-from collections.abc import Awaitable, Callable
+import types
+import typing
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from rigcast.engine.vocab.reports import BusEvent, EventName
 
 log = logging.getLogger("rigcast.bus")
 
-Handler = Callable[[dict[str, Any]], Awaitable[Any]]
+Result = dict[str, Any]  # a command's answer, as the control protocol sends it
 Listener = Callable[[BusEvent], None]
 
 EVENTS = tuple(EventName)
@@ -36,22 +45,45 @@ class BusError(Exception):
         self.message = message
 
 
+class Unset(enum.Enum):
+    """An argument that was not given, where ``None`` is a value of its own (``width = null``
+    on a scene item means "no box")."""
+
+    UNSET = "unset"
+
+
+UNSET = Unset.UNSET
+
+
+class Args(Protocol):
+    """What every command's argument dataclass has: its name on the wire."""
+
+    NAME: ClassVar[str]
+
+
+A = TypeVar("A", bound=Args)
+H = TypeVar("H")
+
+
+def setting(settings: type, name: str, default: Any = dataclasses.MISSING) -> Any:
+    """An argument that is the setting ``name`` of ``settings``: checked against that field's
+    bounds, the same check the config loader and the flags make (config/fields.py)."""
+    return field(default=default, metadata={"setting": (settings, name)})
+
+
+def internal(default_factory: Callable[[], Any]) -> Any:
+    """A field a command carries that no client may send: filled in by its ``prepare`` step
+    (the push URLs the user's API handed out)."""
+    return field(default_factory=default_factory, metadata={"internal": True})
+
+
 @dataclass(frozen=True)
 class Param:
+    """One wire argument, derived from a field of a command's dataclass."""
+
     types: tuple[type, ...]
     required: bool = True
-    # (settings dataclass, field): the value is also checked against that field's bounds, the
-    # same check the config loader and the flags make (config/fields.py), so whatever a command
-    # accepts and saves loads again.
     setting: tuple[type, str] | None = None
-
-    @classmethod
-    def of(cls, settings: type, name: str, required: bool = True) -> Param:
-        from rigcast.config import fields
-
-        spec = fields.spec(fields.field_named(settings, name))
-        assert spec is not None
-        return cls(spec.types, required, (settings, name))
 
     def describe(self) -> str:
         return " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in self.types)
@@ -64,59 +96,132 @@ class Param:
         return isinstance(value, self.types)
 
 
+def _wire_types(hint: Any) -> tuple[type, ...]:
+    """The JSON types a field's annotation takes; ``None`` and :class:`Unset` stand for "not
+    given" and are never accepted as values."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        parts = typing.get_args(hint)
+    else:
+        parts = (hint,)
+    out: list[type] = []
+    for p in parts:
+        p = typing.get_origin(p) or p
+        if p in (type(None), Unset):
+            continue
+        if p in (typing.Mapping, typing.MutableMapping) or (isinstance(p, type) and issubclass(p, dict)):
+            p = dict
+        elif isinstance(p, type) and issubclass(p, (list, tuple)):
+            p = list
+        out.append(p)
+    return tuple(out)
+
+
+def params_of(args: type) -> dict[str, Param]:
+    """A command's wire arguments, from its dataclass's fields."""
+    from rigcast.config import fields
+
+    hints = typing.get_type_hints(args)
+    out: dict[str, Param] = {}
+    for f in dataclasses.fields(args):
+        if f.metadata.get("internal"):
+            continue
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        where = f.metadata.get("setting")
+        if where is not None:
+            spec = fields.spec(fields.field_named(*where))
+            assert spec is not None, where
+            out[f.name] = Param(spec.types, required, where)
+        else:
+            out[f.name] = Param(_wire_types(hints[f.name]), required)
+    return out
+
+
 @dataclass(frozen=True)
-class Command:
-    name: str
-    handler: Handler
-    params: dict[str, Param] = field(default_factory=dict)
-    summary: str = ""
-    # Slow preparation that must not hold up other commands (asking the user's API where to
-    # publish): runs before the command takes its turn; its result reaches the handler as
-    # args["_prepared"].
-    prepare: Handler | None = None
+class Command(Generic[A, H]):
+    """One bus command: its argument dataclass, its handler, and what ``list`` says of it.
 
+    ``prepare`` is slow preparation that must not hold up other commands (asking the user's
+    API where to publish): it runs before the command takes its turn and hands the handler a
+    copy of the arguments with its internal fields filled in."""
 
-class CommandBus:
-    def __init__(self) -> None:
-        self.commands: dict[str, Command] = {}
-        self._listeners: list[Listener] = []
-        self._lock = asyncio.Lock()
+    args: type[A]
+    handler: Callable[[H, A], Awaitable[Result]]
+    summary: str
+    prepare: Callable[[H, A], Awaitable[A]] | None = None
+    params: dict[str, Param] = field(init=False)
 
-    def register(self, name: str, handler: Handler, params: dict[str, Param] | None = None,
-                 summary: str = "", prepare: Handler | None = None) -> None:
-        self.commands[name] = Command(name, handler, params or {}, summary, prepare)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", params_of(self.args))
 
-    def check_args(self, cmd: Command, args: dict[str, Any]) -> None:
-        extra = sorted(set(args) - set(cmd.params))
+    @property
+    def name(self) -> str:
+        return self.args.NAME
+
+    def decode(self, given: dict[str, Any]) -> A:
+        """The arguments as sent, checked: BusError("bad_args") naming the first problem."""
+        extra = sorted(set(given) - set(self.params))
         if extra:
-            raise BusError("bad_args", f'{cmd.name}: unknown argument "{extra[0]}"; '
-                                       f'it takes {", ".join(cmd.params) or "no arguments"}')
-        for key, p in cmd.params.items():
-            if key not in args:
+            raise BusError("bad_args", f'{self.name}: unknown argument "{extra[0]}"; '
+                                       f'it takes {", ".join(self.params) or "no arguments"}')
+        values: dict[str, Any] = {}
+        for key, p in self.params.items():
+            if key not in given:
                 if p.required:
-                    raise BusError("bad_args", f'{cmd.name}: missing argument "{key}" ({p.describe()})')
+                    raise BusError("bad_args", f'{self.name}: missing argument "{key}" ({p.describe()})')
                 continue
-            if p.setting is None and not p.accepts(args[key]):
-                raise BusError("bad_args", f'{cmd.name}: "{key}" must be {p.describe()}, '
-                                           f"got {_TYPE_NAMES.get(type(args[key]), type(args[key]).__name__)}")
+            value = given[key]
+            if p.setting is None and not p.accepts(value):
+                raise BusError("bad_args", f'{self.name}: "{key}" must be {p.describe()}, '
+                                           f"got {_TYPE_NAMES.get(type(value), type(value).__name__)}")
             if p.setting is not None:
                 from rigcast.config import fields
 
                 try:
-                    args[key] = fields.check_field(*p.setting, args[key])
+                    value = fields.check_field(*p.setting, value)
                 except fields.SettingError as e:
-                    raise BusError("bad_args", f"{cmd.name}: {e.key}: {e.problem}") from None
+                    raise BusError("bad_args", f"{self.name}: {e.key}: {e.problem}") from None
+            values[key] = value
+        return self.args(**values)
 
-    async def execute(self, name: str, args: dict[str, Any] | None = None) -> Any:
+
+class CommandBus:
+    """The commands, the host their handlers act on, the one lock, and the event listeners."""
+
+    def __init__(self, host: Any = None, commands: Iterable[Command[Any, Any]] = ()) -> None:
+        self.host = host
+        self.commands: dict[str, Command[Any, Any]] = {}
+        self.by_type: dict[type, Command[Any, Any]] = {}
+        for c in commands:
+            self.register(c)
+        self._listeners: list[Listener] = []
+        self._lock = asyncio.Lock()
+
+    def register(self, command: Command[Any, Any]) -> None:
+        self.commands[command.name] = command
+        self.by_type[command.args] = command
+
+    async def execute(self, name: str, args: dict[str, Any] | None = None) -> Result:
+        """A command as it arrives on a wire: by name, with JSON arguments."""
         cmd = self.commands.get(name)
         if cmd is None:
             raise BusError("unknown_command", f'unknown command "{name}"; see docs/control-protocol.md')
-        args = dict(args or {})
-        self.check_args(cmd, args)
+        return await self._run(cmd, cmd.decode(dict(args or {})))
+
+    async def run(self, args: Args) -> Result:
+        """A command given as its dataclass (obs-websocket, hotkeys): typed by the caller,
+        checked the same way as one from a wire, so a setting's bounds always hold."""
+        cmd = self.by_type[type(args)]
+        wire = {f.name: getattr(args, f.name) for f in dataclasses.fields(args)  # type: ignore[arg-type]
+                if f.name in cmd.params and getattr(args, f.name) is not UNSET
+                and not (getattr(args, f.name) is None and not cmd.params[f.name].required
+                         and f.default is None)}
+        return await self._run(cmd, cmd.decode(wire))
+
+    async def _run(self, cmd: Command[Any, Any], args: Any) -> Result:
         if cmd.prepare is not None:
-            args = args | {"_prepared": await cmd.prepare(args)}
+            args = await cmd.prepare(self.host, args)
         async with self._lock:  # one state change at a time, in arrival order
-            return await cmd.handler(args)
+            return await cmd.handler(self.host, args)
 
     # -- events ----------------------------------------------------------------------------
     def listen(self, listener: Listener) -> Callable[[], None]:
