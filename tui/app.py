@@ -11,20 +11,19 @@ import asyncio
 import base64
 import contextlib
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, RichLog
+from textual.widgets import Footer
 
 from rigcast.engine.control.bus import BusError
 from rigcast.engine.control.client import AsyncControlClient, EngineNotRunning
 from rigcast.tui.chat import ChatPane
 from rigcast.tui.confirm import Confirm
+from rigcast.tui.logpane import LogPane
 from rigcast.tui.meter import Meters
 from rigcast.tui.model import EngineView
 from rigcast.tui.panels import GraphsPanel, OutputsPanel, ScenesPanel, SourcesPanel, StatusBar
@@ -32,7 +31,6 @@ from rigcast.tui.preview import RATE_HZ as PREVIEW_HZ
 from rigcast.tui.preview import GraphicsPreview, Preview
 
 RECONNECT_S = 2.0
-LOG_LEVEL_STYLES = {"WARNING": "yellow", "ERROR": "bold red", "CRITICAL": "bold red"}
 
 
 class ControlRoom(App[int]):
@@ -84,7 +82,7 @@ class ControlRoom(App[int]):
         # Inside a container: Textual re-renders every top-level widget whose clip overlaps a
         # repaint, and a top-level log would be re-rendered whole for each meter frame.
         with Horizontal(id="logbox"):
-            yield RichLog(id="log", classes="panel", max_lines=500, wrap=False, markup=False)
+            yield LogPane(id="log", classes="panel")
             yield ChatPane(id="chat", classes="panel")
         yield Footer(compact=True)  # every key fits at 80 columns
 
@@ -105,6 +103,7 @@ class ControlRoom(App[int]):
         self.w_graphs = self.query_one(GraphsPanel)
         self.w_meters = self.query_one(Meters)
         self.w_chat = self.query_one(ChatPane)
+        self.w_log = self.query_one(LogPane)
         self.w_preview = self.query_one("#preview", Preview | GraphicsPreview)  # type: ignore[arg-type]
         self.w_studio = self.query_one("#studio-preview", Preview | GraphicsPreview)  # type: ignore[arg-type]
         self.w_studio.display = False
@@ -161,10 +160,7 @@ class ControlRoom(App[int]):
             self.w_outputs.data = v.outputs
             self._status()
         elif name == "log":
-            stamp = time.strftime("%H:%M:%S", time.localtime(float(data.get("t", time.time()))))
-            line = Text(f"{stamp} {data.get('process', '')}: ", style="#808080")
-            line.append(str(data.get("msg", "")), style=LOG_LEVEL_STYLES.get(str(data.get("level")), ""))
-            self.query_one("#log", RichLog).write(line)
+            self.w_log.add(data)
         elif name == "chat":
             self.w_chat.add(data)
 

@@ -14,17 +14,22 @@ from rich.text import Text
 from textual.widgets import RichLog
 
 MAX_LINES = 300
-DEFAULT_USER_STYLE = "#9cdcfe"
 
 
 class ChatPane(RichLog):
+    """A user's own colour (the platform's) is kept; the stamp and users without one take the
+    theme's colours (app.tcss)."""
+
+    COMPONENT_CLASSES = {"chat--stamp", "chat--user"}
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_lines=MAX_LINES, wrap=True, markup=False, highlight=False, min_width=16, **kwargs)
 
     def add(self, msg: dict[str, Any]) -> None:
         stamp = time.strftime("%H:%M", time.localtime(float(msg.get("t") or time.time())))
-        line = Text(f"{stamp} ", style="#808080")
+        line = Text(f"{stamp} ", style=self.get_component_rich_style("chat--stamp"))
         color = msg.get("color")
-        line.append(str(msg.get("user", "?")), style=f"bold {color}" if color else f"bold {DEFAULT_USER_STYLE}")
+        line.append(str(msg.get("user", "?")),
+                    style=f"bold {color}" if color else self.get_component_rich_style("chat--user"))
         line.append(": " + str(msg.get("text", "")))
         self.write(line)

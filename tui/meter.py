@@ -18,16 +18,7 @@ from textual.widget import Widget
 FLOOR_DB = -60.0  # the meters' left edge; anything quieter reads as silence
 PAINT_INTERVAL_S = 0.1  # 10 Hz: a repaint costs a compositor pass over the whole screen's widgets
 LABEL_MAX = 12
-STYLES = {
-    "label": Style(),
-    "green": Style(color="#3cb371"),
-    "yellow": Style(color="#e5c07b"),
-    "red": Style(color="#e06c75"),
-    "empty": Style(color="#5f5f5f"),
-    "figures": Style(bold=True),
-    "quiet": Style(color="#808080"),
-    "muted": Style(color="#e06c75", bold=True),
-}
+PARTS = ("low", "mid", "high", "empty", "figures", "quiet", "muted")  # colours: app.tcss, Meters > .meters--*
 
 
 def _fraction(db: float) -> float:
@@ -37,8 +28,11 @@ def _fraction(db: float) -> float:
 class Meters(Widget):
     """``master ▇▇▇▇▅▅····  -12.0 pk -18.5 rms``, then a row per audio source."""
 
+    COMPONENT_CLASSES = {f"meters--{p}" for p in PARTS}
+
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
+        self._styles: dict[str, Style] = {}
         self._levels: dict[str, tuple[float, float, bool]] = {"master": (-100.0, -100.0, False)}
         self._shown: tuple[Any, ...] = ()
         self._pending = False
@@ -76,6 +70,16 @@ class Meters(Widget):
         return tuple((name.ljust(label_w), width, round(_fraction(p) * width), round(_fraction(r) * width),
                       round(p), round(r), muted) for name, (p, r, muted) in self._levels.items())
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = {}  # a theme or stylesheet change: looked up again at the next paint
+
+    def _style(self, part: str) -> Style:
+        """The part's colours from the stylesheet, looked up once per theme (not per row)."""
+        if not self._styles:
+            self._styles = {p: self.get_component_rich_style(f"meters--{p}", partial=True) for p in PARTS}
+        return self._styles[part]
+
     def row_text(self, y: int) -> str:
         return self.render_line(y).text
 
@@ -84,15 +88,16 @@ class Meters(Widget):
         if y >= len(rows):
             return Strip.blank(self.size.width)
         label, width, p, r, peak, rms, muted = rows[y]
-        segs = [Segment(f"{label} ", STYLES["label"])]
+        style = self._style
+        segs = [Segment(f"{label} ")]
         if muted:
-            segs.append(Segment("muted".ljust(width), STYLES["muted"]))
+            segs.append(Segment("muted".ljust(width), style("muted")))
         else:
-            color = STYLES["red" if peak > -3 else "yellow" if peak > -12 else "green"]
+            color = style("high" if peak > -3 else "mid" if peak > -12 else "low")
             segs += [Segment("█" * r, color), Segment("▌" * max(0, p - r), color),
-                     Segment("·" * (width - max(p, r)), STYLES["empty"])]
+                     Segment("·" * (width - max(p, r)), style("empty"))]
         if peak <= -100:
-            segs.append(Segment(" silence", STYLES["quiet"]))
+            segs.append(Segment(" silence", style("quiet")))
         else:
-            segs.append(Segment(f" {peak:4d} pk {rms:4d} rms dBFS", STYLES["figures"]))
+            segs.append(Segment(f" {peak:4d} pk {rms:4d} rms dBFS", style("figures")))
         return Strip(segs).crop(0, self.size.width)

@@ -83,21 +83,48 @@ class ScenesPanel(Widget):
 
 
 class SourcesPanel(OptionList):
-    """Arrow keys pick the source that ``m`` mutes."""
+    """Arrow keys pick the source that ``m`` mutes. The row under the cursor shows its state in
+    the highlight's own colours (bold): a state colour on the highlight can be unreadable (green
+    on a cyan cursor), and the word still says it."""
 
     COMPONENT_CLASSES = OptionList.COMPONENT_CLASSES | component_classes(SourceState) | {"sources--muted"}
 
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._rows: list[dict[str, Any]] = []
+        self._plain: int | None = None  # the row drawn without state colours
+
+    def _prompt(self, s: dict[str, Any], on_cursor: bool) -> Text:
+        t = Text(f"{s['name']:<10} ")
+        t.append_text(styled(self, SourceState, s.get("state", "?"), on_cursor=on_cursor))
+        if s.get("muted"):
+            t.append("  muted", style="bold" if on_cursor else self.get_component_rich_style("sources--muted"))
+        return t
+
     def show(self, sources: list[dict[str, Any]]) -> None:
         keep = self.highlighted
+        self._rows = sources
+        self._plain = None
         self.clear_options()
         for s in sources:
-            t = Text(f"{s['name']:<10} ")
-            t.append_text(styled(self, SourceState, s.get("state", "?")))
-            if s.get("muted"):
-                t.append("  muted", style=self.get_component_rich_style("sources--muted"))
-            self.add_option(Option(t, id=s["name"]))
+            self.add_option(Option(self._prompt(s, False), id=s["name"]))
         if sources:
             self.highlighted = min(keep or 0, len(sources) - 1)
+        self._restyle()
+
+    def watch_highlighted(self, highlighted: int | None) -> None:
+        super().watch_highlighted(highlighted)
+        self._restyle()
+
+    def _restyle(self) -> None:
+        want = self.highlighted if self.highlighted is not None and self.highlighted < len(self._rows) else None
+        if want == self._plain:
+            return
+        if self._plain is not None and self._plain < len(self._rows):
+            self.replace_option_prompt_at_index(self._plain, self._prompt(self._rows[self._plain], False))
+        if want is not None:
+            self.replace_option_prompt_at_index(want, self._prompt(self._rows[want], True))
+        self._plain = want
 
     def selected_name(self) -> str | None:
         if self.highlighted is None:

@@ -23,13 +23,17 @@ def component_classes(kind: type[StrEnum]) -> set[str]:
     return {PREFIXES[kind] + member.value for member in kind}
 
 
-def styled(widget: Widget, kind: type[StrEnum], value: str, width: int = 0, label: bool = True) -> Text:
+def styled(widget: Widget, kind: type[StrEnum], value: str, width: int = 0, label: bool = True,
+           on_cursor: bool = False) -> Text:
     """The state's label (or its wire value, where a column is narrow), in the style its
-    component class gives it (plain if unknown)."""
+    component class gives it (plain if unknown); ``on_cursor``: bold in the selection
+    highlight's own colours, which no state colour is sure to be legible on."""
     try:
         member = kind(value)
     except ValueError:
         return Text(f"{value:<{width}}")
     shown = getattr(member, "label", value) if label else member.value
+    if on_cursor:
+        return Text(f"{shown:<{width}}", style="bold")
     style: Style | str = widget.get_component_rich_style(PREFIXES[kind] + member.value, partial=True)
     return Text(f"{shown:<{width}}", style=style)

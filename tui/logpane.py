@@ -1,0 +1,32 @@
+"""The log pane: the engine's and the video process's log lines, newest at the bottom.
+
+Lines wrap at the pane's edge rather than being cut there: an error's fix is at its end. The
+time stamp and the level colours come from app.tcss (component classes), so they follow the
+theme like every other colour in the room.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import RichLog
+
+MAX_LINES = 500
+LEVEL_PARTS = {"WARNING": "log--warning", "ERROR": "log--error", "CRITICAL": "log--error"}
+
+
+class LogPane(RichLog):
+    COMPONENT_CLASSES = {"log--stamp", "log--warning", "log--error"}
+
+    def __init__(self, **kwargs: Any) -> None:
+        # min_width: wrapped at the pane's own width (RichLog's default is 78 columns, then cut)
+        super().__init__(max_lines=MAX_LINES, wrap=True, markup=False, highlight=False, min_width=16, **kwargs)
+
+    def add(self, line: dict[str, Any]) -> None:
+        stamp = time.strftime("%H:%M:%S", time.localtime(float(line.get("t", time.time()))))
+        text = Text(f"{stamp} {line.get('process', '')}: ", style=self.get_component_rich_style("log--stamp"))
+        part = LEVEL_PARTS.get(str(line.get("level")))
+        text.append(str(line.get("msg", "")), style=self.get_component_rich_style(part) if part else "")
+        self.write(text)
