@@ -45,6 +45,7 @@ from rigcast.engine.logsetup import setup_logging
 from rigcast.engine.output.base import Output, QueuedOutput, create_output, idle_status
 from rigcast.engine.output.packets import OPUS, EncodedPacket
 from rigcast.engine.output.replay import ReplayOutput
+from rigcast.engine.output.upstream import Upstream
 from rigcast.engine.proc import ParentWatch
 from rigcast.engine.spec import PipelineSpec
 from rigcast.engine.vocab import (
@@ -177,7 +178,7 @@ class Pipeline:
             enc = self.encode_of[name]
             if enc.drained:
                 enc.reopen()
-            o = create_output(cfg, enc.templates, enc.keyframe_wanted)
+            o = create_output(cfg, enc.templates, Upstream(enc.keyframe_wanted))
             o.not_before_s = self.position_s
             o.encode = enc.facts
             self.outputs[name] = enc.outputs[name] = o
@@ -210,19 +211,20 @@ class Pipeline:
         encode's only user (a fresh encoder from the next frame, every later output opened
         from it), refused with the fix while others use it (their headers are already out)."""
         for o in self.outputs.values():
-            if not isinstance(o, QueuedOutput) or not o.profile_wanted:
+            wanted = o.upstream.profile_asked()
+            if wanted is None:
                 continue
-            wanted, o.profile_wanted = o.profile_wanted, None
             enc = self.encode_of[o.name]
             others = [x.name for x in enc.outputs.values() if x is not o]
             if others:
-                o.profile_refused = (f"the endpoint takes only H.264 {wanted} and the encode is shared with "
-                                     f'{", ".join(others)}; set video.profile = "{wanted}"')
-            else:
-                enc.reopen(profile=wanted)
+                o.upstream.answer_profile(f"the endpoint takes only H.264 {wanted} and the encode is shared with "
+                                          f'{", ".join(others)}; set video.profile = "{wanted}"')
+                continue
+            enc.reopen(profile=wanted)
+            if isinstance(o, QueuedOutput):
                 o.templates = enc.templates
-                log.info("video encode switched to H.264 %s for output %s", wanted, o.name)
-            o.profile_done.set()
+            log.info("video encode switched to H.264 %s for output %s", wanted, o.name)
+            o.upstream.answer_profile(None)
 
     def _handlers(self) -> dict[type, Callable[[Any], None]]:
         """What each video-process command does, by its type: the compositor's own (scenes,

@@ -17,6 +17,7 @@ from rigcast.engine.encode.video_encode import VideoEncode
 from rigcast.engine.output.adaptive import CLEAR_FOR_S, HEADROOM, BitrateController
 from rigcast.engine.output.packets import AUDIO, VIDEO, EncodedPacket
 from rigcast.engine.output.sendqueue import SendQueue
+from rigcast.engine.output.upstream import Upstream
 
 FPS, GOP = 30, 60
 
@@ -88,7 +89,9 @@ def test_the_controller_never_goes_under_its_floor() -> None:
 
 def _output(name: str, wanted: int | None, stream: bool = True) -> SimpleNamespace:
     cfg = OutputConfig(name, "rtmp", url="rtmp://127.0.0.1/live/k") if stream else OutputConfig(name, "record", path="x.mkv")
-    return SimpleNamespace(name=name, cfg=cfg, wanted_kbps=wanted)
+    upstream = Upstream()
+    upstream.want_kbps(wanted)
+    return SimpleNamespace(name=name, cfg=cfg, upstream=upstream)
 
 
 def test_an_encode_makes_what_its_least_squeezed_stream_wants_and_a_recording_follows() -> None:
@@ -99,7 +102,7 @@ def test_an_encode_makes_what_its_least_squeezed_stream_wants_and_a_recording_fo
         enc.outputs = {"a": _output("a", 900), "b": _output("b", None), "rec": _output("rec", None, stream=False)}
         enc.adapt_bitrate()
         assert enc.kbps == 3000, "the unsqueezed output keeps its quality; the squeezed one drops frames"
-        enc.outputs["b"].wanted_kbps = 1200
+        enc.outputs["b"].upstream.want_kbps(1200)
         enc.adapt_bitrate()
         assert enc.kbps == 1200 and enc.stream.codec_context.bit_rate == 1_200_000
         del enc.outputs["a"], enc.outputs["b"]  # only the recording left: back to its own rate

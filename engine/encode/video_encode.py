@@ -114,7 +114,7 @@ class VideoEncode:
         new rate at its next frame (engine/encode/video.py)."""
         if not self.facts.live_bitrate:
             return
-        wants = [o.wanted_kbps or self.settings.bitrate_kbps for o in self.outputs.values() if o.cfg.has(Cap.STREAM)]
+        wants = [o.upstream.kbps or self.settings.bitrate_kbps for o in self.outputs.values() if o.cfg.has(Cap.STREAM)]
         kbps = max(wants) if wants else self.settings.bitrate_kbps
         if kbps != self.kbps:
             self.stream.codec_context.bit_rate = kbps * 1000

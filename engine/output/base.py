@@ -23,6 +23,7 @@ from rigcast.config.kinds import Cap
 from rigcast.config.model import OutputConfig
 from rigcast.engine.output.packets import AUDIO, VIDEO, EncodedPacket, StreamTemplates, Timeline
 from rigcast.engine.output.sendqueue import SendQueue
+from rigcast.engine.output.upstream import Upstream
 from rigcast.engine.vocab import OutputState
 from rigcast.engine.vocab.reports import OutputStatus
 
@@ -47,7 +48,7 @@ class Output(Protocol):
     cfg: OutputConfig
     takes: frozenset[int]  # the packet kinds it is fed (VIDEO, AUDIO, OPUS)
     encode: EncodeFacts  # the shared encode as made (set before start)
-    wanted_kbps: int | None  # the video bitrate it wants now (adaptive), None: no opinion
+    upstream: Upstream  # what it asks of that encode: a keyframe, a bitrate, a profile
     # Packets stamped before this instant (the encoder's time line, seconds) are from before
     # the output started (still in the encoder's lookahead): not sent.
     not_before_s: float
@@ -69,12 +70,11 @@ class QueuedOutput(threading.Thread):
     # The packet kinds this output is fed (WHIP takes Opus instead of AAC).
     takes: frozenset[int] = frozenset((VIDEO, AUDIO))
 
-    def __init__(self, cfg: OutputConfig, templates: StreamTemplates,
-                 keyframe_wanted: threading.Event | None = None) -> None:
+    def __init__(self, cfg: OutputConfig, templates: StreamTemplates, upstream: Upstream | None = None) -> None:
         super().__init__(name=f"output:{cfg.name}", daemon=True)
-        # Set when this output needs a keyframe *now* (a fresh connection): the encoder makes
-        # the next frame an IDR instead of the output waiting up to a whole keyframe interval.
-        self.keyframe_wanted = keyframe_wanted or threading.Event()
+        # A keyframe *now* (a fresh connection: the encoder makes the next frame an IDR instead
+        # of the output waiting up to a whole keyframe interval), a bitrate, a profile.
+        self.upstream = upstream or Upstream()
         self.cfg = cfg
         self.name = cfg.name
         self.templates = templates
@@ -102,15 +102,8 @@ class QueuedOutput(threading.Thread):
         self._resuming = False
         self._end_s = 0.0  # the end of the last video packet written, on the encoder's time line
         self._last_video_s = 0.0
-        # An output that needs the shared encode in another H.264 profile (WHIP to a receiver that
-        # takes only constrained baseline) names it here; the pipeline switches it or says why not.
-        self.profile_wanted: str | None = None
-        self.profile_done = threading.Event()
-        self.profile_refused: str | None = None
-        # The shared encode as the pipeline made it (set before start), and the video bitrate
-        # this output wants it to have now (an adaptive network output; None: no opinion).
+        # The shared encode as the pipeline made it (set before start).
         self.encode = EncodeFacts()
-        self.wanted_kbps: int | None = None
         self.note: str | None = None  # what it last changed to go out, and why (status shows it)
 
     # -- producer side (the encode thread) -----------------------------------------------------
@@ -130,7 +123,7 @@ class QueuedOutput(threading.Thread):
             return
         if not on:
             self._resuming = True
-            self.keyframe_wanted.set()
+            self.upstream.want_keyframe()
         self.paused = on
 
     def stop(self) -> None:
@@ -172,7 +165,7 @@ class QueuedOutput(threading.Thread):
         """Each container starts at a keyframe with time 0."""
         self.need_keyframe = True
         self.timeline.start(None)
-        self.keyframe_wanted.set()
+        self.upstream.want_keyframe()
 
     def open_streams(self, container: Any) -> dict[int, Any]:
         return {
@@ -240,8 +233,8 @@ def output_kind(cfg: OutputConfig) -> type[QueuedOutput]:
     return cls
 
 
-def create_output(cfg: OutputConfig, templates: StreamTemplates, keyframe_wanted: threading.Event) -> Output:
-    return output_kind(cfg)(cfg, templates, keyframe_wanted)
+def create_output(cfg: OutputConfig, templates: StreamTemplates, upstream: Upstream) -> Output:
+    return output_kind(cfg)(cfg, templates, upstream)
 
 
 def idle_status(cfg: OutputConfig) -> OutputStatus:

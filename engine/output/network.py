@@ -1,11 +1,13 @@
 """What every network push shares, whatever it speaks (RTMP, SRT): the reconnect loop, the
 wait between attempts, going live and ending a session.
 
-One rule in one place: a session returns why it ended ("stopped", "network", "rejected",
-"busy"); the loop turns that into the output's state and the next delay (the kind's
-``retry_delay``), waits with the queue drained (a reconnect starts live, not with a stale
-backlog), optionally leaving early when ``probe`` says the server is back, and resets the
-backoff after a session that held. A kind implements ``session()`` and says how it probes.
+One rule in one place: a session ends by returning (stopped, or what a kind's own rule
+found) or by raising one of engine/output/errors.py's errors, which ``_session`` maps here and
+nowhere else to a :class:`SessionEnd` and the line the status shows (socket and FFmpeg errors
+count as the network's). The loop turns that into the output's state and the next delay (the
+kind's ``retry_delay``), waits with the queue drained (a reconnect starts live, not with a
+stale backlog), optionally leaving early when ``probe`` says the server is back, and resets
+the backoff after a session that held. A kind implements ``session()`` and says how it probes.
 """
 
 from __future__ import annotations
@@ -15,11 +17,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import av
+
 from rigcast.config.kinds.congestion import Congestion
 from rigcast.config.secrets import mask_url
 from rigcast.engine.output.adaptive import BitrateController
 from rigcast.engine.output.backoff import PROBE_INTERVAL_S, Backoff
 from rigcast.engine.output.base import QueuedOutput
+from rigcast.engine.output.errors import OutputError, SessionEnd
+from rigcast.engine.untrusted import from_outside
 from rigcast.engine.vocab import OutputState
 from rigcast.engine.vocab.reports import OutputStatus
 
@@ -29,12 +35,12 @@ LOOK_EVERY_S = 0.5  # how often an adaptive output looks at its link
 # writes, too little to hide delay from the output's queue, where it is measured and shed.
 UNSENT_S = 0.05
 MIN_UNSENT = 16 * 1024
-_STATES = {"busy": OutputState.BUSY, "rejected": OutputState.REJECTED}
+_STATES = {SessionEnd.BUSY: OutputState.BUSY, SessionEnd.REJECTED: OutputState.REJECTED}
 
 
 class NetworkOutput(QueuedOutput):
-    def __init__(self, cfg: Any, templates: Any, keyframe_wanted: Any = None) -> None:
-        super().__init__(cfg, templates, keyframe_wanted)
+    def __init__(self, cfg: Any, templates: Any, upstream: Any = None) -> None:
+        super().__init__(cfg, templates, upstream)
         s = cfg.settings
         assert s.url is not None
         self.url: str = s.url
@@ -47,11 +53,11 @@ class NetworkOutput(QueuedOutput):
         self._seen_bytes, self._seen_at = 0, time.monotonic()
 
     # -- what a kind provides ----------------------------------------------------------------
-    def session(self) -> str:
-        """Connect and stream until stopped or broken; why it ended."""
+    def session(self) -> SessionEnd:
+        """Connect and stream until stopped (STOPPED) or broken (an OutputError raised)."""
         raise NotImplementedError
 
-    def retry_delay(self, failure: str) -> float:
+    def retry_delay(self, failure: SessionEnd) -> float:
         return self.backoff.next_delay()
 
     def probe(self) -> bool:
@@ -97,7 +103,7 @@ class NetworkOutput(QueuedOutput):
                                            self.encode.audio_kbps)
         said = self.adapt.update(now, self.link_delay_s(), accepted)
         if said:
-            self.wanted_kbps = self.adapt.target_kbps
+            self.upstream.want_kbps(self.adapt.target_kbps)
             self.note = said  # shown by the TUI and the link until the next change
             self.log.warning("%s: %s", self.name, said)
 
@@ -110,7 +116,7 @@ class NetworkOutput(QueuedOutput):
     def run(self) -> None:
         while not self.stopping.is_set():
             self.state = OutputState.CONNECTING
-            failure = self.session()
+            failure = self._session()
             if self.stopping.is_set():
                 break
             delay = self.retry_delay(failure)
@@ -118,10 +124,22 @@ class NetworkOutput(QueuedOutput):
             self.retry_at = time.monotonic() + delay
             self.state = _STATES.get(failure, OutputState.RECONNECTING)
             self.log.warning("%s: %s; retrying in %.1f s", self.name, self.error, delay)
-            self._wait_retry(probe=failure == "network")
+            self._wait_retry(probe=failure is SessionEnd.NETWORK)
             self.retry_at = None
         self.state = OutputState.STOPPED
         self.connected_at = None
+
+    def _session(self) -> SessionEnd:
+        """One session; what ended it, mapped once for every kind: the error's outcome and its
+        line (untrusted text from the server or a library masked on the way)."""
+        try:
+            return self.session()
+        except OutputError as e:
+            self.error = e.shown(from_outside(str(e) or type(e).__name__))
+            return e.END
+        except (OSError, av.FFmpegError) as e:  # the socket or the muxer under it: the network's
+            self.error = f"network error: {from_outside(str(e) or type(e).__name__)}"
+            return SessionEnd.NETWORK
 
     def _wait_retry(self, probe: bool) -> None:
         next_probe = time.monotonic() + PROBE_INTERVAL_S

@@ -37,8 +37,8 @@ FORMATS: dict[str, tuple[str, dict[str, str]]] = {
 
 
 class RecordOutput(QueuedOutput):
-    def __init__(self, cfg: Any, templates: Any, keyframe_wanted: Any = None) -> None:
-        super().__init__(cfg, templates, keyframe_wanted)
+    def __init__(self, cfg: Any, templates: Any, upstream: Any = None) -> None:
+        super().__init__(cfg, templates, upstream)
         assert cfg.settings.path is not None
         self.path = str(Path(cfg.settings.path).expanduser())
         self._sync_fd: int | None = None

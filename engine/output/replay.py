@@ -37,8 +37,8 @@ Saved = Callable[[str | None, str | None], None]  # (the file's path, or the err
 
 
 class ReplayOutput(QueuedOutput):
-    def __init__(self, cfg: Any, templates: Any, keyframe_wanted: Any = None) -> None:
-        super().__init__(cfg, templates, keyframe_wanted)
+    def __init__(self, cfg: Any, templates: Any, upstream: Any = None) -> None:
+        super().__init__(cfg, templates, upstream)
         s = cfg.settings
         self.seconds = float(s.seconds)
         self.max_bytes = int(s.max_mb) * 1024 * 1024

@@ -22,6 +22,7 @@ from typing import Any
 
 import av
 
+from rigcast.engine.output.errors import SessionEnd
 from rigcast.engine.output.flv_tags import FlvTagSink
 from rigcast.engine.output.network import NetworkOutput
 from rigcast.engine.output.rtmp_client import (
@@ -49,14 +50,14 @@ def tcp_probe(host: str, port: int, timeout: float = 1.0) -> bool:
 
 
 class RtmpOutput(NetworkOutput):
-    def __init__(self, cfg: Any, templates: Any, keyframe_wanted: Any = None) -> None:
-        super().__init__(cfg, templates, keyframe_wanted)
+    def __init__(self, cfg: Any, templates: Any, upstream: Any = None) -> None:
+        super().__init__(cfg, templates, upstream)
         self.rtmp = RtmpTarget.parse(self.url)
         self.lost_at: float | None = None  # when this output's own live session last broke
         self.busy_since: float | None = None
 
-    def retry_delay(self, failure: str) -> float:
-        if failure != "busy":
+    def retry_delay(self, failure: SessionEnd) -> float:
+        if failure is not SessionEnd.BUSY:
             self.busy_since = None
             return self.backoff.next_delay()
         return self.backoff.initial_s  # the old session goes within seconds: the first step again
@@ -64,7 +65,7 @@ class RtmpOutput(NetworkOutput):
     def probe(self) -> bool:
         return tcp_probe(self.rtmp.host, self.rtmp.port)
 
-    def _busy_or_rejected(self, why: str) -> str:
+    def _busy_or_rejected(self, why: str) -> SessionEnd:
         """A close right after publish: busy while it follows our own loss closely enough
         (and for at most BUSY_FOR_S of retries), else the rejection it looks like."""
         now = time.monotonic()
@@ -73,49 +74,41 @@ class RtmpOutput(NetworkOutput):
         if self.busy_since is not None and now - self.busy_since < BUSY_FOR_S:
             self.error = ("stream busy on server: it still has the session that just dropped "
                           "(it closed this one right after accepting it); retrying")
-            return "busy"
+            return SessionEnd.BUSY
         self.busy_since = None
         self.error = f"rejected by server: {why}"
-        return "rejected"
+        return SessionEnd.REJECTED
 
-    def session(self) -> str:
-        """Connect, stream until stopped or broken. Returns "stopped", "network", "busy" or
-        "rejected"."""
+    def session(self) -> SessionEnd:
+        """Connect, stream until stopped or broken. A close right after publish is told apart
+        here (busy or rejected, by RTMP's own rule); every other error is raised, and mapped
+        by the loop (network.py)."""
         pub = RtmpPublisher(self.url, CONNECT_TIMEOUT_S, self.unsent_bytes())
         try:
             pub.connect()
-        except RtmpBusy as e:
-            self.error = from_outside(str(e))
-            return "busy"
         except RtmpRejected as e:
-            if "right after accepting publish" in str(e):
-                return self._busy_or_rejected(from_outside(str(e)))
-            self.error = f"rejected by server: {from_outside(str(e))}"
-            return "rejected"
-        except RtmpNetworkError as e:
-            self.error = f"network error: {from_outside(str(e))}"
-            return "network"
+            if isinstance(e, RtmpBusy) or "right after accepting publish" not in str(e):
+                raise
+            return self._busy_or_rejected(from_outside(str(e)))
         started = self.went_live()
         self.busy_since = None
         container = None
         idle = self.adapting(self.every(POLL_EVERY_S, pub.poll))
-        outcome = "stopped"
         try:
             container = av.open(FlvTagSink(pub.send_tag), "w", format="flv",
                                 options={"flvflags": "no_duration_filesize", "flush_packets": "1"})
             streams = self.open_streams(container)
             self.mux_from_queue(container, streams, idle)
-        except RtmpRejected as e:
-            self.error, outcome = f"rejected by server: {from_outside(str(e))}", "rejected"
-        except (RtmpNetworkError, OSError, av.FFmpegError) as e:
+        except RtmpRejected:
+            raise
+        except (RtmpNetworkError, OSError, av.FFmpegError):
             if time.monotonic() - started < EARLY_CLOSE_S and pub.closed_by_server:
                 after = time.monotonic() - started
-                outcome = self._busy_or_rejected(f"it closed the stream {after:.1f} s after accepting it "
-                                                 "(access denied?)")
-            else:
-                self.error, outcome = f"network error: {from_outside(str(e))}", "network"
-                self.lost_at = time.monotonic()
+                return self._busy_or_rejected(f"it closed the stream {after:.1f} s after accepting it "
+                                              "(access denied?)")
+            self.lost_at = time.monotonic()
+            raise
         finally:
             self.ended(container, started)
             pub.close()
-        return outcome
+        return SessionEnd.STOPPED

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from rigcast.engine.output import amf0
+from rigcast.engine.output.errors import BusyError, NetworkError, RejectedError
 
 # Message type ids.
 SET_CHUNK_SIZE, ABORT, ACK, USER_CONTROL, WINDOW_ACK_SIZE, SET_PEER_BW = 1, 2, 3, 4, 5, 6
@@ -41,15 +42,15 @@ HANDSHAKE_SIZE = 1536
 TCP_NOTSENT_LOWAT: int | None = getattr(socket, "TCP_NOTSENT_LOWAT", None)
 FOURCC_LIST = ("av01", "hvc1", "avc1")  # AV1, HEVC, H.264, as enhanced RTMP names them
 
-class RtmpNetworkError(Exception):
+class RtmpNetworkError(NetworkError):
     """The server could not be reached or the connection broke."""
 
 
-class RtmpRejected(Exception):
+class RtmpRejected(RejectedError):
     """The server answered and refused: bad app, bad key, on_publish hook said no."""
 
 
-class RtmpBusy(RtmpRejected):
+class RtmpBusy(RtmpRejected, BusyError):
     """The server says the name is already being published (nginx-rtmp's BadName)."""
 
 

@@ -15,9 +15,9 @@ from typing import Any
 import av
 
 from rigcast.config.kinds.srt import SrtStats
+from rigcast.engine.output.errors import SessionEnd
 from rigcast.engine.output.network import NetworkOutput
 from rigcast.engine.output.srt_lib import LIVE_PAYLOAD, SrtCaller, SrtError, passphrase_from
-from rigcast.engine.untrusted import from_outside
 from rigcast.engine.vocab.reports import OutputStatus
 
 STATS_EVERY_S = 1.0
@@ -45,8 +45,8 @@ class _TsSink:
 
 
 class SrtOutput(NetworkOutput):
-    def __init__(self, cfg: Any, templates: Any, keyframe_wanted: Any = None) -> None:
-        super().__init__(cfg, templates, keyframe_wanted)
+    def __init__(self, cfg: Any, templates: Any, upstream: Any = None) -> None:
+        super().__init__(cfg, templates, upstream)
         s = cfg.settings
         self.opts = s.effective()
         self.passphrase = passphrase_from(s.passphrase_env, s.passphrase_file)
@@ -68,19 +68,15 @@ class SrtOutput(NetworkOutput):
         st.link = self.link_stats
         return st
 
-    def session(self) -> str:
+    def session(self) -> SessionEnd:
+        """Connect and stream until stopped; a refusal (SrtRejected) or a broken link (SrtError,
+        a socket or muxer error) is raised and mapped by the loop (network.py)."""
         o = self.opts
-        try:
-            caller = SrtCaller(o["host"], o["port"], streamid=o["streamid"], latency_ms=o["latency_ms"],
-                               passphrase=self.passphrase, pbkeylen=o["pbkeylen"],
-                               connect_timeout_ms=o["connect_timeout_ms"])
-        except SrtError as e:
-            if e.refused:
-                self.error = f"rejected by server: {from_outside(str(e))}"
-                return "rejected"
-            self.error = f"network error: {from_outside(str(e))}"
-            return "network"
+        caller = SrtCaller(o["host"], o["port"], streamid=o["streamid"], latency_ms=o["latency_ms"],
+                           passphrase=self.passphrase, pbkeylen=o["pbkeylen"],
+                           connect_timeout_ms=o["connect_timeout_ms"])
         started = self.went_live()
+
         def check() -> None:
             self.link_stats = caller.stats()
             if not caller.connected():
@@ -88,17 +84,16 @@ class SrtOutput(NetworkOutput):
 
         idle = self.adapting(self.every(STATS_EVERY_S, check))
         container = None
-        outcome = "stopped"
+        stopped = False
         sink = _TsSink(caller)
         try:
             container = av.open(sink, "w", format="mpegts", options={"flush_packets": "1"})
             streams = self.open_streams(container)
             self.mux_from_queue(container, streams, idle)
-        except (SrtError, OSError, av.FFmpegError) as e:
-            self.error, outcome = f"network error: {from_outside(str(e))}", "network"
+            stopped = True
         finally:
             self.ended(container, started)
-            if outcome == "stopped":  # the last frame delivered whole before the close
+            if stopped:  # the last frame delivered whole before the close
                 try:
                     sink.flush()  # its tail, short of a whole message
                     caller.finish()
@@ -106,4 +101,4 @@ class SrtOutput(NetworkOutput):
                     pass
             caller.close()
             self.link_stats = None
-        return outcome
+        return SessionEnd.STOPPED

@@ -20,6 +20,7 @@ from typing import Any
 
 from rigcast.config.kinds.srt import SrtStats
 from rigcast.engine.errors import RigcastError
+from rigcast.engine.output.errors import NetworkError, RejectedError, SessionEnd
 
 # SRT_SOCKOPT
 SRTO_SNDSYN, SRTO_SNDTIMEO, SRTO_SENDER, SRTO_LATENCY = 1, 13, 21, 23
@@ -40,7 +41,7 @@ WHERE = {"linux": "install libsrt (Debian/Ubuntu: apt install libsrt1.5-openssl)
                   "beside rigcast", "darwin": "install libsrt (brew install srt)"}
 
 
-class SrtError(RigcastError):
+class SrtError(RigcastError, NetworkError):
     """A libsrt call failed; ``reject`` is the reject reason when a connect was refused."""
 
     def __init__(self, message: str, reject: int = 0) -> None:
@@ -49,7 +50,19 @@ class SrtError(RigcastError):
 
     @property
     def refused(self) -> bool:
-        return self.reject in REFUSALS or self.reject >= SERVER_CODES
+        return self.is_refusal(self.reject)
+
+    @staticmethod
+    def is_refusal(reason: int) -> bool:
+        """A reject reason that means the listener said no (not that it could not be reached)."""
+        return reason in REFUSALS or reason >= SERVER_CODES
+
+
+class SrtRejected(SrtError, RejectedError):
+    """The listener refused the connection (a wrong passphrase or stream id, its own code)."""
+
+    END = SessionEnd.REJECTED
+    LABEL = RejectedError.LABEL
 
 
 class Stats(ctypes.Structure):
@@ -180,7 +193,7 @@ class SrtCaller:
             reason = lib().srt_getrejectreason(self.sock)
             text = lib().srt_rejectreason_str(reason)
             why = text.decode(errors="replace") if text else _last_error()
-            raise SrtError(f"{why} (SRT reject reason {reason})", reason)
+            raise (SrtRejected if SrtError.is_refusal(reason) else SrtError)(f"{why} (SRT reject reason {reason})", reason)
 
     def send(self, data: bytes) -> None:
         """Whole live messages of up to 1316 bytes (7 TS packets) each."""

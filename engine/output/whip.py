@@ -45,6 +45,7 @@ from aiortc import sdp as rtc_sdp
 from aiortc.rtcrtpparameters import RTCRtcpFeedback, RTCRtpCodecParameters
 
 from rigcast.config.kinds.whip import WebRtcStats
+from rigcast.engine.output.errors import NetworkError, RejectedError, SessionEnd
 from rigcast.engine.output.h264_params import (
     CONSTRAINED_BASELINE,
     annexb_parameter_sets,
@@ -71,7 +72,7 @@ PROFILE_WAIT_S = 5.0
 _register_lock = threading.Lock()
 
 
-class _Lost(Exception):
+class _Lost(NetworkError):
     """The WebRTC session broke while live."""
 
 
@@ -204,8 +205,8 @@ def _answered_h264(answer: str) -> str | None:
 class WhipOutput(NetworkOutput):
     takes = frozenset((VIDEO, OPUS))
 
-    def __init__(self, cfg: Any, templates: Any, keyframe_wanted: Any = None) -> None:
-        super().__init__(cfg, templates, keyframe_wanted)
+    def __init__(self, cfg: Any, templates: Any, upstream: Any = None) -> None:
+        super().__init__(cfg, templates, upstream)
         s = cfg.settings
         self.token: str | None = s.token()
         self.timeout_s = s.connect_timeout_ms / 1000
@@ -229,7 +230,7 @@ class WhipOutput(NetworkOutput):
         now = time.monotonic()
         if now - self._last_pli >= PLI_EVERY_S:
             self._last_pli = now
-            self.keyframe_wanted.set()
+            self.upstream.want_keyframe()
 
     def _encode_plid(self) -> str | None:
         extradata = bytes(self.templates.video.codec_context.extradata or b"")
@@ -243,21 +244,18 @@ class WhipOutput(NetworkOutput):
             return None
         if not is_constrained_baseline(answered):
             return f"the endpoint answered H.264 profile {answered}, which the encode ({plid}) is not"
-        self.profile_refused = None
-        self.profile_done.clear()
-        self.profile_wanted = "baseline"
-        if not self.profile_done.wait(PROFILE_WAIT_S):
-            self.profile_wanted = None
-            return "the encoder did not switch to constrained baseline in time"
-        if self.profile_refused:
-            return self.profile_refused
+        refused = self.upstream.want_profile("baseline", PROFILE_WAIT_S)
+        if refused:
+            return refused
         self._encode_plid()
         self.note = (f"H.264 switched from {plid} to constrained baseline: the endpoint takes only that "
                      '(video.profile = "baseline" starts that way)')
         self.log.warning("%s: %s", self.name, self.note)
         return None
 
-    def session(self) -> str:
+    def session(self) -> SessionEnd:
+        """Offer, connect and stream; refusals and network failures are raised (WhipRejected,
+        WhipNetworkError, _Lost, timeouts) and mapped by the loop (network.py)."""
         loop = asyncio.new_event_loop()
         runner = threading.Thread(target=loop.run_forever, name=f"whip-loop:{self.name}", daemon=True)
         runner.start()
@@ -266,36 +264,27 @@ class WhipOutput(NetworkOutput):
             return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)
 
         peer: _Peer | None = None
-        outcome = "stopped"
         own = self._encode_plid()
         # The encode's own profile alone first: SRS picks 42e01f whenever an offer lists it.
         offers = [own, CONSTRAINED_BASELINE] if own and not is_constrained_baseline(own) else [CONSTRAINED_BASELINE]
         try:
-            try:
-                for i, plid in enumerate(offers):
-                    peer = call(self._make_peer(plid), 5)
-                    try:
-                        call(peer.connect(), self.timeout_s * 2 + 5)
-                        break
-                    except (WhipRejected, WhipHttpFailed) as e:
-                        if i + 1 == len(offers):
-                            raise
-                        self.log.info("%s: the endpoint refused H.264 %s (%s); offering constrained baseline",
-                                      self.name, plid, from_outside(str(e)))
-                        call(peer.close(), 10)
-                        peer = None
-            except WhipRejected as e:
-                self.error = f"rejected by server: {from_outside(str(e))}"
-                return "rejected"
-            except (WhipNetworkError, TimeoutError, OSError, ConnectionError) as e:
-                self.error = f"network error: {from_outside(str(e) or type(e).__name__)}"
-                return "network"
+            for i, plid in enumerate(offers):
+                peer = call(self._make_peer(plid), 5)
+                try:
+                    call(peer.connect(), self.timeout_s * 2 + 5)
+                    break
+                except (WhipRejected, WhipHttpFailed) as e:
+                    if i + 1 == len(offers):
+                        raise
+                    self.log.info("%s: the endpoint refused H.264 %s (%s); offering constrained baseline",
+                                  self.name, plid, from_outside(str(e)))
+                    call(peer.close(), 10)
+                    peer = None
             assert peer is not None  # the loop either broke with a connected peer or raised
             refused = self._match_profile(peer)
             if refused:
-                self.error = f"rejected by server: {from_outside(refused)}"
-                return "rejected"
-            outcome = self._stream(peer, loop, call)
+                raise RejectedError(refused)
+            return self._stream(peer, loop, call)
         finally:
             if peer is not None:
                 try:
@@ -306,12 +295,11 @@ class WhipOutput(NetworkOutput):
             loop.call_soon_threadsafe(loop.stop)
             runner.join(5)
             loop.close()
-        return outcome
 
     async def _make_peer(self, plid: str) -> _Peer:
         return _Peer(self.url, self.token, self.timeout_s, plid, self.ice, self._keyframe_request)
 
-    def _stream(self, peer: _Peer, loop: asyncio.AbstractEventLoop, call: Any) -> str:
+    def _stream(self, peer: _Peer, loop: asyncio.AbstractEventLoop, call: Any) -> SessionEnd:
         started = self.went_live()
         heard = False
 
@@ -331,10 +319,7 @@ class WhipOutput(NetworkOutput):
         try:
             for kind, p in self.ready_packets(idle):
                 loop.call_soon_threadsafe(peer.push, kind, p)
-            return "stopped"
-        except (_Lost, TimeoutError) as e:
-            self.error = f"network error: {from_outside(str(e) or type(e).__name__)}"
-            return "network"
+            return SessionEnd.STOPPED
         finally:
             self.ended(None, started)
 

@@ -15,17 +15,18 @@ import ssl
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+from rigcast.engine.output.errors import NetworkError, RejectedError
 from rigcast.engine.untrusted import from_outside
 
 MAX_REDIRECTS = 3
 MAX_ANSWER = 256 * 1024  # an SDP answer is a few KiB
 
 
-class WhipNetworkError(Exception):
+class WhipNetworkError(NetworkError):
     """The endpoint could not be reached, or it failed (5xx)."""
 
 
-class WhipRejected(Exception):
+class WhipRejected(RejectedError):
     """The endpoint answered and refused the session."""
 
 
