@@ -32,13 +32,21 @@ from rigcast.engine.supervisor import Workers
 from rigcast.engine.vocab import (
     EngineState,
     LinkState,
-    OutputState,
     RenderedSource,
     RenderedState,
     SourceState,
     VideoCommand,
 )
-from rigcast.engine.vocab.reports import Ack, ChatMessage, LogLine, Report, StateChanged, VideoStats
+from rigcast.engine.vocab.reports import (
+    Ack,
+    ChatMessage,
+    LogLine,
+    OutputStatus,
+    Report,
+    StateChanged,
+    VideoStats,
+)
+from rigcast.engine.vocab.snapshot import EngineRow, IdleOutput, LinkRow, ObsWebsocketRow, Snapshot, SourceRow
 
 log = logging.getLogger("rigcast.engine")
 
@@ -203,7 +211,8 @@ class Engine:
     def program(self) -> str:
         return self.rendered.program
 
-    def state(self) -> dict[str, Any]:
+    def state(self) -> Snapshot:
+        """The whole state, typed; JSON only where it leaves through a socket (``wire()``)."""
         states = {s.name: s.state for s in self.stats.sources} if self.stats else {}
         sizes = {s.name: s.size for s in self.stats.sources if s.size} if self.stats else {}
         shown = {it.source for sc in self.rendered.scenes for it in sc.items} | {
@@ -213,54 +222,49 @@ class Engine:
             if s.name not in shown:
                 continue
             r = self.rendered.sources.get(s.name, RenderedSource())
-            row: dict[str, Any] = {"name": s.name, "kind": s.kind, "description": s.describe(),
-                                   "state": states.get(s.name, SourceState.STARTING), "muted": r.muted}
-            if s.name in sizes:
-                row["size"] = list(sizes[s.name])
             pid = self.workers.pid_of(s.name)
-            if pid is not None:
-                row["pid"] = pid
-                row["restarts"] = self.workers.restarts.get(s.name, 0)
-            if s.has(Cap.AUDIO):
-                row["volume_db"] = r.volume_db
-            row["settings"] = self.source_settings(s)
-            sources.append(row)
-        return {
-            "engine": {"pid": os.getpid(), "version": VERSION, "uptime_s": round(time.time() - self.started_at, 1),
-                       "state": self.engine_state, "encoder": self.encoder_note,
-                       "canvas": str(self.workers.canvas), "fps": self.cfg.video.fps,
-                       "screenshots": self.screenshots},
-            "streaming": self.live(Cap.STREAM),
-            "recording": self.live(Cap.RECORD),
-            "stream_uptime_s": self._uptime(Cap.STREAM),
-            "record_uptime_s": self._uptime(Cap.RECORD),
-            "record_paused": self.live(Cap.RECORD) and self.rendered.paused,
-            "replay_buffer": self.live(Cap.REPLAY),
-            "scenes": self.rendered.scene_rows(),
-            "program_scene": self.program(),
-            "studio_mode": self.rendered.preview is not None,
-            "preview_scene": self.rendered.preview,
-            "transition": {"kind": self.rendered.transition[0], "duration_ms": self.rendered.transition[1]},
-            "sources": sources,
-            "outputs": ([o.as_dict() for o in self.stats.outputs] if self.stats and self.stats.outputs
-                        else [self._idle_output(o) for o in self.cfg.outputs]),
-            "link": self.link.status() if self.link is not None else {"state": LinkState.OFF},
-            "obs_websocket": self._obs_status(),
-        }
+            size = sizes.get(s.name)
+            sources.append(SourceRow(
+                s.name, s.kind, s.describe(), SourceState(states.get(s.name, SourceState.STARTING)), r.muted,
+                self.source_settings(s), (size[0], size[1]) if size else None,
+                (pid, self.workers.restarts.get(s.name, 0)) if pid is not None else None,
+                s.has(Cap.AUDIO), r.volume_db if s.has(Cap.AUDIO) else None))
+        outputs: tuple[OutputStatus | IdleOutput, ...] = (
+            tuple(self.stats.outputs) if self.stats and self.stats.outputs
+            else tuple(IdleOutput(o.name, o.kind, o.describe(), o.has(Cap.STREAM), o.has(Cap.REPLAY))
+                       for o in self.cfg.outputs))
+        return Snapshot(
+            engine=EngineRow(os.getpid(), VERSION, round(time.time() - self.started_at, 1), self.engine_state,
+                             self.encoder_note, str(self.workers.canvas), self.cfg.video.fps, self.screenshots),
+            streaming=self.live(Cap.STREAM),
+            recording=self.live(Cap.RECORD),
+            stream_uptime_s=self._uptime(Cap.STREAM),
+            record_uptime_s=self._uptime(Cap.RECORD),
+            record_paused=self.live(Cap.RECORD) and self.rendered.paused,
+            replay_buffer=self.live(Cap.REPLAY),
+            scenes=self.rendered.scene_rows(),
+            program_scene=self.program(),
+            studio_mode=self.rendered.preview is not None,
+            preview_scene=self.rendered.preview,
+            transition=self.rendered.transition,
+            sources=tuple(sources),
+            outputs=outputs,
+            link=self.link.status() if self.link is not None else LinkRow(),
+            obs_websocket=self._obs_status(),
+        )
 
-    def _obs_status(self) -> dict[str, Any]:
+    def _obs_status(self) -> ObsWebsocketRow:
         """Where obs-websocket listens and how it authenticates: never the password itself."""
         obs = self.cfg.obs_websocket
         if not obs.enabled or self.obsws is None:
-            return {"enabled": False}
+            return ObsWebsocketRow()
         auth = ("off" if self.obsws.password is None
                 else "environment" if os.environ.get(obs.password_env) else "generated")
-        return {"enabled": True, "bind": obs.bind, "port": self.obsws.port, "auth": auth,
-                "password_env": obs.password_env}
+        return ObsWebsocketRow(True, obs.bind, self.obsws.port, auth, obs.password_env)
 
     def status(self) -> dict[str, Any]:
-        """``status``'s answer: the snapshot and the video process's last stats."""
-        return self.state() | {"stats": self.stats.wire() if self.stats else {}}
+        """``status``'s answer, as it goes out: the snapshot and the video process's last stats."""
+        return self.state().wire() | {"stats": self.stats.wire() if self.stats else {}}
 
     def _hello(self) -> dict[str, Any]:
         from rigcast.engine.control.link import COMMANDS, EVENTS, engine_id
@@ -269,12 +273,7 @@ class Engine:
                            "capabilities": {"commands": list(COMMANDS), "events": list(EVENTS),
                                             "chat": self.has_chat_overlay,
                                             "ingest": any(self.needs_ingest(o.name) for o in self.cfg.outputs)}},
-                "state": self.state()}
-
-    @staticmethod
-    def _idle_output(o: OutputConfig) -> dict[str, Any]:
-        return {"name": o.name, "kind": o.kind, "target": o.describe(), "state": OutputState.OFF,
-                "stream": o.has(Cap.STREAM), "replay": o.has(Cap.REPLAY)}
+                "state": self.state().wire()}
 
     def publish_state(self) -> None:
         self.bus.publish(StateChanged(self.state()))

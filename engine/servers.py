@@ -23,7 +23,7 @@ async def serve_control(e: Engine) -> Any:
     from rigcast.engine.runtime import VERSION
 
     server = ControlServer(e.bus, lambda: {"version": VERSION, "pid": os.getpid()},
-                           lambda: {"state": e.state(), "log": [line.wire() for line in e.logs],
+                           lambda: {"state": e.state().wire(), "log": [line.wire() for line in e.logs],
                                    "chat": [m.wire() for m in e.chat]})
     if sys.platform != "win32":
         await server.serve_unix(paths.socket_path())

@@ -192,3 +192,43 @@ def test_the_documented_enums_are_the_engines_own() -> None:
     assert state["engine"]["properties"]["state"]["enum"] == [s.value for s in EngineState]
     assert set(EVENTS) == {e.value for e in EventName} == {n.removeprefix("event/") for n in schemas
                                                               if n.startswith("event/")}
+
+
+def test_the_typed_state_emits_what_the_schemas_describe() -> None:
+    """The snapshot tree (engine/vocab/snapshot.py) with every optional part present, and with
+    every one absent, turned into JSON as a socket sends it: valid against ``state`` and the
+    ``state`` event's schema."""
+    from rigcast.config.kinds.srt import SrtStats
+    from rigcast.engine.vocab.reports import OutputStatus, StateChanged
+    from rigcast.engine.vocab.snapshot import (
+        EngineRow,
+        IdleOutput,
+        LinkRow,
+        ObsWebsocketRow,
+        Snapshot,
+        SourceRow,
+    )
+    from rigcast.engine.vocab.states import EngineState, LinkState, OutputState, SourceState
+
+    engine = EngineRow(4242, "0.1.0", 12.5, EngineState.RUNNING, "encoder: libx264", "1280x720", 30, 3)
+    scenes = [{"index": 1, "name": "A", "items": [
+        {"source": "game", "visible": True, "x": 0, "y": 0, "scale": None, "opacity": 1.0, "width": None,
+         "height": None, "fit": "fit", "crop": [0, 0, 0, 0], "filters": []}]}]
+    full = Snapshot(
+        engine, True, True, 10.0, 5.0, True, True, scenes, "A", True, "A", ("fade", 300),
+        (SourceRow("game", "window", 'window titled "x"', SourceState.LIVE, False, {"match": "x"}, (640, 480),
+                   (99, 1)),
+         SourceRow("desk", "desktop_audio", "what the box plays", SourceState.LIVE, True, {"volume_db": -3.0},
+                   audio=True, volume_db=-3.0)),
+        (OutputStatus("srt", "srt", "srt://h:9000", OutputState.LIVE, stream=True, kbps=2500.0, queue_ms=40,
+                      bitrate_kbps=2400, link=SrtStats(rtt_ms=2.0, send_mbps=2.5, lost=0, retransmitted=0,
+                                                       send_buffer_ms=20, dropped=0)),
+         OutputStatus("rec", "record", "/r.mkv", OutputState.RECORDING)),
+        LinkRow(LinkState.CONNECTED, "wss://api/x", 1.0, None, 1),
+        ObsWebsocketRow(True, "127.0.0.1", 4455, "generated", "RIGCAST_OBS_PASSWORD"))
+    bare = Snapshot(engine, False, False, None, None, False, False, scenes, "A", False, None, ("cut", 0), (),
+                    (IdleOutput("rtmp", "rtmp", "rtmp://h/live/****", True, False),))
+    for snap in (full, bare):
+        wire = json.loads(json.dumps(snap.wire()))
+        assert_valid("status", wire)
+        assert_valid("state", json.loads(json.dumps(StateChanged(snap).wire())))

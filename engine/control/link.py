@@ -40,6 +40,7 @@ from rigcast.engine.errors import RigcastError
 from rigcast.engine.untrusted import from_outside
 from rigcast.engine.vocab import LinkState
 from rigcast.engine.vocab.reports import BusEvent, LogLine, StateChanged, VideoStats
+from rigcast.engine.vocab.snapshot import LinkRow
 
 log = logging.getLogger("rigcast.link")
 
@@ -139,9 +140,8 @@ class Link:
         self._task: asyncio.Task[None] | None = None
 
     # -- what the engine shows -------------------------------------------------------------
-    def status(self) -> dict[str, Any]:
-        return {"state": self.state, "url": mask_url(self.url), "since": round(self.since, 1),
-                "error": self.error, "connects": self.connects}
+    def status(self) -> LinkRow:
+        return LinkRow(self.state, mask_url(self.url), round(self.since, 1), self.error, self.connects)
 
     def _set(self, state: LinkState, error: str | None = None) -> None:
         if state != self.state or error != self.error:
@@ -354,7 +354,7 @@ class Link:
     def _events(self, ev: BusEvent) -> list[str]:
         out: list[dict[str, Any]] = []
         if isinstance(ev, StateChanged):
-            data = ev.state
+            data = ev.wire()  # what the API hears; its change events come from the same dicts
             last, self._last = self._last, data
             found = {what: d for what, d in changes(last, data)}
             if "streaming" in found or "recording" in found:

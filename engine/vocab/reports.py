@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rigcast.config.kinds import KindStats, stats_wire_keys
 from rigcast.engine.vocab.states import OutputState, SourceState
 from rigcast.engine.vocab.video import RenderedState
+
+if TYPE_CHECKING:
+    from rigcast.engine.vocab.snapshot import Snapshot
 
 
 class EventName(StrEnum):
@@ -205,10 +208,10 @@ class StateChanged:
 
     EVENT: ClassVar[EventName] = EventName.STATE
 
-    state: dict[str, Any]
+    state: Snapshot
 
     def wire(self) -> dict[str, Any]:
-        return self.state
+        return self.state.wire()
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,7 @@ class ObsWebsocketServer:
                 return [codec.encode(volume_meters(ev))] if subs & SUB_VOLUME_METERS else []
             if not isinstance(ev, StateChanged):
                 return []
-            seen, last = last, ev.state
+            seen, last = last, ev.wire()  # obs-websocket speaks in the wire dicts
             found = changes(seen, last)
             if subs & SUB_TRANSITIONS and any(what == "scene" for what, _ in found):
                 t = last.get("transition", {})

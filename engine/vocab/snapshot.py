@@ -1,0 +1,155 @@
+"""The engine's state, as one tree of frozen dataclasses: what ``status`` answers and the
+``state`` event carries.
+
+Built by the engine (engine/runtime.py) from what each owner holds: the video process's
+rendered state, the workers, the outputs' own status, the link. It stays typed on the bus;
+JSON is made from it only where it leaves through a socket (``wire()``), in exactly the shape
+docs/control-protocol.md's schemas describe (tests/test_wire_schemas.py holds the two
+together). States are the vocabulary's StrEnums, so nothing compares raw strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rigcast.engine.vocab.reports import OutputStatus
+from rigcast.engine.vocab.states import EngineState, LinkState, OutputState, SourceState
+
+
+@dataclass(frozen=True)
+class EngineRow:
+    pid: int
+    version: str
+    uptime_s: float
+    state: EngineState
+    encoder: str
+    canvas: str
+    fps: int
+    screenshots: int
+
+    def wire(self) -> dict[str, Any]:
+        return {"pid": self.pid, "version": self.version, "uptime_s": self.uptime_s, "state": self.state,
+                "encoder": self.encoder, "canvas": self.canvas, "fps": self.fps, "screenshots": self.screenshots}
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """A source shown in a scene or mixed. ``audio``: it has a volume (and is mixed in every
+    scene); ``worker``: the pid and restarts of the process capturing it, if one does."""
+
+    name: str
+    kind: str
+    description: str
+    state: SourceState
+    muted: bool
+    settings: dict[str, Any]
+    size: tuple[int, int] | None = None
+    worker: tuple[int, int] | None = None  # (pid, restarts)
+    audio: bool = False
+    volume_db: float | None = None
+
+    def wire(self) -> dict[str, Any]:
+        row: dict[str, Any] = {"name": self.name, "kind": self.kind, "description": self.description,
+                               "state": self.state, "muted": self.muted}
+        if self.size is not None:
+            row["size"] = list(self.size)
+        if self.worker is not None:
+            row["pid"], row["restarts"] = self.worker
+        if self.audio:
+            row["volume_db"] = self.volume_db
+        row["settings"] = self.settings
+        return row
+
+
+@dataclass(frozen=True)
+class IdleOutput:
+    """A configured output the video process has not reported on yet (nothing running)."""
+
+    name: str
+    kind: str
+    target: str
+    stream: bool
+    replay: bool
+    state: OutputState = OutputState.OFF
+
+    def wire(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "target": self.target, "state": self.state,
+                "stream": self.stream, "replay": self.replay}
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """The user's API link; only its state when there is none."""
+
+    state: LinkState = LinkState.OFF
+    url: str | None = None  # masked
+    since: float | None = None
+    error: str | None = None
+    connects: int = 0
+
+    def wire(self) -> dict[str, Any]:
+        if self.url is None:
+            return {"state": self.state}
+        return {"state": self.state, "url": self.url, "since": self.since, "error": self.error,
+                "connects": self.connects}
+
+
+@dataclass(frozen=True)
+class ObsWebsocketRow:
+    """Where obs-websocket listens and how it authenticates: never the password itself."""
+
+    enabled: bool = False
+    bind: str = ""
+    port: int = 0
+    auth: str = ""  # off, environment or generated
+    password_env: str = ""
+
+    def wire(self) -> dict[str, Any]:
+        if not self.enabled:
+            return {"enabled": False}
+        return {"enabled": True, "bind": self.bind, "port": self.port, "auth": self.auth,
+                "password_env": self.password_env}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    engine: EngineRow
+    streaming: bool
+    recording: bool
+    stream_uptime_s: float | None
+    record_uptime_s: float | None
+    record_paused: bool
+    replay_buffer: bool
+    scenes: list[dict[str, Any]]  # the video process's rows (RenderedState.scene_rows)
+    program_scene: str
+    studio_mode: bool
+    preview_scene: str | None
+    transition: tuple[str, int]  # kind, duration_ms
+    sources: tuple[SourceRow, ...]
+    outputs: tuple[OutputStatus | IdleOutput, ...]
+    link: LinkRow = field(default_factory=LinkRow)
+    obs_websocket: ObsWebsocketRow = field(default_factory=ObsWebsocketRow)
+
+    def source(self, name: str) -> SourceRow | None:
+        return next((s for s in self.sources if s.name == name), None)
+
+    def wire(self) -> dict[str, Any]:
+        return {
+            "engine": self.engine.wire(),
+            "streaming": self.streaming,
+            "recording": self.recording,
+            "stream_uptime_s": self.stream_uptime_s,
+            "record_uptime_s": self.record_uptime_s,
+            "record_paused": self.record_paused,
+            "replay_buffer": self.replay_buffer,
+            "scenes": self.scenes,
+            "program_scene": self.program_scene,
+            "studio_mode": self.studio_mode,
+            "preview_scene": self.preview_scene,
+            "transition": {"kind": self.transition[0], "duration_ms": self.transition[1]},
+            "sources": [s.wire() for s in self.sources],
+            "outputs": [o.as_dict() if isinstance(o, OutputStatus) else o.wire() for o in self.outputs],
+            "link": self.link.wire(),
+            "obs_websocket": self.obs_websocket.wire(),
+        }
