@@ -101,7 +101,10 @@ def _parser() -> argparse.ArgumentParser:
     csub.add_parser("obs-info", help="obs-websocket's address, port and password, for an OBS remote tool "
                                      "(OBS's Show Connect Info)")
 
-    sub.add_parser("tui", help="the control room (default): attach to the engine, starting one if needed")
+    tui = sub.add_parser("tui", help="the control room (default): attach to the engine, starting one if needed")
+    tui.add_argument("--theme", default=os.environ.get("RIGCAST_THEME"),
+                     help="the colour theme (Textual's: textual-dark by default, textual-light for a light "
+                          "terminal, ansi-dark/ansi-light for the terminal's own colours, ...); also RIGCAST_THEME")
 
     sub.add_parser("windows", help="list capturable windows")
     sub.add_parser("devices", help="list audio outputs (desktop_audio) and microphones (mic)")
@@ -267,7 +270,7 @@ def cmd_ctl(a: argparse.Namespace) -> int:
 def cmd_tui(a: argparse.Namespace) -> int:
     from rigcast.tui.app import run_tui
 
-    return run_tui()
+    return run_tui(getattr(a, "theme", None) or os.environ.get("RIGCAST_THEME"))
 
 
 def cmd_windows(_a: argparse.Namespace) -> int:

@@ -137,3 +137,19 @@ def test_a_long_log_line_wraps_with_nothing_cut() -> None:
             assert tail.split()[-1] in shown and "set video.profile" in " ".join(shown.split()), shown
 
     asyncio.run(scenario())
+
+
+def test_a_theme_is_chosen_by_flag_and_a_wrong_name_is_one_line(tmp_path: Any) -> None:
+    """``rigcast tui --theme NAME`` (or RIGCAST_THEME): a light terminal gets a light room; a
+    name Textual doesn't have is refused before any engine is started."""
+    import os
+    import subprocess
+    import sys
+
+    env = os.environ | {"RIGCAST_RUNTIME_DIR": str(tmp_path / "run"), "RIGCAST_STATE_DIR": str(tmp_path / "state")}
+    r = subprocess.run([sys.executable, "-P", "-m", "rigcast.engine", "tui", "--theme", "nope"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith('rigcast: no theme named "nope"; give one of ') and "textual-light" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "run").exists(), "no engine started"
+    assert ControlRoom(connect=False, theme="textual-light").theme == "textual-light"

@@ -55,10 +55,13 @@ class ControlRoom(App[int]):
         Binding("Q", "stop_engine", "Stop", key_display="Q"),
     ]
 
-    def __init__(self, connect: bool = True, graphics: str | None = None) -> None:
+    def __init__(self, connect: bool = True, graphics: str | None = None, theme: str | None = None) -> None:
         """``graphics``: "kitty" or "sixel" to draw the thumbnails with the terminal's own
-        graphics (tui/preview.py's terminal_graphics() says which, before the app starts)."""
+        graphics (tui/preview.py's terminal_graphics() says which, before the app starts);
+        ``theme``: one of Textual's themes (run_tui checks the name)."""
         super().__init__()
+        if theme is not None:
+            self.theme = theme
         self.graphics = graphics
         self.view = EngineView()
         self.client: AsyncControlClient | None = None
@@ -294,9 +297,14 @@ class ControlRoom(App[int]):
                 await self.client.close()
 
 
-def run_tui() -> int:
+def run_tui(theme: str | None = None) -> int:
     """``rigcast`` / ``rigcast tui``: attach, starting an engine first if none is running."""
     from rigcast.engine.daemon import running_engine, up
+
+    themes = sorted(ControlRoom().available_themes)
+    if theme is not None and theme not in themes:
+        print(f'rigcast: no theme named "{theme}"; give one of {", ".join(themes)}', file=sys.stderr)
+        return 2
 
     if running_engine() is None:
         print("rigcast: no engine running; starting one (`rigcast down` stops it)")
@@ -306,7 +314,7 @@ def run_tui() -> int:
     from rigcast.engine.crash import EXIT_CRASH, report_crash
     from rigcast.tui.preview import terminal_graphics
 
-    app = ControlRoom(graphics=terminal_graphics())
+    app = ControlRoom(graphics=terminal_graphics(), theme=theme)
     try:
         app.run()
     except Exception as e:  # before Textual's own handling (the terminal could not be set up)
