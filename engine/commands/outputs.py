@@ -53,12 +53,17 @@ async def run_outputs(e: Host, todo: list[str], on: bool, urls: Mapping[str, str
 @dataclass(frozen=True)
 class SwitchArea:
     """Start, stop or toggle every output of one area. ``ingest`` holds the push URLs the
-    user's API handed out for this start (filled in by :func:`ask_ingest`)."""
+    user's API handed out for this start (filled in by :func:`ask_ingest`). Each command below
+    is one of these, named by its class keywords."""
 
     NAME: ClassVar[str]
     AREA: ClassVar[Area]
     VERB: ClassVar[str]  # start, stop or toggle
     ingest: Mapping[str, str] = internal(dict)
+
+    def __init_subclass__(cls, *, name: str, area: Area, verb: str, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        cls.NAME, cls.AREA, cls.VERB = name, area, verb
 
 
 async def switch_area(e: Host, c: SwitchArea) -> Result:
@@ -74,67 +79,15 @@ async def switch_area(e: Host, c: SwitchArea) -> Result:
     return {area.doing: on}
 
 
-@dataclass(frozen=True)
-class StartStreaming(SwitchArea):
-    NAME: ClassVar = "stream.start"
-    AREA: ClassVar = STREAM
-    VERB: ClassVar = "start"
-
-
-@dataclass(frozen=True)
-class StopStreaming(SwitchArea):
-    NAME: ClassVar = "stream.stop"
-    AREA: ClassVar = STREAM
-    VERB: ClassVar = "stop"
-
-
-@dataclass(frozen=True)
-class ToggleStreaming(SwitchArea):
-    NAME: ClassVar = "stream.toggle"
-    AREA: ClassVar = STREAM
-    VERB: ClassVar = "toggle"
-
-
-@dataclass(frozen=True)
-class StartRecording(SwitchArea):
-    NAME: ClassVar = "record.start"
-    AREA: ClassVar = RECORD
-    VERB: ClassVar = "start"
-
-
-@dataclass(frozen=True)
-class StopRecording(SwitchArea):
-    NAME: ClassVar = "record.stop"
-    AREA: ClassVar = RECORD
-    VERB: ClassVar = "stop"
-
-
-@dataclass(frozen=True)
-class ToggleRecording(SwitchArea):
-    NAME: ClassVar = "record.toggle"
-    AREA: ClassVar = RECORD
-    VERB: ClassVar = "toggle"
-
-
-@dataclass(frozen=True)
-class StartReplay(SwitchArea):
-    NAME: ClassVar = "replay.start"
-    AREA: ClassVar = REPLAY
-    VERB: ClassVar = "start"
-
-
-@dataclass(frozen=True)
-class StopReplay(SwitchArea):
-    NAME: ClassVar = "replay.stop"
-    AREA: ClassVar = REPLAY
-    VERB: ClassVar = "stop"
-
-
-@dataclass(frozen=True)
-class ToggleReplay(SwitchArea):
-    NAME: ClassVar = "replay.toggle"
-    AREA: ClassVar = REPLAY
-    VERB: ClassVar = "toggle"
+class StartStreaming(SwitchArea, name="stream.start", area=STREAM, verb="start"): ...
+class StopStreaming(SwitchArea, name="stream.stop", area=STREAM, verb="stop"): ...
+class ToggleStreaming(SwitchArea, name="stream.toggle", area=STREAM, verb="toggle"): ...
+class StartRecording(SwitchArea, name="record.start", area=RECORD, verb="start"): ...
+class StopRecording(SwitchArea, name="record.stop", area=RECORD, verb="stop"): ...
+class ToggleRecording(SwitchArea, name="record.toggle", area=RECORD, verb="toggle"): ...
+class StartReplay(SwitchArea, name="replay.start", area=REPLAY, verb="start"): ...
+class StopReplay(SwitchArea, name="replay.stop", area=REPLAY, verb="stop"): ...
+class ToggleReplay(SwitchArea, name="replay.toggle", area=REPLAY, verb="toggle"): ...
 
 
 # -- one output by its name ----------------------------------------------------------------
@@ -183,6 +136,10 @@ class PauseArgs:
     NAME: ClassVar[str]
     WANT: ClassVar[bool | None]
 
+    def __init_subclass__(cls, *, name: str, want: bool | None, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        cls.NAME, cls.WANT = name, want
+
 
 async def pause_recording(e: Host, c: PauseArgs) -> Result:
     if not e.live(Cap.RECORD):
@@ -195,22 +152,9 @@ async def pause_recording(e: Host, c: PauseArgs) -> Result:
     return {"paused": e.rendered.paused}
 
 
-@dataclass(frozen=True)
-class PauseRecording(PauseArgs):
-    NAME: ClassVar = "record.pause"
-    WANT: ClassVar = True
-
-
-@dataclass(frozen=True)
-class ResumeRecording(PauseArgs):
-    NAME: ClassVar = "record.resume"
-    WANT: ClassVar = False
-
-
-@dataclass(frozen=True)
-class TogglePause(PauseArgs):
-    NAME: ClassVar = "record.toggle_pause"
-    WANT: ClassVar = None
+class PauseRecording(PauseArgs, name="record.pause", want=True): ...
+class ResumeRecording(PauseArgs, name="record.resume", want=False): ...
+class TogglePause(PauseArgs, name="record.toggle_pause", want=None): ...
 
 
 # -- the replay buffer, the record folder, the stream service -------------------------------
