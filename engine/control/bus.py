@@ -184,6 +184,17 @@ class Command(Generic[A, H]):
         return self.args(**values)
 
 
+def _given(args: Any, params: dict[str, Param]) -> dict[str, Any]:
+    """A typed command's arguments as a client would send them: a field left at its "not
+    given" default (``UNSET``, or ``None`` where that is the default) is left out."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(args):
+        value = getattr(args, f.name)
+        if f.name in params and value is not UNSET and not (value is None and f.default is None):
+            out[f.name] = value
+    return out
+
+
 class CommandBus:
     """The commands, the host their handlers act on, the one lock, and the event listeners."""
 
@@ -211,11 +222,7 @@ class CommandBus:
         """A command given as its dataclass (obs-websocket, hotkeys): typed by the caller,
         checked the same way as one from a wire, so a setting's bounds always hold."""
         cmd = self.by_type[type(args)]
-        wire = {f.name: getattr(args, f.name) for f in dataclasses.fields(args)  # type: ignore[arg-type]
-                if f.name in cmd.params and getattr(args, f.name) is not UNSET
-                and not (getattr(args, f.name) is None and not cmd.params[f.name].required
-                         and f.default is None)}
-        return await self._run(cmd, cmd.decode(wire))
+        return await self._run(cmd, cmd.decode(_given(args, cmd.params)))
 
     async def _run(self, cmd: Command[Any, Any], args: Any) -> Result:
         if cmd.prepare is not None:

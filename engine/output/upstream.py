@@ -45,7 +45,9 @@ class Upstream:
     # (the keyframe event is the encode's own, checked before each frame: video_encode.py)
     def profile_asked(self) -> str | None:
         """A profile asked for and not answered yet (taken: asked once)."""
-        wanted, self._profile = self._profile, None
+        wanted = self._profile  # read every tick: nothing written unless one was asked
+        if wanted is not None:
+            self._profile = None
         return wanted
 
     def answer_profile(self, refused: str | None) -> None:
