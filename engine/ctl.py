@@ -5,55 +5,61 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
+from rigcast.engine.commands.audio import MuteSource
+from rigcast.engine.commands.engine_cmds import GetStatus
+from rigcast.engine.commands.outputs import AREA_COMMANDS, PauseRecording, ResumeRecording, SaveReplay
+from rigcast.engine.commands.pictures import TakeScreenshot
+from rigcast.engine.commands.scenes import SetItem, SetPreview, SetStudio, SetText, SwitchScene, TakePreview
+from rigcast.engine.commands.sources import ListFilters, SetFilter
 from rigcast.engine.control.bus import BusError
-from rigcast.engine.control.client import call
+from rigcast.engine.control.client import call, run
 from rigcast.engine.status import clock
-from rigcast.engine.vocab import LinkState, OutputState, SourceState, labelled
+from rigcast.engine.vocab import LinkState, OutputStatus, SourceState, labelled
+from rigcast.engine.vocab.snapshot import ObsWebsocketRow, Snapshot
 
 
-def describe(state: dict[str, Any]) -> str:
-    e = state["engine"]
-    rows = [f"engine   pid {e['pid']}, up {clock(e['uptime_s'])}, {e['canvas']} @ {e['fps']} fps, {e['encoder']}"]
-    for what, key in (("stream", "streaming"), ("record", "recording")):
-        on = state[key]
-        rows.append(f"{what:<8} {'LIVE ' + clock(state[f'{what}_uptime_s']) if on and what == 'stream' else ''}"
-                    f"{'REC ' + clock(state[f'{what}_uptime_s']) if on and what == 'record' else ''}"
-                    f"{'off' if not on else ''}")
-    scenes = state["scenes"]
-    prog = next((s["index"] for s in scenes if s["name"] == state["program_scene"]), 0)
-    rows.append(f"scene    {state['program_scene']} ({prog} of {len(scenes)})")
-    for s in state["sources"]:
-        rows.append(f"source   {s['name']}: {labelled(s['state'], SourceState)}{' (muted)' if s['muted'] else ''} — {s['description']}")
-    for o in state["outputs"]:
-        extra = f" {o.get('kbps', 0):.0f} kbps" if o["state"] in (OutputState.LIVE, OutputState.RECORDING) else ""
-        if extra and o.get("queue_ms") is not None:
-            extra += f" queue {o['queue_ms']} ms video {o.get('bitrate_kbps')} kbps"
-        if o.get("retry_in_s") is not None:
-            extra += f" retry in {o['retry_in_s']:.0f}s"
-        if o.get("dropped"):
-            extra += f" dropped {o['dropped']} ({o.get('dropped_pct', 0):.1f}%)"
-        rows.append(f"output   {o['name']}: {labelled(o['state'], OutputState)}{extra} → {o['target']}")
-    link = state.get("link", {"state": LinkState.OFF})
-    if link["state"] != LinkState.OFF:
-        why = f" ({link['error']})" if link.get("error") and link["state"] != LinkState.CONNECTED else ""
-        rows.append(f"link     {link['state']}{why} → {link['url']}")
+def describe(state: Snapshot) -> str:
+    e = state.engine
+    rows = [f"engine   pid {e.pid}, up {clock(e.uptime_s)}, {e.canvas} @ {e.fps} fps, {e.encoder}"]
+    if state.streaming:
+        rows.append(f"stream   LIVE {clock(state.stream_uptime_s)}")
+    else:
+        rows.append("stream   off")
+    rows.append(f"record   REC {clock(state.record_uptime_s)}" if state.recording else "record   off")
+    prog = next((s.index for s in state.scenes if s.name == state.program_scene), 0)
+    rows.append(f"scene    {state.program_scene} ({prog} of {len(state.scenes)})")
+    for s in state.sources:
+        rows.append(f"source   {s.name}: {labelled(s.state, SourceState)}{' (muted)' if s.muted else ''} — {s.description}")
+    for o in state.outputs:
+        extra = f" {o.kbps:.0f} kbps" if o.state.carrying else ""
+        if isinstance(o, OutputStatus):
+            if extra and o.queue_ms is not None:
+                extra += f" queue {o.queue_ms} ms video {o.bitrate_kbps} kbps"
+            if o.retry_in_s is not None:
+                extra += f" retry in {o.retry_in_s:.0f}s"
+            if o.dropped:
+                extra += f" dropped {o.dropped} ({o.dropped_pct:.1f}%)"
+        rows.append(f"output   {o.name}: {o.state.label}{extra} → {o.target}")
+    link = state.link
+    if link.state != LinkState.OFF:
+        why = f" ({link.error})" if link.error and link.state != LinkState.CONNECTED else ""
+        rows.append(f"link     {link.state}{why} → {link.url}")
     return "\n".join(rows)
 
 
-def obs_info(obs: dict[str, Any]) -> int:
+def obs_info(obs: ObsWebsocketRow) -> int:
     """What a remote tool needs to connect. The password is read here, from the state dir the
     engine keeps it in; it never travels over the control socket, status or the log."""
-    if not obs.get("enabled"):
+    if not obs.enabled:
         print("rigcast: the obs-websocket server is off; enable it with [obs_websocket] enabled = true",
               file=sys.stderr)
         return 1
-    print(f"server   {obs['bind']}\nport     {obs['port']}")
-    if obs["auth"] == "off":
+    print(f"server   {obs.bind}\nport     {obs.port}")
+    if obs.auth == "off":
         print("password none (auth = false: loopback only)")
-    elif obs["auth"] == "environment":
-        print(f"password the value of ${obs['password_env']} in the engine's environment")
+    elif obs.auth == "environment":
+        print(f"password the value of ${obs.password_env} in the engine's environment")
     else:
         from rigcast.engine.control.obs.auth import stored_password
 
@@ -68,7 +74,6 @@ def obs_info(obs: dict[str, Any]) -> int:
 
 def screenshot(a: argparse.Namespace) -> int:
     """``ctl screenshot FILE``: the picture made by the video process, written here."""
-    import base64
     from pathlib import Path
 
     from rigcast.config.values import Size
@@ -78,19 +83,17 @@ def screenshot(a: argparse.Namespace) -> int:
     if fmt is None:
         print(f"rigcast: {a.file}: name a .png or .jpg file", file=sys.stderr)
         return 1
-    args: dict[str, Any] = {"format": fmt}
-    if a.source:
-        args["source"] = a.source
+    size = None
     if a.size:
         try:
             size = Size.parse(a.size)
         except ValueError as e:
             print(f"rigcast: --size: {e}", file=sys.stderr)
             return 1
-        args |= {"width": size.width, "height": size.height}
-    data = call("screenshot", args)
+    picture = run(TakeScreenshot(source=a.source or None, width=size.width if size else None,
+                                 height=size.height if size else None, format=fmt))
     try:
-        path.write_bytes(base64.b64decode(data["image_base64"]))
+        path.write_bytes(picture.data)
     except OSError as e:
         print(f"rigcast: cannot write {path}: {e.strerror}", file=sys.stderr)
         return 1
@@ -98,67 +101,62 @@ def screenshot(a: argparse.Namespace) -> int:
     return 0
 
 
+def _scene(given: str) -> str | int:
+    """A scene as typed: a number is its 1-based index."""
+    return int(given) if given.isdigit() else given
+
+
 def run_ctl(a: argparse.Namespace) -> int:
     try:
         if a.ctl == "status":
-            state = call("status")
-            print(json.dumps(state, indent=2) if a.json else describe(state))
+            # --json: the answer as the engine sent it, for scripts
+            print(json.dumps(call(GetStatus.NAME), indent=2) if a.json else describe(run(GetStatus()).state))
         elif a.ctl == "record" and a.action in ("pause", "resume"):
-            paused = call(f"record.{a.action}")["paused"]
+            paused = run(PauseRecording() if a.action == "pause" else ResumeRecording()).paused
             print(f"rigcast: recording {'paused' if paused else 'resumed'}")
-        elif a.ctl in ("stream", "record"):
-            data = call(f"{a.ctl}.{a.action}")
-            on = data["streaming" if a.ctl == "stream" else "recording"]
-            print(f"rigcast: {a.ctl} {'started' if on else 'stopped'}")
-        elif a.ctl == "replay" and a.action == "save":
-            print(f"rigcast: replay saved to {call('replay.save')['path']}")
+        elif a.ctl in ("stream", "record", "replay") and a.action != "save":
+            cmd = next(c for c in AREA_COMMANDS if c.AREA.what == a.ctl and c.VERB == a.action)()
+            on = run(cmd).running
+            what = "replay buffer" if a.ctl == "replay" else a.ctl
+            print(f"rigcast: {what} {'started' if on else 'stopped'}")
         elif a.ctl == "replay":
-            on = call(f"replay.{a.action}")["buffering"]
-            print(f"rigcast: replay buffer {'started' if on else 'stopped'}")
+            print(f"rigcast: replay saved to {run(SaveReplay()).path}")
         elif a.ctl == "filter" and a.filter is None:
-            where = {"source": a.source} | ({"scene": a.scene} if a.scene else {})
-            for row in call("source.filters", where)["filters"]:
-                settings = ", ".join(f"{k}={v}" for k, v in row["settings"].items())
-                print(f"{row['name']:<18} {'on ' if row['enabled'] else 'off'}  {settings}")
+            for row in run(ListFilters(a.source, a.scene or None)).filters:
+                settings = ", ".join(f"{k}={v}" for k, v in row.settings.items())
+                print(f"{row.name:<18} {'on ' if row.enabled else 'off'}  {settings}")
         elif a.ctl == "filter":
             if a.state is None:
                 print("rigcast: say on or off after the filter's name", file=sys.stderr)
                 return 1
-            call("source.filter.set", {"source": a.source, "filter": a.filter, "enabled": a.state == "on"}
-                 | ({"scene": a.scene} if a.scene else {}))
+            run(SetFilter(source=a.source, scene=a.scene or None, filter=a.filter, enabled=a.state == "on"))
             print(f"rigcast: {a.source}: {a.filter} {a.state}")
         elif a.ctl == "screenshot":
             return screenshot(a)
         elif a.ctl == "scene":
-            scene: str | int = int(a.scene) if a.scene.isdigit() else a.scene
-            print(f"rigcast: program scene {call('scene.switch', {'scene': scene})['program_scene']}")
+            print(f"rigcast: program scene {run(SwitchScene(_scene(a.scene))).program_scene}")
         elif a.ctl in ("studio", "preview", "transition"):
             if a.ctl == "studio":
-                data = call("studio.set", {} if a.state == "toggle" else {"enabled": a.state == "on"})
+                studio = run(SetStudio(None if a.state == "toggle" else a.state == "on"))
             elif a.ctl == "preview":
-                data = call("scene.preview", {"scene": int(a.scene) if a.scene.isdigit() else a.scene})
+                studio = run(SetPreview(_scene(a.scene)))
             else:
-                data = call("studio.transition")
-            print(f"rigcast: studio mode {'on' if data['studio_mode'] else 'off'}, program {data['program_scene']}"
-                  + (f", preview {data['preview_scene']}" if data["studio_mode"] else ""))
+                studio = run(TakePreview())
+            print(f"rigcast: studio mode {'on' if studio.studio_mode else 'off'}, program {studio.program_scene}"
+                  + (f", preview {studio.preview_scene}" if studio.studio_mode else ""))
         elif a.ctl == "item":
-            item: dict[str, Any] = {"scene": a.scene, "source": a.source}
-            item |= {k: getattr(a, k) for k in ("visible", "x", "y", "scale", "opacity") if getattr(a, k) is not None}
-            data = call("scene.item.set", item)
-            print(f"rigcast: {data['scene']}/{data['source']}: "
-                  + ", ".join(f"{k}={v}" for k, v in data["changes"].items())
-                  + (" (saved)" if data["saved"] else ""))
+            given = {k: getattr(a, k) for k in ("visible", "x", "y", "scale", "opacity") if getattr(a, k) is not None}
+            done = run(SetItem(a.scene, a.source, **given))
+            print(f"rigcast: {done.scene}/{done.source}: " + ", ".join(f"{k}={v}" for k, v in done.changes.items())
+                  + (" (saved)" if done.saved else ""))
         elif a.ctl == "text":
-            call("text.set", {"source": a.source, "text": a.text})
+            run(SetText(a.source, a.text))
             print(f"rigcast: {a.source} text set")
         elif a.ctl == "obs-info":
-            return obs_info(call("status").get("obs_websocket") or {})
+            return obs_info(run(GetStatus()).state.obs_websocket)
         elif a.ctl == "mute":
-            args: dict[str, Any] = {"source": a.source}
-            if a.state != "toggle":
-                args["muted"] = a.state == "on"
-            data = call("source.mute", args)
-            print(f"rigcast: {data['source']} {'muted' if data['muted'] else 'unmuted'}")
+            muted = run(MuteSource(a.source, None if a.state == "toggle" else a.state == "on"))
+            print(f"rigcast: {muted.source} {'muted' if muted.muted else 'unmuted'}")
     except BusError as e:
         print(f"rigcast: {e.message}", file=sys.stderr)
         return 1

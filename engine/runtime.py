@@ -18,7 +18,7 @@ import os
 import signal
 import sys
 import time
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rigcast.config.kinds import Cap
 from rigcast.config.model import OutputConfig, RigcastConfig, SourceConfig
@@ -46,7 +46,21 @@ from rigcast.engine.vocab.reports import (
     StateChanged,
     VideoStats,
 )
-from rigcast.engine.vocab.snapshot import EngineRow, IdleOutput, LinkRow, ObsWebsocketRow, Snapshot, SourceRow
+from rigcast.engine.vocab.results import Status
+
+if TYPE_CHECKING:
+    from rigcast.engine.control.link import LinkHello
+
+from rigcast.engine.vocab.snapshot import (
+    EngineRow,
+    IdleOutput,
+    LinkRow,
+    ObsWebsocketRow,
+    Snapshot,
+    SourceRow,
+    TransitionRow,
+    scene_rows,
+)
 
 log = logging.getLogger("rigcast.engine")
 
@@ -242,11 +256,11 @@ class Engine:
             record_uptime_s=self._uptime(Cap.RECORD),
             record_paused=self.live(Cap.RECORD) and self.rendered.paused,
             replay_buffer=self.live(Cap.REPLAY),
-            scenes=self.rendered.scene_rows(),
+            scenes=scene_rows(self.rendered),
             program_scene=self.program(),
             studio_mode=self.rendered.preview is not None,
             preview_scene=self.rendered.preview,
-            transition=self.rendered.transition,
+            transition=TransitionRow(*self.rendered.transition),
             sources=tuple(sources),
             outputs=outputs,
             link=self.link.status() if self.link is not None else LinkRow(),
@@ -262,18 +276,15 @@ class Engine:
                 else "environment" if os.environ.get(obs.password_env) else "generated")
         return ObsWebsocketRow(True, obs.bind, self.obsws.port, auth, obs.password_env)
 
-    def status(self) -> dict[str, Any]:
-        """``status``'s answer, as it goes out: the snapshot and the video process's last stats."""
-        return self.state().wire() | {"stats": self.stats.wire() if self.stats else {}}
+    def status(self) -> Status:
+        """``status``'s answer: the snapshot and the video process's last stats."""
+        return Status(self.state(), self.stats)
 
-    def _hello(self) -> dict[str, Any]:
-        from rigcast.engine.control.link import COMMANDS, EVENTS, engine_id
+    def _hello(self) -> LinkHello:
+        from rigcast.engine.control.link import COMMANDS, EVENTS, LinkHello, engine_id
 
-        return {"engine": {"id": engine_id(paths.state_dir()), "version": VERSION,
-                           "capabilities": {"commands": list(COMMANDS), "events": list(EVENTS),
-                                            "chat": self.has_chat_overlay,
-                                            "ingest": any(self.needs_ingest(o.name) for o in self.cfg.outputs)}},
-                "state": self.state().wire()}
+        return LinkHello(engine_id(paths.state_dir()), VERSION, tuple(COMMANDS), tuple(EVENTS), self.has_chat_overlay,
+                         any(self.needs_ingest(o.name) for o in self.cfg.outputs), self.state())
 
     def publish_state(self) -> None:
         self.bus.publish(StateChanged(self.state()))

@@ -21,10 +21,10 @@ log = logging.getLogger("rigcast.engine")
 async def serve_control(e: Engine) -> Any:
     from rigcast.engine.control.server import ControlServer
     from rigcast.engine.runtime import VERSION
+    from rigcast.engine.vocab.results import Subscribed
 
     server = ControlServer(e.bus, lambda: {"version": VERSION, "pid": os.getpid()},
-                           lambda: {"state": e.state().wire(), "log": [line.wire() for line in e.logs],
-                                   "chat": [m.wire() for m in e.chat]})
+                           lambda: Subscribed((), e.state(), tuple(e.logs), tuple(e.chat)))
     if sys.platform != "win32":
         await server.serve_unix(paths.socket_path())
     port = e.cfg.control.tcp_port
@@ -39,7 +39,7 @@ async def serve_control(e: Engine) -> Any:
         from rigcast.engine.control.obs.server import ObsWebsocketServer
 
         password = resolve_password(obs)
-        e.obsws = ObsWebsocketServer(e.bus, e.status, password.value)
+        e.obsws = ObsWebsocketServer(e.bus, e.state, lambda: e.stats, password.value)
         port = await e.obsws.serve(obs.bind, obs.port)
         log.info("obs-websocket v5 server on %s:%d (%s)", obs.bind, port,
                  "no password: auth = false, loopback only" if password.value is None

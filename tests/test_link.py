@@ -286,7 +286,7 @@ def test_chat_from_the_api_in_the_control_room(home: EngineHome, api: FakeApi, t
         app = ControlRoom()
         async with app.run_test(size=(120, 36)) as pilot:
             for _ in range(150):
-                if app.view.state.get("link", {}).get("state") == "connected":
+                if app.view.state is not None and app.view.state.link.state == "connected":
                     break
                 await asyncio.sleep(0.1)
             api.send({"type": "chat", "id": "t1", "platform": "twitch", "user": "\x1b]2;owned\x07nightbot",

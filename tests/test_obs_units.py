@@ -4,6 +4,7 @@ both ways, output phases as OBS's states, the stream service's server/key split.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -13,6 +14,8 @@ from rigcast.engine.control.obs.events import obs_events
 from rigcast.engine.control.obs.protocol import SUB_ALL, RequestFailed
 from rigcast.engine.control.obs.requests import NOTES, REQUESTS
 from rigcast.engine.control.obs.transform import item_changes, transform_of
+from rigcast.engine.vocab import EngineState, OutputState
+from rigcast.engine.vocab.snapshot import EngineRow, IdleOutput, ItemRow, Snapshot, TransitionRow
 from tests.harness import ROOT
 
 
@@ -42,20 +45,20 @@ def test_a_refused_request_is_refused_with_its_status() -> None:
 
     refused = [n for n, (kind, _) in NOTES.items() if kind == "refused"]
     assert "StartVirtualCam" in refused and "GetReplayBufferStatus" not in refused
-    ctx = Ctx(None, dict)  # type: ignore[arg-type]  (a refusal never touches the bus)
+    ctx = Ctx(None, dict, dict)  # type: ignore[arg-type]  (a refusal never touches the bus or the state)
     for name in refused:
         out = asyncio.run(answer(ctx, {"requestType": name, "requestId": "1"}))
         code = int(NOTES[name][1].split(":")[0])
         assert out["requestStatus"] == {"result": False, "code": code, "comment": NOTES[name][1].split(": ", 1)[1]}
 
 
-ROW = {"source": "g", "x": 0, "y": 0, "scale": None, "opacity": 1.0, "visible": True, "width": None,
-       "height": None, "fit": "fit", "crop": [0, 0, 0, 0]}
+ROW = ItemRow(source="g", visible=True, x=0, y=0, scale=None, opacity=1.0, width=None, height=None, fit="fit",
+              crop=(0, 0, 0, 0), filters=())
 
 
-@pytest.mark.parametrize("row,index", [(ROW, 0), (ROW | {"scale": 0.5, "x": 10, "y": 20}, 1),
-                                       (ROW | {"width": 300, "height": 100, "fit": "fill", "crop": [2, 0, 0, 4]}, 1)])
-def test_a_transform_sent_back_unchanged_changes_nothing(row: dict, index: int) -> None:
+@pytest.mark.parametrize("row,index", [(ROW, 0), (replace(ROW, scale=0.5, x=10, y=20), 1),
+                                       (replace(ROW, width=300, height=100, fit="fill", crop=(2, 0, 0, 4)), 1)])
+def test_a_transform_sent_back_unchanged_changes_nothing(row: ItemRow, index: int) -> None:
     t = transform_of(row, (640, 480), (1280, 720), index)
     assert item_changes(t, row, (640, 480), (1280, 720), index) == {}
 
@@ -79,15 +82,16 @@ def test_transforms_map_to_item_fields() -> None:
     assert e.value.code == 401
 
 
-def _st(streaming: bool, state: str, recording: bool = False, paused: bool = False) -> dict:
-    return {"streaming": streaming, "recording": recording, "record_paused": paused, "program_scene": "A",
-            "scenes": [], "sources": [], "engine": {"state": "running"},
-            "outputs": [{"name": "rtmp", "stream": True, "state": state, "target": "x"},
-                        {"name": "record", "stream": False, "state": "recording" if recording else "off",
-                         "target": "/r.mkv"}]}
+def _st(streaming: bool, state: str, recording: bool = False, paused: bool = False) -> Snapshot:
+    engine = EngineRow(1, "0", 0.0, EngineState.RUNNING, "libx264", "1280x720", 30, 0)
+    return Snapshot(engine, streaming, recording, None, None, paused, False, (), "A", False, None,
+                    TransitionRow("cut", 0), (), (
+                        IdleOutput("rtmp", "rtmp", "x", True, False, OutputState(state)),
+                        IdleOutput("record", "record", "/r.mkv", False, False,
+                                   OutputState.RECORDING if recording else OutputState.OFF)))
 
 
-def _states(a: dict, b: dict) -> list[str]:
+def _states(a: Snapshot, b: Snapshot) -> list[str]:
     return [e["d"]["eventData"]["outputState"].removeprefix("OBS_WEBSOCKET_OUTPUT_")
             for e in obs_events(changes(a, b), SUB_ALL, b)]
 

@@ -23,7 +23,7 @@ def test_the_thumbnail_shows_the_programs_colours_in_half_blocks(home: EngineHom
     async def scenario() -> None:
         app = ControlRoom()
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(lambda: app.view.state.get("engine"), 15, "the TUI to attach")
+            await until(lambda: app.view.state, 15, "the TUI to attach")
             image = await until(lambda: app.w_preview.image, 10, "a thumbnail from the video process")
             w, h, rgb = image
             assert (w, h) == app.w_preview.wanted_size(640 / 360) and len(rgb) == w * h * 3

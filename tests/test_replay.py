@@ -188,10 +188,10 @@ def test_the_control_room_starts_and_saves_the_replay_buffer(home: EngineHome, n
     async def scenario() -> None:
         app = ControlRoom()
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(lambda: app.view.state.get("engine"), 15, "the TUI to attach")
+            await until(lambda: app.view.state, 15, "the TUI to attach")
             await pilot.press("b")
-            await until(lambda: app.view.state.get("replay_buffer"), 15, "b to start the replay buffer")
-            await until(lambda: (app.view.stats.get("frames") or 0) > 6 * FPS, 30, "frames buffered")
+            await until(lambda: app.view.state and app.view.state.replay_buffer, 15, "b to start the replay buffer")
+            await until(lambda: app.view.stats is not None and app.view.stats.frames > 6 * FPS, 30, "frames buffered")
             await pilot.press("v")
             saved = await until(lambda: list(saves.glob("*.mkv")), 15, "v to save a replay")
             await until(lambda: any(str(saved[0]) in str(n.message) for n in app._notifications), 5,

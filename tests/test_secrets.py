@@ -36,7 +36,7 @@ def test_the_key_is_nowhere_to_be_read(home: EngineHome, nginx: NginxRtmp, gears
         app = ControlRoom()
         async with app.run_test(size=(120, 40)) as pilot:
             end = time.monotonic() + 15
-            while time.monotonic() < end and not any(o.get("state") == "rejected" for o in app.view.outputs):
+            while time.monotonic() < end and not any(o.state == "rejected" for o in app.view.outputs):
                 await asyncio.sleep(0.1)
             await pilot.pause(1.0)
             return app.export_screenshot()

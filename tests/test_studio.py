@@ -143,18 +143,18 @@ path = "{rec}"
     async def keys() -> None:
         app = ControlRoom()
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(lambda: app.view.state.get("preview_scene"), 15, "the TUI to attach in studio mode")
+            await until(lambda: app.view.state and app.view.state.preview_scene, 15, "the TUI to attach in studio mode")
             await until(lambda: app.w_studio.image, 10, "the preview's thumbnail")
             assert app.w_studio.display and not app.w_graphs.display
             await pilot.press("2")  # in studio mode a scene key sets the preview
-            await until(lambda: app.view.state.get("preview_scene") == "Other", 10, "2 to set the preview")
-            assert app.view.state["program_scene"] == "Play"
+            await until(lambda: app.view.state and app.view.state.preview_scene == "Other", 10, "2 to set the preview")
+            assert app.view.state is not None and app.view.state.program_scene == "Play"
             await pilot.press("t")
-            await until(lambda: app.view.state.get("program_scene") == "Other", 10, "t to take it")
+            await until(lambda: app.view.state and app.view.state.program_scene == "Other", 10, "t to take it")
             await pilot.press("h")
             assert not app.w_preview.display and not app.w_studio.display and app.w_graphs.display
             await pilot.press("e")
-            await until(lambda: app.view.state.get("preview_scene") is None, 10, "e to leave studio mode")
+            await until(lambda: app.view.state and app.view.state.preview_scene is None, 10, "e to leave studio mode")
 
     asyncio.run(keys())
     home.down()

@@ -10,12 +10,28 @@ import shlex
 import subprocess
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from rigcast.engine.vocab import (
+    ChatMessage,
+    EngineState,
+    LinkState,
+    LogLine,
+    Meter,
+    OutputState,
+    OutputStatus,
+    SourceState,
+    StateChanged,
+    VideoStats,
+)
+from rigcast.engine.vocab.reports import Levels, SourceLevels
+from rigcast.engine.vocab.reports import SourceRow as ReportedSource
+from rigcast.engine.vocab.snapshot import EngineRow, LinkRow, SceneRow, Snapshot, SourceRow, TransitionRow
 from rigcast.tui.app import ControlRoom
 from tests.harness import ROOT, EngineHome, NginxRtmp, XApp, alive, decode, rigcast_command, wait_for
 
@@ -37,30 +53,30 @@ def test_every_key_drives_the_real_engine(home: EngineHome, nginx: NginxRtmp, ge
     async def scenario() -> None:
         app = ControlRoom()
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(lambda: app.view.state.get("engine"), 15, "the TUI to attach")
-            assert not app.view.state["streaming"]
+            await until(lambda: app.view.state, 15, "the TUI to attach")
+            assert app.view.state is not None and not app.view.state.streaming
 
             await pilot.press("s")
             await until(lambda: nginx.publishing("tuikey"), 15, "s to start the stream")
-            await until(lambda: app.view.state["streaming"], 5, "the TUI to show it live")
+            await until(lambda: app.view.state and app.view.state.streaming, 5, "the TUI to show it live")
 
             await pilot.press("r")
             await until(lambda: rec.exists() and rec.stat().st_size > 20_000, 15, "r to start recording")
-            await until(lambda: app.view.state["recording"], 5, "the TUI to show recording")
+            await until(lambda: app.view.state and app.view.state.recording, 5, "the TUI to show recording")
 
             await pilot.press("m")
-            await until(lambda: app.view.sources[0]["muted"], 5, "m to mute the selected source")
+            await until(lambda: app.view.sources[0].muted, 5, "m to mute the selected source")
             await pilot.press("m")
-            await until(lambda: not app.view.sources[0]["muted"], 5, "m again to unmute")
+            await until(lambda: not app.view.sources[0].muted, 5, "m again to unmute")
 
             await pilot.press("1")
             await pilot.press("2")  # there is one scene: an error note, nothing changes
             await until(lambda: any("no scene 2" in str(n.message) for n in app._notifications), 5,
                         "the error for a scene that doesn't exist")
-            assert app.view.state["program_scene"] == "game"
+            assert app.view.state is not None and app.view.state.program_scene == "game"
 
             # What the panels show: live output with its masked URL, the log, the meters.
-            await until(lambda: any(o["state"] == "live" for o in app.view.outputs), 10, "the output live")
+            await until(lambda: any(o.state == "live" for o in app.view.outputs), 10, "the output live")
             await pilot.pause(1.5)
             outputs = str(app.query_one("#outputs").render())
             assert "live" in outputs and "/live/****" in outputs and "tuikey" not in outputs
@@ -70,7 +86,7 @@ def test_every_key_drives_the_real_engine(home: EngineHome, nginx: NginxRtmp, ge
             await pilot.press("s")
             await until(lambda: not nginx.publishing("tuikey"), 15, "s to stop the stream")
             await pilot.press("r")
-            await until(lambda: not app.view.state["recording"], 15, "r to stop recording")
+            await until(lambda: app.view.state and not app.view.state.recording, 15, "r to stop recording")
 
             await pilot.press("q")  # detach
         assert app.return_value == 0
@@ -86,7 +102,7 @@ def test_shift_q_asks_then_stops_the_engine(home: EngineHome, gears: XApp, tmp_p
     async def scenario() -> None:
         app = ControlRoom()
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(lambda: app.view.state.get("engine"), 15, "the TUI to attach")
+            await until(lambda: app.view.state, 15, "the TUI to attach")
             await pilot.press("Q")
             await pilot.pause(0.3)
             assert "Stop the engine?" in str(app.screen.query_one("#confirm-question").render())
@@ -103,50 +119,46 @@ def test_shift_q_asks_then_stops_the_engine(home: EngineHome, gears: XApp, tmp_p
 
 
 # -- layout snapshots ----------------------------------------------------------------------------
-STATE: dict[str, Any] = {
-    "engine": {"pid": 4242, "version": "0.1.0", "uptime_s": 3723.0, "encoder": "encoder: libx264",
-               "canvas": "1280x720", "fps": 30},
-    "streaming": True, "recording": True, "stream_uptime_s": 3601.0, "record_uptime_s": 62.0,
-    "scenes": [{"index": 1, "name": "game"}], "program_scene": "game",
-    "sources": [{"name": "game", "kind": "window", "description": 'window titled "*Dota*"', "state": "live",
-                 "muted": False}],
-    "outputs": [],
-    "link": {"state": "connected", "url": "wss://api.example.com/rigcast", "since": 0, "error": None, "connects": 1},
-}
-OUTPUTS = [
-    {"name": "rtmp", "kind": "rtmp", "stream": True, "target": "rtmp://srs.example.com/live/****", "state": "live",
-     "kbps": 3012.4, "bytes": 1, "dropped": 3, "dropped_pct": 0.1, "queue_ms": 40, "bitrate_kbps": 2400,
-     "reconnects": 1, "retry_in_s": None, "uptime_s": 3500.0, "error": None},
-    {"name": "backup", "kind": "rtmp", "stream": True, "target": "rtmp://10.0.0.2/live/****", "state": "reconnecting",
-     "kbps": 0.0, "bytes": 0, "dropped": 0, "reconnects": 4, "retry_in_s": 6.0, "uptime_s": 0.0, "error": None},
-    {"name": "record", "kind": "record", "stream": False, "target": "/home/me/Videos/dota.mkv", "state": "recording",
-     "kbps": 3000.1, "bytes": 1, "dropped": 0, "reconnects": 0, "retry_in_s": None, "uptime_s": 62.0, "error": None},
-]
+STATE = Snapshot(
+    engine=EngineRow(4242, "0.1.0", 3723.0, EngineState.RUNNING, "encoder: libx264", "1280x720", 30, 0),
+    streaming=True, recording=True, stream_uptime_s=3601.0, record_uptime_s=62.0, record_paused=False,
+    replay_buffer=False, scenes=(SceneRow(1, "game", ()),), program_scene="game", studio_mode=False,
+    preview_scene=None, transition=TransitionRow("fade", 300),
+    sources=(SourceRow("game", "window", 'window titled "*Dota*"', SourceState.LIVE, False, {}),),
+    outputs=(), link=LinkRow(LinkState.CONNECTED, "wss://api.example.com/rigcast", 0, None, 1))
+OUTPUTS = (
+    OutputStatus("rtmp", "rtmp", "rtmp://srs.example.com/live/****", OutputState.LIVE, stream=True, kbps=3012.4,
+                 bytes=1, dropped=3, dropped_pct=0.1, queue_ms=40, bitrate_kbps=2400, reconnects=1, uptime_s=3500.0),
+    OutputStatus("backup", "rtmp", "rtmp://10.0.0.2/live/****", OutputState.RECONNECTING, stream=True, reconnects=4,
+                 retry_in_s=6.0),
+    OutputStatus("record", "record", "/home/me/Videos/dota.mkv", OutputState.RECORDING, kbps=3000.1, bytes=1,
+                 uptime_s=62.0),
+)
 
 
-def _stats(i: int) -> dict[str, Any]:
-    return {"type": "stats", "uptime_s": float(i), "fps": 30 - (i % 7 == 0), "frames": 30 * i, "repeated": 2,
-            "skipped": 1, "lagged": 0, "encoder": "libx264", "encode_ms": 6.2, "convert_ms": 1.1, "capture_ms": 0.4,
-            "budget_ms": 33.33, "source": {"name": "game", "state": "live"},
-            "outputs": [o | {"kbps": o["kbps"] * (0.8 + 0.2 * ((i * 7) % 5) / 4)} for o in OUTPUTS]}
+def _stats(i: int) -> VideoStats:
+    game = ReportedSource("game", SourceState.LIVE)
+    return VideoStats(uptime_s=float(i), fps=30 - (i % 7 == 0), frames=30 * i, repeated=2, skipped=1, lagged=0,
+                      encoder="libx264", encode_ms=6.2, convert_ms=1.1, compose_ms=0.0, capture_ms=0.4,
+                      budget_ms=33.33, source=game, sources=(game,), audio={}, program_scene="game",
+                      outputs=tuple(replace(o, kbps=o.kbps * (0.8 + 0.2 * ((i * 7) % 5) / 4)) for o in OUTPUTS))
 
 
 async def feed(pilot: Any) -> None:
     app: ControlRoom = pilot.app
-    app.apply_event("state", STATE)
+    app.apply_event(StateChanged(STATE))
     for i in range(1, 61):
-        app.apply_event("stats", _stats(i))
-    app.apply_event("meter", {"master": {"peak": [-6.0, -9.5], "rms": [-18.0, -20.0]},
-                              "sources": {"desk": {"peak": [-8.0, -9.0], "rms": [-20.0, -21.0], "muted": False},
-                                          "mic": {"peak": [-30.0, -30.0], "rms": [-40.0, -40.0], "muted": True}}})
+        app.apply_event(_stats(i))
+    app.apply_event(Meter(Levels((-6.0, -9.5), (-18.0, -20.0)), {
+        "desk": SourceLevels(Levels((-8.0, -9.0), (-20.0, -21.0)), False, 0.0),
+        "mic": SourceLevels(Levels((-30.0, -30.0), (-40.0, -40.0)), True, 0.0)}))
     for t, level, msg in ((0, "INFO", "rtmp: live on rtmp://srs.example.com/live/****"),
                           (5, "WARNING", "backup: network error: connection refused; retry in 6 s"),
                           (9, "INFO", "record: recording to /home/me/Videos/dota.mkv")):
-        app.apply_event("log", {"t": 1_800_000_000 + t, "level": level, "process": "video", "msg": msg})
+        app.apply_event(LogLine(1_800_000_000 + t, level, "video", "rigcast.video", msg))
     for t, user, color, text in ((3, "nightbot", "#ff4500", "!commands for the list"),
                                  (4, "viewer42", None, "[bold red]markup stays literal[/] gg")):
-        app.apply_event("chat", {"id": f"m{t}", "platform": "twitch", "user": user, "color": color, "text": text,
-                                 "t": 1_800_000_000 + t})
+        app.apply_event(ChatMessage(f"m{t}", "twitch", user, text, color, 1_800_000_000 + t))
     await pilot.pause(0.3)  # past the meters' 10 Hz repaint clock
     w, h = app.w_preview.wanted_size() or (8, 8)  # a BRB scene on the program: the thumbnail tinted red
     app.w_preview.image = (w, h, bytes([200, 30, 30]) * (w * h))

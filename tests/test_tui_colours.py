@@ -20,6 +20,7 @@ from rich.color import Color, ColorSystem, ColorType
 from rich.segment import Segment
 from textual.geometry import Region
 
+from rigcast.engine.vocab import LogLine
 from rigcast.tui.app import ControlRoom
 from rigcast.tui.meter import Meters
 from rigcast.tui.panels import OutputsPanel, ScenesPanel, SourcesPanel, StatusBar
@@ -93,8 +94,7 @@ def _problems(theme: str, system: ColorSystem | None) -> list[str]:
         async with app.run_test(size=(160, 48)) as pilot:
             app.theme = theme
             await feed(pilot)
-            app.apply_event("log", {"t": 1_800_000_000, "level": "ERROR", "process": "video",
-                                    "msg": "rtmp: rejected by server"})
+            app.apply_event(LogLine(1_800_000_000, "ERROR", "video", "rigcast.video", "rtmp: rejected by server"))
             await pilot.pause(0.3)
             for panel, line, seg, background, color in _words(app):
                 style = seg.style
@@ -130,9 +130,9 @@ def test_a_long_log_line_wraps_with_nothing_cut() -> None:
     async def scenario() -> None:
         app = ControlRoom(connect=False)
         async with app.run_test(size=(80, 24)) as pilot:
-            app.apply_event("log", {"t": 1_800_000_000, "level": "ERROR", "process": "video",
-                                    "msg": "whip: the endpoint takes only H.264 baseline and the encode is shared "
-                                           f"with record; {tail}"})
+            app.apply_event(LogLine(1_800_000_000, "ERROR", "video", "rigcast.video",
+                                    "whip: the endpoint takes only H.264 baseline and the encode is shared "
+                                    f"with record; {tail}"))
             await pilot.pause(0.3)
             log = app.query_one("#log")
             shown = " ".join(s.text.strip() for s in log.render_lines(Region(0, 0, log.size.width, log.size.height)))

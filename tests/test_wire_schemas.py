@@ -21,7 +21,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+from rigcast.engine.commands import TABLE
 from rigcast.engine.control.client import AsyncControlClient
+from rigcast.engine.vocab.reports import BusEvent
+from rigcast.engine.vocab.results import Subscribed
+from rigcast.engine.vocab.wire import to_wire, value
 from tests.harness import ROOT, EngineHome, NginxRtmp, Pulse, XApp, free_port, wait_for
 
 #: Every event of the control protocol (engine/control/bus.py EVENTS), each of which must be seen.
@@ -115,11 +119,13 @@ def test_every_message_the_engine_sends_matches_the_documented_schemas(
     home.up("--config", str(_config(home, nginx, tmp_path)))
     os.environ.update(pulse.env())
     got: dict[str, list[dict[str, Any]]] = {name: [] for name in EVENTS}
+    typed: list[BusEvent] = []
     replies: list[tuple[str, Any]] = []
     hello: dict[str, Any] = {}
 
     async def drive() -> dict[str, Any]:
-        c = AsyncControlClient(on_event=lambda name, data: got.setdefault(name, []).append(data))
+        c = AsyncControlClient(on_wire=lambda name, data: got.setdefault(name, []).append(data),
+                               on_event=typed.append)
         await c.connect()
         hello.update(c.hello)
         try:
@@ -161,6 +167,20 @@ def test_every_message_the_engine_sends_matches_the_documented_schemas(
     assert {o["state"] for s in states for o in s["outputs"]} >= {"off", "live", "recording"}
     assert {s["studio_mode"] for s in states} == {True, False}
 
+    # The control client reads every event back into the engine's own types, and those types
+    # make exactly the JSON that came: nothing is lost or renamed on the way.
+    assert len(typed) == sum(len(v) for v in got.values())
+    raw = [(name, d) for name, seen in got.items() for d in seen]
+    for ev in typed:
+        assert [ev.EVENT, json.loads(json.dumps(ev.wire()))] in [[n, d] for n, d in raw], ev.EVENT
+    # Every command's answer is its command's result class, and makes the same JSON again.
+    table = {c.name: c.args for c in TABLE}
+    for cmd, data in replies:
+        if cmd in table:
+            back = to_wire(value(table[cmd].RESULT, data))
+            assert json.loads(json.dumps(back)) == data, cmd
+    assert Subscribed.from_wire(replies[0][1]).state is not None
+
 
 async def wait_async(pred: Any, timeout: float) -> None:
     end = asyncio.get_running_loop().time() + timeout
@@ -199,23 +219,27 @@ def test_the_typed_state_emits_what_the_schemas_describe() -> None:
     every one absent, turned into JSON as a socket sends it: valid against ``state`` and the
     ``state`` event's schema."""
     from rigcast.config.kinds.srt import SrtStats
-    from rigcast.engine.vocab.reports import OutputStatus, StateChanged
+    from rigcast.engine.vocab.reports import OutputStatus, StateChanged, event_from_wire
     from rigcast.engine.vocab.snapshot import (
         EngineRow,
         IdleOutput,
+        ItemRow,
         LinkRow,
         ObsWebsocketRow,
+        SceneRow,
         Snapshot,
         SourceRow,
+        TransitionRow,
     )
     from rigcast.engine.vocab.states import EngineState, LinkState, OutputState, SourceState
 
     engine = EngineRow(4242, "0.1.0", 12.5, EngineState.RUNNING, "encoder: libx264", "1280x720", 30, 3)
-    scenes = [{"index": 1, "name": "A", "items": [
-        {"source": "game", "visible": True, "x": 0, "y": 0, "scale": None, "opacity": 1.0, "width": None,
-         "height": None, "fit": "fit", "crop": [0, 0, 0, 0], "filters": []}]}]
+    scenes = (SceneRow(1, "A", (ItemRow("game", True, 0, 0, None, 1.0, None, None, "fit", (0, 0, 0, 0), ()),
+                                ItemRow("cam", False, 10, 20, 0.5, 0.8, 320, 180, "fill", (1, 2, 3, 4),
+                                        ({"kind": "chroma_key", "color": "#00ff00"},)))),
+              SceneRow(2, "B", ()))
     full = Snapshot(
-        engine, True, True, 10.0, 5.0, True, True, scenes, "A", True, "A", ("fade", 300),
+        engine, True, True, 10.0, 5.0, True, True, scenes, "A", True, "A", TransitionRow("fade", 300),
         (SourceRow("game", "window", 'window titled "x"', SourceState.LIVE, False, {"match": "x"}, (640, 480),
                    (99, 1)),
          SourceRow("desk", "desktop_audio", "what the box plays", SourceState.LIVE, True, {"volume_db": -3.0},
@@ -226,9 +250,11 @@ def test_the_typed_state_emits_what_the_schemas_describe() -> None:
          OutputStatus("rec", "record", "/r.mkv", OutputState.RECORDING)),
         LinkRow(LinkState.CONNECTED, "wss://api/x", 1.0, None, 1),
         ObsWebsocketRow(True, "127.0.0.1", 4455, "generated", "RIGCAST_OBS_PASSWORD"))
-    bare = Snapshot(engine, False, False, None, None, False, False, scenes, "A", False, None, ("cut", 0), (),
+    bare = Snapshot(engine, False, False, None, None, False, False, scenes, "A", False, None, TransitionRow("cut", 0), (),
                     (IdleOutput("rtmp", "rtmp", "rtmp://h/live/****", True, False),))
     for snap in (full, bare):
         wire = json.loads(json.dumps(snap.wire()))
         assert_valid("status", wire)
         assert_valid("state", json.loads(json.dumps(StateChanged(snap).wire())))
+        assert Snapshot.from_wire(wire) == snap, "a control client reads back the engine's own types"
+        assert event_from_wire("state", wire) == StateChanged(snap)

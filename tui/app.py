@@ -8,29 +8,46 @@ sending commands on the bus — so any number of control rooms can be attached, 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer
 
-from rigcast.engine.control.bus import BusError
+from rigcast.engine.commands.audio import MuteSource
+from rigcast.engine.commands.engine_cmds import StopEngine
+from rigcast.engine.commands.outputs import (
+    SaveReplay,
+    TogglePause,
+    ToggleRecording,
+    ToggleReplay,
+    ToggleStreaming,
+)
+from rigcast.engine.commands.pictures import TakeScreenshot
+from rigcast.engine.commands.scenes import SetPreview, SetStudio, SwitchScene, TakePreview
+from rigcast.engine.control.bus import EVENTS, BusError, Cmd
 from rigcast.engine.control.client import AsyncControlClient, EngineNotRunning
+from rigcast.engine.vocab import ChatMessage, LogLine, Meter, StateChanged, VideoStats
+from rigcast.engine.vocab.reports import BusEvent
+from rigcast.engine.vocab.snapshot import Snapshot
 from rigcast.tui.chat import ChatPane
 from rigcast.tui.confirm import Confirm
 from rigcast.tui.logpane import LogPane
 from rigcast.tui.meter import Meters
 from rigcast.tui.model import EngineView
-from rigcast.tui.panels import GraphsPanel, OutputsPanel, ScenesPanel, SourcesPanel, StatusBar
+from rigcast.tui.panels import GraphsPanel, OutputsPanel, ScenesPanel, SourcesPanel, StatusBar, StatusView
 from rigcast.tui.preview import RATE_HZ as PREVIEW_HZ
 from rigcast.tui.preview import GraphicsPreview, Preview
 
 RECONNECT_S = 2.0
+R = TypeVar("R")
+TOGGLES: dict[str, Callable[[], Cmd[Any]]] = {"stream": ToggleStreaming, "record": ToggleRecording,
+                                              "replay": ToggleReplay}
 
 
 class ControlRoom(App[int]):
@@ -68,6 +85,10 @@ class ControlRoom(App[int]):
         self._connect = connect
         self.crash_line: str | None = None  # set when an error nothing caught ended the app
         self._connector: asyncio.Task[None] | None = None
+        # Each event kind to the panels that show it (and only those).
+        self._on: dict[type, Callable[[Any], None]] = {
+            Meter: self._meter, VideoStats: self._stats, StateChanged: self._state,
+            LogLine: lambda line: self.w_log.add(line), ChatMessage: lambda msg: self.w_chat.add(msg)}
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -122,69 +143,71 @@ class ControlRoom(App[int]):
             client = AsyncControlClient(on_event=self.apply_event)
             try:
                 await client.connect()
-                first = await client.request("subscribe", {"events": ["state", "stats", "meter", "log", "chat"]})
+                first = await client.subscribe(EVENTS)
             except (EngineNotRunning, BusError, OSError, TimeoutError) as e:
                 self._set_note(f"no engine: {e}; retrying")
                 await asyncio.sleep(RECONNECT_S)
                 continue
             self.client = client
-            self.apply_event("state", first["state"])
-            for line in first.get("log", []):
-                self.apply_event("log", line)
+            if first.state is not None:
+                self.apply_event(StateChanged(first.state))
+            for line in first.log:
+                self.apply_event(line)
             self.w_chat.clear()
-            for msg in first.get("chat", []):
-                self.apply_event("chat", msg)
+            for msg in first.chat:
+                self.apply_event(msg)
             await client.closed.wait()
             self.client = None
-            self.view.state = {}
+            self.view.state = None
             self._set_note("engine disconnected; reconnecting…")
             await asyncio.sleep(RECONNECT_S)
 
     def _set_note(self, note: str) -> None:
-        self.w_status.data = {"note": note}
+        self.w_status.data = StatusView(note=note)
 
-    def apply_event(self, name: str, data: dict[str, Any]) -> None:
+    def apply_event(self, event: BusEvent) -> None:
         """One protocol event → the panels that show it (and only those) redraw."""
-        v = self.view
-        if name == "meter":
-            v.meter = data
-            self.w_meters.update_levels(data)
-        elif name == "stats":
-            v.add_stats(data)
-            self.w_outputs.data = v.outputs
-            self.w_graphs.show(tuple(v.kbps), tuple(v.fps))
-            self._status()
-        elif name == "state":
-            v.state = data
-            self.query_one(ScenesPanel).data = data
-            self._studio(data)
-            self.refresh_bindings()  # Pause / Save / Take come and go with the state
-            self.query_one(SourcesPanel).show(v.sources)
-            self.w_outputs.data = v.outputs
-            self._status()
-        elif name == "log":
-            self.w_log.add(data)
-        elif name == "chat":
-            self.w_chat.add(data)
+        self._on[type(event)](event)
 
-    def _studio(self, state: dict[str, Any]) -> None:
+    def _meter(self, meter: Meter) -> None:
+        self.view.meter = meter
+        self.w_meters.update_levels(meter)
+
+    def _stats(self, stats: VideoStats) -> None:
+        v = self.view
+        v.add_stats(stats)
+        self.w_outputs.data = v.outputs
+        self.w_graphs.show(tuple(v.kbps), tuple(v.fps))
+        self._status()
+
+    def _state(self, event: StateChanged) -> None:
+        v = self.view
+        v.state = event.state
+        self.query_one(ScenesPanel).data = event.state
+        self._studio(event.state)
+        self.refresh_bindings()  # Pause / Save / Take come and go with the state
+        self.query_one(SourcesPanel).show(v.sources)
+        self.w_outputs.data = v.outputs
+        self._status()
+
+    def _studio(self, state: Snapshot | None) -> None:
         """Studio mode shows the preview's thumbnail where the graphs were (80 columns hold
         three panels in that row, not four)."""
-        on = state.get("preview_scene") is not None
+        on = state is not None and state.preview_scene is not None
         self.w_studio.display = on and self.w_preview.display
         self.w_graphs.display = not self.w_studio.display
-        self.w_studio.border_title = f"Preview: {state.get('preview_scene')}" if on else "Preview"
-        self.w_preview.border_title = f"Program: {state.get('program_scene')}" if on else "Program"
+        self.w_studio.border_title = f"Preview: {state.preview_scene}" if state and on else "Preview"
+        self.w_preview.border_title = f"Program: {state.program_scene}" if state and on else "Program"
 
     def _status(self) -> None:
-        self.w_status.data = {"state": self.view.state, "stats": self.view.stats}
+        self.w_status.data = StatusView(self.view.state, self.view.stats)
 
-    async def _send(self, cmd: str, args: dict[str, Any] | None = None) -> Any:
+    async def _send(self, cmd: Cmd[R]) -> R | None:
         if self.client is None:
             self.notify("not connected to the engine", severity="error")
             return None
         try:
-            return await self.client.request(cmd, args)
+            return await self.client.run(cmd)
         except (BusError, EngineNotRunning, TimeoutError) as e:
             self.notify(getattr(e, "message", str(e)), severity="error", timeout=6)
             return None
@@ -192,9 +215,10 @@ class ControlRoom(App[int]):
     def _ask_preview(self) -> None:
         """The thumbnails, asked of the video process while attached and shown: the program's,
         and in studio mode the preview scene's as edited."""
-        canvas = str(self.view.state.get("engine", {}).get("canvas", "16x9")).partition("x")
+        st = self.view.state
+        canvas = (st.engine.canvas if st else "16x9").partition("x")
         aspect = int(canvas[0]) / int(canvas[2]) if canvas[0].isdigit() and canvas[2].isdigit() else 16 / 9
-        for thumb, scene in ((self.w_preview, None), (self.w_studio, self.view.state.get("preview_scene"))):
+        for thumb, scene in ((self.w_preview, None), (self.w_studio, st.preview_scene if st else None)):
             size = thumb.wanted_size(aspect)
             if self.client is None or size is None or not thumb.display or (thumb is self.w_studio and not scene):
                 continue
@@ -204,11 +228,10 @@ class ControlRoom(App[int]):
         if self.client is None:
             return
         try:
-            data = await self.client.request("screenshot", {"format": "rgb", "width": w, "height": h}
-                                             | ({"scene": scene} if scene else {}))
+            picture = await self.client.run(TakeScreenshot(scene=scene, width=w, height=h, format="rgb"))
         except (BusError, EngineNotRunning, TimeoutError, OSError):
             return  # the next one will come; the log says what the engine thought of it
-        rgb = base64.b64decode(data["image_base64"])
+        rgb = picture.data
         if len(rgb) == w * h * 3:
             thumb.image = (w, h, rgb)
 
@@ -218,37 +241,37 @@ class ControlRoom(App[int]):
         buffer to save or a preview to take (False hides a key; Textual asks again on refresh_bindings)."""
         st = self.view.state
         if action == "pause_record":
-            return bool(st.get("recording"))
+            return st is not None and st.recording
         if action == "save_replay":
-            return bool(st.get("replay_buffer"))
+            return st is not None and st.replay_buffer
         if action == "transition":
-            return st.get("preview_scene") is not None
+            return st is not None and st.preview_scene is not None
         return True
 
     async def action_toggle(self, what: str) -> None:
-        self.run_worker(self._send(f"{what}.toggle"), group="commands")
+        self.run_worker(self._send(TOGGLES[what]()), group="commands")
 
     async def action_pause_record(self) -> None:
-        self.run_worker(self._send("record.toggle_pause"), group="commands")
+        self.run_worker(self._send(TogglePause()), group="commands")
 
     async def action_save_replay(self) -> None:
         async def save() -> None:
-            done = await self._send("replay.save")
+            done = await self._send(SaveReplay())
             if done is not None:
-                self.notify(f"replay saved: {done['path']}", timeout=6)
+                self.notify(f"replay saved: {done.path}", timeout=6)
 
         self.run_worker(save(), group="commands")
 
     async def action_scene(self, index: int) -> None:
         """The program scene; in studio mode the preview (``t`` takes it to air), as in OBS."""
-        studio = self.view.state.get("preview_scene") is not None
-        self.run_worker(self._send("scene.preview" if studio else "scene.switch", {"scene": index}), group="commands")
+        studio = self.view.state is not None and self.view.state.preview_scene is not None
+        self.run_worker(self._send(SetPreview(index) if studio else SwitchScene(index)), group="commands")
 
     async def action_studio(self) -> None:
-        self.run_worker(self._send("studio.set"), group="commands")
+        self.run_worker(self._send(SetStudio()), group="commands")
 
     async def action_transition(self) -> None:
-        self.run_worker(self._send("studio.transition"), group="commands")
+        self.run_worker(self._send(TakePreview()), group="commands")
 
     def action_pictures(self) -> None:
         """Hide the thumbnails (nothing is asked of the video process then), or show them."""
@@ -260,7 +283,7 @@ class ControlRoom(App[int]):
         if name is None:
             self.notify("no source selected", severity="warning")
             return
-        self.run_worker(self._send("source.mute", {"source": name}), group="commands")
+        self.run_worker(self._send(MuteSource(name)), group="commands")
 
     def action_detach(self) -> None:
         self.exit(0)
@@ -275,7 +298,7 @@ class ControlRoom(App[int]):
     async def _stop_and_exit(self) -> None:
         if self._connector is not None:
             self._connector.cancel()
-        await self._send("engine.stop")
+        await self._send(StopEngine())
         self.exit(0)
 
     def _handle_exception(self, error: Exception) -> None:

@@ -13,6 +13,8 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import RichLog
 
+from rigcast.engine.vocab import ChatMessage
+
 MAX_LINES = 300
 
 
@@ -25,11 +27,9 @@ class ChatPane(RichLog):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_lines=MAX_LINES, wrap=True, markup=False, highlight=False, min_width=16, **kwargs)
 
-    def add(self, msg: dict[str, Any]) -> None:
-        stamp = time.strftime("%H:%M", time.localtime(float(msg.get("t") or time.time())))
+    def add(self, msg: ChatMessage) -> None:
+        stamp = time.strftime("%H:%M", time.localtime(msg.t or time.time()))
         line = Text(f"{stamp} ", style=self.get_component_rich_style("chat--stamp"))
-        color = msg.get("color")
-        line.append(str(msg.get("user", "?")),
-                    style=f"bold {color}" if color else self.get_component_rich_style("chat--user"))
-        line.append(": " + str(msg.get("text", "")))
+        line.append(msg.user, style=f"bold {msg.color}" if msg.color else self.get_component_rich_style("chat--user"))
+        line.append(": " + msg.text)
         self.write(line)

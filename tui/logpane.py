@@ -13,6 +13,8 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import RichLog
 
+from rigcast.engine.vocab import LogLine
+
 MAX_LINES = 500
 LEVEL_PARTS = {"WARNING": "log--warning", "ERROR": "log--error", "CRITICAL": "log--error"}
 
@@ -24,9 +26,9 @@ class LogPane(RichLog):
         # min_width: wrapped at the pane's own width (RichLog's default is 78 columns, then cut)
         super().__init__(max_lines=MAX_LINES, wrap=True, markup=False, highlight=False, min_width=16, **kwargs)
 
-    def add(self, line: dict[str, Any]) -> None:
-        stamp = time.strftime("%H:%M:%S", time.localtime(float(line.get("t", time.time()))))
-        text = Text(f"{stamp} {line.get('process', '')}: ", style=self.get_component_rich_style("log--stamp"))
-        part = LEVEL_PARTS.get(str(line.get("level")))
-        text.append(str(line.get("msg", "")), style=self.get_component_rich_style(part) if part else "")
+    def add(self, line: LogLine) -> None:
+        stamp = time.strftime("%H:%M:%S", time.localtime(line.t))
+        text = Text(f"{stamp} {line.process}: ", style=self.get_component_rich_style("log--stamp"))
+        part = LEVEL_PARTS.get(line.level)
+        text.append(line.msg, style=self.get_component_rich_style(part) if part else "")
         self.write(text)

@@ -15,6 +15,8 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
+from rigcast.engine.vocab.reports import Levels, Meter
+
 FLOOR_DB = -60.0  # the meters' left edge; anything quieter reads as silence
 PAINT_INTERVAL_S = 0.1  # 10 Hz: a repaint costs a compositor pass over the whole screen's widgets
 LABEL_MAX = 12
@@ -37,10 +39,11 @@ class Meters(Widget):
         self._shown: tuple[Any, ...] = ()
         self._pending = False
 
-    def update_levels(self, meter: dict[str, Any]) -> None:
-        rows = {"master": meter.get("master", {})} | meter.get("sources", {})
-        levels = {name[:LABEL_MAX]: (max(lv.get("peak") or [-100.0]), max(lv.get("rms") or [-100.0]),
-                                     bool(lv.get("muted"))) for name, lv in rows.items()}
+    def update_levels(self, meter: Meter) -> None:
+        rows: dict[str, tuple[Levels, bool]] = {"master": (meter.master, False)} | {
+            name: (s.levels, s.muted) for name, s in meter.sources.items()}
+        levels = {name[:LABEL_MAX]: (max(lv.peak or (-100.0,)), max(lv.rms or (-100.0,)), muted)
+                  for name, (lv, muted) in rows.items()}
         if levels.keys() != self._levels.keys():
             self._levels = levels
             self.refresh(layout=True)  # a source appeared: one more row

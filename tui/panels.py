@@ -4,6 +4,7 @@ once a second — never on a timer of its own."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -14,11 +15,20 @@ from textual.widget import Widget
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from rigcast.config.kinds import stats_summary
 from rigcast.engine.status import clock
-from rigcast.engine.vocab import LinkState, OutputState, SourceState
+from rigcast.engine.vocab import LinkState, OutputState, OutputStatus, SourceState, VideoStats
+from rigcast.engine.vocab.snapshot import IdleOutput, Snapshot, SourceRow
 from rigcast.tui.graph import BarGraph
 from rigcast.tui.states import component_classes, styled
+
+
+@dataclass(frozen=True)
+class StatusView:
+    """What the status line shows: the state and stats, or before there are any, a note."""
+
+    state: Snapshot | None = None
+    stats: VideoStats | None = None
+    note: str = "connecting to the engine…"
 
 
 class StatusBar(Widget):
@@ -27,37 +37,36 @@ class StatusBar(Widget):
     COMPONENT_CLASSES = component_classes(LinkState) | {"status--live", "status--off-air", "status--rec",
                                                          "status--warn", "status--bad", "status--detail"}
 
-    data: reactive[dict[str, Any]] = reactive(dict, layout=False)
+    data: reactive[StatusView] = reactive(StatusView, layout=False)
 
     def render(self) -> Text:
-        st, stats = self.data.get("state", {}), self.data.get("stats", {})
+        st, stats = self.data.state, self.data.stats
         style = self.get_component_rich_style
         t = Text()
-        if not st:
-            t.append(self.data.get("note", "connecting to the engine…"), style=style("status--warn"))
+        if st is None:
+            t.append(self.data.note, style=style("status--warn"))
             return t
-        if st.get("streaming"):
-            t.append(f" LIVE {clock(st.get('stream_uptime_s'))} ", style=style("status--live"))
+        if st.streaming:
+            t.append(f" LIVE {clock(st.stream_uptime_s)} ", style=style("status--live"))
         else:
             t.append(" OFF AIR ", style=style("status--off-air"))
         t.append(" ")
-        if st.get("recording"):
-            paused = " PAUSED" if st.get("record_paused") else ""
-            t.append(f" REC{paused} {clock(st.get('record_uptime_s'))} ", style=style("status--rec"))
+        if st.recording:
+            paused = " PAUSED" if st.record_paused else ""
+            t.append(f" REC{paused} {clock(st.record_uptime_s)} ", style=style("status--rec"))
             t.append(" ")
-        eng = st.get("engine", {})
+        eng = st.engine
         if stats:
-            load = 100 * stats.get("encode_ms", 0) / max(0.01, stats.get("budget_ms", 1))
-            t.append(f" {stats.get('encoder', '?')} {stats.get('encode_ms', 0):.1f}/{stats.get('budget_ms', 0):.1f} ms "
+            load = 100 * stats.encode_ms / max(0.01, stats.budget_ms)
+            t.append(f" {stats.encoder} {stats.encode_ms:.1f}/{stats.budget_ms:.1f} ms "
                      f"({load:.0f}%)", style=style("status--bad") if load > 80 else "")
-            t.append(f"  {stats.get('fps', 0)}/{eng.get('fps', '?')} fps")
-            if stats.get("repeated") or stats.get("skipped"):
-                t.append(f"  rep {stats.get('repeated', 0)} skip {stats.get('skipped', 0)}", style=style("status--detail"))
-        t.append(f"  {eng.get('canvas', '')}", style=style("status--detail"))
-        link = st.get("link", {}).get("state", LinkState.OFF)
-        if link != LinkState.OFF:
+            t.append(f"  {stats.fps}/{eng.fps} fps")
+            if stats.repeated or stats.skipped:
+                t.append(f"  rep {stats.repeated} skip {stats.skipped}", style=style("status--detail"))
+        t.append(f"  {eng.canvas}", style=style("status--detail"))
+        if st.link.state != LinkState.OFF:
             t.append("  link ", style=style("status--detail"))
-            t.append_text(styled(self, LinkState, link, label=False))
+            t.append_text(styled(self, LinkState, st.link.state, label=False))
         return t
 
 
@@ -66,19 +75,21 @@ class ScenesPanel(Widget):
     preview too (its colours are the stylesheet's, through the component classes)."""
 
     COMPONENT_CLASSES = {"scenes--program", "scenes--preview"}
-    data: reactive[dict[str, Any]] = reactive(dict, layout=False)
+    data: reactive[Snapshot | None] = reactive(None, layout=False)
 
     def render(self) -> Text:
         t = Text()
-        program, preview = self.data.get("program_scene"), self.data.get("preview_scene")
-        for s in self.data.get("scenes", []):
-            t.append(f"{s['index']} ", style="bold")
-            if s["name"] == program:
-                t.append(f"▶ {s['name']}\n", style=self.get_component_rich_style("scenes--program"))
-            elif s["name"] == preview:
-                t.append(f"◇ {s['name']}\n", style=self.get_component_rich_style("scenes--preview"))
+        if self.data is None:
+            return t
+        program, preview = self.data.program_scene, self.data.preview_scene
+        for s in self.data.scenes:
+            t.append(f"{s.index} ", style="bold")
+            if s.name == program:
+                t.append(f"▶ {s.name}\n", style=self.get_component_rich_style("scenes--program"))
+            elif s.name == preview:
+                t.append(f"◇ {s.name}\n", style=self.get_component_rich_style("scenes--preview"))
             else:
-                t.append(f"  {s['name']}\n")
+                t.append(f"  {s.name}\n")
         return t
 
 
@@ -91,23 +102,23 @@ class SourcesPanel(OptionList):
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
-        self._rows: list[dict[str, Any]] = []
+        self._rows: tuple[SourceRow, ...] = ()
         self._plain: int | None = None  # the row drawn without state colours
 
-    def _prompt(self, s: dict[str, Any], on_cursor: bool) -> Text:
-        t = Text(f"{s['name']:<10} ")
-        t.append_text(styled(self, SourceState, s.get("state", "?"), on_cursor=on_cursor))
-        if s.get("muted"):
+    def _prompt(self, s: SourceRow, on_cursor: bool) -> Text:
+        t = Text(f"{s.name:<10} ")
+        t.append_text(styled(self, SourceState, s.state, on_cursor=on_cursor))
+        if s.muted:
             t.append("  muted", style="bold" if on_cursor else self.get_component_rich_style("sources--muted"))
         return t
 
-    def show(self, sources: list[dict[str, Any]]) -> None:
+    def show(self, sources: tuple[SourceRow, ...]) -> None:
         keep = self.highlighted
         self._rows = sources
         self._plain = None
         self.clear_options()
         for s in sources:
-            self.add_option(Option(self._prompt(s, False), id=s["name"]))
+            self.add_option(Option(self._prompt(s, False), id=s.name))
         if sources:
             self.highlighted = min(keep or 0, len(sources) - 1)
         self._restyle()
@@ -135,31 +146,31 @@ class SourcesPanel(OptionList):
 class OutputsPanel(Widget):
     COMPONENT_CLASSES = component_classes(OutputState) | {"outputs--warn", "outputs--bad", "outputs--detail"}
 
-    data: reactive[list[dict[str, Any]]] = reactive(list, layout=False)
+    data: reactive[tuple[OutputStatus | IdleOutput, ...]] = reactive(tuple, layout=False)
 
     def render(self) -> Text:
         warn, bad, detail = (self.get_component_rich_style(f"outputs--{c}") for c in ("warn", "bad", "detail"))
         t = Text()
         for o in self.data:
-            state = o.get("state", "?")
-            t.append(f"{o['name']:<8} ")
-            t.append_text(styled(self, OutputState, state, 12, label=False))
-            live = state in (OutputState.LIVE, OutputState.RECORDING)
+            t.append(f"{o.name:<8} ")
+            t.append_text(styled(self, OutputState, o.state, 12, label=False))
+            live = o.state.carrying
             if live:
-                t.append(f" {o.get('kbps', 0):6.0f} kbps")
-            if o.get("retry_in_s") is not None:
-                t.append(f" retry in {o['retry_in_s']:.0f}s", style=warn)
-            if o.get("dropped"):
-                t.append(f" dropped {o['dropped']} ({o.get('dropped_pct', 0):.1f}%)", style=bad)
-            own = stats_summary(o.get("kind", ""), o)  # the kind's own statistics (SRT's link, ...)
-            if own:
-                t.append(f" {own}", style=detail)
-            if o.get("note"):
-                t.append(f"\n  {o['note']}", style=detail)
+                t.append(f" {o.kbps:6.0f} kbps")
+            if isinstance(o, OutputStatus):  # running: what it is doing
+                if o.retry_in_s is not None:
+                    t.append(f" retry in {o.retry_in_s:.0f}s", style=warn)
+                if o.dropped:
+                    t.append(f" dropped {o.dropped} ({o.dropped_pct:.1f}%)", style=bad)
+                own = o.link_summary()  # the kind's own statistics (SRT's link, ...)
+                if own:
+                    t.append(f" {own}", style=detail)
+                if o.note:
+                    t.append(f"\n  {o.note}", style=detail)
             t.append("\n  ")
-            if live and o.get("queue_ms") is not None:  # a network output: its delay, its encode's rate now
-                t.append(f"{o['queue_ms']} ms queued, video {o.get('bitrate_kbps')} kbps · ", style=detail)
-            t.append(f"{o.get('target', '')}\n", style=detail)
+            if live and isinstance(o, OutputStatus) and o.queue_ms is not None:  # a network output: its delay, its encode's rate now
+                t.append(f"{o.queue_ms} ms queued, video {o.bitrate_kbps} kbps · ", style=detail)
+            t.append(f"{o.target}\n", style=detail)
         return t
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from rigcast.config.kinds.base import Cap, KindInfo, KindStats, Role
 
-__all__ = ["Cap", "KindInfo", "KindStats", "Role", "all_kinds", "find", "first", "kinds", "names", "output_kind_for_url", "stats_summary", "stats_wire_keys",
+__all__ = ["Cap", "KindInfo", "KindStats", "Role", "all_kinds", "find", "first", "kinds", "names", "output_kind_for_url", "stats_class", "stats_wire_keys",
            "url_secret_parts"]
 
 
@@ -73,12 +73,9 @@ def stats_wire_keys() -> tuple[str, ...]:
     return tuple(k.stats.WIRE_KEY for k in kinds(Role.OUTPUT) if k.stats is not None)
 
 
-def stats_summary(kind: str, row: Mapping[str, Any]) -> str:
-    """An output row's own statistics (a control client's JSON) in its kind's one line."""
-    k = next((k for k in kinds(Role.OUTPUT) if k.name == kind), None)
-    if k is None or k.stats is None or not row.get(k.stats.WIRE_KEY):
-        return ""
-    return k.stats.from_wire(row[k.stats.WIRE_KEY]).summary()
+def stats_class(wire_key: str) -> type[KindStats]:
+    """The statistics class whose rows go under ``wire_key`` (``srt``, ``webrtc``)."""
+    return next(k.stats for k in kinds(Role.OUTPUT) if k.stats is not None and k.stats.WIRE_KEY == wire_key)
 
 
 def url_secret_parts(url: str) -> list[str]:

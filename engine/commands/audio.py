@@ -8,39 +8,40 @@ from typing import ClassVar
 from rigcast.config.kinds import Cap
 from rigcast.config.kinds.audio import AudioSettings
 from rigcast.engine.commands.host import Host
-from rigcast.engine.control.bus import BusError, Command, Result, setting
+from rigcast.engine.control.bus import BusError, Cmd, Command, setting
 from rigcast.engine.vocab import MuteSet, VolumeSet
+from rigcast.engine.vocab.results import SourceMuted, SourceVolume
 
 
 @dataclass(frozen=True)
-class MuteSource:
+class MuteSource(Cmd[SourceMuted]):
     NAME: ClassVar = "source.mute"
     source: str
     muted: bool | None = setting(AudioSettings, "muted", None)  # None: toggled
 
 
-async def mute_source(e: Host, c: MuteSource) -> Result:
+async def mute_source(e: Host, c: MuteSource) -> SourceMuted:
     if e.cfg.source(c.source) is None:
         raise BusError("unknown_source", f'no source named "{c.source}"')
     await e.video_command(MuteSet(c.source, c.muted))
     e.publish_state()
-    return {"source": c.source, "muted": e.rendered.sources[c.source].muted}
+    return SourceMuted(c.source, e.rendered.sources[c.source].muted)
 
 
 @dataclass(frozen=True)
-class SetVolume:
+class SetVolume(Cmd[SourceVolume]):
     NAME: ClassVar = "source.volume"
     source: str
     volume_db: float = setting(AudioSettings, "volume_db")
 
 
-async def set_volume(e: Host, c: SetVolume) -> Result:
+async def set_volume(e: Host, c: SetVolume) -> SourceVolume:
     src = e.cfg.source(c.source)
     if src is None or not src.has(Cap.AUDIO):
         raise BusError("unknown_source", f'no audio source named "{c.source}"')
     await e.video_command(VolumeSet(src.name, c.volume_db))
     e.publish_state()
-    return {"source": src.name, "volume_db": e.rendered.sources[src.name].volume_db}
+    return SourceVolume(src.name, e.rendered.sources[src.name].volume_db)
 
 
 COMMANDS = (

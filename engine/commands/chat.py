@@ -6,13 +6,14 @@ from dataclasses import asdict, dataclass
 from typing import ClassVar
 
 from rigcast.engine.commands.host import Host
-from rigcast.engine.control.bus import BusError, Command, Result
+from rigcast.engine.control.bus import BusError, Cmd, Command
 from rigcast.engine.control.chat import make_message
 from rigcast.engine.vocab import ChatPost
+from rigcast.engine.vocab.results import ChatShown
 
 
 @dataclass(frozen=True)
-class PostChat:
+class PostChat(Cmd[ChatShown]):
     NAME: ClassVar = "chat.post"
     user: str
     text: str
@@ -21,7 +22,7 @@ class PostChat:
     color: str | None = None
 
 
-async def post_chat(e: Host, c: PostChat) -> Result:
+async def post_chat(e: Host, c: PostChat) -> ChatShown:
     if not e.chat_rate.allow():  # first: a flood costs a counter, not a cleaning pass each
         raise BusError("rate_limited", f"more than {e.chat_rate.rate:g} chat messages a second; "
                                        f"{e.chat_rate.dropped} dropped so far")
@@ -32,7 +33,7 @@ async def post_chat(e: Host, c: PostChat) -> Result:
     e.post_chat(msg)
     if e.has_chat_overlay:
         await e.video_command(ChatPost(msg))
-    return {"id": msg.id, "shown": True}
+    return ChatShown(msg.id)
 
 
 COMMANDS = (

@@ -17,6 +17,7 @@ from rigcast.config.model import OutputConfig, RigcastConfig, SourceConfig
 from rigcast.engine.control.chat import RateLimit
 from rigcast.engine.vocab import RenderedState, VideoCommand
 from rigcast.engine.vocab.reports import ChatMessage
+from rigcast.engine.vocab.results import Status
 
 
 class Ingest(Protocol):
@@ -58,7 +59,7 @@ class Host(Protocol):
 
     def publish_state(self) -> None: ...
 
-    def status(self) -> dict[str, Any]: ...
+    def status(self) -> Status: ...
 
     def request_stop(self, why: str) -> None: ...
 

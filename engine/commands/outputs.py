@@ -16,8 +16,18 @@ from rigcast.config.kinds import Cap
 from rigcast.config.secrets import MASK, mask_url
 from rigcast.engine.commands.host import Host
 from rigcast.engine.commands.scenes import save_change
-from rigcast.engine.control.bus import BusError, Command, Result, internal
+from rigcast.engine.control.bus import BusError, Cmd, Command, R, internal
 from rigcast.engine.vocab import OutputsStart, OutputsStop, RecordPause, ReplaySave
+from rigcast.engine.vocab.results import (
+    Buffering,
+    OutputActive,
+    RecordFolder,
+    Recording,
+    RecordPaused,
+    ReplaySaved,
+    ServiceRow,
+    Streaming,
+)
 
 log = logging.getLogger("rigcast.engine")
 
@@ -30,12 +40,13 @@ class Area:
     cap: Cap
     doing: str
     hint: str  # what to add when there is none
+    result: type[Streaming | Recording | Buffering]  # what its commands answer: running or not
 
 
 STREAM = Area("stream", Cap.STREAM, "streaming", "add --url rtmp://... or an [[outputs]] table with a stream kind "
-                                                 "such as rtmp")
-RECORD = Area("record", Cap.RECORD, "recording", "add --record FILE")
-REPLAY = Area("replay", Cap.REPLAY, "buffering", "add a [replay] table (seconds = 30) to the config")
+                                                 "such as rtmp", Streaming)
+RECORD = Area("record", Cap.RECORD, "recording", "add --record FILE", Recording)
+REPLAY = Area("replay", Cap.REPLAY, "buffering", "add a [replay] table (seconds = 30) to the config", Buffering)
 
 
 async def run_outputs(e: Host, todo: list[str], on: bool, urls: Mapping[str, str]) -> None:
@@ -51,7 +62,7 @@ async def run_outputs(e: Host, todo: list[str], on: bool, urls: Mapping[str, str
 
 # -- every output of an area ---------------------------------------------------------------
 @dataclass(frozen=True)
-class SwitchArea:
+class SwitchArea(Cmd[R]):
     """Start, stop or toggle every output of one area. ``ingest`` holds the push URLs the
     user's API handed out for this start (filled in by :func:`ask_ingest`). Each command below
     is one of these, named by its class keywords."""
@@ -66,7 +77,7 @@ class SwitchArea:
         cls.NAME, cls.AREA, cls.VERB = name, area, verb
 
 
-async def switch_area(e: Host, c: SwitchArea) -> Result:
+async def switch_area(e: Host, c: SwitchArea[Any]) -> Streaming | Recording | Buffering:
     area = c.AREA
     names = e.names(area.cap)
     if not names:
@@ -76,18 +87,18 @@ async def switch_area(e: Host, c: SwitchArea) -> Result:
     if todo:
         await run_outputs(e, todo, on, c.ingest)
         log.info("%s %s", area.what, "started" if on else "stopped")
-    return {area.doing: on}
+    return area.result(on)
 
 
-class StartStreaming(SwitchArea, name="stream.start", area=STREAM, verb="start"): ...
-class StopStreaming(SwitchArea, name="stream.stop", area=STREAM, verb="stop"): ...
-class ToggleStreaming(SwitchArea, name="stream.toggle", area=STREAM, verb="toggle"): ...
-class StartRecording(SwitchArea, name="record.start", area=RECORD, verb="start"): ...
-class StopRecording(SwitchArea, name="record.stop", area=RECORD, verb="stop"): ...
-class ToggleRecording(SwitchArea, name="record.toggle", area=RECORD, verb="toggle"): ...
-class StartReplay(SwitchArea, name="replay.start", area=REPLAY, verb="start"): ...
-class StopReplay(SwitchArea, name="replay.stop", area=REPLAY, verb="stop"): ...
-class ToggleReplay(SwitchArea, name="replay.toggle", area=REPLAY, verb="toggle"): ...
+class StartStreaming(SwitchArea[Streaming], name="stream.start", area=STREAM, verb="start"): ...
+class StopStreaming(SwitchArea[Streaming], name="stream.stop", area=STREAM, verb="stop"): ...
+class ToggleStreaming(SwitchArea[Streaming], name="stream.toggle", area=STREAM, verb="toggle"): ...
+class StartRecording(SwitchArea[Recording], name="record.start", area=RECORD, verb="start"): ...
+class StopRecording(SwitchArea[Recording], name="record.stop", area=RECORD, verb="stop"): ...
+class ToggleRecording(SwitchArea[Recording], name="record.toggle", area=RECORD, verb="toggle"): ...
+class StartReplay(SwitchArea[Buffering], name="replay.start", area=REPLAY, verb="start"): ...
+class StopReplay(SwitchArea[Buffering], name="replay.stop", area=REPLAY, verb="stop"): ...
+class ToggleReplay(SwitchArea[Buffering], name="replay.toggle", area=REPLAY, verb="toggle"): ...
 
 
 # -- one output by its name ----------------------------------------------------------------
@@ -99,37 +110,37 @@ def output_named(e: Host, name: str) -> str:
 
 
 @dataclass(frozen=True)
-class StartOutput:
+class StartOutput(Cmd[OutputActive]):
     NAME: ClassVar = "output.start"
     output: str
     ingest: Mapping[str, str] = internal(dict)
 
 
-async def start_output(e: Host, c: StartOutput) -> Result:
+async def start_output(e: Host, c: StartOutput) -> OutputActive:
     name = output_named(e, c.output)
     if name not in e.active:
         await run_outputs(e, [name], True, {k: v for k, v in c.ingest.items() if k == name})
         log.info("%s started", name)
-    return {"output": name, "active": True}
+    return OutputActive(name, True)
 
 
 @dataclass(frozen=True)
-class StopOutput:
+class StopOutput(Cmd[OutputActive]):
     NAME: ClassVar = "output.stop"
     output: str
 
 
-async def stop_output(e: Host, c: StopOutput) -> Result:
+async def stop_output(e: Host, c: StopOutput) -> OutputActive:
     name = output_named(e, c.output)
     if name in e.active:
         await run_outputs(e, [name], False, {})
         log.info("%s stopped", name)
-    return {"output": name, "active": False}
+    return OutputActive(name, False)
 
 
 # -- pausing recordings --------------------------------------------------------------------
 @dataclass(frozen=True)
-class PauseArgs:
+class PauseArgs(Cmd[RecordPaused]):
     """The recordings held and resumed, their files going on with continuous timestamps (the
     video process owns the pause and reports it). ``WANT`` None toggles."""
 
@@ -141,7 +152,7 @@ class PauseArgs:
         cls.NAME, cls.WANT = name, want
 
 
-async def pause_recording(e: Host, c: PauseArgs) -> Result:
+async def pause_recording(e: Host, c: PauseArgs) -> RecordPaused:
     if not e.live(Cap.RECORD):
         raise BusError("not_recording", "nothing is recording; start a recording first")
     paused = (not e.rendered.paused) if c.WANT is None else c.WANT
@@ -149,7 +160,7 @@ async def pause_recording(e: Host, c: PauseArgs) -> Result:
         await e.video_command(RecordPause(paused))
         log.info("recording %s", "paused" if paused else "resumed")
         e.publish_state()
-    return {"paused": e.rendered.paused}
+    return RecordPaused(e.rendered.paused)
 
 
 class PauseRecording(PauseArgs, name="record.pause", want=True): ...
@@ -159,11 +170,11 @@ class TogglePause(PauseArgs, name="record.toggle_pause", want=None): ...
 
 # -- the replay buffer, the record folder, the stream service -------------------------------
 @dataclass(frozen=True)
-class SaveReplay:
+class SaveReplay(Cmd[ReplaySaved]):
     NAME: ClassVar = "replay.save"
 
 
-async def save_replay(e: Host, _c: SaveReplay) -> Result:
+async def save_replay(e: Host, _c: SaveReplay) -> ReplaySaved:
     """The running replay buffer's last seconds written to a file (by the video process, off
     its clock); the answer names the file."""
     if not e.live(Cap.REPLAY):
@@ -172,16 +183,16 @@ async def save_replay(e: Host, _c: SaveReplay) -> Result:
     assert data is not None
     path = data.decode()
     log.info("replay saved to %s", path)
-    return {"path": path}
+    return ReplaySaved(path)
 
 
 @dataclass(frozen=True)
-class RecordDirectory:
+class RecordDirectory(Cmd[RecordFolder]):
     NAME: ClassVar = "record.directory"
     directory: str | None = None  # given: moved there from the next start on
 
 
-async def record_directory(e: Host, c: RecordDirectory) -> Result:
+async def record_directory(e: Host, c: RecordDirectory) -> RecordFolder:
     """Where recordings go (each record output's folder); with ``directory``, moved there from
     the next start on, and saved to the config file."""
     recs = [o for o in e.cfg.outputs if o.has(Cap.RECORD)]
@@ -208,17 +219,17 @@ async def record_directory(e: Host, c: RecordDirectory) -> Result:
         log.info("recordings go to %s", d)
         e.publish_state()
     first = next(o for o in e.cfg.outputs if o.has(Cap.RECORD))
-    return {"directory": str(Path(first.settings.path).expanduser().resolve().parent)}
+    return RecordFolder(str(Path(first.settings.path).expanduser().resolve().parent))
 
 
 @dataclass(frozen=True)
-class StreamService:
+class StreamService(Cmd[ServiceRow]):
     NAME: ClassVar = "stream.service"
     server: str | None = None
     key: str | None = None  # ``****`` (what a reader was shown) keeps the key
 
 
-async def stream_service(e: Host, c: StreamService) -> Result:
+async def stream_service(e: Host, c: StreamService) -> ServiceRow:
     """The first stream output's server and key (the key masked); with ``server``, set from the
     next start on and kept in the state dir, never in the config file (engine/stream_service.py)."""
     from rigcast.engine import stream_service as kept
@@ -244,11 +255,11 @@ async def stream_service(e: Host, c: StreamService) -> Result:
         server, key = rule.split(url)
         log.info("%s: the stream goes to %s from the next start", out.name, mask_url(url))
         e.publish_state()
-    return {"output": out.name, "kind": out.kind, "server": server, "key": kept.masked(key)}
+    return ServiceRow(out.name, out.kind, server, kept.masked(key))
 
 
 # -- the user's API, asked before a start takes the bus ---------------------------------------
-Ingesting = TypeVar("Ingesting", SwitchArea, StartOutput)
+Ingesting = TypeVar("Ingesting", SwitchArea[Any], StartOutput)
 
 
 async def ask_ingest(e: Host, c: Ingesting) -> Ingesting:
@@ -273,11 +284,14 @@ async def ask_ingest(e: Host, c: Ingesting) -> Ingesting:
     return dataclasses.replace(c, ingest=urls)
 
 
+AREA_COMMANDS: tuple[type[SwitchArea[Any]], ...] = (
+    StartStreaming, StopStreaming, ToggleStreaming, StartRecording, StopRecording, ToggleRecording, StartReplay,
+    StopReplay, ToggleReplay)
+
 COMMANDS: tuple[Command[Any, Any], ...] = (
-    *(Command(cls, switch_area, f"{cls.VERB} {cls.AREA.doing}",
-              ask_ingest if cls.AREA is STREAM and cls.VERB != "stop" else None)
-      for cls in (StartStreaming, StopStreaming, ToggleStreaming, StartRecording, StopRecording,
-                  ToggleRecording, StartReplay, StopReplay, ToggleReplay)),
+    *(Command[SwitchArea[Any], Host](cls, switch_area, f"{cls.VERB} {cls.AREA.doing}",
+                                     ask_ingest if cls.AREA is STREAM and cls.VERB != "stop" else None)
+      for cls in AREA_COMMANDS),
     Command(StartOutput, start_output, "start one output by name", ask_ingest),
     Command(StopOutput, stop_output, "stop one output by name"),
     Command(PauseRecording, pause_recording, "pause every running recording"),

@@ -6,13 +6,13 @@ GetSourceScreenshot wraps the same bytes in a data URI and SaveSourceScreenshot 
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from typing import ClassVar
 
 from rigcast.engine.commands.host import Host
-from rigcast.engine.control.bus import BusError, Command, Result
+from rigcast.engine.control.bus import BusError, Cmd, Command
 from rigcast.engine.vocab import Screenshot
+from rigcast.engine.vocab.results import Picture
 from rigcast.engine.vocab.video import IMAGE_FORMATS as FORMATS
 from rigcast.engine.vocab.video import IMAGE_SIDES, RAW_FORMAT
 
@@ -20,7 +20,7 @@ MIN_SIDE, MAX_SIDE = IMAGE_SIDES
 
 
 @dataclass(frozen=True)
-class TakeScreenshot:
+class TakeScreenshot(Cmd[Picture]):
     NAME: ClassVar = "screenshot"
     source: str | None = None
     scene: str | None = None
@@ -30,7 +30,7 @@ class TakeScreenshot:
     quality: int = -1
 
 
-async def take_screenshot(e: Host, c: TakeScreenshot) -> Result:
+async def take_screenshot(e: Host, c: TakeScreenshot) -> Picture:
     fmt = c.format.lower()
     if fmt not in FORMATS and fmt != RAW_FORMAT:
         raise BusError("bad_format", f'image format "{fmt}" is not one of {", ".join(FORMATS)}')
@@ -49,7 +49,7 @@ async def take_screenshot(e: Host, c: TakeScreenshot) -> Result:
     data = await e.video_command(Screenshot(c.source, c.width, c.height, fmt, c.quality, c.scene))
     assert data is not None
     e.screenshot_taken()
-    return {"source": c.source, "scene": c.scene, "format": fmt, "image_base64": base64.b64encode(data).decode()}
+    return Picture(c.source, c.scene, fmt, data)
 
 
 COMMANDS = (

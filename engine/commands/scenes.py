@@ -16,7 +16,7 @@ from rigcast.config.kinds import Cap
 from rigcast.config.kinds.text import TextSettings
 from rigcast.config.model import SceneItem, TransitionConfig
 from rigcast.engine.commands.host import Host
-from rigcast.engine.control.bus import UNSET, BusError, Command, Result, Unset, setting
+from rigcast.engine.control.bus import UNSET, BusError, Cmd, Command, Unset, setting
 from rigcast.engine.vocab import (
     ItemChange,
     MeterRate,
@@ -26,6 +26,14 @@ from rigcast.engine.vocab import (
     TextSet,
     Transition,
     TransitionSet,
+)
+from rigcast.engine.vocab.results import (
+    ItemSet,
+    MeterRateSet,
+    ProgramScene,
+    StudioState,
+    TextShown,
+    TransitionRow,
 )
 
 log = logging.getLogger("rigcast.engine")
@@ -53,18 +61,18 @@ def save_change(e: Host, save: Any, *args: Any) -> bool:
 
 
 @dataclass(frozen=True)
-class SwitchScene:
+class SwitchScene(Cmd[ProgramScene]):
     NAME: ClassVar = "scene.switch"
     scene: str | int
 
 
-async def switch_scene(e: Host, c: SwitchScene) -> Result:
+async def switch_scene(e: Host, c: SwitchScene) -> ProgramScene:
     name = scene_named(e, c.scene)
     if name != e.rendered.program:
         await e.video_command(SceneSwitch(name))
         log.info("scene: %s", e.rendered.program)
         e.publish_state()
-    return {"program_scene": e.rendered.program}
+    return ProgramScene(e.rendered.program)
 
 
 def _item(name: str) -> Any:
@@ -72,7 +80,7 @@ def _item(name: str) -> Any:
 
 
 @dataclass(frozen=True)
-class SetItem:
+class SetItem(Cmd[ItemSet]):
     NAME: ClassVar = "scene.item.set"
     scene: str
     source: str
@@ -93,7 +101,7 @@ class SetItem:
                 if f.name not in ("scene", "source") and getattr(self, f.name) is not UNSET}
 
 
-async def set_item(e: Host, c: SetItem) -> Result:
+async def set_item(e: Host, c: SetItem) -> ItemSet:
     name = scene_named(e, c.scene)
     scene = next(s for s in e.rendered.scenes if s.name == name)
     if not any(it.source == c.source for it in scene.items):
@@ -122,21 +130,20 @@ async def set_item(e: Host, c: SetItem) -> Result:
     e.publish_state()
     if "filters" in changes:
         changes["filters"] = dump_chain(changes["filters"])
-    return {"scene": name, "source": c.source, "changes": changes, "saved": saved}
+    return ItemSet(name, c.source, changes, saved)
 
 
-def _studio(e: Host) -> Result:
-    return {"studio_mode": e.rendered.preview is not None, "preview_scene": e.rendered.preview,
-            "program_scene": e.rendered.program}
+def _studio(e: Host) -> StudioState:
+    return StudioState(e.rendered.preview is not None, e.rendered.preview, e.rendered.program)
 
 
 @dataclass(frozen=True)
-class SetStudio:
+class SetStudio(Cmd[StudioState]):
     NAME: ClassVar = "studio.set"
     enabled: bool | None = None  # None: toggled
 
 
-async def set_studio(e: Host, c: SetStudio) -> Result:
+async def set_studio(e: Host, c: SetStudio) -> StudioState:
     on = (e.rendered.preview is None) if c.enabled is None else c.enabled
     if on != (e.rendered.preview is not None):
         await e.video_command(StudioMode(on))
@@ -146,12 +153,12 @@ async def set_studio(e: Host, c: SetStudio) -> Result:
 
 
 @dataclass(frozen=True)
-class SetPreview:
+class SetPreview(Cmd[StudioState]):
     NAME: ClassVar = "scene.preview"
     scene: str | int
 
 
-async def set_preview(e: Host, c: SetPreview) -> Result:
+async def set_preview(e: Host, c: SetPreview) -> StudioState:
     if e.rendered.preview is None:
         raise BusError("studio_mode_off", "studio mode is off; turn it on first (rigcast ctl studio on)")
     name = scene_named(e, c.scene)
@@ -162,11 +169,11 @@ async def set_preview(e: Host, c: SetPreview) -> Result:
 
 
 @dataclass(frozen=True)
-class TakePreview:
+class TakePreview(Cmd[StudioState]):
     NAME: ClassVar = "studio.transition"
 
 
-async def take_preview(e: Host, _c: TakePreview) -> Result:
+async def take_preview(e: Host, _c: TakePreview) -> StudioState:
     if e.rendered.preview is None:
         raise BusError("studio_mode_off", "studio mode is off; there is no preview to take "
                                           "(rigcast ctl studio on)")
@@ -177,28 +184,28 @@ async def take_preview(e: Host, _c: TakePreview) -> Result:
 
 
 @dataclass(frozen=True)
-class SetText:
+class SetText(Cmd[TextShown]):
     NAME: ClassVar = "text.set"
     source: str
     text: str = setting(TextSettings, "text")
 
 
-async def set_text(e: Host, c: SetText) -> Result:
+async def set_text(e: Host, c: SetText) -> TextShown:
     src = e.cfg.source(c.source)
     if src is None or not src.has(Cap.TEXT):
         raise BusError("unknown_source", f'no text source named "{c.source}"')
     await e.video_command(TextSet(src.name, c.text))
-    return {"source": src.name, "text": e.rendered.sources[src.name].text}
+    return TextShown(src.name, e.rendered.sources[src.name].text)
 
 
 @dataclass(frozen=True)
-class SetTransition:
+class SetTransition(Cmd[TransitionRow]):
     NAME: ClassVar = "transition.set"
     kind: str | None = setting(TransitionConfig, "kind", None)
     duration_ms: int | None = setting(TransitionConfig, "duration_ms", None)
 
 
-async def set_transition(e: Host, c: SetTransition) -> Result:
+async def set_transition(e: Host, c: SetTransition) -> TransitionRow:
     kind, ms = e.rendered.transition
     kind = kind if c.kind is None else c.kind
     ms = ms if c.duration_ms is None else c.duration_ms
@@ -210,20 +217,20 @@ async def set_transition(e: Host, c: SetTransition) -> Result:
             save_change(e, save_section, "transition", {"kind": kind, "duration_ms": ms})
         log.info("transition: %s %d ms", kind, ms)
         e.publish_state()
-    return {"kind": e.rendered.transition[0], "duration_ms": e.rendered.transition[1]}
+    return TransitionRow(*e.rendered.transition)
 
 
 @dataclass(frozen=True)
-class SetMeterRate:
+class SetMeterRate(Cmd[MeterRateSet]):
     NAME: ClassVar = "meter.rate"
     hz: int
 
 
-async def set_meter_rate(e: Host, c: SetMeterRate) -> Result:
+async def set_meter_rate(e: Host, c: SetMeterRate) -> MeterRateSet:
     if not 1 <= c.hz <= 60:
         raise BusError("bad_args", "meter.rate: hz must be 1 to 60")
     await e.video_command(MeterRate(c.hz))
-    return {"hz": c.hz}
+    return MeterRateSet(c.hz)
 
 
 SET_ITEM = Command(SetItem, set_item, "show/hide or move a scene item live (saved to the config file)")

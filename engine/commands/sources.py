@@ -21,8 +21,9 @@ from rigcast.config.loader import ConfigError, _read
 from rigcast.config.model import SourceConfig
 from rigcast.engine.commands.host import Host
 from rigcast.engine.commands.scenes import SET_ITEM, save_change, set_item
-from rigcast.engine.control.bus import BusError, Command, Result
+from rigcast.engine.control.bus import BusError, Cmd, Command
 from rigcast.engine.vocab import MuteSet, SourceSettings, VolumeSet
+from rigcast.engine.vocab.results import FilterRow, ItemSet, SourceChanged, SourceFilters, SourceSettingsRow
 
 log = logging.getLogger("rigcast.engine")
 MIXED_LIVE = ("volume_db", "muted")  # an audio source's settings its mixer input holds itself
@@ -36,25 +37,25 @@ def source(e: Host, name: str) -> SourceConfig:
 
 
 @dataclass(frozen=True)
-class GetSource:
+class GetSource(Cmd[SourceSettingsRow]):
     NAME: ClassVar = "source.get"
     source: str
 
 
-async def get_source(e: Host, c: GetSource) -> Result:
+async def get_source(e: Host, c: GetSource) -> SourceSettingsRow:
     src = source(e, c.source)
-    return {"source": src.name, "kind": src.kind, "settings": e.source_settings(src)}
+    return SourceSettingsRow(src.name, src.kind, e.source_settings(src))
 
 
 @dataclass(frozen=True)
-class SetSource:
+class SetSource(Cmd[SourceChanged]):
     NAME: ClassVar = "source.set"
     source: str
     settings: dict[str, Any]
     overlay: bool = True  # False: the settings given replace them all
 
 
-async def set_source(e: Host, c: SetSource) -> Result:
+async def set_source(e: Host, c: SetSource) -> SourceChanged:
     src = source(e, c.source)
     now = e.source_settings(src)
     merged = now | c.settings if c.overlay else dict(c.settings)
@@ -65,7 +66,7 @@ async def set_source(e: Host, c: SetSource) -> Result:
         raise BusError("bad_args", str(err)) from None
     changed = sorted(k for k in set(merged) | set(now) if merged.get(k) != now.get(k))
     if not changed:
-        return {"source": src.name, "changed": [], "saved": False}
+        return SourceChanged(src.name, (), False)
     if src.has(Cap.AUDIO):
         if "volume_db" in changed:
             await e.video_command(VolumeSet(src.name, new.settings.volume_db))
@@ -87,7 +88,7 @@ async def set_source(e: Host, c: SetSource) -> Result:
         saved = save_change(e, save_source_settings, src.name, {k: merged.get(k) for k in changed})
     log.info("%s: settings changed (%s)", src.name, ", ".join(changed))
     e.publish_state()
-    return {"source": src.name, "changed": changed, "saved": saved}
+    return SourceChanged(src.name, tuple(changed), saved)
 
 
 def chain(e: Host, name: str, scene: str | None) -> tuple[str, list[dict[str, Any]]]:
@@ -103,22 +104,21 @@ def chain(e: Host, name: str, scene: str | None) -> tuple[str, list[dict[str, An
 
 
 @dataclass(frozen=True)
-class ListFilters:
+class ListFilters(Cmd[SourceFilters]):
     NAME: ClassVar = "source.filters"
     source: str
     scene: str | None = None
 
 
-async def list_filters(e: Host, c: ListFilters) -> Result:
+async def list_filters(e: Host, c: ListFilters) -> SourceFilters:
     _, rows = chain(e, c.source, c.scene)
-    return {"source": c.source, "filters": [
-        {"name": n, "kind": r["kind"], "enabled": bool(r.get("enabled", True)),
-         "settings": {k: v for k, v in r.items() if k not in ("kind", "enabled")}}
-        for n, r in zip(filter_names([r["kind"] for r in rows]), rows)]}
+    return SourceFilters(c.source, tuple(
+        FilterRow(n, r["kind"], bool(r.get("enabled", True)), {k: v for k, v in r.items() if k not in ("kind", "enabled")})
+        for n, r in zip(filter_names([r["kind"] for r in rows]), rows)))
 
 
 @dataclass(frozen=True, kw_only=True)
-class SetFilter:
+class SetFilter(Cmd[ItemSet | SourceChanged]):
     NAME: ClassVar = "source.filter.set"
     source: str
     scene: str | None = None
@@ -127,7 +127,7 @@ class SetFilter:
     settings: dict[str, Any] | None = None
 
 
-async def set_filter(e: Host, c: SetFilter) -> Result:
+async def set_filter(e: Host, c: SetFilter) -> ItemSet | SourceChanged:
     who, rows = chain(e, c.source, c.scene)
     names = filter_names([r["kind"] for r in rows])
     if c.filter not in names:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import enum
+import functools
 import logging
 import types
 import typing
@@ -27,7 +28,6 @@ from rigcast.engine.vocab.reports import BusEvent, EventName
 
 log = logging.getLogger("rigcast.bus")
 
-Result = dict[str, Any]  # a command's answer, as the control protocol sends it
 Listener = Callable[[BusEvent], None]
 
 EVENTS = tuple(EventName)
@@ -63,6 +63,25 @@ class Args(Protocol):
 
 A = TypeVar("A", bound=Args)
 H = TypeVar("H")
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+
+class Cmd(Generic[R_co]):
+    """The base of every command's argument dataclass: ``R`` is the answer's type
+    (engine/vocab/results.py), so ``bus.run(SwitchScene("BRB"))`` is a ``ProgramScene`` to mypy,
+    and a control client reads the JSON answer back into it (``RESULT``, taken from the base
+    ``Cmd[R]`` as the class is made)."""
+
+    NAME: ClassVar[str]
+    RESULT: ClassVar[Any]
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        for base in cls.__dict__.get("__orig_bases__", ()):
+            given = typing.get_args(base)
+            if given and not isinstance(given[0], TypeVar):
+                cls.RESULT = given[0]
 
 
 def setting(settings: type, name: str, default: Any = dataclasses.MISSING) -> Any:
@@ -116,6 +135,11 @@ def _wire_types(hint: Any) -> tuple[type, ...]:
     return tuple(out)
 
 
+@functools.cache
+def _params(args: type) -> dict[str, Param]:
+    return params_of(args)
+
+
 def params_of(args: type) -> dict[str, Param]:
     """A command's wire arguments, from its dataclass's fields."""
     from rigcast.config import fields
@@ -145,7 +169,7 @@ class Command(Generic[A, H]):
     copy of the arguments with its internal fields filled in."""
 
     args: type[A]
-    handler: Callable[[H, A], Awaitable[Result]]
+    handler: Callable[[H, A], Awaitable[Any]]
     summary: str
     prepare: Callable[[H, A], Awaitable[A]] | None = None
     params: dict[str, Param] = field(init=False)
@@ -184,9 +208,11 @@ class Command(Generic[A, H]):
         return self.args(**values)
 
 
-def _given(args: Any, params: dict[str, Param]) -> dict[str, Any]:
-    """A typed command's arguments as a client would send them: a field left at its "not
-    given" default (``UNSET``, or ``None`` where that is the default) is left out."""
+def given(args: Any) -> dict[str, Any]:
+    """A typed command's arguments as a client sends them: a field left at its "not given"
+    default (``UNSET``, or ``None`` where that is the default) is left out, and so is an
+    internal one."""
+    params = _params(typing.cast(Any, type(args)))
     out: dict[str, Any] = {}
     for f in dataclasses.fields(args):
         value = getattr(args, f.name)
@@ -211,20 +237,21 @@ class CommandBus:
         self.commands[command.name] = command
         self.by_type[command.args] = command
 
-    async def execute(self, name: str, args: dict[str, Any] | None = None) -> Result:
-        """A command as it arrives on a wire: by name, with JSON arguments."""
+    async def execute(self, name: str, args: dict[str, Any] | None = None) -> Any:
+        """A command as it arrives on a wire: by name, with JSON arguments. The answer is typed
+        (engine/vocab/results.py); the socket it goes out on makes it JSON (``to_wire``)."""
         cmd = self.commands.get(name)
         if cmd is None:
             raise BusError("unknown_command", f'unknown command "{name}"; see docs/control-protocol.md')
         return await self._run(cmd, cmd.decode(dict(args or {})))
 
-    async def run(self, args: Args) -> Result:
+    async def run(self, args: Cmd[R]) -> R:
         """A command given as its dataclass (obs-websocket, hotkeys): typed by the caller,
         checked the same way as one from a wire, so a setting's bounds always hold."""
         cmd = self.by_type[type(args)]
-        return await self._run(cmd, cmd.decode(_given(args, cmd.params)))
+        return typing.cast(R, await self._run(cmd, cmd.decode(given(args))))
 
-    async def _run(self, cmd: Command[Any, Any], args: Any) -> Result:
+    async def _run(self, cmd: Command[Any, Any], args: Any) -> Any:
         if cmd.prepare is not None:
             args = await cmd.prepare(self.host, args)
         async with self._lock:  # one state change at a time, in arrival order

@@ -7,9 +7,11 @@ state it saw and asks this module — one diff, so the two translators can't dis
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
-from rigcast.engine.vocab import EngineState, OutputState
+from rigcast.engine.vocab import EngineState, OutputState, OutputStatus
+from rigcast.engine.vocab.snapshot import IdleOutput, ItemRow, Snapshot, SourceRow
 
 Change = tuple[str, dict[str, Any]]
 
@@ -18,65 +20,70 @@ STOPPED, STARTING, STARTED, RECONNECTING, PAUSED, STOPPING = (
     "stopped", "starting", "started", "reconnecting", "paused", "stopping")
 
 
-def phase(state: dict[str, Any], stream: bool) -> str:
-    active = state.get("streaming" if stream else "recording")
-    rows = [o.get("state") for o in outputs(state, stream)]
+def phase(state: Snapshot, stream: bool) -> str:
+    active = state.streaming if stream else state.recording
+    rows = [o.state for o in outputs(state, stream)]
     if not active:
         return STOPPING if OutputState.STOPPING in rows else STOPPED
-    if not stream and state.get("record_paused"):
+    if not stream and state.record_paused:
         return PAUSED
     if any(r in (OutputState.LIVE, OutputState.RECORDING) for r in rows):
         return STARTED
     return RECONNECTING if OutputState.RECONNECTING in rows else STARTING
 
 
-def outputs(state: dict[str, Any], stream: bool) -> list[dict[str, Any]]:
+def outputs(state: Snapshot, stream: bool) -> list[OutputStatus | IdleOutput]:
     """The stream outputs' rows, or the recordings' (a replay buffer is neither)."""
-    return [o for o in state.get("outputs", []) if bool(o.get("stream")) == stream and not o.get("replay")]
+    return [o for o in state.outputs if o.stream == stream and not o.replay]
 
 
-def replay_saved(state: dict[str, Any]) -> str | None:
+def replay_saved(state: Snapshot) -> str | None:
     """The file the replay buffer last wrote, if any."""
-    return next((o.get("saved") for o in state.get("outputs", []) if o.get("replay") and o.get("saved")), None)
+    return next((o.saved for o in state.outputs if isinstance(o, OutputStatus) and o.replay and o.saved), None)
 
 
-def active_sources(state: dict[str, Any]) -> set[str]:
+def active_sources(state: Snapshot) -> set[str]:
     """Sources on air: visible in the program scene, and every audio source (mixed in all)."""
-    program = next((sc for sc in state.get("scenes", []) if sc["name"] == state.get("program_scene")), None)
-    shown = {it["source"] for it in (program or {}).get("items", []) if it.get("visible")}
-    return shown | {s["name"] for s in state.get("sources", []) if "volume_db" in s}
+    program = state.scene(state.program_scene)
+    shown = {it.source for it in (program.items if program else ()) if it.visible}
+    return shown | {s.name for s in state.sources if s.audio}
 
 
-def _items(state: dict[str, Any]) -> dict[tuple[str, int], dict[str, Any]]:
-    return {(sc["name"], i): it for sc in state.get("scenes", []) for i, it in enumerate(sc.get("items", []))}
+def _items(state: Snapshot) -> dict[tuple[str, int], ItemRow]:
+    return {(sc.name, i): it for sc in state.scenes for i, it in enumerate(sc.items)}
 
 
-def _settings(row: dict[str, Any]) -> dict[str, Any]:
+def _settings(row: SourceRow) -> dict[str, Any]:
     """A source's settings without what its own changes report (volume and mute)."""
-    return {k: v for k, v in (row.get("settings") or {}).items() if k not in ("volume_db", "muted")}
+    return {k: v for k, v in row.settings.items() if k not in ("volume_db", "muted")}
 
 
-PLACEMENT = ("x", "y", "scale", "width", "height", "fit", "crop")
+PLACEMENT = tuple(f.name for f in fields(ItemRow) if f.name not in ("source", "visible", "opacity", "filters"))
 
 
-def changes(last: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+def changes(last: Snapshot | None, new: Snapshot) -> list[Change]:
     """("scene", {scene}), ("streaming"|"recording"|"replay_buffer", {active}), ("replay_saved", {path}), ("stream_phase"|"record_phase",
     {phase, was}), ("mute", {source, muted}), ("volume", {source, volume_db}), ("settings",
     {source, settings}), ("item_visible"|"item_placed", {scene, index, source[, visible]}),
     ("active", {source, active}), ("scene_list", {}), ("transition", {kind, duration_ms}),
-    ("studio_mode", {enabled}), ("preview_scene", {scene}), ("exit", {})."""
+    ("studio_mode", {enabled}), ("preview_scene", {scene}), ("exit", {}). ``last`` None: the
+    first state a connection sees, which changes nothing."""
+    if last is None:
+        return []
     out: list[Change] = []
-    if [s["name"] for s in new.get("scenes", [])] != [s["name"] for s in last.get("scenes", [])]:
+    if [s.name for s in new.scenes] != [s.name for s in last.scenes]:
         out.append(("scene_list", {}))
-    if new.get("program_scene") != last.get("program_scene"):
-        out.append(("scene", {"scene": new.get("program_scene")}))
-    if bool(new.get("studio_mode")) != bool(last.get("studio_mode")):
-        out.append(("studio_mode", {"enabled": bool(new.get("studio_mode"))}))
-    if new.get("preview_scene") != last.get("preview_scene") and new.get("preview_scene") is not None:
-        out.append(("preview_scene", {"scene": new["preview_scene"]}))
-    for key in ("streaming", "recording", "replay_buffer"):
-        if new.get(key) != last.get(key):
-            out.append((key, {"active": bool(new.get(key))}))
+    if new.program_scene != last.program_scene:
+        out.append(("scene", {"scene": new.program_scene}))
+    if new.studio_mode != last.studio_mode:
+        out.append(("studio_mode", {"enabled": new.studio_mode}))
+    if new.preview_scene != last.preview_scene and new.preview_scene is not None:
+        out.append(("preview_scene", {"scene": new.preview_scene}))
+    for key, was_on, now_on in (("streaming", last.streaming, new.streaming),
+                                ("recording", last.recording, new.recording),
+                                ("replay_buffer", last.replay_buffer, new.replay_buffer)):
+        if was_on != now_on:
+            out.append((key, {"active": now_on}))
     for what, stream in (("stream_phase", True), ("record_phase", False)):
         was, now = phase(last, stream), phase(new, stream)
         if was != now:
@@ -84,32 +91,31 @@ def changes(last: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     saved = replay_saved(new)
     if saved is not None and saved != replay_saved(last):
         out.append(("replay_saved", {"path": saved}))
-    before = {s["name"]: s for s in last.get("sources", [])}
-    for s in new.get("sources", []):
-        old = before.get(s["name"])
+    before = {s.name: s for s in last.sources}
+    for s in new.sources:
+        old = before.get(s.name)
         if old is None:
             continue
-        if old.get("muted") != s.get("muted"):
-            out.append(("mute", {"source": s["name"], "muted": s.get("muted")}))
-        if old.get("volume_db") != s.get("volume_db") and s.get("volume_db") is not None:
-            out.append(("volume", {"source": s["name"], "volume_db": s["volume_db"]}))
-        if s.get("settings") is not None and _settings(old) != _settings(s):
-            out.append(("settings", {"source": s["name"], "settings": _settings(s), "was": _settings(old)}))
+        if old.muted != s.muted:
+            out.append(("mute", {"source": s.name, "muted": s.muted}))
+        if old.volume_db != s.volume_db and s.volume_db is not None:
+            out.append(("volume", {"source": s.name, "volume_db": s.volume_db}))
+        if _settings(old) != _settings(s):
+            out.append(("settings", {"source": s.name, "settings": _settings(s), "was": _settings(old)}))
     was_items = _items(last)
     for (scene, i), it in _items(new).items():
-        old = was_items.get((scene, i))
-        if old is None or old["source"] != it["source"]:
+        old_it = was_items.get((scene, i))
+        if old_it is None or old_it.source != it.source:
             continue
-        if old.get("visible") != it.get("visible"):
-            out.append(("item_visible", {"scene": scene, "index": i, "source": it["source"], "visible": it["visible"]}))
-        if any(old.get(k) != it.get(k) for k in PLACEMENT):
-            out.append(("item_placed", {"scene": scene, "index": i, "source": it["source"]}))
-    was_on, now_on = active_sources(last), active_sources(new)
-    for name in sorted(was_on ^ now_on):
-        out.append(("active", {"source": name, "active": name in now_on}))
-    if new.get("transition") != last.get("transition") and new.get("transition") is not None:
-        out.append(("transition", dict(new["transition"])))
-    was_state = last.get("engine", {}).get("state")
-    if new.get("engine", {}).get("state") == EngineState.STOPPING and was_state != EngineState.STOPPING:
+        if old_it.visible != it.visible:
+            out.append(("item_visible", {"scene": scene, "index": i, "source": it.source, "visible": it.visible}))
+        if any(getattr(old_it, k) != getattr(it, k) for k in PLACEMENT):
+            out.append(("item_placed", {"scene": scene, "index": i, "source": it.source}))
+    was_on_air, now_on_air = active_sources(last), active_sources(new)
+    for name in sorted(was_on_air ^ now_on_air):
+        out.append(("active", {"source": name, "active": name in now_on_air}))
+    if new.transition != last.transition:
+        out.append(("transition", new.transition.wire()))
+    if new.engine.state == EngineState.STOPPING and last.engine.state != EngineState.STOPPING:
         out.append(("exit", {}))
     return out

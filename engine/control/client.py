@@ -1,6 +1,11 @@
 """Clients of the control protocol: a blocking one for ``rigcast ctl`` and scripts, an asyncio
 one for the TUI (replies matched to requests by id, events handed to a callback).
 
+Both speak in the engine's own types: a command goes as its dataclass (``run(SwitchScene(2))``)
+and its answer comes back as the class the command names (engine/vocab/results.py); events
+arrive as the bus's event classes (engine/vocab/reports.py), read back from JSON by
+engine/vocab/wire.py. ``call``/``request`` stay for tools that speak JSON by name.
+
 Both find the engine the same way: its Unix socket in the runtime dir, or — where there is
 none (Windows, or an engine reached over TCP) — the endpoint and token it wrote to
 ``control.json`` in the runtime dir.
@@ -12,17 +17,24 @@ import asyncio
 import contextlib
 import itertools
 import json
+import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from rigcast.engine import paths
 from rigcast.engine.control import protocol
-from rigcast.engine.control.bus import BusError
+from rigcast.engine.control.bus import BusError, Cmd, given
 from rigcast.engine.errors import RigcastError
+from rigcast.engine.vocab.reports import BusEvent, event_from_wire
+from rigcast.engine.vocab.results import Subscribed
+from rigcast.engine.vocab.wire import WireError, value
+
+R = TypeVar("R")
+log = logging.getLogger("rigcast.client")
 
 
 class EngineNotRunning(RigcastError):
@@ -93,15 +105,29 @@ def call(cmd: str, args: dict[str, Any] | None = None, timeout: float = 30.0,
                 return _raise_for(msg)
 
 
-EventCallback = Callable[[str, dict[str, Any]], None]
+def run(cmd: Cmd[R], timeout: float = 30.0, endpoint: Endpoint | None = None) -> R:
+    """A typed command, its typed answer; raises :class:`BusError` for an error reply."""
+    return answer_of(cmd, call(cmd.NAME, given(cmd), timeout, endpoint))
+
+
+def answer_of(cmd: Cmd[R], data: Any) -> R:
+    """A reply's ``data`` as the class ``cmd`` answers with."""
+    return cast(R, value(type(cmd).RESULT, data))
+
+
+EventCallback = Callable[[BusEvent], None]
+WireCallback = Callable[[str, dict[str, Any]], None]
 
 
 class AsyncControlClient:
-    """One connection, many requests in flight; events go to ``on_event`` as they arrive."""
+    """One connection, many requests in flight; events go to ``on_event`` as they arrive, as
+    the engine's own types (``on_wire``: as the JSON that came, for tools checking the wire)."""
 
-    def __init__(self, on_event: EventCallback | None = None, endpoint: Endpoint | None = None) -> None:
+    def __init__(self, on_event: EventCallback | None = None, endpoint: Endpoint | None = None,
+                 on_wire: WireCallback | None = None) -> None:
         self.endpoint = endpoint
         self.on_event = on_event
+        self.on_wire = on_wire
         self.hello: dict[str, Any] = {}
         self._ws: Any = None
         self._ids = itertools.count(1)
@@ -133,8 +159,8 @@ class AsyncControlClient:
                     fut = self._pending.pop(msg.get("id"), None)
                     if fut is not None and not fut.done():
                         fut.set_result(msg)
-                elif msg.get("type") == "event" and self.on_event is not None:
-                    self.on_event(msg["event"], msg.get("data") or {})
+                elif msg.get("type") == "event":
+                    self._event(str(msg.get("event")), msg.get("data") or {})
         except Exception:
             pass
         finally:
@@ -143,6 +169,26 @@ class AsyncControlClient:
                 if not fut.done():
                     fut.set_exception(EngineNotRunning("the engine closed the connection"))
             self._pending.clear()
+
+    def _event(self, name: str, data: dict[str, Any]) -> None:
+        if self.on_wire is not None:
+            self.on_wire(name, data)
+        if self.on_event is None:
+            return
+        try:
+            ev = event_from_wire(name, data)
+        except (WireError, ValueError, KeyError) as e:  # an engine of another version: skip, don't stop
+            log.warning("control: a %s event this client can't read (%s)", name, e)
+            return
+        self.on_event(ev)
+
+    async def run(self, cmd: Cmd[R], timeout: float = 30.0) -> R:
+        """A typed command, its typed answer."""
+        return answer_of(cmd, await self.request(cmd.NAME, given(cmd), timeout))
+
+    async def subscribe(self, events: Iterable[str]) -> Subscribed:
+        """Hear these events from now on; the answer holds the state now, the recent log and chat."""
+        return Subscribed.from_wire(await self.request("subscribe", {"events": list(events)}))
 
     async def request(self, cmd: str, args: dict[str, Any] | None = None, timeout: float = 30.0) -> Any:
         if self._ws is None or self.closed.is_set():

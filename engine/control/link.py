@@ -26,6 +26,7 @@ import ssl
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,7 +41,8 @@ from rigcast.engine.errors import RigcastError
 from rigcast.engine.untrusted import from_outside
 from rigcast.engine.vocab import LinkState
 from rigcast.engine.vocab.reports import BusEvent, LogLine, StateChanged, VideoStats
-from rigcast.engine.vocab.snapshot import LinkRow
+from rigcast.engine.vocab.snapshot import LinkRow, Snapshot
+from rigcast.engine.vocab.wire import to_wire
 
 log = logging.getLogger("rigcast.link")
 
@@ -118,15 +120,34 @@ def _error(code: str, message: str, mid: Any = None) -> str:
     return dumps(msg)
 
 
+@dataclass(frozen=True)
+class LinkHello:
+    """What the engine tells your API at each connect: who it is, what it can do, its state."""
+
+    engine_id: str
+    version: str
+    commands: tuple[str, ...]
+    events: tuple[str, ...]
+    chat: bool  # a chat overlay is configured: chat messages are shown
+    ingest: bool  # an output asks your API where to push
+    state: Snapshot
+
+    def wire(self) -> dict[str, Any]:
+        return {"engine": {"id": self.engine_id, "version": self.version,
+                           "capabilities": {"commands": list(self.commands), "events": list(self.events),
+                                            "chat": self.chat, "ingest": self.ingest}},
+                "state": self.state.wire()}
+
+
 class Link:
-    def __init__(self, cfg: LinkConfig, bus: CommandBus, hello: Callable[[], dict[str, Any]],
+    def __init__(self, cfg: LinkConfig, bus: CommandBus, hello: Callable[[], LinkHello],
                  changed: Callable[[], None]) -> None:
         assert cfg.url is not None
         self.cfg = cfg
         self.url = cfg.url
         self.token = read_token(cfg)
         self.bus = bus
-        self.hello = hello  # {"engine": {...}, "state": {...}} at each connect
+        self.hello = hello  # at each connect
         self.changed = changed  # the engine republishes its state (the link's is part of it)
         self.state: LinkState = LinkState.CONNECTING
         self.since = time.time()
@@ -136,7 +157,7 @@ class Link:
         self._results: collections.OrderedDict[str, str] = collections.OrderedDict()
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._request_ids = 0
-        self._last: dict[str, Any] = {}
+        self._last: Snapshot | None = None  # the state your API last heard
         self._task: asyncio.Task[None] | None = None
 
     # -- what the engine shows -------------------------------------------------------------
@@ -210,14 +231,14 @@ class Link:
     async def _session(self, ws: Any) -> str:
         from websockets.exceptions import ConnectionClosed
 
-        self._last = {}
+        self._last = None
         commands: asyncio.Queue[dict[str, Any]] = asyncio.Queue(MAX_QUEUED)
         worker = asyncio.create_task(self._work(ws, commands))
         outbox = Outbox(self.bus, ws, self._events)
         try:
             hello = self.hello()
-            self._last = dict(hello.get("state", {}))
-            await ws.send(dumps({"type": "hello", "protocol": PROTOCOL} | hello))
+            self._last = hello.state
+            await ws.send(dumps({"type": "hello", "protocol": PROTOCOL} | hello.wire()))
             async for raw in ws:
                 reply = self._read(raw, commands)
                 if reply is not None:
@@ -306,7 +327,7 @@ class Link:
         except Exception as e:  # a bug in a handler is this command's error, not the link's end
             log.exception("link command failed")
             return {"ok": False, "error": {"code": "internal", "message": mask_text(f"{type(e).__name__}: {e}")}}
-        return {"ok": True, "data": data}
+        return {"ok": True, "data": to_wire(data)}
 
     async def _chat(self, msg: dict[str, Any]) -> str | None:
         mid = msg.get("id")
@@ -354,12 +375,11 @@ class Link:
     def _events(self, ev: BusEvent) -> list[str]:
         out: list[dict[str, Any]] = []
         if isinstance(ev, StateChanged):
-            data = ev.wire()  # what the API hears; its change events come from the same dicts
-            last, self._last = self._last, data
-            found = {what: d for what, d in changes(last, data)}
+            last, self._last = self._last, ev.state
+            found = {what: d for what, d in changes(last, ev.state)}
             if "streaming" in found or "recording" in found:
-                out.append({"event": "stream_state", "streaming": data.get("streaming"),
-                            "recording": data.get("recording"), "outputs": data.get("outputs", [])})
+                out.append({"event": "stream_state", "streaming": ev.state.streaming,
+                            "recording": ev.state.recording, "outputs": ev.state.wire()["outputs"]})
             if "scene" in found:
                 out.append({"event": "scene_changed", "scene": found["scene"]["scene"]})
         elif isinstance(ev, VideoStats):

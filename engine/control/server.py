@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hmac
 import logging
 import os
@@ -28,13 +29,15 @@ from websockets.http11 import Response
 from rigcast.engine.control import protocol
 from rigcast.engine.control.bus import EVENTS, BusError, CommandBus
 from rigcast.engine.control.outbox import Outbox
+from rigcast.engine.vocab.results import Subscribed
+from rigcast.engine.vocab.wire import to_wire
 
 log = logging.getLogger("rigcast.control")
 
 
 class ControlServer:
     def __init__(self, bus: CommandBus, engine_info: Callable[[], dict[str, Any]],
-                 snapshot: Callable[[], dict[str, Any]]) -> None:
+                 snapshot: Callable[[], Subscribed]) -> None:
         self.bus = bus
         self.engine_info = engine_info
         self.snapshot = snapshot  # state + recent log lines, sent to a client as it subscribes
@@ -94,10 +97,10 @@ class ControlServer:
             req = protocol.parse_request(raw)
             rid = req.id
             if req.cmd == "subscribe":
-                return protocol.reply_ok(rid, self._subscribe(req.args, subscribed, True))
+                return protocol.reply_ok(rid, self._subscribe(req.args, subscribed, True).wire())
             if req.cmd == "unsubscribe":
-                return protocol.reply_ok(rid, self._subscribe(req.args, subscribed, False))
-            return protocol.reply_ok(rid, await self.bus.execute(req.cmd, req.args))
+                return protocol.reply_ok(rid, self._subscribe(req.args, subscribed, False).wire())
+            return protocol.reply_ok(rid, to_wire(await self.bus.execute(req.cmd, req.args)))
         except protocol.RequestError as e:
             return protocol.reply_error(e.rid, e.code, e.message)
         except BusError as e:
@@ -106,7 +109,7 @@ class ControlServer:
             log.exception("control request failed")
             return protocol.reply_error(rid, "internal", f"{type(e).__name__}: {e}")
 
-    def _subscribe(self, args: dict[str, Any], subscribed: set[str], on: bool) -> dict[str, Any]:
+    def _subscribe(self, args: dict[str, Any], subscribed: set[str], on: bool) -> Subscribed:
         events = args.get("events", list(EVENTS))
         if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
             raise BusError("bad_args", '"events" must be a list of event names')
@@ -115,6 +118,6 @@ class ControlServer:
             raise BusError("bad_args", f'unknown event "{unknown[0]}"; events are {", ".join(EVENTS)}')
         if on:
             subscribed.update(events)
-            return {"events": sorted(subscribed)} | self.snapshot()
+            return dataclasses.replace(self.snapshot(), events=tuple(sorted(subscribed)))
         subscribed.difference_update(events)
-        return {"events": sorted(subscribed)}
+        return Subscribed(tuple(sorted(subscribed)))

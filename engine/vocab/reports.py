@@ -10,13 +10,15 @@ video process is a type error in every client, not a key that silently reads as 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rigcast.config.kinds import KindStats, stats_wire_keys
+from rigcast.config.kinds import KindStats, stats_class, stats_wire_keys
 from rigcast.engine.vocab.states import OutputState, SourceState
 from rigcast.engine.vocab.video import RenderedState
+from rigcast.engine.vocab.wire import fields_of
 
 if TYPE_CHECKING:
     from rigcast.engine.vocab.snapshot import Snapshot
@@ -65,6 +67,13 @@ class OutputStatus:
         for key in stats_wire_keys():
             row[key] = self.link.wire() if self.link is not None and self.link.WIRE_KEY == key else None
         return row
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> OutputStatus:
+        """The row back: the one non-null per-kind key becomes ``link``, by its kind's class."""
+        row = fields_of(cls, {k: v for k, v in data.items() if k not in stats_wire_keys()})
+        own = next(((k, v) for k, v in data.items() if k in stats_wire_keys() and v), None)
+        return row if own is None else replace(row, link=stats_class(own[0]).from_wire(own[1]))
 
     def link_summary(self) -> str:
         """The kind's own statistics in one line; empty when it has none (yet)."""
@@ -153,6 +162,12 @@ class Meter:
     master: Levels
     sources: dict[str, SourceLevels] = field(default_factory=dict)
 
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> Meter:
+        return cls(fields_of(Levels, data["master"]), {
+            name: SourceLevels(fields_of(Levels, s), bool(s["muted"]), float(s["volume_db"]))
+            for name, s in data.get("sources", {}).items()})
+
     def wire(self) -> dict[str, Any]:
         return {"master": self.master.wire(),
                 "sources": {name: s.levels.wire() | {"muted": s.muted, "volume_db": s.volume_db}
@@ -210,6 +225,12 @@ class StateChanged:
 
     state: Snapshot
 
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> StateChanged:
+        from rigcast.engine.vocab.snapshot import Snapshot
+
+        return cls(Snapshot.from_wire(data))
+
     def wire(self) -> dict[str, Any]:
         return self.state.wire()
 
@@ -237,3 +258,11 @@ class ChatMessage:
 
 Report = Ack | Ready | Meter | VideoStats | Final | LogLine | Fatal
 BusEvent = StateChanged | VideoStats | Meter | LogLine | ChatMessage
+EVENT_TYPES: dict[EventName, type[BusEvent]] = {t.EVENT: t for t in (StateChanged, VideoStats, Meter, LogLine, ChatMessage)}
+
+
+def event_from_wire(name: str, data: Mapping[str, Any]) -> BusEvent:
+    """An event as a control client receives it (its name, its JSON), as the engine's own type."""
+    from rigcast.engine.vocab.wire import from_wire
+
+    return from_wire(EVENT_TYPES[EventName(name)], data)

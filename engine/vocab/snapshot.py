@@ -10,11 +10,15 @@ together). States are the vocabulary's StrEnums, so nothing compares raw strings
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from rigcast.engine.vocab.reports import OutputStatus
 from rigcast.engine.vocab.states import EngineState, LinkState, OutputState, SourceState
+from rigcast.engine.vocab.video import RenderedState
+from rigcast.engine.vocab.wire import WireError, fields_of, from_wire
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,13 @@ class SourceRow:
     audio: bool = False
     volume_db: float | None = None
 
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> SourceRow:
+        """``pid``/``restarts`` back into ``worker``; a row with ``volume_db`` is audio."""
+        row = fields_of(cls, {k: v for k, v in data.items() if k not in ("pid", "restarts")})
+        worker = (int(data["pid"]), int(data.get("restarts", 0))) if data.get("pid") is not None else None
+        return dataclasses.replace(row, worker=worker, audio="volume_db" in data)
+
     def wire(self) -> dict[str, Any]:
         row: dict[str, Any] = {"name": self.name, "kind": self.kind, "description": self.description,
                                "state": self.state, "muted": self.muted}
@@ -63,6 +74,57 @@ class SourceRow:
 
 
 @dataclass(frozen=True)
+class ItemRow:
+    """A source placed in a scene, as the video process renders it (config.model.SceneItem's
+    placement; ``filters`` as the config file writes them)."""
+
+    source: str
+    visible: bool
+    x: int
+    y: int
+    scale: float | None
+    opacity: float
+    width: int | None
+    height: int | None
+    fit: str
+    crop: tuple[int, int, int, int]
+    filters: tuple[dict[str, Any], ...]
+
+    def wire(self) -> dict[str, Any]:
+        return {"source": self.source, "visible": self.visible, "x": self.x, "y": self.y, "scale": self.scale,
+                "opacity": self.opacity, "width": self.width, "height": self.height, "fit": self.fit,
+                "crop": list(self.crop), "filters": [dict(f) for f in self.filters]}
+
+
+@dataclass(frozen=True)
+class SceneRow:
+    index: int  # 1-based: what ``scene.switch`` takes as a number
+    name: str
+    items: tuple[ItemRow, ...]
+
+    def wire(self) -> dict[str, Any]:
+        return {"index": self.index, "name": self.name, "items": [it.wire() for it in self.items]}
+
+
+def scene_rows(rendered: RenderedState) -> tuple[SceneRow, ...]:
+    """The video process's scenes as the snapshot shows them."""
+    return tuple(SceneRow(i + 1, s.name, tuple(
+        ItemRow(it.source, it.visible, it.x, it.y, it.scale, it.opacity, it.width, it.height, it.fit, it.crop,
+                tuple(it.filter_rows())) for it in s.items)) for i, s in enumerate(rendered.scenes))
+
+
+@dataclass(frozen=True)
+class TransitionRow:
+    """How a scene switch goes: its kind (config/kinds/transitions.py) and length."""
+
+    kind: str
+    duration_ms: int
+
+    def wire(self) -> dict[str, Any]:
+        return {"kind": self.kind, "duration_ms": self.duration_ms}
+
+
+@dataclass(frozen=True)
 class IdleOutput:
     """A configured output the video process has not reported on yet (nothing running)."""
 
@@ -72,6 +134,12 @@ class IdleOutput:
     stream: bool
     replay: bool
     state: OutputState = OutputState.OFF
+    # What a running output's status has, as it is before one runs: nothing sent, nothing saved.
+    kbps: ClassVar[float] = 0.0
+    bytes: ClassVar[int] = 0
+    dropped: ClassVar[int] = 0
+    uptime_s: ClassVar[float] = 0.0
+    saved: ClassVar[str | None] = None
 
     def wire(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "target": self.target, "state": self.state,
@@ -121,11 +189,11 @@ class Snapshot:
     record_uptime_s: float | None
     record_paused: bool
     replay_buffer: bool
-    scenes: list[dict[str, Any]]  # the video process's rows (RenderedState.scene_rows)
+    scenes: tuple[SceneRow, ...]
     program_scene: str
     studio_mode: bool
     preview_scene: str | None
-    transition: tuple[str, int]  # kind, duration_ms
+    transition: TransitionRow
     sources: tuple[SourceRow, ...]
     outputs: tuple[OutputStatus | IdleOutput, ...]
     link: LinkRow = field(default_factory=LinkRow)
@@ -133,6 +201,20 @@ class Snapshot:
 
     def source(self, name: str) -> SourceRow | None:
         return next((s for s in self.sources if s.name == name), None)
+
+    def scene(self, name: str | None) -> SceneRow | None:
+        return next((s for s in self.scenes if s.name == name), None)
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> Snapshot:
+        """A ``state`` event's or ``status`` reply's JSON (``status``'s ``stats`` aside). An
+        output row with a ``kbps`` is a running output's status, one without an idle one."""
+        outputs = data.get("outputs")
+        if not isinstance(outputs, list):
+            raise WireError("Snapshot.outputs: expected a list")
+        snap = fields_of(cls, {k: v for k, v in data.items() if k != "stats"} | {"outputs": []})
+        return dataclasses.replace(snap, outputs=tuple(
+            from_wire(OutputStatus, o) if "kbps" in o else from_wire(IdleOutput, o) for o in outputs))
 
     def wire(self) -> dict[str, Any]:
         return {
@@ -143,11 +225,11 @@ class Snapshot:
             "record_uptime_s": self.record_uptime_s,
             "record_paused": self.record_paused,
             "replay_buffer": self.replay_buffer,
-            "scenes": self.scenes,
+            "scenes": [s.wire() for s in self.scenes],
             "program_scene": self.program_scene,
             "studio_mode": self.studio_mode,
             "preview_scene": self.preview_scene,
-            "transition": {"kind": self.transition[0], "duration_ms": self.transition[1]},
+            "transition": self.transition.wire(),
             "sources": [s.wire() for s in self.sources],
             "outputs": [o.as_dict() if isinstance(o, OutputStatus) else o.wire() for o in self.outputs],
             "link": self.link.wire(),

@@ -197,13 +197,6 @@ class RenderedState:
             transition=(transition.kind, transition.duration_ms) if transition is not None else ("fade", 300),
             preview=preview)
 
-    def scene_rows(self) -> list[dict[str, Any]]:
-        return [{"index": i + 1, "name": s.name,
-                 "items": [{"source": it.source, "visible": it.visible, "x": it.x, "y": it.y,
-                            "scale": it.scale, "opacity": it.opacity, "width": it.width, "height": it.height,
-                            "fit": it.fit, "crop": list(it.crop), "filters": it.filter_rows()} for it in s.items]}
-                for i, s in enumerate(self.scenes)]
-
     def item(self, scene: str, source: str) -> RenderedItem | None:
         for s in self.scenes:
             if s.name == scene:

@@ -36,6 +36,7 @@ from rigcast.engine.control.obs.protocol import (
 from rigcast.engine.control.obs.transform import placement, transform_of
 from rigcast.engine.control.obs.transitions import NAMES
 from rigcast.engine.vocab.reports import Meter
+from rigcast.engine.vocab.snapshot import Snapshot
 
 _STATE = "OBS_WEBSOCKET_OUTPUT_"
 _ACTIVE = {STARTING: False, STARTED: True, RECONNECTING: True, PAUSED: True, STOPPING: True, STOPPED: False}
@@ -84,20 +85,20 @@ def _filter_events(source: str, was: list[dict[str, Any]], now: list[dict[str, A
     return out
 
 
-def obs_events(found: list[Change], subs: int, state: dict[str, Any]) -> list[dict[str, Any]]:
+def obs_events(found: list[Change], subs: int, state: Snapshot) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    record_path = next((o["target"] for o in outputs(state, stream=False)), None)
+    record_path = next((o.target for o in outputs(state, stream=False)), None)
     for what, d in found:
         if what == "scene_list" and subs & SUB_SCENES:
-            n = len(state["scenes"])
+            n = len(state.scenes)
             out.append(event("SceneListChanged", SUB_SCENES, {"scenes": [
-                {"sceneIndex": n - 1 - i, "sceneName": s["name"], "sceneUuid": s["name"]}
-                for i, s in enumerate(state["scenes"])][::-1]}))
+                {"sceneIndex": n - 1 - i, "sceneName": s.name, "sceneUuid": s.name}
+                for i, s in enumerate(state.scenes)][::-1]}))
         elif what == "scene":
             if subs & SUB_TRANSITIONS:
-                t = state.get("transition", {"kind": "cut"})
+                kind = state.transition.kind
                 out.append(event("SceneTransitionStarted", SUB_TRANSITIONS,
-                                 {"transitionName": NAMES[t["kind"]], "transitionUuid": t["kind"]}))
+                                 {"transitionName": NAMES[kind], "transitionUuid": kind}))
             if subs & SUB_SCENES:
                 out.append(event("CurrentProgramSceneChanged", SUB_SCENES,
                                  {"sceneName": d["scene"], "sceneUuid": d["scene"]}))
@@ -149,15 +150,14 @@ def obs_events(found: list[Change], subs: int, state: dict[str, Any]) -> list[di
     return out
 
 
-def _transform(state: dict[str, Any], scene: str, index: int) -> dict[str, Any]:
-    it = next(s for s in state["scenes"] if s["name"] == scene)["items"][index]
-    return transform_of(it, *placement(state, it["source"]), index)
+def _transform(state: Snapshot, scene: str, index: int) -> dict[str, Any]:
+    it = next(s for s in state.scenes if s.name == scene).items[index]
+    return transform_of(it, *placement(state, it.source), index)
 
 
-def transition_ended(state: dict[str, Any]) -> dict[str, Any]:
-    t = state.get("transition", {"kind": "cut"})
-    return event("SceneTransitionEnded", SUB_TRANSITIONS, {"transitionName": NAMES[t["kind"]],
-                                                           "transitionUuid": t["kind"]})
+def transition_ended(state: Snapshot) -> dict[str, Any]:
+    kind = state.transition.kind
+    return event("SceneTransitionEnded", SUB_TRANSITIONS, {"transitionName": NAMES[kind], "transitionUuid": kind})
 
 
 def _mul(db: float) -> float:

@@ -9,6 +9,7 @@ import shutil
 import time
 from typing import Any
 
+from rigcast.engine.commands.outputs import RecordDirectory
 from rigcast.engine.control.obs.protocol import (
     CANNOT_ACT,
     MISSING_FIELD,
@@ -54,7 +55,7 @@ def _memory_mb() -> float:
 async def _free_mb(ctx: Ctx) -> float:
     """Free space where recordings go (the state dir's disk when there is no recording)."""
     try:
-        folder = (await ctx.bus.execute("record.directory"))["directory"]
+        folder = (await ctx.bus.run(RecordDirectory())).directory
     except Exception:
         from rigcast.engine import paths
 
@@ -67,21 +68,22 @@ async def _free_mb(ctx: Ctx) -> float:
 
 @request("GetStats")
 async def get_stats(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
-    s = ctx.state().get("stats", {})
+    s = ctx.stats()
+    fps, encode_ms, skipped, frames, lagged = (s.fps, s.encode_ms, s.skipped, s.frames, s.lagged) if s else (0, 0.0, 0, 0, 0)
     return {"cpuUsage": _CPU.percent(), "memoryUsage": round(_memory_mb(), 1),
-            "availableDiskSpace": round(await _free_mb(ctx), 1), "activeFps": float(s.get("fps", 0)),
-            "averageFrameRenderTime": float(s.get("encode_ms", 0)), "renderSkippedFrames": int(s.get("skipped", 0)),
-            "renderTotalFrames": int(s.get("frames", 0)), "outputSkippedFrames": int(s.get("lagged", 0)),
-            "outputTotalFrames": int(s.get("frames", 0)), "webSocketSessionIncomingMessages": 0,
+            "availableDiskSpace": round(await _free_mb(ctx), 1), "activeFps": float(fps),
+            "averageFrameRenderTime": float(encode_ms), "renderSkippedFrames": skipped,
+            "renderTotalFrames": frames, "outputSkippedFrames": lagged,
+            "outputTotalFrames": frames, "webSocketSessionIncomingMessages": 0,
             "webSocketSessionOutgoingMessages": 0}
 
 
 @request("GetVideoSettings")
 async def get_video_settings(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
-    engine = ctx.state()["engine"]
-    w, h = (int(v) for v in str(engine["canvas"]).split("x"))
+    engine = ctx.state().engine
+    w, h = (int(v) for v in engine.canvas.split("x"))
     return {"baseWidth": w, "baseHeight": h, "outputWidth": w, "outputHeight": h,
-            "fpsNumerator": int(engine["fps"]), "fpsDenominator": 1}
+            "fpsNumerator": engine.fps, "fpsDenominator": 1}
 
 
 @request("GetProfileList", fixed="one profile, \"rigcast\": the config file")

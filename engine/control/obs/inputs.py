@@ -12,6 +12,8 @@ from typing import Any
 
 from rigcast.config import fields as f
 from rigcast.config.kinds import Cap, Role, find, kinds
+from rigcast.engine.commands.audio import MuteSource, SetVolume
+from rigcast.engine.commands.sources import GetSource, SetSource
 from rigcast.engine.control.obs.protocol import (
     CANNOT_ACT,
     INVALID_RESOURCE_STATE,
@@ -21,33 +23,34 @@ from rigcast.engine.control.obs.protocol import (
     field,
 )
 from rigcast.engine.control.obs.requests import Ctx, request
+from rigcast.engine.vocab.snapshot import SourceRow
 
 TRACKS = {str(n): n == 1 for n in range(1, 7)}  # rigcast mixes one audio track: OBS's track 1
 
 
-def _source(ctx: Ctx, name: str) -> dict[str, Any]:
-    for s in ctx.state()["sources"]:
-        if s["name"] == name:
-            return s
+def _source(ctx: Ctx, name: str) -> SourceRow:
+    s = ctx.state().source(name)
+    if s is not None:
+        return s
     raise RequestFailed(NOT_FOUND, f'No source was found by the name of "{name}".')
 
 
-def _input(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+def _input(ctx: Ctx, d: dict[str, Any]) -> SourceRow:
     return _source(ctx, field(d, "inputName", str))
 
 
-def _audio(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+def _audio(ctx: Ctx, d: dict[str, Any]) -> SourceRow:
     s = _input(ctx, d)
-    if "volume_db" not in s:
-        raise RequestFailed(INVALID_RESOURCE_STATE, f'The input "{s["name"]}" does not support audio.')
+    if not s.audio:
+        raise RequestFailed(INVALID_RESOURCE_STATE, f'The input "{s.name}" does not support audio.')
     return s
 
 
 @request("GetInputList")
 async def get_input_list(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     want = d.get("inputKind")
-    return {"inputs": [{"inputName": s["name"], "inputKind": s["kind"], "unversionedInputKind": s["kind"],
-                        "inputUuid": s["name"]} for s in ctx.state()["sources"] if want in (None, s["kind"])]}
+    return {"inputs": [{"inputName": s.name, "inputKind": s.kind, "unversionedInputKind": s.kind,
+                        "inputUuid": s.name} for s in ctx.state().sources if want in (None, s.kind)]}
 
 
 @request("GetInputKindList")
@@ -68,7 +71,7 @@ async def get_input_default_settings(_ctx: Ctx, d: dict[str, Any]) -> dict[str, 
 @request("GetSpecialInputs")
 async def get_special_inputs(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
     """OBS's global audio devices: rigcast's desktop-audio and mic sources, in config order."""
-    audio = [(s["name"], find(Role.SOURCE, s["kind"])) for s in ctx.state()["sources"]]
+    audio = [(s.name, find(Role.SOURCE, s.kind)) for s in ctx.state().sources]
     audio = [(name, k) for name, k in audio if k.has(Cap.AUDIO)]
     desktop = [name for name, k in audio if k.extra.get("loopback")]
     mics = [name for name, k in audio if not k.extra.get("loopback")]
@@ -80,8 +83,8 @@ async def get_special_inputs(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
 @request("GetInputSettings")
 async def get_input_settings(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     s = _input(ctx, d)
-    got = await ctx.bus.execute("source.get", {"source": s["name"]})
-    return {"inputSettings": got["settings"], "inputKind": got["kind"]}
+    got = await ctx.bus.run(GetSource(s.name))
+    return {"inputSettings": got.settings, "inputKind": got.kind}
 
 
 @request("SetInputSettings")
@@ -89,24 +92,24 @@ async def set_input_settings(ctx: Ctx, d: dict[str, Any]) -> None:
     s = _input(ctx, d)
     settings = field(d, "inputSettings", dict)
     overlay = field(d, "overlay", bool) if "overlay" in d else True
-    await ctx.bus.execute("source.set", {"source": s["name"], "settings": settings, "overlay": overlay})
+    await ctx.bus.run(SetSource(s.name, settings, overlay))
 
 
 @request("GetInputMute")
 async def get_input_mute(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
-    return {"inputMuted": bool(_input(ctx, d).get("muted"))}
+    return {"inputMuted": _input(ctx, d).muted}
 
 
 @request("SetInputMute")
 async def set_input_mute(ctx: Ctx, d: dict[str, Any]) -> None:
     s = _input(ctx, d)
-    await ctx.bus.execute("source.mute", {"source": s["name"], "muted": field(d, "inputMuted", bool)})
+    await ctx.bus.run(MuteSource(s.name, field(d, "inputMuted", bool)))
 
 
 @request("ToggleInputMute")
 async def toggle_input_mute(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     s = _input(ctx, d)
-    return {"inputMuted": (await ctx.bus.execute("source.mute", {"source": s["name"]}))["muted"]}
+    return {"inputMuted": (await ctx.bus.run(MuteSource(s.name))).muted}
 
 
 def volume_fields(db: float) -> dict[str, float]:
@@ -115,7 +118,7 @@ def volume_fields(db: float) -> dict[str, float]:
 
 @request("GetInputVolume")
 async def get_input_volume(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
-    return volume_fields(float(_audio(ctx, d)["volume_db"] or 0.0))
+    return volume_fields(_audio(ctx, d).volume_db or 0.0)
 
 
 @request("SetInputVolume")
@@ -127,7 +130,7 @@ async def set_input_volume(ctx: Ctx, d: dict[str, Any]) -> None:
         mul = float(field(d, "inputVolumeMul", (int, float)))
         db = -100.0 if mul <= 0 else 20 * math.log10(mul)  # OBS's own reading of a zero multiplier
     # Out of range is the bus's call (the volume field's bounds), answered as an error, never clamped.
-    await ctx.bus.execute("source.volume", {"source": s["name"], "volume_db": db})
+    await ctx.bus.run(SetVolume(s.name, db))
 
 
 @request("GetInputAudioBalance", fixed="0.5: rigcast mixes every source centred")
@@ -139,8 +142,8 @@ async def get_input_audio_balance(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]
 @request("GetInputAudioSyncOffset")
 async def get_input_audio_sync_offset(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     s = _audio(ctx, d)
-    got = await ctx.bus.execute("source.get", {"source": s["name"]})
-    return {"inputAudioSyncOffset": int(got["settings"].get("sync_offset_ms", 0))}
+    got = await ctx.bus.run(GetSource(s.name))
+    return {"inputAudioSyncOffset": int(got.settings.get("sync_offset_ms", 0))}
 
 
 @request("SetInputAudioSyncOffset")
@@ -149,7 +152,7 @@ async def set_input_audio_sync_offset(ctx: Ctx, d: dict[str, Any]) -> None:
     ms = field(d, "inputAudioSyncOffset", int)
     if ms < 0:  # OBS takes -950..20000; rigcast only delays a source (a negative offset would need the future)
         raise RequestFailed(OUT_OF_RANGE, "rigcast delays a source by 0 to 20000 ms; it can't play one early")
-    await ctx.bus.execute("source.set", {"source": s["name"], "settings": {"sync_offset_ms": ms}})
+    await ctx.bus.run(SetSource(s.name, {"sync_offset_ms": ms}))
 
 
 @request("GetInputAudioMonitorType", fixed="OBS_MONITORING_TYPE_NONE: a headless box has no one to monitor for")
@@ -177,11 +180,11 @@ async def get_source_active(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     as rigcast renders no preview."""
     st = ctx.state()
     name = field(d, "sourceName", str)
-    program: dict[str, Any] = next((sc for sc in st["scenes"] if sc["name"] == st["program_scene"]), {"items": []})
-    if any(sc["name"] == name for sc in st["scenes"]):
-        return {"videoActive": name == st["program_scene"], "videoShowing": name == st["program_scene"]}
+    program = st.scene(st.program_scene)
+    if st.scene(name) is not None:
+        return {"videoActive": name == st.program_scene, "videoShowing": name == st.program_scene}
     s = _source(ctx, name)
-    on = "volume_db" in s or any(it["source"] == name and it["visible"] for it in program["items"])
+    on = s.audio or any(it.source == name and it.visible for it in (program.items if program else ()))
     return {"videoActive": on, "videoShowing": on}
 
 

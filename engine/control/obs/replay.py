@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rigcast.engine.commands.outputs import SaveReplay, StartReplay, StopReplay, ToggleReplay
 from rigcast.engine.control.changes import replay_saved
 from rigcast.engine.control.obs.protocol import (
     INVALID_RESOURCE_STATE,
@@ -21,10 +22,10 @@ from rigcast.engine.control.obs.requests import Ctx, request
 
 def _active(ctx: Ctx) -> bool:
     st = ctx.state()
-    if not any(o.get("replay") for o in st.get("outputs", [])):
+    if not any(o.replay for o in st.outputs):
         raise RequestFailed(INVALID_RESOURCE_STATE, "The replay buffer is not available: add a [replay] table to "
                                                     "rigcast's config.")
-    return bool(st.get("replay_buffer"))
+    return st.replay_buffer
 
 
 @request("GetReplayBufferStatus")
@@ -35,28 +36,28 @@ async def get_status(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
 @request("ToggleReplayBuffer")
 async def toggle(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
     _active(ctx)
-    return {"outputActive": (await ctx.bus.execute("replay.toggle"))["buffering"]}
+    return {"outputActive": (await ctx.bus.run(ToggleReplay())).buffering}
 
 
 @request("StartReplayBuffer")
 async def start(ctx: Ctx, _d: dict[str, Any]) -> None:
     if _active(ctx):
         raise RequestFailed(OUTPUT_RUNNING, "The replay buffer is already running.")
-    await ctx.bus.execute("replay.start")
+    await ctx.bus.run(StartReplay())
 
 
 @request("StopReplayBuffer")
 async def stop(ctx: Ctx, _d: dict[str, Any]) -> None:
     if not _active(ctx):
         raise RequestFailed(OUTPUT_NOT_RUNNING, "The replay buffer is not running.")
-    await ctx.bus.execute("replay.stop")
+    await ctx.bus.run(StopReplay())
 
 
 @request("SaveReplayBuffer")
 async def save(ctx: Ctx, _d: dict[str, Any]) -> None:
     if not _active(ctx):
         raise RequestFailed(OUTPUT_NOT_RUNNING, "The replay buffer is not running.")
-    await ctx.bus.execute("replay.save")
+    await ctx.bus.run(SaveReplay())
 
 
 @request("GetLastReplayBufferReplay")

@@ -36,6 +36,8 @@ from rigcast.engine.control.obs.protocol import (
     RequestFailed,
     field,
 )
+from rigcast.engine.vocab.reports import VideoStats
+from rigcast.engine.vocab.snapshot import Snapshot
 
 # The bus's error codes as the spec's statuses (the rest: 600 for unknown_*, else 205).
 BUS_CODES = {"bad_args": INVALID_FIELD, "out_of_range": OUT_OF_RANGE, "bad_format": INVALID_FIELD,
@@ -47,7 +49,8 @@ BUS_CODES = {"bad_args": INVALID_FIELD, "out_of_range": OUT_OF_RANGE, "bad_forma
 @dataclass(frozen=True)
 class Ctx:
     bus: CommandBus
-    state: Callable[[], dict[str, Any]]  # the engine's status: state and its last stats
+    state: Callable[[], Snapshot]  # the engine's state now
+    stats: Callable[[], VideoStats | None]  # the video process's last stats (None before the first)
 
 
 Handler = Callable[[Ctx, dict[str, Any]], Awaitable[dict[str, Any] | None]]
@@ -91,7 +94,7 @@ async def _sleep(ctx: Ctx, data: dict[str, Any], mode: int | None) -> None:
         frames = field(data, "sleepFrames", int)
         if not 0 <= frames <= MAX_SLEEP_FRAMES:
             raise RequestFailed(OUT_OF_RANGE, f"sleepFrames must be 0 to {MAX_SLEEP_FRAMES}")
-        fps = int(ctx.state().get("engine", {}).get("fps") or 30)
+        fps = ctx.state().engine.fps or 30
         await asyncio.sleep(frames / fps)
     else:
         raise RequestFailed(UNSUPPORTED_BATCH_TYPE, "Sleep is only available in serial request batches")

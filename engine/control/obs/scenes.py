@@ -5,55 +5,57 @@ from __future__ import annotations
 
 from typing import Any
 
+from rigcast.engine.commands.scenes import SetItem, SwitchScene
 from rigcast.engine.control.obs.protocol import CANNOT_ACT, NOT_FOUND, RequestFailed, field
 from rigcast.engine.control.obs.requests import Ctx, request
 from rigcast.engine.control.obs.transform import item_changes, placement, transform_of
+from rigcast.engine.vocab.snapshot import ItemRow, SceneRow
 
 
 @request("GetSceneList")
 async def get_scene_list(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
     st = ctx.state()
-    scenes = st["scenes"]
+    scenes = st.scenes
     # OBS lists scenes bottom-up: index 0 is the last one.
-    return {"currentProgramSceneName": st["program_scene"], "currentPreviewSceneName": st.get("preview_scene"),
-            "scenes": [{"sceneIndex": len(scenes) - 1 - i, "sceneName": s["name"]} for i, s in enumerate(scenes)][::-1]}
+    return {"currentProgramSceneName": st.program_scene, "currentPreviewSceneName": st.preview_scene,
+            "scenes": [{"sceneIndex": len(scenes) - 1 - i, "sceneName": s.name} for i, s in enumerate(scenes)][::-1]}
 
 
 @request("GetCurrentProgramScene")
 async def get_current_program_scene(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
-    name = ctx.state()["program_scene"]
+    name = ctx.state().program_scene
     return {"currentProgramSceneName": name, "sceneName": name}
 
 
 @request("SetCurrentProgramScene")
 async def set_current_program_scene(ctx: Ctx, d: dict[str, Any]) -> None:
-    await ctx.bus.execute("scene.switch", {"scene": field(d, "sceneName", str)})
+    await ctx.bus.run(SwitchScene(field(d, "sceneName", str)))
 
 
-def _scene(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+def _scene(ctx: Ctx, d: dict[str, Any]) -> SceneRow:
     name = field(d, "sceneName", str)
-    for s in ctx.state()["scenes"]:
-        if s["name"] == name:
-            return dict(s)
+    scene = ctx.state().scene(name)
+    if scene is not None:
+        return scene
     raise RequestFailed(NOT_FOUND, f'No scene was found by the name of "{name}".')
 
 
 @request("GetSceneItemList")
 async def get_scene_item_list(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     scene = _scene(ctx, d)
-    kinds = {s["name"]: s["kind"] for s in ctx.state()["sources"]}
-    return {"sceneItems": [{"sceneItemId": i + 1, "sceneItemIndex": i, "sourceName": it["source"],
-                            "sceneItemEnabled": it["visible"], "inputKind": kinds.get(it["source"]),
-                            "isGroup": False} for i, it in enumerate(scene.get("items", []))]}
+    kinds = {s.name: s.kind for s in ctx.state().sources}
+    return {"sceneItems": [{"sceneItemId": i + 1, "sceneItemIndex": i, "sourceName": it.source,
+                            "sceneItemEnabled": it.visible, "inputKind": kinds.get(it.source),
+                            "isGroup": False} for i, it in enumerate(scene.items)]}
 
 
-def _item(ctx: Ctx, d: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, Any]]:
+def _item(ctx: Ctx, d: dict[str, Any]) -> tuple[SceneRow, int, ItemRow]:
     """(the scene, the item's index, the item) named by sceneName and sceneItemId (index + 1)."""
     scene = _scene(ctx, d)
     item_id = field(d, "sceneItemId", int)
-    items = scene.get("items", [])
+    items = scene.items
     if not 1 <= item_id <= len(items):
-        raise RequestFailed(NOT_FOUND, f"No scene item {item_id} in scene {scene['name']}.")
+        raise RequestFailed(NOT_FOUND, f"No scene item {item_id} in scene {scene.name}.")
     return scene, item_id - 1, items[item_id - 1]
 
 
@@ -62,9 +64,9 @@ async def get_scene_item_id(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     scene = _scene(ctx, d)
     source = field(d, "sourceName", str)
     offset = field(d, "searchOffset", int) if "searchOffset" in d else 0
-    found = [i + 1 for i, it in enumerate(scene.get("items", [])) if it["source"] == source]
+    found = [i + 1 for i, it in enumerate(scene.items) if it.source == source]
     if offset < -1 or not found or offset >= len(found):
-        raise RequestFailed(NOT_FOUND, f'No scene items were found in scene "{scene["name"]}" with '
+        raise RequestFailed(NOT_FOUND, f'No scene items were found in scene "{scene.name}" with '
                                        f'the source "{source}".')
     return {"sceneItemId": found[offset]}
 
@@ -72,19 +74,18 @@ async def get_scene_item_id(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
 @request("GetSceneItemSource")
 async def get_scene_item_source(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     _, _, it = _item(ctx, d)
-    return {"sourceName": it["source"], "sourceUuid": it["source"]}
+    return {"sourceName": it.source, "sourceUuid": it.source}
 
 
 @request("GetSceneItemEnabled")
 async def get_scene_item_enabled(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
-    return {"sceneItemEnabled": _item(ctx, d)[2]["visible"]}
+    return {"sceneItemEnabled": _item(ctx, d)[2].visible}
 
 
 @request("SetSceneItemEnabled")
 async def set_scene_item_enabled(ctx: Ctx, d: dict[str, Any]) -> None:
     scene, _, it = _item(ctx, d)
-    await ctx.bus.execute("scene.item.set", {"scene": scene["name"], "source": it["source"],
-                                              "visible": field(d, "sceneItemEnabled", bool)})
+    await ctx.bus.run(SetItem(scene.name, it.source, visible=field(d, "sceneItemEnabled", bool)))
 
 
 @request("GetSceneItemIndex")
@@ -107,7 +108,7 @@ async def get_scene_item_blend_mode(ctx: Ctx, d: dict[str, Any]) -> dict[str, An
 @request("GetSceneItemTransform")
 async def get_scene_item_transform(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     _, index, it = _item(ctx, d)
-    size, canvas = placement(ctx.state(), it["source"])
+    size, canvas = placement(ctx.state(), it.source)
     return {"sceneItemTransform": transform_of(it, size, canvas, index)}
 
 
@@ -115,12 +116,12 @@ async def get_scene_item_transform(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any
 async def set_scene_item_transform(ctx: Ctx, d: dict[str, Any]) -> None:
     scene, index, it = _item(ctx, d)
     t = field(d, "sceneItemTransform", dict)
-    size, canvas = placement(ctx.state(), it["source"])
+    size, canvas = placement(ctx.state(), it.source)
     if size is None and any(k in t for k in ("scaleX", "scaleY", "boundsType")):
-        raise RequestFailed(CANNOT_ACT, f'"{it["source"]}" has no picture yet, so it can\'t be scaled; try again')
+        raise RequestFailed(CANNOT_ACT, f'"{it.source}" has no picture yet, so it can\'t be scaled; try again')
     changes = item_changes(t, it, size, canvas, index)
     if changes:  # out of range is the bus's call (SceneItem's bounds), answered as an error
-        await ctx.bus.execute("scene.item.set", {"scene": scene["name"], "source": it["source"]} | changes)
+        await ctx.bus.run(SetItem(scene.name, it.source, **changes))
 
 
 @request("GetGroupList", fixed="[]: rigcast has no groups")

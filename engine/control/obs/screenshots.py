@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from rigcast.engine.commands.pictures import TakeScreenshot
 from rigcast.engine.control.obs.protocol import (
     CANNOT_ACT,
     INVALID_RESOURCE_STATE,
@@ -44,15 +45,15 @@ async def _picture(ctx: Ctx, d: dict[str, Any]) -> tuple[str, bytes]:
             raise RequestFailed(OUT_OF_RANGE, "imageCompressionQuality must be -1 to 100")
         args["quality"] = q
     st = ctx.state()
-    if any(s["name"] == name for s in st["scenes"]):
-        if name != st["program_scene"]:
+    if st.scene(name) is not None:
+        if name != st.program_scene:
             args["scene"] = name  # composed for the picture, as it would look on air
-    elif any(s["name"] == name for s in st["sources"]):
+    elif st.source(name) is not None:
         args["source"] = name
     else:
         raise RequestFailed(NOT_FOUND, f'No source was found by the name of "{name}".')
-    out = await ctx.bus.execute("screenshot", args)
-    return out["format"], base64.b64decode(out["image_base64"])
+    out = await ctx.bus.run(TakeScreenshot(**args))
+    return out.format, out.data
 
 
 @request("GetSourceScreenshot")

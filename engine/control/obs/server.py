@@ -21,6 +21,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 from rigcast.config.kinds import Cap, Role, names
+from rigcast.engine.commands.scenes import SetMeterRate
 from rigcast.engine.control.bus import CommandBus
 from rigcast.engine.control.changes import changes
 from rigcast.engine.control.obs import (  # noqa: F401  (they register)
@@ -67,7 +68,8 @@ from rigcast.engine.control.obs.protocol import (
 )
 from rigcast.engine.control.obs.requests import Ctx, answer, answer_batch
 from rigcast.engine.control.outbox import Outbox
-from rigcast.engine.vocab.reports import BusEvent, Meter, StateChanged
+from rigcast.engine.vocab.reports import BusEvent, Meter, StateChanged, VideoStats
+from rigcast.engine.vocab.snapshot import Snapshot
 
 METER_HZ, FAST_METER_HZ = 15, 20  # InputVolumeMeters is every 50 ms: 20 meter frames a second
 
@@ -75,9 +77,10 @@ log = logging.getLogger("rigcast.obsws")
 
 
 class ObsWebsocketServer:
-    def __init__(self, bus: CommandBus, state: Callable[[], dict[str, Any]], password: str | None) -> None:
+    def __init__(self, bus: CommandBus, state: Callable[[], Snapshot], stats: Callable[[], VideoStats | None],
+                 password: str | None) -> None:
         self.bus, self.state, self.password = bus, state, password or None
-        self.ctx = Ctx(bus, state)
+        self.ctx = Ctx(bus, state, stats)
         self.brake = FailureBrake()
         self.port = 0
         self.server: Server | None = None
@@ -89,7 +92,7 @@ class ObsWebsocketServer:
         (self._metered.add if wanted else self._metered.discard)(session)
         if bool(self._metered) != before:
             try:
-                await self.bus.execute("meter.rate", {"hz": FAST_METER_HZ if self._metered else METER_HZ})
+                await self.bus.run(SetMeterRate(FAST_METER_HZ if self._metered else METER_HZ))
             except Exception as e:  # the video process gone: the meters stop anyway
                 log.debug("meter rate: %s", e)
 
@@ -121,7 +124,7 @@ class ObsWebsocketServer:
         await ws.send(codec.encode({"op": HELLO, "d": hello}))
         subs = 0
         identified = False
-        last: dict[str, Any] = {}  # the state this session last heard about
+        last: Snapshot | None = None  # the state this session last heard about
 
         def translate(ev: BusEvent) -> list[str | bytes]:
             nonlocal last
@@ -131,12 +134,11 @@ class ObsWebsocketServer:
                 return [codec.encode(volume_meters(ev))] if subs & SUB_VOLUME_METERS else []
             if not isinstance(ev, StateChanged):
                 return []
-            seen, last = last, ev.wire()  # obs-websocket speaks in the wire dicts
+            seen, last = last, ev.state
             found = changes(seen, last)
             if subs & SUB_TRANSITIONS and any(what == "scene" for what, _ in found):
-                t = last.get("transition", {})
-                blends = t.get("kind") in names(Role.TRANSITION, Cap.BLENDS)
-                delay = t.get("duration_ms", 0) / 1000 if blends else 0.0
+                t = last.transition
+                delay = t.duration_ms / 1000 if t.kind in names(Role.TRANSITION, Cap.BLENDS) else 0.0
                 ended = codec.encode(transition_ended(last))
                 asyncio.get_running_loop().call_later(delay, outbox.send, ended)
             return [codec.encode(m) for m in obs_events(found, subs, last)]

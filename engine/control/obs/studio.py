@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rigcast.engine.commands.scenes import SetPreview, SetStudio, TakePreview
 from rigcast.engine.control.obs.protocol import CANNOT_ACT, STUDIO_MODE_NOT_ACTIVE, RequestFailed, field
 from rigcast.engine.control.obs.requests import Ctx, refuse, request
 
@@ -17,20 +18,20 @@ _OFF = "Studio mode is not active."
 
 
 def _preview(ctx: Ctx) -> str:
-    name = ctx.state().get("preview_scene")
+    name = ctx.state().preview_scene
     if name is None:
         raise RequestFailed(STUDIO_MODE_NOT_ACTIVE, _OFF)
-    return str(name)
+    return name
 
 
 @request("GetStudioModeEnabled")
 async def get_studio_mode_enabled(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
-    return {"studioModeEnabled": bool(ctx.state().get("studio_mode"))}
+    return {"studioModeEnabled": ctx.state().studio_mode}
 
 
 @request("SetStudioModeEnabled")
 async def set_studio_mode_enabled(ctx: Ctx, d: dict[str, Any]) -> None:
-    await ctx.bus.execute("studio.set", {"enabled": field(d, "studioModeEnabled", bool)})
+    await ctx.bus.run(SetStudio(field(d, "studioModeEnabled", bool)))
 
 
 @request("GetCurrentPreviewScene")
@@ -42,13 +43,13 @@ async def get_current_preview_scene(ctx: Ctx, _d: dict[str, Any]) -> dict[str, A
 @request("SetCurrentPreviewScene")
 async def set_current_preview_scene(ctx: Ctx, d: dict[str, Any]) -> None:
     _preview(ctx)
-    await ctx.bus.execute("scene.preview", {"scene": field(d, "sceneName", str)})
+    await ctx.bus.run(SetPreview(field(d, "sceneName", str)))
 
 
 @request("TriggerStudioModeTransition")
 async def trigger_studio_mode_transition(ctx: Ctx, _d: dict[str, Any]) -> None:
     _preview(ctx)
-    await ctx.bus.execute("studio.transition", {})
+    await ctx.bus.run(TakePreview())
 
 
 refuse("SetTBarPosition", CANNOT_ACT, "rigcast has no T-bar; TriggerStudioModeTransition takes the preview "

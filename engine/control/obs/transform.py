@@ -14,19 +14,19 @@ from typing import Any
 from rigcast.config.model import SceneItem
 from rigcast.engine.compose.layout import place
 from rigcast.engine.control.obs.protocol import CANNOT_ACT, INVALID_FIELD_TYPE, RequestFailed
+from rigcast.engine.vocab.snapshot import ItemRow, Snapshot
 
 TOP_LEFT = 5  # OBS_ALIGN_LEFT | OBS_ALIGN_TOP
 _BOUNDS = {"fit": "OBS_BOUNDS_SCALE_INNER", "fill": "OBS_BOUNDS_SCALE_OUTER", "stretch": "OBS_BOUNDS_STRETCH"}
 _FITS = {v: k for k, v in _BOUNDS.items()}
 
 
-def _item(row: dict[str, Any]) -> SceneItem:
-    return SceneItem(source=row["source"], x=row["x"], y=row["y"], scale=row["scale"], width=row.get("width"),
-                     height=row.get("height"), fit=row.get("fit", "fit"), crop=tuple(row.get("crop", (0, 0, 0, 0))),
-                     opacity=row["opacity"], visible=row["visible"])
+def _item(row: ItemRow) -> SceneItem:
+    return SceneItem(source=row.source, x=row.x, y=row.y, scale=row.scale, width=row.width, height=row.height,
+                     fit=row.fit, crop=row.crop, opacity=row.opacity, visible=row.visible)
 
 
-def transform_of(row: dict[str, Any], size: tuple[int, int] | None, canvas: tuple[int, int],
+def transform_of(row: ItemRow, size: tuple[int, int] | None, canvas: tuple[int, int],
                  index: int) -> dict[str, Any]:
     """``row``: the item as the state lists it; ``size``: its source's pixels (None: not known yet)."""
     it = _item(row)
@@ -46,11 +46,11 @@ def transform_of(row: dict[str, Any], size: tuple[int, int] | None, canvas: tupl
             "cropLeft": left, "cropTop": top, "cropRight": right, "cropBottom": bottom, "cropToBounds": False}
 
 
-def placement(state: dict[str, Any], source: str) -> tuple[tuple[int, int] | None, tuple[int, int]]:
+def placement(state: Snapshot, source: str) -> tuple[tuple[int, int] | None, tuple[int, int]]:
     """(the source's own size, None before its first frame; the canvas) from the engine's state."""
-    size = next((tuple(s["size"]) for s in state["sources"] if s["name"] == source and s.get("size")), None)
-    w, h = (int(v) for v in str(state["engine"]["canvas"]).split("x"))
-    return size, (w, h)  # type: ignore[return-value]
+    row = state.source(source)
+    w, h = (int(v) for v in state.engine.canvas.split("x"))
+    return (row.size if row else None), (w, h)
 
 
 def _num(t: dict[str, Any], key: str) -> float | None:
@@ -62,7 +62,7 @@ def _num(t: dict[str, Any], key: str) -> float | None:
     return float(v)
 
 
-def item_changes(t: dict[str, Any], row: dict[str, Any], size: tuple[int, int] | None, canvas: tuple[int, int],
+def item_changes(t: dict[str, Any], row: ItemRow, size: tuple[int, int] | None, canvas: tuple[int, int],
                  index: int) -> dict[str, Any]:
     """The ``scene.item.set`` fields a (partial) transform asks for."""
     now = transform_of(row, size, canvas, index)
@@ -79,12 +79,12 @@ def item_changes(t: dict[str, Any], row: dict[str, Any], size: tuple[int, int] |
             if abs(sx - sy) > 1e-3:
                 raise RequestFailed(CANNOT_ACT, "rigcast scales items uniformly; send equal scaleX and scaleY")
             out["scale"] = sx
-    crop = list(row.get("crop", (0, 0, 0, 0)))
+    crop = list(row.crop)
     for i, key in enumerate(("cropLeft", "cropTop", "cropRight", "cropBottom")):
         v = _num(t, key)
         if v is not None:
             crop[i] = round(v)
-    if crop != list(row.get("crop", (0, 0, 0, 0))):
+    if crop != list(row.crop):
         out["crop"] = crop
     if "boundsType" in t and t["boundsType"] != now["boundsType"] or any(
             k in t and _num(t, k) != now[k] for k in ("boundsWidth", "boundsHeight")):
@@ -101,10 +101,10 @@ def item_changes(t: dict[str, Any], row: dict[str, Any], size: tuple[int, int] |
                                             f"not {kind}")
     # Position: where the item's corner lands. Only a first item still fitted to the canvas
     # (no scale, no box, before and after) sits at its fit offset plus x.
-    was_fitted = row["scale"] is None and row.get("width") is None
+    was_fitted = row.scale is None and row.width is None
     fitted = was_fitted and not ({"scale", "width"} & set(out))
     for key, field_name in (("positionX", "x"), ("positionY", "y")):
         v = _num(t, key)
         if v is not None and (round(v) != round(now[key]) or was_fitted != fitted):
-            out[field_name] = round(v - (now[key] - row[field_name] if fitted else 0))
+            out[field_name] = round(v - (now[key] - getattr(row, field_name) if fitted else 0))
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rigcast.config.kinds import Cap, Role, find, kinds
+from rigcast.engine.commands.scenes import SetTransition
 from rigcast.engine.control.obs.protocol import CANNOT_ACT, NOT_FOUND, OUT_OF_RANGE, RequestFailed, field
 from rigcast.engine.control.obs.requests import Ctx, request
 
@@ -21,9 +22,9 @@ def _fixed(kind: str) -> bool:
 
 
 def current(ctx: Ctx) -> dict[str, Any]:
-    t = ctx.state()["transition"]
-    return {"transitionName": NAMES[t["kind"]], "transitionUuid": t["kind"], "transitionKind": OBS_KINDS[t["kind"]],
-            "transitionFixed": _fixed(t["kind"]), "transitionDuration": None if _fixed(t["kind"]) else t["duration_ms"],
+    t = ctx.state().transition
+    return {"transitionName": NAMES[t.kind], "transitionUuid": t.kind, "transitionKind": OBS_KINDS[t.kind],
+            "transitionFixed": _fixed(t.kind), "transitionDuration": None if _fixed(t.kind) else t.duration_ms,
             "transitionConfigurable": False, "transitionSettings": None}
 
 
@@ -34,9 +35,9 @@ async def get_transition_kind_list(_ctx: Ctx, _d: dict[str, Any]) -> dict[str, A
 
 @request("GetSceneTransitionList")
 async def get_scene_transition_list(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
-    t = ctx.state()["transition"]
-    return {"currentSceneTransitionName": NAMES[t["kind"]], "currentSceneTransitionUuid": t["kind"],
-            "currentSceneTransitionKind": OBS_KINDS[t["kind"]],
+    t = ctx.state().transition
+    return {"currentSceneTransitionName": NAMES[t.kind], "currentSceneTransitionUuid": t.kind,
+            "currentSceneTransitionKind": OBS_KINDS[t.kind],
             "transitions": [{"transitionName": NAMES[k], "transitionUuid": k, "transitionKind": OBS_KINDS[k],
                              "transitionFixed": _fixed(k), "transitionConfigurable": False} for k in NAMES]}
 
@@ -52,7 +53,7 @@ async def set_current_scene_transition(ctx: Ctx, d: dict[str, Any]) -> None:
     if name not in KIND_OF:
         raise RequestFailed(NOT_FOUND, f'No transition was found by the name of "{name}"; '
                                        f'rigcast has {" and ".join(NAMES.values())}.')
-    await ctx.bus.execute("transition.set", {"kind": KIND_OF[name]})
+    await ctx.bus.run(SetTransition(kind=KIND_OF[name]))
 
 
 @request("SetCurrentSceneTransitionDuration")
@@ -62,10 +63,10 @@ async def set_current_scene_transition_duration(ctx: Ctx, d: dict[str, Any]) -> 
         raise RequestFailed(OUT_OF_RANGE, "transitionDuration must be 50 to 20000 ms")
     if ms > MAX_MS:
         raise RequestFailed(OUT_OF_RANGE, f"rigcast fades for at most {MAX_MS} ms")
-    kind = ctx.state()["transition"]["kind"]
+    kind = ctx.state().transition.kind
     if _fixed(kind):
         blending = ", ".join(NAMES[k] for k in NAMES if not _fixed(k))
         raise RequestFailed(CANNOT_ACT, f"The current transition ({NAMES[kind]}) has a fixed duration; "
                                         f"choose {blending} first.")
-    await ctx.bus.execute("transition.set", {"duration_ms": ms})
+    await ctx.bus.run(SetTransition(duration_ms=ms))
 

@@ -20,6 +20,7 @@ from rigcast.engine.control.obs.protocol import (
 )
 from rigcast.engine.control.obs.requests import Ctx, refuse, request
 from rigcast.engine.control.obs.scenes import _item, _scene
+from rigcast.engine.vocab.snapshot import SourceRow
 
 _CONFIG = "rigcast's sources and scenes come from its config file; edit it (or use its live requests) and restart"
 _NO_UI = "rigcast runs on a headless box: it has no dialogs or projectors to open"
@@ -99,10 +100,10 @@ async def set_input_audio_tracks(ctx: Ctx, d: dict[str, Any]) -> None:
         raise RequestFailed(CANNOT_ACT, "rigcast mixes one audio track: track 1 is always on, the others off")
 
 
-def _video(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+def _video(ctx: Ctx, d: dict[str, Any]) -> SourceRow:
     s = _input(ctx, d)
-    if "volume_db" in s:
-        raise RequestFailed(INVALID_RESOURCE_STATE, f'The input "{s["name"]}" has no video to deinterlace.')
+    if s.audio:
+        raise RequestFailed(INVALID_RESOURCE_STATE, f'The input "{s.name}" has no video to deinterlace.')
     return s
 
 
@@ -133,8 +134,8 @@ async def set_input_deinterlace_field_order(ctx: Ctx, d: dict[str, Any]) -> None
 @request("GetMediaInputStatus", fixed="OBS_MEDIA_STATE_PLAYING for a media source (looped; no duration or cursor)")
 async def get_media_input_status(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     s = _input(ctx, d)
-    if not find(Role.SOURCE, s["kind"]).extra.get("plays_file"):
-        raise RequestFailed(INVALID_RESOURCE_STATE, f'The input "{s["name"]}" is not a media source.')
+    if not find(Role.SOURCE, s.kind).extra.get("plays_file"):
+        raise RequestFailed(INVALID_RESOURCE_STATE, f'The input "{s.name}" is not a media source.')
     return {"mediaState": "OBS_MEDIA_STATE_PLAYING", "mediaDuration": None, "mediaCursor": None}
 
 
