@@ -22,7 +22,7 @@ from rigcast.engine.commands import TABLE
 from rigcast.engine.commands.host import Host
 from rigcast.engine.compose.compositor import Compositor
 from rigcast.engine.control import link
-from rigcast.engine.control.bus import BusError, CommandBus
+from rigcast.engine.control.bus import BusError, Cmd, CommandBus
 from rigcast.engine.pipeline import Pipeline
 from rigcast.engine.vocab import VideoCommand
 
@@ -48,6 +48,13 @@ def test_every_command_is_a_frozen_dataclass_and_a_module_level_handler(cmd: typ
     declared = {f.name for f in dataclasses.fields(cmd.args) if not f.metadata.get("internal")}
     assert set(cmd.params) == declared
     assert cmd.summary, f"{cmd.name} has no summary"
+    # Its answer is typed: a Cmd[R] whose R is a frozen dataclass (or a union of them) that the
+    # handler's own annotation names too (a handler shared by a family answers each its own).
+    assert issubclass(cmd.args, Cmd), f"{cmd.name}: not a Cmd[...]"
+    answers = typing.get_args(cmd.args.RESULT) or (cmd.args.RESULT,)
+    assert all(dataclasses.is_dataclass(r) and r.__dataclass_params__.frozen for r in answers), cmd.name
+    returned = typing.get_type_hints(cmd.handler)["return"]
+    assert set(answers) <= set(typing.get_args(returned) or (returned,)), f"{cmd.name}: answers {returned}"
 
 
 def test_one_table_one_name_each_and_every_wire_name_documented() -> None:
