@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -185,6 +186,14 @@ def test_events_state_stats_meters_logs(home: EngineHome, nginx: NginxRtmp, gear
     c = Raw(home)
     rep = c.ask('{"id": "s", "cmd": "subscribe", "args": {"events": ["state", "stats", "meter", "log"]}}')
     assert rep["ok"] and rep["data"]["state"]["streaming"] is False  # type: ignore[index]
+    # A second client asks for meters at 2 a second: it gets no more than that, each summing
+    # the frames between (engine/control/meterrate.py); a rate out of bounds is one clear line.
+    slow = Raw(home)
+    bad = slow.ask('{"id": "b", "cmd": "subscribe", "args": {"events": ["meter"], "meter_hz": 0}}')
+    assert not bad["ok"] and bad["error"]["message"] == (  # type: ignore[index]
+        '"meter_hz" must be a number from 1 to 60 (meter frames a second)')
+    assert slow.ask('{"id": "m", "cmd": "subscribe", "args": {"events": ["meter"], "meter_hz": 2}}')["ok"]
+    slow_since = time.monotonic()
     c.send('{"id": "go", "cmd": "stream.start"}')
     seen: dict[str, list[dict[str, object]]] = {"state": [], "stats": [], "meter": [], "log": []}
     after = dict.fromkeys(seen, 0)
@@ -202,6 +211,15 @@ def test_events_state_stats_meters_logs(home: EngineHome, nginx: NginxRtmp, gear
     # Rates, not timings: stats about once a second, meter frames several times as often.
     assert 2 <= after["stats"] <= 10, after
     assert after["meter"] >= 2 * after["stats"], after
+    slow_meters = 0
+    with contextlib.suppress(TimeoutError):
+        while True:
+            msg = json.loads(slow.ws.recv(timeout=0.5))
+            slow_meters += msg.get("event") == "meter"
+    slow_s = time.monotonic() - slow_since
+    assert 1 <= slow_meters <= 2 * slow_s + 2, (slow_meters, slow_s)
+    assert len(seen["meter"]) > slow_meters, "the first client, asking no rate, gets every frame"
+    slow.ws.close()
     # The audio track is silence until audio capture exists: the meters say so.
     assert all(m["master"]["peak"] == [-100.0, -100.0] for m in seen["meter"])  # type: ignore[index]
     assert any("stream started" in str(line["msg"]) for line in seen["log"])

@@ -186,9 +186,13 @@ class AsyncControlClient:
         """A typed command, its typed answer."""
         return answer_of(cmd, await self.request(cmd.NAME, given(cmd), timeout))
 
-    async def subscribe(self, events: Iterable[str]) -> Subscribed:
-        """Hear these events from now on; the answer holds the state now, the recent log and chat."""
-        return Subscribed.from_wire(await self.request("subscribe", {"events": list(events)}))
+    async def subscribe(self, events: Iterable[str], meter_hz: float | None = None) -> Subscribed:
+        """Hear these events from now on (meters at most ``meter_hz`` a second, each summing the
+        frames between); the answer holds the state now, the recent log and chat."""
+        args: dict[str, Any] = {"events": list(events)}
+        if meter_hz is not None:
+            args["meter_hz"] = meter_hz
+        return Subscribed.from_wire(await self.request("subscribe", args))
 
     async def request(self, cmd: str, args: dict[str, Any] | None = None, timeout: float = 30.0) -> Any:
         if self._ws is None or self.closed.is_set():

@@ -16,7 +16,9 @@ import dataclasses
 import hmac
 import logging
 import os
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -28,11 +30,29 @@ from websockets.http11 import Response
 
 from rigcast.engine.control import protocol
 from rigcast.engine.control.bus import EVENTS, BusError, CommandBus
+from rigcast.engine.control.meterrate import MeterThrottle
 from rigcast.engine.control.outbox import Outbox
+from rigcast.engine.vocab.reports import BusEvent, Meter
 from rigcast.engine.vocab.results import Subscribed
 from rigcast.engine.vocab.wire import to_wire
 
 log = logging.getLogger("rigcast.control")
+
+
+@dataclass
+class Listening:
+    """What one connection hears: the events it subscribed to, meters at the rate it asked."""
+
+    events: set[str] = field(default_factory=set)
+    meters: MeterThrottle | None = None  # None: every meter frame
+
+    def frames(self, ev: BusEvent) -> list[str]:
+        if ev.EVENT not in self.events:
+            return []
+        if isinstance(ev, Meter) and self.meters is not None:
+            summed = self.meters.add(ev, time.monotonic())
+            return [protocol.event(ev.EVENT, summed.wire())] if summed is not None else []
+        return [protocol.event(ev.EVENT, ev.wire())]
 
 
 class ControlServer:
@@ -79,8 +99,8 @@ class ControlServer:
 
     async def _handle(self, ws: ServerConnection) -> None:
         self.clients += 1
-        subscribed: set[str] = set()
-        outbox = Outbox(self.bus, ws, lambda ev: [protocol.event(ev.EVENT, ev.wire())] if ev.EVENT in subscribed else [])
+        subscribed = Listening()
+        outbox = Outbox(self.bus, ws, subscribed.frames)
         try:
             await ws.send(protocol.hello(self.engine_info()))
             async for raw in ws:
@@ -91,7 +111,7 @@ class ControlServer:
             outbox.close()
             self.clients -= 1
 
-    async def _answer(self, raw: str | bytes, subscribed: set[str]) -> str:
+    async def _answer(self, raw: str | bytes, subscribed: Listening) -> str:
         rid: str | int | None = None
         try:
             req = protocol.parse_request(raw)
@@ -109,15 +129,20 @@ class ControlServer:
             log.exception("control request failed")
             return protocol.reply_error(rid, "internal", f"{type(e).__name__}: {e}")
 
-    def _subscribe(self, args: dict[str, Any], subscribed: set[str], on: bool) -> Subscribed:
+    def _subscribe(self, args: dict[str, Any], listening: Listening, on: bool) -> Subscribed:
         events = args.get("events", list(EVENTS))
         if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
             raise BusError("bad_args", '"events" must be a list of event names')
         unknown = [e for e in events if e not in EVENTS]
         if unknown:
             raise BusError("bad_args", f'unknown event "{unknown[0]}"; events are {", ".join(EVENTS)}')
+        hz = args.get("meter_hz")
+        if on and hz is not None:
+            if isinstance(hz, bool) or not isinstance(hz, (int, float)) or not 1 <= hz <= 60:
+                raise BusError("bad_args", '"meter_hz" must be a number from 1 to 60 (meter frames a second)')
+            listening.meters = MeterThrottle(hz)
         if on:
-            subscribed.update(events)
-            return dataclasses.replace(self.snapshot(), events=tuple(sorted(subscribed)))
-        subscribed.difference_update(events)
-        return Subscribed(tuple(sorted(subscribed)))
+            listening.events.update(events)
+            return dataclasses.replace(self.snapshot(), events=tuple(sorted(listening.events)))
+        listening.events.difference_update(events)
+        return Subscribed(tuple(sorted(listening.events)))
