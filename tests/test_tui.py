@@ -159,7 +159,7 @@ async def feed(pilot: Any) -> None:
     for t, user, color, text in ((3, "nightbot", "#ff4500", "!commands for the list"),
                                  (4, "viewer42", None, "[bold red]markup stays literal[/] gg")):
         app.apply_event(ChatMessage(f"m{t}", "twitch", user, text, color, 1_800_000_000 + t))
-    await pilot.pause(0.3)  # past the meters' 10 Hz repaint clock
+    await pilot.pause(0.6)  # past a tick of the room's repaint clock (tui/app.py REPAINT_HZ)
     w, h = app.w_preview.wanted_size() or (8, 8)  # a BRB scene on the program: the thumbnail tinted red
     app.w_preview.image = (w, h, bytes([200, 30, 30]) * (w * h))
     await pilot.pause(0.1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -45,6 +46,10 @@ from rigcast.tui.preview import RATE_HZ as PREVIEW_HZ
 from rigcast.tui.preview import GraphicsPreview, Preview
 
 RECONNECT_S = 2.0
+# The one repaint clock: every panel that changes often (meters, thumbnails, the stats-driven
+# status line, outputs and graphs) changes on its tick, so a tick costs one compositor pass,
+# whatever arrived in between. A pass is what the room spends its CPU on.
+REPAINT_HZ = 4
 R = TypeVar("R")
 TOGGLES: dict[str, Callable[[], Cmd[Any]]] = {"stream": ToggleStreaming, "record": ToggleRecording,
                                               "replay": ToggleReplay}
@@ -131,7 +136,11 @@ class ControlRoom(App[int]):
         self.w_preview = self.query_one("#preview", Preview | GraphicsPreview)  # type: ignore[arg-type]
         self.w_studio = self.query_one("#studio-preview", Preview | GraphicsPreview)  # type: ignore[arg-type]
         self.w_studio.display = False
-        self.set_interval(1 / PREVIEW_HZ, self._ask_preview)
+        self._ticks = 0
+        self._stats_new = False
+        self._pictures: dict[Preview | GraphicsPreview, tuple[int, int, bytes]] = {}
+        self._fetching: dict[Preview | GraphicsPreview, asyncio.Task[None]] = {}
+        self.set_interval(1 / REPAINT_HZ, self._tick)
         self.query_one(SourcesPanel).focus()
         if self._connect:
             self._connector = asyncio.create_task(self._stay_connected())
@@ -143,7 +152,7 @@ class ControlRoom(App[int]):
             client = AsyncControlClient(on_event=self.apply_event)
             try:
                 await client.connect()
-                first = await client.subscribe(EVENTS)
+                first = await client.subscribe(EVENTS, meter_hz=REPAINT_HZ)
             except (EngineNotRunning, BusError, OSError, TimeoutError) as e:
                 self._set_note(f"no engine: {e}; retrying")
                 await asyncio.sleep(RECONNECT_S)
@@ -173,9 +182,25 @@ class ControlRoom(App[int]):
         self.view.meter = meter
         self.w_meters.update_levels(meter)
 
+    def _tick(self) -> None:
+        """The repaint clock: what arrived since the last tick goes to its panels now."""
+        self._ticks += 1
+        self.w_meters.paint()
+        if self._stats_new:
+            self._stats_new = False
+            self._show_stats()
+        for thumb, picture in self._pictures.items():
+            thumb.image = picture
+        self._pictures.clear()
+        if self._ticks % max(1, REPAINT_HZ // PREVIEW_HZ) == 0:
+            self._ask_preview()
+
     def _stats(self, stats: VideoStats) -> None:
+        self.view.add_stats(stats)
+        self._stats_new = True
+
+    def _show_stats(self) -> None:
         v = self.view
-        v.add_stats(stats)
         self.w_outputs.data = v.outputs
         self.w_graphs.show(tuple(v.kbps), tuple(v.fps))
         self._status()
@@ -222,7 +247,16 @@ class ControlRoom(App[int]):
             size = thumb.wanted_size(aspect)
             if self.client is None or size is None or not thumb.display or (thumb is self.w_studio and not scene):
                 continue
-            self.run_worker(self._fetch_preview(thumb, scene, *size), group=f"thumb-{thumb.id}", exclusive=True)
+            if thumb in self._fetching:
+                continue  # the last one is still on its way: one in flight per thumbnail
+            # A plain task, not a Textual worker: a worker's state messages cost a pass through
+            # the app's message queue each, twice a second.
+            task = asyncio.get_running_loop().create_task(self._fetch_preview(thumb, scene, *size))
+            self._fetching[thumb] = task
+            task.add_done_callback(functools.partial(self._fetched, thumb))
+
+    def _fetched(self, thumb: Preview | GraphicsPreview, _task: asyncio.Task[None]) -> None:
+        self._fetching.pop(thumb, None)
 
     async def _fetch_preview(self, thumb: Preview | GraphicsPreview, scene: str | None, w: int, h: int) -> None:
         if self.client is None:
@@ -233,7 +267,7 @@ class ControlRoom(App[int]):
             return  # the next one will come; the log says what the engine thought of it
         rgb = picture.data
         if len(rgb) == w * h * 3:
-            thumb.image = (w, h, rgb)
+            self._pictures[thumb] = (w, h, rgb)  # shown at the next tick
 
     # -- actions (every one a key in the footer) -------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -315,6 +349,8 @@ class ControlRoom(App[int]):
     async def on_unmount(self) -> None:
         if self._connector is not None:
             self._connector.cancel()
+        for task in list(getattr(self, "_fetching", {}).values()):
+            task.cancel()
         if self.client is not None:
             with contextlib.suppress(Exception):
                 await self.client.close()

@@ -1,9 +1,11 @@
 """Audio meters: one row per source plus the mix — peak and RMS in dBFS as block bars.
 
-Meter frames arrive ~15 times a second, so the whole panel is one widget that repaints once
-per frame (not once per row), draws rows as pre-styled segments (no markup or style parsing
-per frame), and skips the repaint when nothing it would show changed (bar lengths, whole-dB
-figures). Measured: this is what keeps the control room under 3% of a core.
+The whole panel is one widget that repaints at most once per tick of the room's repaint clock
+(tui/app.py: every panel changes on that one clock, so a tick is one compositor pass), draws
+rows as pre-styled segments (no markup or style parsing per frame), and skips the repaint when
+nothing it would show changed (bar lengths, whole-dB figures). The engine sends this room
+meter frames at the clock's rate, each holding the highest peak since the one before
+(engine/control/meterrate.py), so a peak between two repaints still shows.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from textual.widget import Widget
 from rigcast.engine.vocab.reports import Levels, Meter
 
 FLOOR_DB = -60.0  # the meters' left edge; anything quieter reads as silence
-PAINT_INTERVAL_S = 0.1  # 10 Hz: a repaint costs a compositor pass over the whole screen's widgets
 LABEL_MAX = 12
 PARTS = ("low", "mid", "high", "empty", "figures", "quiet", "muted")  # colours: app.tcss, Meters > .meters--*
 
@@ -50,12 +51,8 @@ class Meters(Widget):
         self._levels = levels
         self._pending = True
 
-    def on_mount(self) -> None:
-        # The repaint clock: 10 Hz, painting only what arrived since and only if it looks
-        # different. Frames arrive at ~15 Hz; a repaint costs a compositor pass.
-        self.set_interval(PAINT_INTERVAL_S, self._paint)
-
-    def _paint(self) -> None:
+    def paint(self) -> None:
+        """A tick of the room's repaint clock: what arrived since, drawn only if it looks different."""
         if not self._pending:
             return
         self._pending = False

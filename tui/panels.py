@@ -11,7 +11,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.reactive import reactive
-from textual.widget import Widget
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -19,7 +18,7 @@ from rigcast.engine.status import clock
 from rigcast.engine.vocab import LinkState, OutputState, OutputStatus, SourceState, VideoStats
 from rigcast.engine.vocab.snapshot import IdleOutput, Snapshot, SourceRow
 from rigcast.tui.graph import BarGraph
-from rigcast.tui.states import component_classes, styled
+from rigcast.tui.states import CachedStyles, component_classes, styled
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ class StatusView:
     note: str = "connecting to the engine…"
 
 
-class StatusBar(Widget):
+class StatusBar(CachedStyles):
     """LIVE / REC with uptimes, encoder load against its budget, fps."""
 
     COMPONENT_CLASSES = component_classes(LinkState) | {"status--live", "status--off-air", "status--rec",
@@ -70,7 +69,7 @@ class StatusBar(Widget):
         return t
 
 
-class ScenesPanel(Widget):
+class ScenesPanel(CachedStyles):
     """The scenes, numbered as keys 1-9 pick them; the program marked, and in studio mode the
     preview too (its colours are the stylesheet's, through the component classes)."""
 
@@ -143,7 +142,7 @@ class SourcesPanel(OptionList):
         return self.get_option_at_index(self.highlighted).id
 
 
-class OutputsPanel(Widget):
+class OutputsPanel(CachedStyles):
     COMPONENT_CLASSES = component_classes(OutputState) | {"outputs--warn", "outputs--bad", "outputs--detail"}
 
     data: reactive[tuple[OutputStatus | IdleOutput, ...]] = reactive(tuple, layout=False)

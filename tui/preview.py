@@ -24,7 +24,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-RATE_HZ = 2
+RATE_HZ = 2  # pictures a second (the room's repaint clock, tui/app.py, is a multiple of it)
 HALF = "▀"  # upper half block: the upper pixel its colour, the lower one its background
 GRAPHICS_MAX_W = 480  # pixels a graphics thumbnail is asked at, at most: what crosses SSH twice a second
 
@@ -106,23 +106,28 @@ class Preview(Widget):
         return style
 
     def _strips(self, w: int, h: int, rgb: bytes) -> list[Strip]:
+        """Each row of cells as one segment per run of equal (upper, lower) colour pairs; the
+        runs are found by numpy, so Python works per run, never per pixel."""
+        import numpy as np
+
+        px = np.frombuffer(rgb, np.uint8, w * h * 3).reshape(h, w, 3)
+        if h % 2:
+            px = np.concatenate([px, px[-1:]])  # the last row's lower half: itself
+        pairs = px.reshape(-1, 2, w, 3).transpose(0, 2, 1, 3).reshape(-1, w, 6)  # (cell rows, w, top+low RGB)
+        starts = np.ones((pairs.shape[0], w), bool)
+        starts[:, 1:] = (pairs[:, 1:] != pairs[:, :-1]).any(axis=2)
         out = []
-        for y in range(0, h, 2):
-            top = rgb[y * w * 3:(y + 1) * w * 3]
-            low = rgb[(y + 1) * w * 3:(y + 2) * w * 3] if y + 1 < h else top
-            segments: list[Segment] = []
-            run, start = None, 0
-            for x in range(w):
-                i = x * 3
-                key = (top[i], top[i + 1], top[i + 2], low[i], low[i + 1], low[i + 2])
-                if key != run:
-                    if run is not None:
-                        segments.append(Segment(HALF * (x - start), self._style(run)))
-                    run, start = key, x
-            if run is not None:
-                segments.append(Segment(HALF * (w - start), self._style(run)))
-            out.append(Strip(segments, w))
+        for row, begin in zip(pairs, starts, strict=True):
+            cuts = np.flatnonzero(begin).tolist() + [w]
+            keys = row[cuts[:-1]].tolist()
+            out.append(Strip([Segment(HALF * (b - a), self._style(tuple(k)))  # type: ignore[arg-type]
+                              for a, b, k in zip(cuts, cuts[1:], keys, strict=False)], w))
         return out
+
+    def get_line_filters(self) -> Any:
+        """None while a picture shows: its colours are the pixels' own, which no theme filter
+        changes, and filtering a few hundred segments a frame is the thumbnail's largest cost."""
+        return () if self._rows else super().get_line_filters()
 
     def render_line(self, y: int) -> Strip:
         width, base = self.size.width, self.rich_style

@@ -19,6 +19,24 @@ PREFIXES: dict[type[StrEnum], str] = {SourceState: "source-state--", OutputState
                                       LinkState: "link-state--"}
 
 
+class CachedStyles(Widget):
+    """A widget whose component styles are looked up once per stylesheet change, not on every
+    render: a panel redrawn each second would otherwise resolve the same few styles through the
+    stylesheet every time (measured: a tenth of the control room's CPU)."""
+
+    def get_component_rich_style(self, *names: str, partial: bool = False, default: Style | None = None) -> Style:
+        cache: dict[tuple[tuple[str, ...], bool, Style | None], Style] = self.__dict__.setdefault("_rigcast_styles", {})
+        key = (names, partial, default)
+        style = cache.get(key)
+        if style is None:
+            style = cache[key] = super().get_component_rich_style(*names, partial=partial, default=default)
+        return style
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self.__dict__.get("_rigcast_styles", {}).clear()  # a theme or stylesheet change: looked up again
+
+
 def component_classes(kind: type[StrEnum]) -> set[str]:
     return {PREFIXES[kind] + member.value for member in kind}
 
