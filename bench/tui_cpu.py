@@ -91,7 +91,7 @@ def main() -> int:
             subprocess.run([*rig_cmd, "down"], env=env, capture_output=True)
     print(f"{'':24}{'CPU % of one core':>20}")
     print(f"{'TUI attached, live':24}{tui:>20.2f}   (target <= 2; RSS {rss / 1024:.0f} MB; thumbnail on)")
-    print(f"{"TUI, thumbnail hidden":24}{tui_off:>20.2f}   (target <= 2)")
+    print(f"{'TUI, thumbnail hidden':24}{tui_off:>20.2f}   (target <= 2)")
     print(f"{'thumbnail: TUI extra':24}{tui - tui_off:>20.2f}   (2 pictures a second, half-blocks)")
     print(f"{'thumbnail: engine extra':24}{live - live_off:>20.2f}   (the downscale; engine noise is +-1)")
     print(f"{'engine live (1280x720)':24}{live:>20.1f}")
