@@ -8,6 +8,7 @@ other style, and a test checks that every state the engine can emit has one.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from rich.style import Style
 from rich.text import Text
@@ -24,12 +25,13 @@ class CachedStyles(Widget):
     render: a panel redrawn each second would otherwise resolve the same few styles through the
     stylesheet every time (measured: a tenth of the control room's CPU)."""
 
-    def get_component_rich_style(self, *names: str, partial: bool = False, default: Style | None = None) -> Style:
-        cache: dict[tuple[tuple[str, ...], bool, Style | None], Style] = self.__dict__.setdefault("_rigcast_styles", {})
-        key = (names, partial, default)
+    def get_component_rich_style(self, *names: str, partial: bool = False, **kw: Any) -> Style:
+        # **kw: newer Textual adds keywords (``default``); the lowest version rigcast allows has none.
+        cache: dict[tuple[Any, ...], Style] = self.__dict__.setdefault("_rigcast_styles", {})
+        key = (names, partial, *sorted(kw.items()))
         style = cache.get(key)
         if style is None:
-            style = cache[key] = super().get_component_rich_style(*names, partial=partial, default=default)
+            style = cache[key] = super().get_component_rich_style(*names, partial=partial, **kw)
         return style
 
     def notify_style_update(self) -> None:
