@@ -3,7 +3,7 @@ engine costs (sources running, nothing encoded) next to a live one.
 
 A real engine streams glxgears and desktop audio (a tone with tremolo playing into a private
 PulseAudio, so the meters move all the time) to nginx-rtmp; the TUI runs in a tmux pane (a real terminal,
-as over SSH) and is measured by its process's user+sys CPU time over the run. There is no
+as over SSH: TERM=xterm-256color and no COLORTERM, which ssh does not pass on, so 256 colours) and is measured by its process's user+sys CPU time over the run. There is no
 ffmpeg equivalent of the TUI; the engine's own figures are printed beside it for scale.
 
     python bench/tui_cpu.py [--seconds 30]

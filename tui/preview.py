@@ -20,6 +20,7 @@ from typing import Any
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
+from textual.geometry import Region
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
@@ -70,16 +71,20 @@ def _kitty_without_placeholders(version: str | None) -> bool:
 
 class Preview(Widget):
     """Half-blocks, drawn line by line (Textual's line API): each row is a few segments, one per
-    run of equal colours, with their styles kept between frames, so a picture costs Textual
-    little more than its changed cells."""
+    run of equal colours, with their styles kept between frames. Only the rows of cells whose
+    pixels changed since the last picture are rebuilt and repainted, so a picture costs Textual
+    its changed rows, not the whole thumbnail (a game's HUD, borders and sky stay put)."""
 
-    # (width, height, RGB24 rows): the picture as the video process scaled it
-    image: reactive[tuple[int, int, bytes] | None] = reactive(None, layout=False)
+    # (width, height, RGB24 rows): the picture as the video process scaled it. Not repainted by
+    # the reactive itself: the watcher repaints the changed rows only.
+    image: reactive[tuple[int, int, bytes] | None] = reactive(None, layout=False, repaint=False)
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self._rows: list[Strip] = []
-        self._styles: dict[tuple[int, int, int, int, int, int], Style] = {}
+        self._pairs: Any = None  # the last picture as (cell rows, w, upper+lower colour) cells
+        self._styles: dict[tuple[int, ...], Style] = {}
+        self._colors: dict[tuple[int, ...], Color] = {}
 
     def wanted_size(self, aspect: float = 16 / 9) -> tuple[int, int] | None:
         """The picture to ask for: the canvas's shape fitted into the content area, a pixel a
@@ -95,33 +100,79 @@ class Preview(Widget):
         return max(8, w - w % 2), max(8, h - h % 2)
 
     def watch_image(self, image: tuple[int, int, bytes] | None) -> None:
-        self._rows = [] if image is None else self._strips(*image)
+        if image is None:
+            self._rows, self._pairs = [], None
+            self.refresh()
+            return
+        import numpy as np
 
-    def _style(self, key: tuple[int, int, int, int, int, int]) -> Style:
+        w, h, rgb = image
+        px = np.frombuffer(rgb, np.uint8, w * h * 3).reshape(h, w, 3)
+        if self._colour_system() == "256":
+            px = eight_bit(px)[..., None]  # what the terminal will show: runs of it merge
+        if h % 2:
+            px = np.concatenate([px, px[-1:]])  # the last row's lower half: itself
+        k = px.shape[2]
+        pairs = px.reshape(-1, 2, w, k).transpose(0, 2, 1, 3).reshape(-1, w, 2 * k)  # (cell rows, w, upper+lower)
+        old = self._pairs
+        if old is None or old.shape != pairs.shape:
+            self._rows, self._pairs = self._strips(pairs, list(range(len(pairs)))), pairs
+            self.refresh()
+            return
+        changed = np.flatnonzero((pairs != old).any(axis=(1, 2))).tolist()
+        self._pairs = pairs
+        for y, strip in zip(changed, self._strips(pairs, changed), strict=True):
+            self._rows[y] = strip
+        for y0, y1 in _runs(changed):
+            self.refresh(Region(0, y0, self.size.width, y1 - y0))
+
+    def _colour_system(self) -> str | None:
+        """The terminal's colours as Textual writes them: "truecolor", "256" (TERM=*-256color
+        without COLORTERM, which SSH doesn't pass on by default), ... None: not on a screen."""
+        try:
+            return self.app.console.color_system
+        except Exception:  # not mounted
+            return None
+
+    def _color(self, key: tuple[int, ...]) -> Color:
+        """A cell's colour from its key: (r, g, b), or (n,) a 256-colour palette number."""
+        color = self._colors.get(key)
+        if color is None:
+            if len(self._colors) > 65536:
+                self._colors.clear()
+            color = self._colors[key] = Color.from_ansi(key[0]) if len(key) == 1 else Color.from_rgb(*key)
+        return color
+
+    def _style(self, key: tuple[int, ...]) -> Style:
         style = self._styles.get(key)
         if style is None:
             if len(self._styles) > 65536:  # a bound: a changing picture brings new colours
                 self._styles.clear()
-            style = self._styles[key] = Style.from_color(Color.from_rgb(*key[:3]), Color.from_rgb(*key[3:]))
+            half = len(key) // 2
+            style = self._styles[key] = Style.from_color(self._color(key[:half]), self._color(key[half:]))
         return style
 
-    def _strips(self, w: int, h: int, rgb: bytes) -> list[Strip]:
-        """Each row of cells as one segment per run of equal (upper, lower) colour pairs; the
-        runs are found by numpy, so Python works per run, never per pixel."""
+    def _strips(self, pairs: Any, rows: list[int]) -> list[Strip]:
+        """The given rows of cells, each as one segment per run of equal (upper, lower) colour
+        pairs; the runs of all rows are found by numpy at once, so Python works per run, never
+        per pixel."""
         import numpy as np
 
-        px = np.frombuffer(rgb, np.uint8, w * h * 3).reshape(h, w, 3)
-        if h % 2:
-            px = np.concatenate([px, px[-1:]])  # the last row's lower half: itself
-        pairs = px.reshape(-1, 2, w, 3).transpose(0, 2, 1, 3).reshape(-1, w, 6)  # (cell rows, w, top+low RGB)
-        starts = np.ones((pairs.shape[0], w), bool)
-        starts[:, 1:] = (pairs[:, 1:] != pairs[:, :-1]).any(axis=2)
+        sub = pairs[rows]  # (n, w, upper+lower colour)
+        n, w = sub.shape[:2]
+        begin = np.ones((n, w), bool)
+        begin[:, 1:] = (sub[:, 1:] != sub[:, :-1]).any(axis=2)
+        flat = np.flatnonzero(begin)
+        keys = sub.reshape(n * w, -1)[flat].tolist()
+        cols = (flat % w).tolist()
+        bounds = np.searchsorted(flat, np.arange(n + 1) * w).tolist()  # each row's runs: [bounds[i], bounds[i+1])
+        style = self._style
         out = []
-        for row, begin in zip(pairs, starts, strict=True):
-            cuts = np.flatnonzero(begin).tolist() + [w]
-            keys = row[cuts[:-1]].tolist()
-            out.append(Strip([Segment(HALF * (b - a), self._style(tuple(k)))  # type: ignore[arg-type]
-                              for a, b, k in zip(cuts, cuts[1:], keys, strict=False)], w))
+        for i in range(n):
+            lo, hi = bounds[i], bounds[i + 1]
+            cuts = cols[lo:hi] + [w]
+            out.append(Strip([Segment(HALF * (cuts[j + 1] - cuts[j]), style(tuple(keys[lo + j])))  # type: ignore[arg-type]
+                              for j in range(hi - lo)], w))
         return out
 
     def get_line_filters(self) -> Any:
@@ -130,12 +181,45 @@ class Preview(Widget):
         return () if self._rows else super().get_line_filters()
 
     def render_line(self, y: int) -> Strip:
+        if y < len(self._rows):
+            return self._rows[y]  # first: the widget's own style (its ancestors walked) isn't needed
         width, base = self.size.width, self.rich_style
-        if not self._rows:
-            if y == 0:
-                return Strip([Segment("no picture yet"[:width], base + Style(dim=True))]).extend_cell_length(width, base)
-            return Strip.blank(width, base)
-        return self._rows[y] if y < len(self._rows) else Strip.blank(width, base)
+        if not self._rows and y == 0:
+            return Strip([Segment("no picture yet"[:width], base + Style(dim=True))]).extend_cell_length(width, base)
+        return Strip.blank(width, base)
+
+
+def eight_bit(px: Any) -> Any:
+    """RGB pixels (h, w, 3) as the 256-colour palette numbers (h, w) that rich would give each
+    one when it writes truecolor to a 256-colour terminal (rich.color.Color.downgrade: a grey
+    when HLS saturation is under 15 %, else the 6x6x6 cube), in numpy. Neighbours that land on
+    the same number then make one run, not one segment each: the same picture on screen, with
+    far fewer segments for Textual to carry."""
+    import numpy as np
+
+    f = px.astype(np.float64) / 255.0
+    mx, mn = f.max(axis=2), f.min(axis=2)
+    light = (mx + mn) / 2.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sat = np.where(light <= 0.5, (mx - mn) / (mx + mn), (mx - mn) / (2.0 - mx - mn))
+    sat[mx == mn] = 0.0
+    grey = np.round(light * 25.0)
+    grey_n = np.where(grey == 0, 16, np.where(grey == 25, 231, 231 + grey))
+    c = px.astype(np.float64)
+    six = np.round(np.where(c < 95, c / 95, 1 + (c - 95) / 40))
+    cube_n = 16 + 36 * six[..., 0] + 6 * six[..., 1] + six[..., 2]
+    return np.where(sat < 0.15, grey_n, cube_n).astype(np.uint8)
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Sorted row numbers as [start, end) runs of consecutive rows: one repaint region each."""
+    runs: list[list[int]] = []
+    for y in rows:
+        if runs and runs[-1][1] == y:
+            runs[-1][1] = y + 1
+        else:
+            runs.append([y, y + 1])
+    return [(a, b) for a, b in runs]
 
 
 _DEFINE = re.compile(r"#(\d+);2;\d+;\d+;\d+")
