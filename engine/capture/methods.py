@@ -20,6 +20,7 @@ from rigcast.engine.fallback import Unavailable
 WGC_MIN_BUILD = 18362  # Windows 10 1903: CreateForWindow (capture of one HWND)
 WGC_NO_BORDER_BUILD = 20348  # Windows 11 / Server 2022: the yellow capture border can be turned off
 WGC_NO_CURSOR_BUILD = 19041  # Windows 10 2004: IsCursorCaptureEnabled
+WGC_MIN_UPDATE_INTERVAL_BUILD = 26100  # Windows 11 24H2: GraphicsCaptureSession.MinUpdateInterval
 
 
 def order(kind: str, requested: str) -> tuple[str, ...]:
@@ -52,3 +53,12 @@ def wgc_cursor_option(build: int) -> bool | None:
 def wgc_border_optional(build: int) -> bool:
     """Older builds always draw a yellow border round a captured window (viewers see it)."""
     return build >= WGC_NO_BORDER_BUILD
+
+
+def wgc_update_interval(build: int, ms: int) -> int | None:
+    """``minimum_update_interval`` for windows-capture: None (the session's default: a frame per
+    change) before build 26100. windows-capture 2.0.1 refuses the whole session with
+    ``MinimumUpdateIntervalUnsupported`` when the value is set and ``MinUpdateInterval`` is not
+    present (its src/graphics_capture_api.rs checks ApiInformation.IsPropertyPresent), so setting
+    it unconditionally sent every window on Windows 10 and Windows 11 up to 23H2 to GDI."""
+    return ms if build >= WGC_MIN_UPDATE_INTERVAL_BUILD else None

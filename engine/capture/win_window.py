@@ -82,7 +82,8 @@ class _Wgc:
         try:
             cap = WindowsCapture(cursor_capture=methods.wgc_cursor_option(build),
                                  draw_border=False if methods.wgc_border_optional(build) else None,
-                                 minimum_update_interval=MIN_UPDATE_MS, window_hwnd=hwnd)
+                                 minimum_update_interval=methods.wgc_update_interval(build, MIN_UPDATE_MS),
+                                 window_hwnd=hwnd)
             cap.event(on_frame_arrived)
             cap.event(on_closed)
             self.control = cap.start_free_threaded()
