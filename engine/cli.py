@@ -242,9 +242,10 @@ def cmd_engine(a: argparse.Namespace) -> int:
 
 def cmd_up(a: argparse.Namespace) -> int:
     from rigcast.engine.daemon import up
+    from rigcast.engine.winlaunch import env_names
 
-    engine_config(a)  # bad flags fail here, in the user's terminal, not in a log file
-    return up(engine_argv(a.argv))
+    cfg, _live = engine_config(a)  # bad flags fail here, in the user's terminal, not in a log file
+    return up(engine_argv(a.argv), env_names(cfg))
 
 
 def engine_argv(argv: list[str]) -> list[str]:
@@ -313,15 +314,24 @@ def cmd_devices(_a: argparse.Namespace) -> int:
 
 
 def _args_from_file(path: str) -> list[str]:
-    """The engine's arguments from the private file ``rigcast up`` wrote, deleted once read; its
-    output goes to the engine log (a scheduled task has no terminal)."""
+    """The engine's arguments from the private file ``rigcast up`` wrote, deleted once read,
+    with the caller's environment variables and directory taken on (a scheduled task has
+    neither); its output goes to the engine log (a task has no terminal), and its exit code
+    last, which is how ``up`` learns that it ended (engine/winlaunch.py)."""
     from rigcast.engine import paths
+    from rigcast.engine.winlaunch import read_args_payload
 
     with open(path, encoding="utf-8") as f:
-        args = [str(x) for x in json.load(f)]
+        args, env, cwd = read_args_payload(json.load(f))
     os.unlink(path)
+    os.environ.update(env)
     log = open(paths.log_path(), "a", buffering=1, encoding="utf-8")  # noqa: SIM115  (lives as long as the engine)
     sys.stdout = sys.stderr = log
+    if cwd:
+        try:
+            os.chdir(cwd)
+        except OSError as e:
+            print(f"rigcast: the directory `rigcast up` ran in is gone ({e}); relative paths are from {os.getcwd()}")
     return args
 
 
@@ -331,7 +341,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if given == [ARGS_ON_STDIN]:  # started by `rigcast up`
         argv = given = [str(x) for x in json.loads(sys.stdin.read())]
     elif len(given) == 2 and given[0] == ARGS_FILE:  # started by Task Scheduler (engine/winlaunch.py)
-        argv = given = _args_from_file(given[1])
+        from rigcast.engine.winlaunch import EXITED
+
+        code: int | str | None = 1
+        try:
+            code = _main(parser, _args_from_file(given[1]))
+            return code
+        except SystemExit as e:  # argparse's own exit
+            code = e.code if isinstance(e.code, int) else 2
+            raise
+        finally:
+            print(f"{EXITED}{code}", flush=True)  # last in the log: how `up` learns the engine ended
+    return _main(parser, given)
+
+
+def _main(parser: argparse.ArgumentParser, given: list[str]) -> int:
     args = parser.parse_args(given)
     from rigcast.engine.logsetup import setup_logging
 

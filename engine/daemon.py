@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from rigcast.config.model import RigcastConfig
@@ -62,14 +63,16 @@ def _detach_kwargs() -> dict[str, Any]:
     return {"start_new_session": True}
 
 
-def up(engine_argv: list[str]) -> int:
+def up(engine_argv: list[str], env_names: Iterable[str] = ()) -> int:
+    """Start the engine in the background; ``env_names``: the variables its config names
+    (carried to a Task Scheduler engine, which does not inherit this environment)."""
     state = running_engine()
     if state is not None:
         raise _already_running(state)
     from rigcast.engine.winlaunch import from_ssh
 
     if sys.platform == "win32" and from_ssh(os.environ):
-        return _up_in_desktop_session(engine_argv)
+        return _up_in_desktop_session(engine_argv, env_names)
     log_file = paths.log_path()
     with open(log_file, "ab") as f:
         start = f.tell()
@@ -90,10 +93,13 @@ def up(engine_argv: list[str]) -> int:
 
 def _wait_ready(proc: subprocess.Popen[bytes] | None, log_file: Any, start: int,
                 unread_args: Any = None) -> int:
+    """Until the engine answers with its encoder open, or has exited (a child: polled; a task's
+    engine: its exit line in the log), or ``START_TIMEOUT_S`` have passed."""
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            print(_last_error(log_file, start) or f"rigcast: the engine exited ({proc.returncode}); see {log_file}",
+        code = proc.poll() if proc is not None else _task_exit(log_file, start)
+        if code is not None:
+            print(_last_error(log_file, start) or f"rigcast: the engine exited ({code}); see {log_file}",
                   file=sys.stderr)
             return 1
         state = running_engine()
@@ -114,32 +120,59 @@ def _wait_ready(proc: subprocess.Popen[bytes] | None, log_file: Any, start: int,
     return 1
 
 
-def _up_in_desktop_session(engine_argv: list[str]) -> int:
-    """Over SSH on Windows: start the engine in the user's console session (engine/winlaunch.py)."""
-    from rigcast.engine.winlaunch import task_commands
+def _task_exit(log_file: Any, start: int) -> int | None:
+    from rigcast.engine.winlaunch import exit_code
+
+    return exit_code(_log_lines(log_file, start))
+
+
+def _up_in_desktop_session(engine_argv: list[str], env_names: Iterable[str]) -> int:
+    """Over SSH on Windows: start the engine in the user's console session (engine/winlaunch.py),
+    with this shell's directory and the environment variables the engine reads."""
+    from rigcast.engine.winlaunch import args_payload, carried_env, decode_console, task_commands, task_xml
 
     log_file = paths.log_path()
     start = log_file.stat().st_size if log_file.exists() else 0
-    args_file = paths.state_dir() / "engine-args.json"  # the user's own (%LOCALAPPDATA%); read and deleted
-    write_private(args_file, json.dumps(engine_argv))
-    user = os.environ.get("USERDOMAIN", "") + "\\" + os.environ.get("USERNAME", "")
-    for cmd in task_commands(windowless_python(), str(args_file), user.lstrip("\\")):
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode != 0:
-            args_file.unlink(missing_ok=True)
-            why = ((r.stderr or r.stdout).strip().splitlines() or ["no reason given"])[-1]
-            raise RigcastError(f"Task Scheduler refused to start the engine: {why}")
+    state = paths.state_dir()  # the user's own (%LOCALAPPDATA%)
+    args_file = state / "engine-args.json"  # read and deleted by the engine
+    cwd = os.getcwd()
+    write_private(args_file, json.dumps(args_payload(engine_argv, carried_env(os.environ, env_names), cwd)))
+    user = (os.environ.get("USERDOMAIN", "") + "\\" + os.environ.get("USERNAME", "")).lstrip("\\")
+    xml_file = state / "engine-task.xml"
+    xml_file.write_text(task_xml(windowless_python(), str(args_file), user, cwd), encoding="utf-16")
+    codepage = _oem_codepage()
+    try:
+        for cmd in task_commands(str(xml_file)):
+            r = subprocess.run(cmd, capture_output=True)
+            if r.returncode != 0:
+                args_file.unlink(missing_ok=True)
+                out = decode_console(r.stderr or r.stdout, codepage).strip().splitlines()
+                raise RigcastError(f"Task Scheduler refused to start the engine: {(out or ['no reason given'])[-1]}")
+    finally:
+        xml_file.unlink(missing_ok=True)
     return _wait_ready(None, log_file, start, args_file)
 
 
-def _last_error(log_file: Any, start: int) -> str | None:
+def _oem_codepage() -> int:
+    """The console's OEM code page, which console programs such as ``schtasks`` write in."""
+    if sys.platform == "win32":
+        import ctypes
+
+        return int(ctypes.windll.kernel32.GetOEMCP())
+    return 65001
+
+
+def _log_lines(log_file: Any, start: int) -> list[str]:
     try:
         with open(log_file, "rb") as f:
             f.seek(start)
-            lines = f.read().decode(errors="replace").splitlines()
+            return f.read().decode(errors="replace").splitlines()
     except OSError:
-        return None
-    errors = [ln for ln in lines if ln.startswith("rigcast:")]
+        return []
+
+
+def _last_error(log_file: Any, start: int) -> str | None:
+    errors = [ln for ln in _log_lines(log_file, start) if ln.startswith("rigcast:")]
     return errors[-1] if errors else None
 
 

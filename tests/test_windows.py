@@ -399,11 +399,9 @@ def test_ssh_sessions_start_the_engine_through_task_scheduler() -> None:
     assert from_ssh({"SSH_CONNECTION": "10.0.0.2 50000 10.0.0.5 22"}) and not from_ssh({"USERNAME": "me"})
     flags = detached_flags()
     assert flags & CREATE_BREAKAWAY_FROM_JOB and flags & DETACHED_PROCESS and not flags & 0x08000000
-    create, run = task_commands(r"C:\Program Files\rigcast\pythonw.exe", r"C:\Users\me\AppData\Local\rigcast\a.json",
-                                r"BOX\me")
-    assert create[:2] == ["schtasks", "/Create"] and "/IT" in create and create[create.index("/RU") + 1] == r"BOX\me"
-    line = create[create.index("/TR") + 1]
-    assert line.startswith('"C:\\Program Files\\rigcast\\pythonw.exe" -P -X utf8 -m rigcast.engine --args-file '), line
+    create, run = task_commands(r"C:\Users\me\AppData\Local\rigcast\engine-task.xml")
+    assert create == ["schtasks", "/Create", "/F", "/TN", "rigcast engine", "/XML",
+                      r"C:\Users\me\AppData\Local\rigcast\engine-task.xml"]
     assert run == ["schtasks", "/Run", "/TN", "rigcast engine"]
 
 

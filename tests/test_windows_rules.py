@@ -5,6 +5,19 @@ hosted-runner workflow (.github/workflows/windows.yml) runs the same tests there
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+
+from tests.harness import EngineHome, rigcast_command, stop_process, wait_for
+
 
 # 1 -------------------------------------------------------------------------------------------
 def test_wgc_update_interval_only_where_windows_has_it() -> None:
@@ -15,3 +28,122 @@ def test_wgc_update_interval_only_where_windows_has_it() -> None:
     for build in (18362, 19045, 22000, 22621, 22631):  # 10 1903, 10 22H2, 11 21H2/22H2/23H2
         assert wgc_update_interval(build, 16) is None, build
     assert wgc_update_interval(26100, 16) == 16 and wgc_update_interval(26200, 16) == 16  # 24H2, 25H2
+
+
+# 2, 3, 4: what travels to a Task Scheduler engine, and how `up` learns it ended ----------------
+def test_the_args_file_carries_the_variables_the_engine_reads_and_the_callers_directory(tmp_path: Path) -> None:
+    from rigcast.config.loader import load_config
+    from rigcast.engine.winlaunch import args_payload, carried_env, env_names, read_args_payload
+
+    cfg = tmp_path / "rigcast.toml"
+    cfg.write_text('[obs_websocket]\npassword_env = "OBS_PW"\n\n'
+                   '[[outputs]]\nname = "srt"\nkind = "srt"\nurl = "srt://127.0.0.1:9000"\npassphrase_env = "SRT_PASS"\n\n'
+                   '[[outputs]]\nname = "whip"\nkind = "whip"\nurl = "http://127.0.0.1:1985/rtc/v1/whip/"\n'
+                   'token_env = "WHIP_TOKEN"\n')
+    environ = {"SRT_PASS": "0123456789abc", "WHIP_TOKEN": "t", "OBS_PW": "p", "RIGCAST_URL": "rtmp://h/app/key",
+               "RIGCAST_STATE_DIR": r"D:\rig\state", "PATH": r"C:\Windows", "TEMP": r"C:\Temp", "SSH_CONNECTION": "x"}
+    with mock.patch.dict(os.environ, environ):  # the config checks that the variables it names are set
+        names = env_names(load_config(str(cfg)))
+    assert {"OBS_PW", "SRT_PASS", "WHIP_TOKEN"} <= names
+    env = carried_env(environ, names)
+    assert env == {k: environ[k] for k in ("SRT_PASS", "WHIP_TOKEN", "OBS_PW", "RIGCAST_URL", "RIGCAST_STATE_DIR")}
+    payload = json.loads(json.dumps(args_payload(["engine", "--config", "x.toml"], env, r"D:\games\rig")))
+    assert read_args_payload(payload) == (["engine", "--config", "x.toml"], env, r"D:\games\rig")
+    assert read_args_payload(["engine"]) == (["engine"], {}, None)  # an older rigcast's file
+
+
+def test_an_engine_from_the_args_file_takes_on_its_env_and_directory_then_logs_its_exit(
+        home: EngineHome, tmp_path: Path) -> None:
+    """What the task runs, for real: a relative --config found in the caller's directory (not
+    the task's System32), RIGCAST_URL from the carried environment, and on ``down`` its exit
+    code as the log's last line, which `up` waits on."""
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "rel.toml").write_text('[video]\nsize = "320x180"\n[[sources]]\nname = "bg"\nkind = "color"\n'
+                                   'color = "#102030"\n')
+    args = home.state_dir / "engine-args.json"
+    home.state_dir.mkdir(parents=True, exist_ok=True)
+    url = "rtmp://127.0.0.1:1/live/carried"
+    args.write_text(json.dumps({"argv": ["engine", "--config", "rel.toml"], "env": {"RIGCAST_URL": url},
+                                "cwd": str(work)}))
+    env = {k: v for k, v in home.env().items() if k != "RIGCAST_URL"}
+    proc = subprocess.Popen([*rigcast_command(), "--args-file", str(args)], env=env, cwd="/",
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    threading.Thread(target=proc.wait, daemon=True).start()  # reaped at once: `down` waits for the pid to go
+    try:
+        wait_for(lambda: home.pid() is not None and home.status()["engine"]["encoder"], 60,
+                 what="the engine started from the args file to answer")
+        assert not args.exists(), "read and deleted"
+        st = home.status()
+        assert st["engine"]["canvas"] == "320x180", "rel.toml, found in the caller's directory"
+        assert any(o["kind"] == "rtmp" for o in st["outputs"]), st["outputs"]  # from the carried RIGCAST_URL
+        assert home.rigcast("down").returncode == 0
+        proc.wait(timeout=60)
+    finally:
+        stop_process(proc)
+    assert home.log().rstrip().splitlines()[-1] == "--- rigcast engine exited with code 0"
+
+
+def test_up_reports_a_task_engines_own_error_as_soon_as_it_exits(home: EngineHome, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    """A scheduled task's engine is no child of ``up``: its exit line in the log is what ends
+    the wait, with the engine's own error, not a 60 s timeout."""
+    from rigcast.engine import daemon
+    from rigcast.engine.winlaunch import EXITED
+
+    for k, v in home.env().items():
+        if k.startswith("RIGCAST_"):
+            monkeypatch.setenv(k, v)
+    log = tmp_path / "engine.log"
+    log.write_text("an earlier run\n--- rigcast engine exited with code 0\n")
+    start = log.stat().st_size
+    with open(log, "a") as f:
+        f.write("rigcast: sources[0].kind: unknown kind 'windwo'; use one of ...\n")
+        f.write(f"{EXITED}2\n")
+    t0 = time.monotonic()
+    assert daemon._wait_ready(None, log, start, tmp_path / "gone.json") == 1
+    assert time.monotonic() - t0 < daemon.START_TIMEOUT_S / 2  # it did not wait the timeout out
+    assert capsys.readouterr().err.strip() == "rigcast: sources[0].kind: unknown kind 'windwo'; use one of ..."
+
+
+# 5: schtasks' output ---------------------------------------------------------------------------
+def test_schtasks_output_is_read_in_the_oem_code_page() -> None:
+    from rigcast.engine.winlaunch import decode_console
+
+    german = "FEHLER: Zugriff verweigert für Benutzer \"BOX\\Jörg\". É".encode("cp850")
+    with pytest.raises(UnicodeDecodeError):
+        german.decode("utf-8")  # what strict decoding in another page does: the bytes below are no UTF-8
+    assert decode_console(german, 850) == "FEHLER: Zugriff verweigert für Benutzer \"BOX\\Jörg\". É"
+    assert decode_console("ОШИБКА: отказано в доступе.".encode("cp866"), 866) == "ОШИБКА: отказано в доступе."
+    assert decode_console(b"\x81\xff", 932) == decode_console(b"\x81\xff", 932)  # never raises, even on a bad byte
+    assert decode_console(b"ok \xe9", 99999) == "ok \ufffd"  # a code page without a codec: replaced
+
+
+# 6 + 3: the task itself --------------------------------------------------------------------------
+def test_the_task_runs_on_battery_without_a_time_limit_in_the_callers_directory() -> None:
+    import xml.etree.ElementTree as ET
+
+    from rigcast.engine.winlaunch import TASK_NS, task_xml
+
+    xml = task_xml(r"C:\Users\Jörg & Co\venv\Scripts\pythonw.exe", r"C:\Users\me\AppData\Local\rigcast\a.json",
+                   r"BOX\Jörg", r"D:\Видео\rig <1>")
+    root = ET.fromstring(xml.encode("utf-16"))  # as the file is written: UTF-16, as its declaration says
+    ns = {"t": TASK_NS}
+
+    def text(path: str) -> str | None:
+        node = root.find(path, ns)
+        assert node is not None, path
+        return node.text
+
+    assert text("t:Principals/t:Principal/t:UserId") == r"BOX\Jörg"
+    assert text("t:Principals/t:Principal/t:LogonType") == "InteractiveToken"  # was /IT
+    assert text("t:Principals/t:Principal/t:RunLevel") == "LeastPrivilege"  # was /RL LIMITED
+    assert text("t:Settings/t:DisallowStartIfOnBatteries") == "false"
+    assert text("t:Settings/t:StopIfGoingOnBatteries") == "false"
+    assert text("t:Settings/t:ExecutionTimeLimit") == "PT0S"  # flags gave PT72H
+    assert 4 <= int(text("t:Settings/t:Priority") or 7) <= 6  # normal; flags gave 7, below normal
+    assert text("t:Actions/t:Exec/t:Command") == r"C:\Users\Jörg & Co\venv\Scripts\pythonw.exe"
+    assert text("t:Actions/t:Exec/t:Arguments") == (
+        r"-P -X utf8 -m rigcast.engine --args-file C:\Users\me\AppData\Local\rigcast\a.json")
+    assert text("t:Actions/t:Exec/t:WorkingDirectory") == r"D:\Видео\rig <1>"
+    assert root.find("t:Triggers", ns) is None  # run on demand only
