@@ -336,6 +336,9 @@ def _args_from_file(path: str) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from rigcast.engine.textout import utf8_streams
+
+    utf8_streams()  # a pipe on Windows would otherwise get strict ANSI: "→" or a CJK title raised
     parser = _parser()
     given = sys.argv[1:] if argv is None else list(argv)
     if given == [ARGS_ON_STDIN]:  # started by `rigcast up`

@@ -32,7 +32,7 @@ def record_crash(where: str, error: BaseException) -> str:
         path = crash_log_path()
         text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        with os.fdopen(fd, "a") as f:
+        with os.fdopen(fd, "a", encoding="utf-8", errors="replace") as f:
             f.write(f"--- {datetime.datetime.now().isoformat(timespec='seconds')} {where}\n{mask_text(text)}\n")
         return f"rigcast: internal error in {where}: {what} (details: {path})"
     except Exception as e:  # the state dir itself may be what is broken

@@ -147,3 +147,45 @@ def test_the_task_runs_on_battery_without_a_time_limit_in_the_callers_directory(
         r"-P -X utf8 -m rigcast.engine --args-file C:\Users\me\AppData\Local\rigcast\a.json")
     assert text("t:Actions/t:Exec/t:WorkingDirectory") == r"D:\Видео\rig <1>"
     assert root.find("t:Triggers", ns) is None  # run on demand only
+
+
+# 7: text output --------------------------------------------------------------------------------
+def test_output_to_a_pipe_is_utf8_and_a_terminal_never_raises() -> None:
+    import io
+
+    from rigcast.engine.textout import utf8_stream
+
+    text = "output   main: live → rtmp://… 🎮 ゲーム D:\\Видео\n"
+    pipe = io.TextIOWrapper(io.BytesIO(), encoding="cp1252")  # what Windows gives a pipe: ANSI, strict
+    with pytest.raises(UnicodeEncodeError):
+        pipe.write(text)
+        pipe.flush()
+    pipe = io.TextIOWrapper(io.BytesIO(), encoding="cp1252")
+    utf8_stream(pipe)
+    pipe.write(text)
+    pipe.flush()
+    assert pipe.buffer.getvalue().decode("utf-8") == text  # type: ignore[attr-defined]
+
+    class Tty(io.TextIOWrapper):
+        def isatty(self) -> bool:
+            return True
+
+    tty = Tty(io.BytesIO(), encoding="cp437")
+    utf8_stream(tty)
+    tty.write(text)
+    tty.flush()
+    assert tty.buffer.getvalue().decode("cp437").startswith("output   main: live ? rtmp://")  # type: ignore[attr-defined]
+
+
+def test_the_console_command_prints_utf8_into_a_pipe_whatever_pythons_stdio_encoding(tmp_path: Path) -> None:
+    """``rigcast`` as started by its console script (no ``-X utf8``), its stdout a pipe in an
+    ANSI code page: a window title rigcast can't encode there is printed in UTF-8."""
+    import sys
+
+    code = ("import sys; from rigcast.engine.cli import main; "
+            "sys.exit(main(['ctl', 'nosuchcommand-→-🎮']))")
+    r = subprocess.run([sys.executable, "-P", "-c", code], capture_output=True, cwd=tmp_path,
+                       env=dict(os.environ, PYTHONIOENCODING="cp1252", PYTHONUTF8="0",
+                                RIGCAST_RUNTIME_DIR=str(tmp_path), RIGCAST_STATE_DIR=str(tmp_path)))
+    err = r.stderr.decode("utf-8")  # strict: it must be UTF-8
+    assert "→-🎮" in err and "Traceback" not in err, err
