@@ -20,6 +20,8 @@ import functools
 import ntpath
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 
 STILL_ACTIVE = 259
 _SYNCHRONIZE = 0x00100000
@@ -95,15 +97,36 @@ def engine_command(python: str) -> list[str]:
     return [python, *INTERPRETER_FLAGS, "-m", "rigcast.engine"]
 
 
-def worker_executable(platform: str, executable: str, has_console: bool) -> str | None:
-    """What multiprocessing should spawn workers with; None for its default (``sys.executable``,
-    through its own venv handling). Pure, so the Windows rule is tested anywhere."""
+@dataclass(frozen=True)
+class WorkerInterpreter:
+    """What multiprocessing spawns workers with, and the variables they need to find their venv."""
+
+    executable: str
+    env: dict[str, str]
+
+
+def worker_executable(platform: str, executable: str, has_console: bool, base_executable: str | None = None,
+                      exists: Callable[[str], bool] = os.path.isfile) -> WorkerInterpreter | None:
+    """What multiprocessing should spawn workers with; None for its default (``executable``,
+    through its own venv handling). Pure, so the Windows rule is tested anywhere.
+
+    Only a console Python without a console (a service) needs another interpreter: its workers
+    would each open a window. It gets ``pythonw.exe`` — but in a venv not the venv's own, which
+    is a launcher stub: multiprocessing bypasses that stub only for ``sys.executable``
+    (Lib/multiprocessing/popen_spawn_win32.py, bpo-35797), and otherwise duplicates its Event
+    and Queue handles into the stub, not into the worker the stub starts. So the base
+    interpreter's ``pythonw.exe``, told which venv it runs for through ``__PYVENV_LAUNCHER__``,
+    as the stub itself and multiprocessing do. A ``pythonw.exe`` that isn't there: the default."""
     if platform != "win32" or has_console:
         return None  # a console Python's workers share its console: no window pops up
     if ntpath.basename(executable).lower() == "pythonw.exe":
         return None  # already windowless: the default keeps multiprocessing's venv fix
-    # A console Python with no console (a service): its workers would each open a window.
-    return ntpath.join(ntpath.dirname(executable), "pythonw.exe")
+    base = base_executable or executable
+    windowless = base[:len(base) - len(ntpath.basename(base))] + "pythonw.exe"  # beside it, its separators kept
+    if not exists(windowless):
+        return None
+    in_venv = ntpath.normcase(base) != ntpath.normcase(executable)
+    return WorkerInterpreter(windowless, {"__PYVENV_LAUNCHER__": executable} if in_venv else {})
 
 
 def has_console() -> bool:

@@ -66,9 +66,11 @@ class Workers:
         self.audio_sources = [s for s in cfg.sources if s.has(Cap.AUDIO)]
         self.audio_shm = {s.name: AudioRing.allocate(cfg.audio.sample_rate) for s in self.audio_sources}
         ctx = mp.get_context("spawn")
-        exe = worker_executable(sys.platform, sys.executable, has_console())
-        if exe is not None:  # workers of a console-less engine must not open consoles (engine/proc.py)
-            ctx.set_executable(exe)
+        worker = worker_executable(sys.platform, sys.executable, has_console(),
+                                   getattr(sys, "_base_executable", sys.executable))
+        if worker is not None:  # workers of a console-less engine must not open consoles (engine/proc.py)
+            os.environ.update(worker.env)  # spawned children inherit it (multiprocessing passes env=None then)
+            ctx.set_executable(worker.executable)
         self.stop_event = ctx.Event()
         self.events: Any = ctx.Queue(maxsize=256)  # video/capture → engine: stats, meters, logs, acks
         self.commands: Any = ctx.Queue()  # engine → video process

@@ -352,13 +352,40 @@ def test_dxgi_output_is_found_by_the_monitors_rectangle() -> None:
 
 
 def test_workers_are_spawned_so_terminate_reaches_them() -> None:
+    """Defect 8 of issue 2/5: in a venv, the venv's pythonw.exe is a launcher stub; workers get
+    the base interpreter's, told their venv through __PYVENV_LAUNCHER__."""
+    from rigcast.engine.proc import WorkerInterpreter, worker_executable
+
+    venv, base = r"C:\Users\me\rigcast\.venv\Scripts", r"C:\Python311"
+    have = {venv + r"\pythonw.exe", base + r"\pythonw.exe", r"C:\Python311\python.exe"}
+    exists = have.__contains__
+    assert worker_executable("win32", venv + r"\pythonw.exe", False, base + r"\pythonw.exe", exists) is None
+    assert worker_executable("win32", venv + r"\python.exe", True, base + r"\python.exe", exists) is None
+    assert worker_executable("win32", venv + r"\python.exe", False, base + r"\python.exe", exists) == WorkerInterpreter(
+        base + r"\pythonw.exe", {"__PYVENV_LAUNCHER__": venv + r"\python.exe"})
+    # no venv: the interpreter's own pythonw, no variable
+    assert worker_executable("win32", base + r"\python.exe", False, base + r"\python.exe", exists) == WorkerInterpreter(
+        base + r"\pythonw.exe", {})
+    # an embeddable or trimmed install without pythonw.exe: multiprocessing's default, never a missing file
+    assert worker_executable("win32", r"D:\py\python.exe", False, r"D:\py\python.exe", exists) is None
+    assert worker_executable("linux", "/usr/bin/python3", False, "/usr/bin/python3", exists) is None
+
+
+def test_a_venv_layout_on_disk_gives_workers_the_base_pythonw(tmp_path: Path) -> None:
+    """The same rule against a venv laid out as Windows' venv module makes it, in a temp folder."""
     from rigcast.engine.proc import worker_executable
 
-    venv = r"C:\Users\me\rigcast\.venv\Scripts"
-    assert worker_executable("win32", venv + r"\pythonw.exe", has_console=False) is None
-    assert worker_executable("win32", venv + r"\python.exe", has_console=True) is None
-    assert worker_executable("win32", venv + r"\python.exe", has_console=False) == venv + r"\pythonw.exe"
-    assert worker_executable("linux", "/usr/bin/python3", has_console=False) is None
+    base, scripts = tmp_path / "Python311", tmp_path / "proj" / ".venv" / "Scripts"
+    for d in (base, scripts):
+        d.mkdir(parents=True)
+        for exe in ("python.exe", "pythonw.exe"):
+            (d / exe).write_bytes(b"MZ")
+    (scripts.parent / "pyvenv.cfg").write_text(f"home = {base}\ninclude-system-site-packages = false\n")
+    w = worker_executable("win32", str(scripts / "python.exe"), False, str(base / "python.exe"))
+    assert w is not None and w.executable == str(base / "pythonw.exe")
+    assert w.env == {"__PYVENV_LAUNCHER__": str(scripts / "python.exe")}
+    (base / "pythonw.exe").unlink()
+    assert worker_executable("win32", str(scripts / "python.exe"), False, str(base / "python.exe")) is None
 
 
 def test_pid_alive_and_parent_watch_on_this_platform(tmp_path: Path) -> None:
