@@ -189,3 +189,46 @@ def test_the_console_command_prints_utf8_into_a_pipe_whatever_pythons_stdio_enco
                                 RIGCAST_RUNTIME_DIR=str(tmp_path), RIGCAST_STATE_DIR=str(tmp_path)))
     err = r.stderr.decode("utf-8")  # strict: it must be UTF-8
     assert "→-🎮" in err and "Traceback" not in err, err
+
+
+# 9: SRT without srt.dll --------------------------------------------------------------------------
+def test_libsrt_is_looked_for_beside_rigcast_exe_then_on_path_by_full_path() -> None:
+    from rigcast.engine.output.srt_lib import candidates
+
+    scripts = r"C:\Users\me\pipx\venvs\rigcast\Scripts"
+    got = candidates("win32", scripts, r'C:\Windows\system32;;"C:\Program Files\srt\bin";C:\tools', None)
+    assert got == [scripts + r"\srt.dll", scripts + r"\libsrt.dll",
+                   r"C:\Windows\system32\srt.dll", r"C:\Windows\system32\libsrt.dll",
+                   r"C:\Program Files\srt\bin\srt.dll", r"C:\Program Files\srt\bin\libsrt.dll",
+                   r"C:\tools\srt.dll", r"C:\tools\libsrt.dll", "srt.dll", "libsrt.dll"]
+    assert candidates("linux", "/usr/bin", "/usr/bin", "libsrt.so.1.5")[-1] == "libsrt.so.1.5"
+
+
+def test_srt_unavailable_is_one_line_and_stops_the_output_without_retrying() -> None:
+    from rigcast.config.model import OutputConfig
+    from rigcast.engine.output import srt_lib
+    from rigcast.engine.output.errors import SessionEnd
+    from rigcast.engine.vocab.states import OutputState
+    from tests.test_output_contract import _Raising
+
+    e = srt_lib._unavailable("win32", r"C:\venv\Scripts")
+    assert str(e) == (r"SRT is unavailable: libsrt is not installed (looked for srt.dll or libsrt.dll in "
+                      r"C:\venv\Scripts, on PATH and in the system folders); put srt.dll (vcpkg install "
+                      r"srt:x64-windows, or an SRT Windows build) beside rigcast.exe or in a folder on PATH")
+    assert e.END is SessionEnd.UNAVAILABLE and "\n" not in str(e)
+
+    out = _Raising(OutputConfig("live", "rtmp", url="rtmp://127.0.0.1/live/k"), None)
+    out.exc = e
+    calls = []
+    session = out.session
+
+    def counted() -> SessionEnd:
+        calls.append(1)
+        return session()
+
+    out.session = counted  # type: ignore[method-assign]
+    t = threading.Thread(target=out.run, daemon=True)
+    t.start()
+    t.join(30)
+    assert not t.is_alive(), "the loop ended by itself: nothing to retry"
+    assert calls == [1] and out.state is OutputState.ERROR and out.error == str(e)

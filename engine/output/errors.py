@@ -25,6 +25,7 @@ class SessionEnd(StrEnum):
     NETWORK = "network"
     REJECTED = "rejected"
     BUSY = "busy"
+    UNAVAILABLE = "unavailable"  # this machine can't do it (a library missing): no retry helps
 
 
 class OutputError(Exception):
@@ -47,6 +48,14 @@ class RejectedError(OutputError):
 
     END = SessionEnd.REJECTED
     LABEL = "rejected by server"
+
+
+class UnavailableError(OutputError):
+    """The output can't run on this machine (its library is missing); retrying won't change
+    that, so the output stops with this line until the user fixes it and starts it again."""
+
+    END = SessionEnd.UNAVAILABLE
+    LABEL = ""
 
 
 class BusyError(RejectedError):

@@ -119,6 +119,10 @@ class NetworkOutput(QueuedOutput):
             failure = self._session()
             if self.stopping.is_set():
                 break
+            if failure is SessionEnd.UNAVAILABLE:  # nothing a retry could change
+                self.state = OutputState.ERROR
+                self.log.error("%s: %s", self.name, self.error)
+                return
             delay = self.retry_delay(failure)
             self.reconnects += 1
             self.retry_at = time.monotonic() + delay

@@ -2,8 +2,12 @@
 
 Why ctypes: PyAV's wheel has no SRT, and a compiled binding would be one more thing to build
 for every platform. Debian ships libsrt (libsrt1.5-openssl, or the gnutls build ffmpeg pulls
-in); on Windows ``srt.dll`` is looked for on the PATH and beside the package. The numbers below
-are srt.h's (libsrt 1.5), checked against the header.
+in). On Windows nothing ships it, so ``srt.dll`` / ``libsrt.dll`` is looked for by full path:
+beside ``rigcast.exe`` (the environment's Scripts folder), then in each folder on PATH (since
+Python 3.8 a bare-name ``CDLL`` no longer searches PATH), then by name (the system folders).
+Not found, the output stops with one line saying where it looked and what to install; it is
+no network error, so it is not retried. The numbers below are srt.h's (libsrt 1.5), checked
+against the header.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any
 
 from rigcast.config.kinds.srt import SrtStats
 from rigcast.engine.errors import RigcastError
-from rigcast.engine.output.errors import NetworkError, RejectedError, SessionEnd
+from rigcast.engine.output.errors import NetworkError, RejectedError, SessionEnd, UnavailableError
 
 # SRT_SOCKOPT
 SRTO_SNDSYN, SRTO_SNDTIMEO, SRTO_SENDER, SRTO_LATENCY = 1, 13, 21, 23
@@ -37,8 +41,8 @@ LIVE_PAYLOAD = 7 * 188  # one MPEG-TS live message
 _NAMES = {"linux": ("libsrt.so.1.5", "libsrt-openssl.so.1.5", "libsrt-gnutls.so.1.5"),
           "darwin": ("libsrt.1.5.dylib", "libsrt.dylib"), "win32": ("srt.dll", "libsrt.dll")}
 WHERE = {"linux": "install libsrt (Debian/Ubuntu: apt install libsrt1.5-openssl)",
-         "win32": "put srt.dll (from the SRT project's Windows release, or vcpkg's srt) on the PATH or "
-                  "beside rigcast", "darwin": "install libsrt (brew install srt)"}
+         "win32": "put srt.dll (vcpkg install srt:x64-windows, or an SRT Windows build) beside rigcast.exe "
+                  "or in a folder on PATH", "darwin": "install libsrt (brew install srt)"}
 
 
 class SrtError(RigcastError, NetworkError):
@@ -63,6 +67,13 @@ class SrtRejected(SrtError, RejectedError):
 
     END = SessionEnd.REJECTED
     LABEL = RejectedError.LABEL
+
+
+class SrtUnavailable(SrtError, UnavailableError):
+    """libsrt is not installed where rigcast looks: one line, no retry."""
+
+    END = SessionEnd.UNAVAILABLE
+    LABEL = ""
 
 
 class Stats(ctypes.Structure):
@@ -96,28 +107,41 @@ class Stats(ctypes.Structure):
     ]
 
 
-def _candidates(platform: str) -> list[str]:
+def candidates(platform: str, scripts: str, path_env: str, found: str | None) -> list[str]:
+    """Where libsrt is tried, in order. On Windows: full paths beside ``rigcast.exe``
+    (``scripts``), then in each PATH folder, then the bare names; elsewhere the names, then
+    what ``find_library`` found."""
     names = list(_NAMES.get(platform, _NAMES["linux"]))
-    found = ctypes.util.find_library("srt")
-    if found:
-        names.append(found)
-    if platform == "win32":
-        here = Path(__file__).resolve().parents[2]
-        names = [str(here / n) for n in names] + names
-    return names
+    if platform != "win32":
+        return names + ([found] if found else [])
+    import ntpath
+
+    folders = [scripts, *(d for d in path_env.split(";") if d.strip())]
+    return [ntpath.join(d.strip().strip('"'), n) for d in folders for n in names] + names
+
+
+def _unavailable(platform: str, scripts: str) -> SrtUnavailable:
+    names = " or ".join(_NAMES.get(platform, _NAMES["linux"]))
+    where = f" (looked for {names} in {scripts}, on PATH and in the system folders)" if platform == "win32" else ""
+    return SrtUnavailable(f"SRT is unavailable: libsrt is not installed{where}; "
+                          f"{WHERE.get(platform, WHERE['linux'])}")
 
 
 @functools.cache
 def lib() -> Any:
-    """libsrt, loaded and started once per process; SrtError naming where to get it if missing."""
-    for name in _candidates(sys.platform):
+    """libsrt, loaded and started once per process; SrtUnavailable naming where it looked and
+    how to install it if it isn't there."""
+    import sysconfig
+
+    scripts = sysconfig.get_path("scripts")
+    for name in candidates(sys.platform, scripts, os.environ.get("PATH", ""), ctypes.util.find_library("srt")):
         try:
             srt = ctypes.CDLL(name)
             break
         except OSError:
             continue
     else:
-        raise SrtError(f"SRT needs libsrt, which is not installed: {WHERE.get(sys.platform, WHERE['linux'])}")
+        raise _unavailable(sys.platform, scripts)
     srt.srt_startup.restype = ctypes.c_int
     srt.srt_create_socket.restype = ctypes.c_int
     srt.srt_setsockflag.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
