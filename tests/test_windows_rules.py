@@ -232,3 +232,14 @@ def test_srt_unavailable_is_one_line_and_stops_the_output_without_retrying() -> 
     t.join(30)
     assert not t.is_alive(), "the loop ended by itself: nothing to retry"
     assert calls == [1] and out.state is OutputState.ERROR and out.error == str(e)
+
+
+# 14: an early close on Windows -------------------------------------------------------------------
+def test_a_windows_connection_abort_counts_as_the_server_closing() -> None:
+    import errno
+
+    from rigcast.engine.output.rtmp_client import closed_by_peer
+
+    assert closed_by_peer(ConnectionAbortedError(10053, "An established connection was aborted"))  # WSAECONNABORTED
+    assert closed_by_peer(ConnectionResetError(errno.ECONNRESET, "reset")) and closed_by_peer(BrokenPipeError())
+    assert not closed_by_peer(TimeoutError()) and not closed_by_peer(OSError(errno.ENETUNREACH, "unreachable"))

@@ -42,6 +42,14 @@ HANDSHAKE_SIZE = 1536
 TCP_NOTSENT_LOWAT: int | None = getattr(socket, "TCP_NOTSENT_LOWAT", None)
 FOURCC_LIST = ("av01", "hvc1", "avc1")  # AV1, HEVC, H.264, as enhanced RTMP names them
 
+def closed_by_peer(e: OSError) -> bool:
+    """Did this send error mean the server closed the connection? Linux says EPIPE or
+    ECONNRESET; Windows also says WSAECONNABORTED (``ConnectionAbortedError``) when the
+    server's close arrives while we write — a refusal ("closed right after accepting") must
+    not be missed there."""
+    return isinstance(e, (BrokenPipeError, ConnectionResetError, ConnectionAbortedError))
+
+
 class RtmpNetworkError(NetworkError):
     """The server could not be reached or the connection broke."""
 
@@ -290,7 +298,7 @@ class RtmpPublisher:
         except TimeoutError:
             raise RtmpNetworkError(f"sending stalled for {self.timeout:g} s (network congested or server stuck)") from None
         except OSError as e:
-            self.closed_by_server = isinstance(e, (BrokenPipeError, ConnectionResetError))
+            self.closed_by_server = closed_by_peer(e)
             raise RtmpNetworkError(f"connection lost: {e.strerror or e}") from None
         self.bytes_sent += len(data)
 
@@ -409,7 +417,7 @@ class RtmpPublisher:
         except (TimeoutError, ssl.SSLWantReadError):
             return
         except OSError as e:
-            self.closed_by_server = isinstance(e, ConnectionResetError)
+            self.closed_by_server = closed_by_peer(e)
             raise RtmpNetworkError(f"connection lost: {e.strerror or e}") from None
         finally:
             if self.sock is not None:
