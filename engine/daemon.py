@@ -55,14 +55,6 @@ def run_engine(cfg: RigcastConfig, live: list[str], log_level: int, duration: fl
     return asyncio.run(engine.run(duration))
 
 
-def _detach_kwargs() -> dict[str, Any]:
-    if sys.platform == "win32":
-        from rigcast.engine.winlaunch import detached_flags
-
-        return {"creationflags": detached_flags()}
-    return {"start_new_session": True}
-
-
 def up(engine_argv: list[str], env_names: Iterable[str] = ()) -> int:
     """Start the engine in the background; ``env_names``: the variables its config names
     (carried to a Task Scheduler engine, which does not inherit this environment)."""
@@ -80,8 +72,17 @@ def up(engine_argv: list[str], env_names: Iterable[str] = ()) -> int:
         f.flush()
         from rigcast.engine.cli import ARGS_ON_STDIN
 
-        proc = subprocess.Popen([*engine_command(windowless_python()), ARGS_ON_STDIN], stdin=subprocess.PIPE,
-                                stdout=f, stderr=f, close_fds=True, **_detach_kwargs())
+        cmd = [*engine_command(windowless_python()), ARGS_ON_STDIN]
+        if sys.platform == "win32":
+            from rigcast.engine.winlaunch import start_detached
+
+            proc, warning = start_detached(lambda flags: subprocess.Popen(
+                cmd, stdin=subprocess.PIPE, stdout=f, stderr=f, close_fds=True, creationflags=flags))
+            if warning:
+                print(warning, file=sys.stderr)
+        else:
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=f, stderr=f, close_fds=True,
+                                    start_new_session=True)
     assert proc.stdin is not None
     with proc.stdin:  # the arguments, stream keys and all, on a pipe: never on a command line
         try:

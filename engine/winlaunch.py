@@ -32,8 +32,8 @@ Everything here but the calls in daemon.py is pure, and unit-tested on Linux.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 from xml.sax.saxutils import escape
 
 from rigcast.config.model import _Configured
@@ -42,6 +42,7 @@ from rigcast.engine.proc import engine_command
 DETACHED_PROCESS = 0x00000008
 CREATE_NEW_PROCESS_GROUP = 0x00000200
 CREATE_BREAKAWAY_FROM_JOB = 0x01000000
+T = TypeVar("T")
 TASK_NAME = "rigcast engine"
 ARGS_FILE_FLAG = "--args-file"
 
@@ -53,6 +54,24 @@ def from_ssh(env: Mapping[str, str]) -> bool:
 
 def detached_flags() -> int:
     return DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP | CREATE_BREAKAWAY_FROM_JOB
+
+
+ERROR_ACCESS_DENIED = 5
+NO_BREAKAWAY = ("rigcast: this terminal's job object does not allow breakaway, so the engine was started "
+                "inside it: closing this terminal ends the engine (and its stream); start it from a "
+                "terminal of its own, or over SSH, to keep it running")
+
+
+def start_detached(popen: Callable[[int], T]) -> tuple[T, str | None]:
+    """``popen(creationflags)`` detached and out of the caller's job; if the job refuses
+    breakaway (CreateProcess: access denied, a job without JOB_OBJECT_LIMIT_BREAKAWAY_OK),
+    again inside the job, with the line saying what that means."""
+    try:
+        return popen(detached_flags()), None
+    except OSError as e:
+        if getattr(e, "winerror", None) != ERROR_ACCESS_DENIED:
+            raise
+    return popen(detached_flags() & ~CREATE_BREAKAWAY_FROM_JOB), NO_BREAKAWAY
 
 
 def task_commands(xml_file: str) -> list[list[str]]:

@@ -243,3 +243,31 @@ def test_a_windows_connection_abort_counts_as_the_server_closing() -> None:
     assert closed_by_peer(ConnectionAbortedError(10053, "An established connection was aborted"))  # WSAECONNABORTED
     assert closed_by_peer(ConnectionResetError(errno.ECONNRESET, "reset")) and closed_by_peer(BrokenPipeError())
     assert not closed_by_peer(TimeoutError()) and not closed_by_peer(OSError(errno.ENETUNREACH, "unreachable"))
+
+
+# 11: a job that refuses breakaway ----------------------------------------------------------------
+def test_a_refused_breakaway_starts_the_engine_inside_the_job_and_says_so() -> None:
+    from rigcast.engine.winlaunch import CREATE_BREAKAWAY_FROM_JOB, DETACHED_PROCESS, NO_BREAKAWAY, start_detached
+
+    tried: list[int] = []
+
+    def refusing(flags: int) -> str:  # CreateProcess in a job without JOB_OBJECT_LIMIT_BREAKAWAY_OK
+        tried.append(flags)
+        if flags & CREATE_BREAKAWAY_FROM_JOB:
+            e = PermissionError(13, "Access is denied")
+            e.winerror = 5  # type: ignore[attr-defined]  (what Windows' OSError carries)
+            raise e
+        return "engine"
+
+    assert start_detached(refusing) == ("engine", NO_BREAKAWAY)
+    assert tried[0] & CREATE_BREAKAWAY_FROM_JOB and not tried[1] & CREATE_BREAKAWAY_FROM_JOB
+    assert tried[1] & DETACHED_PROCESS
+    assert "closing this terminal ends the engine" in NO_BREAKAWAY
+
+    assert start_detached(lambda flags: flags) == (tried[0], None)  # allowed: out of the job, no word
+
+    def missing(flags: int) -> str:
+        raise FileNotFoundError(2, "pythonw.exe not found")
+
+    with pytest.raises(FileNotFoundError):
+        start_detached(missing)  # another failure is not retried
