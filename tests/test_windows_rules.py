@@ -271,3 +271,17 @@ def test_a_refused_breakaway_starts_the_engine_inside_the_job_and_says_so() -> N
 
     with pytest.raises(FileNotFoundError):
         start_detached(missing)  # another failure is not retried
+
+
+# 12: WHIP's loop -------------------------------------------------------------------------------
+def test_whip_runs_aiortc_on_a_selector_loop_on_windows() -> None:
+    import asyncio
+
+    from rigcast.engine.output.whip import event_loop
+
+    loop = event_loop("win32")
+    try:
+        assert isinstance(loop, asyncio.SelectorEventLoop)  # not Windows' default Proactor loop
+        assert type(loop).__name__ != "ProactorEventLoop"
+    finally:
+        loop.close()

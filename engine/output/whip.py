@@ -27,6 +27,7 @@ that sent RTCP reports goes quiet for ``QUIET_S`` (a vanished endpoint; ICE cons
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 import time
 from typing import Any
@@ -202,6 +203,17 @@ def _answered_h264(answer: str) -> str | None:
     return None
 
 
+def event_loop(platform: str) -> asyncio.AbstractEventLoop:
+    """The loop aiortc runs on: a selector loop everywhere. On Windows asyncio's default is the
+    Proactor loop, whose UDP endpoint can stop receiving for good after an ICMP port-unreachable
+    (an unreachable ICE candidate sends one): gh-91227, fixed only in CPython 3.11.9, and the
+    other recoverable errors of gh-127057 only on CPython's main branch. ICE, DTLS and SRTP are
+    all UDP; the selector loop reports such an error and goes on receiving."""
+    if platform == "win32":
+        return asyncio.SelectorEventLoop()
+    return asyncio.new_event_loop()
+
+
 class WhipOutput(NetworkOutput):
     takes = frozenset((VIDEO, OPUS))
 
@@ -256,7 +268,7 @@ class WhipOutput(NetworkOutput):
     def session(self) -> SessionEnd:
         """Offer, connect and stream; refusals and network failures are raised (WhipRejected,
         WhipNetworkError, _Lost, timeouts) and mapped by the loop (network.py)."""
-        loop = asyncio.new_event_loop()
+        loop = event_loop(sys.platform)
         runner = threading.Thread(target=loop.run_forever, name=f"whip-loop:{self.name}", daemon=True)
         runner.start()
 
