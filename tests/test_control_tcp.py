@@ -75,3 +75,21 @@ def test_the_asyncio_client_calls_over_tcp_with_the_token(tcp_server: int) -> No
             await client.close()
 
     assert asyncio.run(go()) == {"said": "there"}
+
+
+def test_on_windows_the_clients_find_the_tcp_endpoint_in_control_json(
+        tcp_server: int, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows' path as ``ctl``, ``up`` and ``down`` take it (issue 2/5, defect 10): the socket
+    file is never used there, even if one is lying about; control.json gives port and token."""
+    import json
+    import types
+
+    from rigcast.engine.control import client
+
+    monkeypatch.setenv("RIGCAST_RUNTIME_DIR", str(tmp_path))
+    (tmp_path / "control.sock").write_text("")  # a stale file: not a way in on Windows
+    (tmp_path / "control.json").write_text(json.dumps({"tcp": f"127.0.0.1:{tcp_server}", "token": TOKEN}))
+    monkeypatch.setattr(client, "sys", types.SimpleNamespace(platform="win32"))
+    ep = client.find_endpoint()
+    assert ep == Endpoint(tcp=f"127.0.0.1:{tcp_server}", token=TOKEN)
+    assert call("test.echo", {"text": "from control.json"}) == {"said": "from control.json"}
