@@ -9,7 +9,6 @@ state dir (0600), one line on stderr naming the error and that file, and exit st
 from __future__ import annotations
 
 import datetime
-import os
 import sys
 import traceback
 from pathlib import Path
@@ -31,8 +30,9 @@ def record_crash(where: str, error: BaseException) -> str:
     try:
         path = crash_log_path()
         text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        with os.fdopen(fd, "a", encoding="utf-8", errors="replace") as f:
+        from rigcast.engine.private_files import open_private
+
+        with open_private(path, "a") as f:
             f.write(f"--- {datetime.datetime.now().isoformat(timespec='seconds')} {where}\n{mask_text(text)}\n")
         return f"rigcast: internal error in {where}: {what} (details: {path})"
     except Exception as e:  # the state dir itself may be what is broken

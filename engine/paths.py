@@ -129,9 +129,10 @@ def write_private_json(path: Path, data: object) -> None:
     the state dir's secrets (a generated password, a stream key set over obs-websocket)."""
     import json
 
+    from rigcast.engine.private_files import open_private
+
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
+    with open_private(tmp) as f:
         json.dump(data, f)
         f.flush()
         os.fsync(f.fileno())

@@ -58,6 +58,8 @@ def remove_runtime_files() -> None:
 
 
 def write_private(path: Any, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
+    """``text`` in a file only its owner can read (engine/private_files.py)."""
+    from rigcast.engine.private_files import open_private
+
+    with open_private(path) as f:
         f.write(text)

@@ -285,3 +285,47 @@ def test_whip_runs_aiortc_on_a_selector_loop_on_windows() -> None:
         assert type(loop).__name__ != "ProactorEventLoop"
     finally:
         loop.close()
+
+
+# 15: secrets files on Windows ------------------------------------------------------------------
+def test_secret_files_get_an_owner_only_dacl_for_the_users_sid_before_anything_is_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import stat
+    import types
+
+    from rigcast.engine import private_files
+    from rigcast.engine.private_files import open_private, owner_only_sddl
+
+    sid = "S-1-5-21-3623811015-3361044348-30300820-1013"
+    assert owner_only_sddl(sid) == f"D:P(A;;FA;;;{sid})"  # protected: nothing inherited; one entry, the user
+    for bad in ("Everyone", "S-1-5-21-1)(A;;FA;;;WD", ""):
+        with pytest.raises(ValueError):
+            owner_only_sddl(bad)
+
+    secret = tmp_path / "control.json"
+    with open_private(secret) as f:  # here: 0600, as on every POSIX system
+        f.write('{"token": "ключ"}')
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600 and secret.read_text(encoding="utf-8") == '{"token": "ключ"}'
+
+    seen: list[tuple[str, int]] = []  # Windows' call, with the file's size when it was made
+    monkeypatch.setattr(private_files, "sys", types.SimpleNamespace(platform="win32"))
+    monkeypatch.setattr(private_files, "restrict_to_owner", lambda p: seen.append((p, os.path.getsize(p))))
+    args = tmp_path / "engine-args.json"
+    with open_private(args) as f:
+        f.write('{"argv": ["--url", "rtmp://h/app/KEY"]}')
+    assert seen == [(str(args), 0)], "the DACL is set while the file is still empty"
+    with open_private(tmp_path / "crash.log", "a") as f:
+        f.write("x")
+    assert seen[-1] == (str(tmp_path / "crash.log"), 0)
+
+
+def test_every_secret_writer_goes_through_the_private_opener() -> None:
+    """The token, the obs password, the args file and the crash log: no bare os.open(..., 0o600)
+    left, which would be a no-op on Windows."""
+    import re
+
+    root = Path(__file__).resolve().parent.parent / "engine"
+    for py in root.rglob("*.py"):
+        text = py.read_text(encoding="utf-8")
+        if py.name != "private_files.py":
+            assert not re.search(r"os\.open\([^)]*0o600", text), py
