@@ -12,9 +12,9 @@ share one encode; one with settings of its own gets its own from the same canvas
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
-import signal
 import threading
 import time
 from collections.abc import Callable
@@ -65,6 +65,7 @@ from rigcast.engine.vocab import (
     VolumeSet,
 )
 from rigcast.engine.vocab.reports import Ack, Fatal, Final, Meter, OutputStatus, Ready, SourceRow, VideoStats
+from rigcast.engine.winconsole import handle, ignore_keys, install
 
 log = logging.getLogger("rigcast.pipeline")
 
@@ -532,7 +533,10 @@ def _offer(events: Any, msg: Meter | VideoStats) -> None:
 
 
 def run_pipeline(spec: PipelineSpec, stop: Event, events: Any, commands: Any) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when we stop
+    ignore_keys()  # Ctrl+C / Ctrl+Break reach the whole group: the supervisor decides when we stop
+    done = threading.Event()  # set once the pipeline has stopped: recordings muxed and closed
+    # The console closing: stop here too, and hold Windows off until the recordings are closed.
+    install(functools.partial(handle, stop=stop.set, wait_done=done.wait, keys_stop=False))
     setup_logging(spec.log_level, "video", events)
     # This process was spawned: what the engine's config check remembered to mask is not here.
     # A server's error or a library's exception that quotes the key is masked here too.
@@ -547,4 +551,7 @@ def run_pipeline(spec: PipelineSpec, stop: Event, events: Any, commands: Any) ->
         log.exception("the video process could not start")
         events.put(Fatal(f"internal error in the video process: {type(e).__name__}: {e}"))
         return
-    pipeline.run(stop, events, commands)
+    try:
+        pipeline.run(stop, events, commands)
+    finally:
+        done.set()

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import logging
 import os
 import signal
 import sys
+import threading
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
 from rigcast.config.kinds import Cap
 from rigcast.config.model import OutputConfig, RigcastConfig, SourceConfig
-from rigcast.engine import paths
+from rigcast.engine import paths, winconsole
 from rigcast.engine.commands.host import Host
 from rigcast.engine.control.bus import BusError, CommandBus
 from rigcast.engine.control.chat import RateLimit
@@ -138,6 +140,7 @@ class Engine:
         self._ack_ids = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self.stop = asyncio.Event()
+        self.finished = threading.Event()  # the workers joined: recordings closed (a console close waits on it)
         self.final = asyncio.Event()
         self.ready = asyncio.Event()
         self.pump = EventPump(self)
@@ -349,6 +352,11 @@ class Engine:
                 loop.add_signal_handler(s, self.request_stop, signal.Signals(s).name)
             except (NotImplementedError, RuntimeError):  # Windows: no loop signal handlers
                 signal.signal(s, lambda n, _f: loop.call_soon_threadsafe(self.request_stop, signal.Signals(n).name))
+        # Windows: Ctrl+Break and the console closing (engine/winconsole.py); the close waits
+        # until the workers are joined, so the recording is finalised before Windows ends us.
+        winconsole.install(functools.partial(
+            winconsole.handle, stop=lambda: loop.call_soon_threadsafe(self.request_stop, "console: Ctrl+C, Ctrl+Break or closed"),
+            wait_done=self.finished.wait))
 
     async def _watch(self, duration: float | None) -> None:
         deadline: float | None = None
@@ -402,6 +410,7 @@ class Engine:
             except TimeoutError:
                 pass
             await loop.run_in_executor(None, self.workers.join)
+            self.finished.set()
             self.pump.stop()
             if hotkeys is not None:
                 hotkeys.stop()

@@ -329,3 +329,50 @@ def test_every_secret_writer_goes_through_the_private_opener() -> None:
         text = py.read_text(encoding="utf-8")
         if py.name != "private_files.py":
             assert not re.search(r"os\.open\([^)]*0o600", text), py
+
+
+# 13: Ctrl+Break and a closed console -----------------------------------------------------------
+def test_console_events_stop_the_engine_and_a_close_waits_for_the_recording() -> None:
+    from rigcast.engine.winconsole import (
+        CLOSE_GRACE_S,
+        CTRL_BREAK_EVENT,
+        CTRL_C_EVENT,
+        CTRL_CLOSE_EVENT,
+        CTRL_LOGOFF_EVENT,
+        CTRL_SHUTDOWN_EVENT,
+        handle,
+    )
+
+    def run(ctrl: int, keys_stop: bool = True) -> tuple[bool, list[str]]:
+        did: list[str] = []
+        handled = handle(ctrl, stop=lambda: did.append("stop"), wait_done=lambda s: did.append(f"wait {s}"),
+                         keys_stop=keys_stop)
+        return handled, did
+
+    # the engine: a key asks for the stop and returns (the process stops by itself)
+    assert run(CTRL_C_EVENT) == (True, ["stop"]) and run(CTRL_BREAK_EVENT) == (True, ["stop"])
+    # the console closing, a logoff, a shutdown: stop, then hold Windows off until done (< its ~5 s)
+    for ctrl in (CTRL_CLOSE_EVENT, CTRL_LOGOFF_EVENT, CTRL_SHUTDOWN_EVENT):
+        assert run(ctrl) == (True, ["stop", f"wait {CLOSE_GRACE_S}"])
+    assert CLOSE_GRACE_S < 5
+    # the video process: keys are the engine's to act on; a close still stops and waits
+    assert run(CTRL_BREAK_EVENT, keys_stop=False) == (True, [])
+    assert run(CTRL_CLOSE_EVENT, keys_stop=False) == (True, ["stop", f"wait {CLOSE_GRACE_S}"])
+    assert run(99) == (False, [])  # not ours: the next handler
+
+
+def test_workers_ignore_ctrl_c_and_ctrl_break() -> None:
+    import signal
+    import types
+    from unittest import mock
+
+    from rigcast.engine import winconsole
+
+    fake = types.SimpleNamespace(SIGINT=signal.SIGINT, SIGBREAK=21, SIG_IGN=signal.SIG_IGN, calls=[])
+    fake.signal = lambda sig, h: fake.calls.append((sig, h))  # type: ignore[attr-defined]
+    with mock.patch.object(winconsole, "signal", fake):
+        winconsole.ignore_keys()
+    assert fake.calls == [(signal.SIGINT, signal.SIG_IGN), (21, signal.SIG_IGN)]  # 21: Windows' SIGBREAK
+    for module in ("capture/worker.py", "audio/capture.py", "pipeline.py"):
+        text = (Path(__file__).resolve().parent.parent / "engine" / module).read_text(encoding="utf-8")
+        assert "ignore_keys()" in text and "signal.SIGINT, signal.SIG_IGN" not in text, module

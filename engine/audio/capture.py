@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import collections
 import logging
-import signal
 import sys
 from multiprocessing.synchronize import Event
 from typing import Any
@@ -25,6 +24,7 @@ from rigcast.engine.errors import RigcastError
 from rigcast.engine.logsetup import setup_logging
 from rigcast.engine.proc import ParentWatch
 from rigcast.engine.vocab import SourceState
+from rigcast.engine.winconsole import ignore_keys
 
 log = logging.getLogger("rigcast.audio")
 
@@ -105,7 +105,7 @@ class AnchorEstimator:
 
 def run_audio_worker(cfg: SourceConfig, ring_name: str, stop: Event, parent_pid: int, log_level: int,
                      events: Any = None) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the engine decides when we stop
+    ignore_keys()  # Ctrl+C / Ctrl+Break reach the whole group: the supervisor decides when we stop
     setup_logging(log_level, f"audio:{cfg.name}", events)
     ring = AudioRing.attach(ring_name)
     parent = ParentWatch(parent_pid)

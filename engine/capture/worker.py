@@ -8,7 +8,6 @@ signalling each other, which would cost a round trip per frame.
 from __future__ import annotations
 
 import logging
-import signal
 from multiprocessing.synchronize import Event
 from typing import Any
 
@@ -19,13 +18,14 @@ from rigcast.engine.errors import RigcastError
 from rigcast.engine.framering import FrameRing, SourceState
 from rigcast.engine.logsetup import setup_logging
 from rigcast.engine.proc import ParentWatch
+from rigcast.engine.winconsole import ignore_keys
 
 log = logging.getLogger("rigcast.capture")
 
 
 def run_capture_worker(cfg: SourceConfig, ring_name: str, fps: int, t0_ns: int, stop: Event,
                        parent_pid: int, log_level: int, events: Any = None) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when we stop
+    ignore_keys()  # Ctrl+C / Ctrl+Break reach the whole group: the supervisor decides when we stop
     setup_logging(log_level, f"capture:{cfg.name}", events)
     parent = ParentWatch(parent_pid)
     ring = FrameRing.attach(ring_name)
