@@ -59,7 +59,7 @@ class _Dxgi:
         if where is None:
             raise Unavailable(f"no DXGI output shows display {index}")
         try:
-            self.cam: Any = dxcam.create(device_idx=where[0], output_idx=where[1], output_color="BGRA",
+            self.cam = dxcam.create(device_idx=where[0], output_idx=where[1], output_color="BGRA",
                                          processor_backend="numpy")
         except Exception as e:  # no duplication in this session (RDP, secure desktop, hybrid GPU)
             raise Unavailable(f"Desktop Duplication unavailable: {e}") from None
