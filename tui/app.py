@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.widgets import Footer
 
 from rigcast.engine.commands.audio import MuteSource
@@ -37,6 +37,7 @@ from rigcast.engine.control.client import AsyncControlClient, EngineNotRunning
 from rigcast.engine.vocab import ChatMessage, LogLine, Meter, StateChanged, VideoStats
 from rigcast.engine.vocab.reports import BusEvent
 from rigcast.engine.vocab.snapshot import Snapshot
+from rigcast.tui.box import Box, Row, show
 from rigcast.tui.chat import ChatPane
 from rigcast.tui.confirm import Confirm
 from rigcast.tui.logpane import LogPane
@@ -101,24 +102,29 @@ class ControlRoom(App[int]):
             LogLine: lambda line: self.w_log.add(line), ChatMessage: lambda msg: self.w_chat.add(msg)}
 
     def compose(self) -> ComposeResult:
-        yield StatusBar(id="status")
-        with Horizontal(id="top"):
+        with Box(id="status-box"):  # tui/box.py: not re-rendered for repaints below it
+            yield StatusBar(id="status")
+        with Row(id="top"):
             yield ScenesPanel(id="scenes", classes="panel")
             yield SourcesPanel(id="sources", classes="panel")
             yield OutputsPanel(id="outputs", classes="panel")
-        with Horizontal(id="middle"):
+        with Row(id="middle"):
             with Vertical(id="audio", classes="panel"):
                 # Only as tall as its rows: each meter frame re-renders those lines, not a panel.
                 yield Meters(id="meters")
-            yield GraphsPanel(id="graphs", classes="panel")
-            yield self._thumb("studio-preview")  # studio mode's preview scene, shown only then
-            yield self._thumb("preview")
+            with Box(id="graphs-box"):
+                yield GraphsPanel(id="graphs", classes="panel")
+            with Box(id="studio-preview-box"):
+                yield self._thumb("studio-preview")  # studio mode's preview scene, shown only then
+            with Box(id="preview-box"):
+                yield self._thumb("preview")
         # Inside a container: Textual re-renders every top-level widget whose clip overlaps a
         # repaint, and a top-level log would be re-rendered whole for each meter frame.
-        with Horizontal(id="logbox"):
+        with Row(id="logbox"):
             yield LogPane(id="log", classes="panel")
             yield ChatPane(id="chat", classes="panel")
-        yield Footer(compact=True)  # every key fits at 80 columns
+        with Box(id="footer-box"):
+            yield Footer(compact=True)  # every key fits at 80 columns
 
     def _thumb(self, wid: str) -> Preview | GraphicsPreview:
         if self.graphics is not None:
@@ -140,7 +146,7 @@ class ControlRoom(App[int]):
         self.w_log = self.query_one(LogPane)
         self.w_preview = self.query_one("#preview", Preview | GraphicsPreview)  # type: ignore[arg-type]
         self.w_studio = self.query_one("#studio-preview", Preview | GraphicsPreview)  # type: ignore[arg-type]
-        self.w_studio.display = False
+        show(self.w_studio, False)
         self._ticks = 0
         self._frozen = False  # LONG_LIVED (above): frozen once attached
         self._stats_new = False
@@ -228,8 +234,8 @@ class ControlRoom(App[int]):
         """Studio mode shows the preview's thumbnail where the graphs were (80 columns hold
         three panels in that row, not four)."""
         on = state is not None and state.preview_scene is not None
-        self.w_studio.display = on and self.w_preview.display
-        self.w_graphs.display = not self.w_studio.display
+        show(self.w_studio, on and self.w_preview.display)
+        show(self.w_graphs, not self.w_studio.display)
         self.w_studio.border_title = f"Preview: {state.preview_scene}" if state and on else "Preview"
         self.w_preview.border_title = f"Program: {state.program_scene}" if state and on else "Program"
 
@@ -318,7 +324,7 @@ class ControlRoom(App[int]):
 
     def action_pictures(self) -> None:
         """Hide the thumbnails (nothing is asked of the video process then), or show them."""
-        self.w_preview.display = not self.w_preview.display
+        show(self.w_preview, not self.w_preview.display)
         self._studio(self.view.state)
 
     async def action_mute(self) -> None:

@@ -29,7 +29,11 @@ class BarGraph(Widget):
         super().__init__(**kw)
         self.title, self.unit = title, unit
         self._rows: list[Strip] = []
-        self._made_for: tuple[tuple[float, ...], int, int, Style] | None = None
+        self._made_for: tuple[tuple[float, ...], int, int] | None = None
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._made_for = None  # a theme change: the rows are made again with its colours
 
     def rows(self, width: int, height: int) -> list[str]:
         """The title, then the bars top row first: plain text, one string a row."""
@@ -48,11 +52,12 @@ class BarGraph(Widget):
         return out
 
     def render_line(self, y: int) -> Strip:
-        width, base = max(1, self.size.width), self.rich_style
-        key = (self.values, width, self.size.height, base)
-        if key != self._made_for:
+        width = max(1, self.size.width)
+        key = (self.values, width, self.size.height)
+        if key != self._made_for:  # once a second, not once a row: rich_style walks the ancestors
             self._made_for = key
+            base = self.rich_style
             rows = self.rows(width, max(1, self.size.height - 1))
             self._rows = [Strip([Segment(text, base + (TITLE if i == 0 else BARS))]).crop_extend(0, width, base)
                           for i, text in enumerate(rows)]
-        return self._rows[y] if y < len(self._rows) else Strip.blank(width, base)
+        return self._rows[y] if y < len(self._rows) else Strip.blank(width, self.rich_style)
