@@ -121,6 +121,10 @@ def _job_flags(s: argparse.ArgumentParser) -> None:
     src.add_argument("--window-pid", metavar="PID", type=int, help="capture the window of this process")
     src.add_argument("--window-exe", metavar="NAME", help='capture the window of this program ("game.exe")')
     src.add_argument("--display", metavar="N", type=int, help="capture monitor N (1 = primary, 0 = all)")
+    if sys.platform != "win32":
+        src.add_argument("--pipewire-node", metavar="NAME", help='capture a PipeWire video node by name or id ("gamescope")')
+        src.add_argument("--portal", choices=("window", "monitor"),
+                         help="capture a window or monitor chosen in the desktop's screen-share prompt (Wayland)")
     s.add_argument("--url", metavar="URL", action="append", help="where to push (repeatable): rtmp(s)://, srt:// or a WHIP endpoint's http(s)://")
     s.add_argument("--record", metavar="FILE", help="also record to FILE (.mkv, .mp4, .flv, .ts)")
     s.add_argument("--codec", metavar="CODEC", help="h264 (default), hevc or av1")
@@ -176,6 +180,10 @@ def config_from_args(a: argparse.Namespace) -> RigcastConfig:
         cfg.sources = [_flagged(SourceConfig, "game", first(Role.SOURCE, Cap.WINDOW).name, key, value, flag)]
     elif a.display is not None:
         cfg.sources = [_flagged(SourceConfig, "display", "display", "display", a.display, "--display")]
+    elif getattr(a, "pipewire_node", None) is not None:
+        cfg.sources = [_flagged(SourceConfig, "game", "pipewire", "node", a.pipewire_node, "--pipewire-node")]
+    elif getattr(a, "portal", None) is not None:
+        cfg.sources = [_flagged(SourceConfig, "game", "pipewire", "share", a.portal, "--portal")]
     elif not cfg.sources:
         cfg.sources = [SourceConfig("display", "display", display=1)]
 
@@ -275,9 +283,13 @@ def cmd_tui(a: argparse.Namespace) -> int:
 
 
 def cmd_windows(_a: argparse.Namespace) -> int:
+    """Windows to capture, and on Linux PipeWire's video nodes too (Wayland, gamescope): one
+    error line only when neither can be listed."""
     from rigcast.engine.capture.matching import exe_file
     from rigcast.engine.untrusted import clean
 
+    x_error = ""
+    rows: list[Any] = []
     if sys.platform == "win32":
         from rigcast.engine.capture import win32_api
 
@@ -286,18 +298,56 @@ def cmd_windows(_a: argparse.Namespace) -> int:
     else:
         from rigcast.engine.capture.x11_windows import list_windows, open_display
 
-        d = open_display()
         try:
-            rows = list_windows(d)
-        finally:
-            d.close()
-    print(f"{'ID':>10}  {'PID':>7}  {'GEOMETRY':<20} {'CLASS':<24} {'EXE':<16} TITLE")
-    for w in rows:
-        geom = f"{w.width}x{w.height}+{w.x}+{w.y}"
-        exe = clean(exe_file(w.exe or "-"), 64)
-        print(f"0x{w.id:08x}  {w.pid or '-':>7}  {geom:<20} {w.wm_class[:24]:<24} {exe[:16]:<16} {w.label}"
-              + ("" if w.visible else "  (hidden)"))
+            d = open_display()
+        except RigcastError as e:
+            x_error = str(e)
+        else:
+            try:
+                rows = list_windows(d)
+            finally:
+                d.close()
+    nodes, pw_error = ([], "") if sys.platform == "win32" else _pipewire_nodes()
+    if x_error and pw_error:
+        raise RigcastError(f"{x_error}; and {pw_error}")
+    if x_error:
+        print(f"X11 windows: none listed ({x_error})")
+    else:
+        print(f"{'ID':>10}  {'PID':>7}  {'GEOMETRY':<20} {'CLASS':<24} {'EXE':<16} TITLE")
+        for w in rows:
+            geom = f"{w.width}x{w.height}+{w.x}+{w.y}"
+            exe = clean(exe_file(w.exe or "-"), 64)
+            print(f"0x{w.id:08x}  {w.pid or '-':>7}  {geom:<20} {w.wm_class[:24]:<24} {exe[:16]:<16} {w.label}"
+                  + ("" if w.visible else "  (hidden)"))
+    if sys.platform == "win32":
+        return 0
+    if pw_error:
+        print(f"\nPipeWire video nodes: none listed ({pw_error})")
+        return 0
+    print('\nPipeWire video nodes (--pipewire-node NAME, or node = "NAME" in a pipewire source):')
+    print(f"{'SERIAL':>10}  {'SIZE':<12} NAME")
+    for n in nodes:
+        print(f"{n.serial:>10}  {str(n.size or '-'):<12} {clean(n.label, 120)}")
+    if not nodes:
+        print("  (none)")
     return 0
+
+
+def _pipewire_nodes() -> tuple[list[Any], str]:
+    """PipeWire's video nodes (gamescope's among them), or why they can't be listed."""
+    from rigcast.engine.capture.gst import load
+    from rigcast.engine.capture.pw_nodes import NodeMonitor
+    from rigcast.engine.capture.pw_session import desktop_session
+
+    try:
+        desktop_session()
+        monitor = NodeMonitor(load().Gst)
+    except RigcastError as e:
+        return [], str(e)
+    try:
+        return list(monitor.nodes()), ""
+    finally:
+        monitor.close()
 
 
 def cmd_devices(_a: argparse.Namespace) -> int:

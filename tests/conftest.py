@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 #: Fixtures that start a real part (an X server, nginx, an engine, PulseAudio).
-REAL_PART_FIXTURES = frozenset({"xserver", "nginx", "home", "gears", "pulse"})
+REAL_PART_FIXTURES = frozenset({"xserver", "nginx", "home", "gears", "pulse", "pipewire"})
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
