@@ -29,9 +29,11 @@ from tests.pipewire_parts import PipeWire  # noqa: E402
 SOURCE = ["videotestsrc", "pattern=ball", "is-live=true", "!", "video/x-raw,width=1280,height=720,framerate=60/1"]
 
 
-def run(name: str, args: list[str], env: dict[str, str], nginx: NginxRtmp, seconds: float) -> Result:
+def run(name: str, args: list[str], env: dict[str, str], nginx: NginxRtmp, seconds: float,
+        encoder: str = "libx264") -> Result:
+    """rigcast streaming to nginx under ``measure``, its stream decoded and checked."""
     cmd = [sys.executable, "-m", "rigcast.engine", "stream", *args, "--size", "1280x720", "--fps", "30",
-           "--encoder", "libx264", "--preset", "veryfast", "--bitrate", "3000", "--url", nginx.url(name),
+           "--encoder", encoder, "--preset", "veryfast", "--bitrate", "3000", "--url", nginx.url(name),
            "--duration", str(int(seconds))]
     r = measure(name, cmd, env, seconds)
     rec = nginx.recordings(name)

@@ -18,6 +18,7 @@ import tomli_w
 from rigcast.config import fields as f
 from rigcast.config.hotkeys import parse_hotkeys
 from rigcast.config.kinds import Cap, Role, find, kinds, names
+from rigcast.config.kinds.encoders import encoder_kind
 from rigcast.config.kinds.record import check_record_path
 from rigcast.config.kinds.rtmp import check_push_url
 from rigcast.config.model import (
@@ -240,8 +241,8 @@ def check_codec(cfg: RigcastConfig, where: str = "") -> None:
 
 def _check_encode(v: VideoConfig, at: str) -> None:
     codec, enc = v.codec, v.encoder
-    if enc != "auto" and find(Role.ENCODER, enc).extra.get("codec") != codec:
-        makes = find(Role.ENCODER, enc).extra.get("codec")
+    if enc != "auto" and encoder_kind(enc).extra.get("codec") != codec:
+        makes = encoder_kind(enc).extra.get("codec")
         fits = ", ".join(k.name for k in kinds(Role.ENCODER) if k.extra.get("codec") == codec)
         raise ConfigError(f"{at}encoder", f"{enc} makes {makes}, not {codec}; use auto or one of {fits}")
 

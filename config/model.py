@@ -16,7 +16,7 @@ from rigcast.config import fields as f
 from rigcast.config.filterlist import Filter, chain_field
 from rigcast.config.hotkeys import Hotkey
 from rigcast.config.kinds import Cap, KindInfo, Role, find, names
-from rigcast.config.kinds.encoders import CODECS
+from rigcast.config.kinds.encoders import CODECS, SYSTEM, system_encoder
 from rigcast.config.values import SIZE, Size, parse_color
 
 __all__ = ["Size", "parse_color"]
@@ -33,9 +33,13 @@ def encoder_names() -> tuple[str, ...]:
     return ("auto", *names(Role.ENCODER))
 
 
-def _encoder(value: Any, _ctx: f.Context) -> str:
+def check_encoder(value: Any, _ctx: f.Context) -> str:
+    if isinstance(value, str) and value.startswith(SYSTEM):
+        system_encoder(value)  # its one-line ValueError names the problem
+        return value
     if value not in encoder_names():
-        raise ValueError(f'unknown encoder "{value}"; use one of {", ".join(encoder_names())}')
+        raise ValueError(f'unknown encoder "{value}"; use one of {", ".join(encoder_names())}, '
+                         "or system:NAME for one of the system's ffmpeg")
     return str(value)
 
 
@@ -46,7 +50,7 @@ class VideoConfig:
     size: Size | None = f.custom(None, (str,), 'a string like "1280x720"', SIZE.parse, SIZE.dump)
     fps: int = f.number(30, 1, 240, integer=True)
     codec: str = f.choice("h264", CODECS)  # hevc and av1 halve the bitrate for the same quality
-    encoder: str = f.custom("auto", (str,), "an encoder name like auto or libx264", _encoder)
+    encoder: str = f.custom("auto", (str,), "an encoder name like auto or libx264", check_encoder)
     bitrate_kbps: int = f.number(3000, 100, 100_000, integer=True, key="bitrate")
     keyint_s: float = f.number(2.0, 0.1, 20, key="keyint")
     preset: str = f.choice("veryfast", X264_PRESETS)  # x264's names, mapped for hardware encoders

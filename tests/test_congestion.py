@@ -104,7 +104,7 @@ def test_an_encode_makes_what_its_least_squeezed_stream_wants_and_a_recording_fo
         assert enc.kbps == 3000, "the unsqueezed output keeps its quality; the squeezed one drops frames"
         enc.outputs["b"].upstream.want_kbps(1200)
         enc.adapt_bitrate()
-        assert enc.kbps == 1200 and enc.stream.codec_context.bit_rate == 1_200_000
+        assert enc.kbps == 1200 and enc.encoder.stream.codec_context.bit_rate == 1_200_000
         del enc.outputs["a"], enc.outputs["b"]  # only the recording left: back to its own rate
         enc.adapt_bitrate()
         assert enc.kbps == 3000

@@ -15,13 +15,10 @@ from rigcast.config.kinds.encoders import CODECS
 from rigcast.config.values import SIZE, Size
 
 
-def _encoder(value: Any, _ctx: f.Context) -> str:
-    from rigcast.config.kinds import Role, names  # the records, read when a config is (not at import)
+def _encoder(value: Any, ctx: f.Context) -> str:
+    from rigcast.config.model import check_encoder  # the same rule as [video]'s
 
-    known = ("auto", *names(Role.ENCODER))
-    if value not in known:
-        raise ValueError(f'unknown encoder "{value}"; use one of {", ".join(known)}')
-    return str(value)
+    return check_encoder(value, ctx)
 
 
 @dataclass

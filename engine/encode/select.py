@@ -23,7 +23,7 @@ AUTO_ORDER: tuple[str, ...] = ()  # set below: what auto tries for H.264
 
 def auto_order(codec: str) -> tuple[str, ...]:
     """What ``auto`` tries for ``codec``, in the records' order."""
-    return tuple(k.name for k in kinds(Role.ENCODER) if k.extra.get("codec") == codec)
+    return tuple(k.name for k in kinds(Role.ENCODER) if k.extra.get("codec") == codec and k.runs_here())
 
 
 AUTO_ORDER = auto_order("h264")

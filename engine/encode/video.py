@@ -16,7 +16,8 @@ from typing import Any, Protocol
 import av
 import av.logging
 
-from rigcast.config.kinds import Cap, Role, find
+from rigcast.config.kinds import Cap
+from rigcast.config.kinds.encoders import encoder_kind
 from rigcast.config.model import X264_PRESETS
 from rigcast.engine.encode.select import EncoderUnavailable
 
@@ -144,7 +145,7 @@ class _Profiles(dict[str, EncoderProfile]):
     """Every encoder's profile, by name, from the encoder records (config/kinds/encoders.py)."""
 
     def __missing__(self, name: str) -> EncoderProfile:
-        profile: EncoderProfile = find(Role.ENCODER, name).implementation()()
+        profile: EncoderProfile = encoder_kind(name).implementation()()
         self[name] = profile
         return profile
 
@@ -182,7 +183,11 @@ def probe_video_encoder(name: str, s: VideoSettings) -> None:
     """Open ``name`` and encode one black frame: a hardware encoder can open and still fail on
     its first frame. Raises :class:`EncoderUnavailable` with FFmpeg's own reason."""
     profile = ENCODERS[name]
-    if not find(Role.ENCODER, name).has(Cap.HARDWARE):
+    if encoder_kind(name).extra.get("route") == "system":
+        from rigcast.engine.encode.system_ffmpeg import probe_system_encoder
+
+        return probe_system_encoder(name, s)
+    if not encoder_kind(name).has(Cap.HARDWARE):
         # Software: present or not, never a missing device. Opening a throwaway x264 would
         # only raise the process's memory high-water mark (glibc keeps the freed heap).
         if name not in av.codecs_available:

@@ -10,7 +10,9 @@ so all of them show the same scene switch at the same instant.
 
 Each encode owns what depends on its encoder: the keyframe a (re)connecting output asks for,
 the bitrate its adaptive outputs want (engine/output/adaptive.py), the H.264 profile a WHIP
-receiver needs, and the drain into its last stopping outputs.
+receiver needs, and the drain into its last stopping outputs. The encoder itself runs in this
+process through PyAV (:class:`InProcessEncoder`) or, for what PyAV's FFmpeg lacks, as the
+system's ffmpeg (engine/encode/system_ffmpeg.py); both take frames and give packets the same way.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import av
 from av.video.frame import PictureType
 from av.video.reformatter import ColorRange, Colorspace, VideoReformatter
 
-from rigcast.config.kinds import Cap, Role, find
+from rigcast.config.kinds import Cap
+from rigcast.config.kinds.encoders import encoder_kind
 from rigcast.engine.clock import now_ns
 from rigcast.engine.encode.convert import INTERPOLATION, PACKED_RGB
 from rigcast.engine.encode.select import choose_encoder, describe_choice
@@ -33,6 +36,51 @@ from rigcast.engine.output.base import EncodeFacts, Output
 from rigcast.engine.output.packets import VIDEO, EncodedPacket, StreamTemplates
 
 log = logging.getLogger("rigcast.encode")
+
+
+class InProcessEncoder:
+    """PyAV's encoder, its stream in a ``null`` template container the outputs copy from."""
+
+    def __init__(self, name: str, settings: VideoSettings) -> None:
+        self.holder = av.open("rigcast-template", "w", format="null")
+        self.stream = add_video_stream(self.holder, name, settings)
+        self.holder.start_encoding()
+
+    @property
+    def template(self) -> Any:
+        return self.stream
+
+    def encode(self, frame: Any, pts: int, forced: bool = False) -> list[EncodedPacket]:
+        frame.pts = pts
+        if forced:
+            frame.pict_type = PictureType.I
+        packets = self.stream.codec_context.encode(frame)
+        if forced:
+            frame.pict_type = PictureType.NONE  # the frame may be encoded again (repeated)
+        return [EncodedPacket.from_av(VIDEO, p) for p in packets]
+
+    def flush(self) -> list[EncodedPacket]:
+        try:
+            packets = self.stream.codec_context.encode(None)
+        except av.FFmpegError as e:
+            log.warning("draining the video encoder: %s", e)
+            packets = []
+        return [EncodedPacket.from_av(VIDEO, p) for p in packets]
+
+    def set_bitrate(self, kbps: int) -> None:
+        self.stream.codec_context.bit_rate = kbps * 1000
+
+    def close(self) -> None:
+        self.holder.close()
+
+
+def open_encoder(name: str, settings: VideoSettings) -> Any:
+    """The encoder ``name`` on its route: the system's ffmpeg, or PyAV's in this process."""
+    if encoder_kind(name).extra.get("route") == "system":
+        from rigcast.engine.encode.system_ffmpeg import SystemEncoder
+
+        return SystemEncoder(name, settings)
+    return InProcessEncoder(name, settings)
 
 
 class VideoEncode:
@@ -49,7 +97,7 @@ class VideoEncode:
         self.interp = INTERPOLATION[scaler]
         self.audio = audio
         self.facts = EncodeFacts(settings.bitrate_kbps, audio_kbps,
-                                 settings.adaptive and bool(find(Role.ENCODER, name).extra.get("live_bitrate")))
+                                 settings.adaptive and bool(encoder_kind(name).extra.get("live_bitrate")))
         self.kbps = settings.bitrate_kbps  # what the encoder is set to make now
         self.keyframe_wanted = threading.Event()
         self.outputs: dict[str, Output] = {}
@@ -57,17 +105,15 @@ class VideoEncode:
         self.encode_ns = 0
         self.frames = 0
         self._reformatter = VideoReformatter()
-        self.holder: Any = None
+        self.encoder: Any = None
         self._open()
 
     def _open(self) -> None:
-        holder = av.open("rigcast-template", "w", format="null")
-        stream = add_video_stream(holder, self.name, self.settings)
-        holder.start_encoding()
-        if self.holder is not None:
-            self.holder.close()
-        self.holder, self.stream = holder, stream
-        self.templates = StreamTemplates(stream, self.audio)
+        encoder = open_encoder(self.name, self.settings)
+        if self.encoder is not None:
+            self.encoder.close()
+        self.encoder = encoder
+        self.templates = StreamTemplates(encoder.template, self.audio)
         self.kbps = self.settings.bitrate_kbps
         self.drained = False
 
@@ -94,18 +140,14 @@ class VideoEncode:
     def encode(self, canvas: Any, tick: int) -> list[EncodedPacket]:
         """Encode this tick's canvas (``takes(tick)`` said yes); the packets to fan out."""
         frame = self.picture(canvas)
-        frame.pts = tick // self.every
         forced = self.keyframe_wanted.is_set()
         if forced:
             self.keyframe_wanted.clear()
-            frame.pict_type = PictureType.I
         t = now_ns()
-        packets = self.stream.codec_context.encode(frame)
+        packets: list[EncodedPacket] = self.encoder.encode(frame, tick // self.every, forced)
         self.encode_ns += now_ns() - t
         self.frames += 1
-        if forced:
-            frame.pict_type = PictureType.NONE  # the frame may be encoded again (repeated)
-        return [EncodedPacket.from_av(VIDEO, p) for p in packets]
+        return packets
 
     def adapt_bitrate(self) -> None:
         """The highest rate its network outputs want (one with no opinion wants the configured
@@ -117,7 +159,7 @@ class VideoEncode:
         wants = [o.upstream.kbps or self.settings.bitrate_kbps for o in self.outputs.values() if o.cfg.has(Cap.STREAM)]
         kbps = max(wants) if wants else self.settings.bitrate_kbps
         if kbps != self.kbps:
-            self.stream.codec_context.bit_rate = kbps * 1000
+            self.encoder.set_bitrate(kbps)
             log.info("video bitrate %d -> %d kbps (%dx%d encode)", self.kbps, kbps, self.settings.width,
                      self.settings.height)
             self.kbps = kbps
@@ -126,13 +168,9 @@ class VideoEncode:
     def drain(self) -> list[EncodedPacket]:
         """The frames its lookahead still holds (x264 veryfast: 10), for its last stopping
         outputs instead of being dropped; the encoder is reopened at the next start."""
-        try:
-            packets = self.stream.codec_context.encode(None)
-        except av.FFmpegError as e:
-            log.warning("draining the video encoder: %s", e)
-            packets = []
+        packets: list[EncodedPacket] = self.encoder.flush()
         self.drained = True
-        return [EncodedPacket.from_av(VIDEO, p) for p in packets]
+        return packets
 
     def reopen(self, profile: str | None = None) -> None:
         """A fresh encoder with the same settings (after a drain: an encoder at its end of
@@ -143,6 +181,6 @@ class VideoEncode:
         self._open()
 
     def close(self) -> None:
-        if self.holder is not None:
-            self.holder.close()
-            self.holder = None
+        if self.encoder is not None:
+            self.encoder.close()
+            self.encoder = None
