@@ -130,10 +130,10 @@ def test_system_libx264_streams_in_sync_survives_its_child_and_reconnects_on_a_k
         assert starts_on_key, f"{path.name} must start on a keyframe"
         assert longest <= 1.0 + 1 / 30 + 1e-6, f"{path.name}: {longest:.3f} s between keyframes"
     assert np.diff(decode(rec).times).max() <= 0.5, "the recording goes on through the child's restart"
-    for path in (sessions[0], rec):
+    for path, flashes in ((rec, 6), (sessions[0], 2), (sessions[1], 2)):  # the recording holds the whole run
         video, audio = flash_and_click_times(path)
         video = [v for v in video if v < audio_end(path) - 0.3]
-        assert len(video) >= 4 and len(audio) >= 4, (video, audio)
+        assert len(video) >= flashes and len(audio) >= flashes, (path.name, video, audio)
         offsets_ms = [round((min(audio, key=lambda a: abs(a - v)) - v) * 1000, 1) for v in video]
         assert all(abs(o) <= 45 for o in offsets_ms), f"{path.name}: audio - video per flash: {offsets_ms} ms"
 

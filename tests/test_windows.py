@@ -122,8 +122,11 @@ def test_encoder_fallback_and_bgra_straight_to_nvenc() -> None:
 
     s = VideoSettings(320, 240, 30, 1000, 2.0, "veryfast", None, 0)
     name, _, reasons = choose_encoder("auto", lambda n: probe_video_encoder(n, s))
-    # No GPU here: every hardware encoder is tried, fails with FFmpeg's own reason, x264 runs.
-    assert name == "libx264" and [r.split(":")[0] for r in reasons] == ["h264_nvenc", "h264_qsv", "h264_amf"]
+    # No GPU here: every hardware encoder is tried, fails with FFmpeg's own reason, x264 runs
+    # (on Linux VAAPI too, through the system's ffmpeg: engine/encode/system_ffmpeg.py).
+    tried = ["h264_nvenc", "h264_vaapi", "h264_qsv", "h264_amf"] if sys.platform == "linux" else [
+        "h264_nvenc", "h264_qsv", "h264_amf"]
+    assert name == "libx264" and [r.split(":")[0] for r in reasons] == tried
     assert ENCODERS["h264_nvenc"].pix_fmt == "bgra"
     assert "bgra" in [f.name for f in av.codec.Codec("h264_nvenc", "w").video_formats]
 
