@@ -23,6 +23,7 @@ from rigcast.config.kinds.record import check_record_path
 from rigcast.config.kinds.rtmp import check_push_url
 from rigcast.config.model import (
     AudioConfig,
+    CanvasConfig,
     ControlConfig,
     LinkConfig,
     ObsWebsocketConfig,
@@ -148,13 +149,16 @@ def _scene(data: dict[str, Any], where: str, index: int, sources: dict[str, Sour
     items = data.get("items", [])
     if not isinstance(items, list):
         raise ConfigError(f"{where}items", f"expected an array of inline tables, got {items!r}")
-    sc = SceneConfig(name)
+    canvas = data.get("canvas", "")
+    if not isinstance(canvas, str):
+        raise ConfigError(f"{where}canvas", f"expected a canvas name, got {canvas!r}")
+    sc = SceneConfig(name, canvas=canvas)
     for i, raw in enumerate(items):
         if not isinstance(raw, dict):
             raise ConfigError(f"{where}items[{i}]", 'expected an inline table like { source = "game" }')
         sc.items.append(_item(raw, f"{where}items[{i}].", sources, inline, ctx))
     for key in data:
-        if key not in ("name", "items"):
+        if key not in ("name", "items", "canvas"):
             raise ConfigError(f"{where}{key}", "unknown key; check its spelling against the README's config reference")
     return sc
 
@@ -203,16 +207,45 @@ def parse_config(doc: dict[str, Any], where: str = "", base_dir: Path | None = N
     for i, sc in enumerate(cfg.scenes):
         if sc.name in [x.name for x in cfg.scenes[:i]]:
             raise ConfigError(f"{where}scenes[{i}].name", f'"{sc.name}" is used twice; scene names must be unique')
+    cfg.canvases = [_read(CanvasConfig, d, w, ctx) for d, w in _tables(doc, "canvases", where)]
+    _check_canvases(cfg, where)
     for i, o in enumerate(cfg.outputs):
         if o.has(Cap.NEEDS_INGEST) and o.url is None and cfg.link.url is None:
             raise ConfigError(f"{where}outputs[{i}].url", "missing; expected rtmp://HOST[:PORT]/APP/KEY "
                                                          "(or a [link] whose API supplies the URL)")
-    known = {key for key, _ in SECTIONS} | {"sources", "outputs", "scenes", "replay", "hotkeys"}
+    known = {key for key, _ in SECTIONS} | {"sources", "outputs", "scenes", "canvases", "replay", "hotkeys"}
     for key in doc:
         if key not in known:
             raise ConfigError(f"{where}{key}", "unknown key; check its spelling against the README's config reference")
     check_codec(cfg, where)
     return cfg
+
+
+def _check_canvases(cfg: RigcastConfig, where: str) -> None:
+    """Canvas names unique and known wherever they are named; each on the one clock."""
+    names = [c.name for c in cfg.canvases]
+    for i, c in enumerate(cfg.canvases):
+        at = f"{where}canvases[{i}]."
+        if c.name in names[:i]:
+            raise ConfigError(f"{at}name", f'"{c.name}" is used twice; canvas names must be unique')
+        if c.name.lower() == "main":
+            raise ConfigError(f"{at}name", '"main" is the [video] canvas; name this one otherwise, like "vertical"')
+        if c.fps is not None and cfg.video.fps % c.fps:
+            fits = ", ".join(str(n) for n in range(1, cfg.video.fps + 1) if cfg.video.fps % n == 0)
+            raise ConfigError(f"{at}fps", f"{c.fps} does not divide [video]'s {cfg.video.fps} fps (every canvas "
+                                          f"is composed on its clock); use one of {fits}")
+        if not any(sc.canvas == c.name for sc in cfg.scenes):
+            raise ConfigError(f"{at}name", f'canvas "{c.name}" has no scene; add [[scenes]] with canvas = "{c.name}"')
+    known = ", ".join(f'"{n}"' for n in names) or "none"
+    for i, sc in enumerate(cfg.scenes):
+        if sc.canvas and sc.canvas not in names:
+            raise ConfigError(f"{where}scenes[{i}].canvas", f'no canvas named "{sc.canvas}" (canvases: {known}); '
+                                                           "declare it in [[canvases]]")
+    for i, o in enumerate(cfg.outputs):
+        named = getattr(o.settings, "canvas", None)
+        if named and named not in names:
+            raise ConfigError(f"{where}outputs[{i}].canvas", f'no canvas named "{named}" (canvases: {known}); '
+                                                            "declare it in [[canvases]]")
 
 
 def check_codec(cfg: RigcastConfig, where: str = "") -> None:
@@ -272,6 +305,9 @@ def to_toml(cfg: RigcastConfig) -> str:
     doc["outputs"] = [{"name": o.name, "kind": o.kind} | f.write(o.settings) for o in cfg.outputs]
     if cfg.hotkeys:
         doc["hotkeys"] = {str(h.combo): h.action for h in cfg.hotkeys}
-    doc["scenes"] = [{"name": sc.name, "items": [{"source": it.source} | f.write(it, skip_defaults=True)
-                                                 for it in sc.items]} for sc in cfg.scenes]
+    doc["scenes"] = [{"name": sc.name} | ({"canvas": sc.canvas} if sc.canvas else {})
+                     | {"items": [{"source": it.source} | f.write(it, skip_defaults=True) for it in sc.items]}
+                     for sc in cfg.scenes]
+    if cfg.canvases:
+        doc["canvases"] = [f.write(c) for c in cfg.canvases]
     return tomli_w.dumps(doc)

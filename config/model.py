@@ -146,6 +146,21 @@ def _crop(value: list[Any]) -> tuple[int, int, int, int]:
 class SceneConfig:
     name: str
     items: list[SceneItem] = field(default_factory=list)
+    canvas: str = ""  # "" is the main canvas ([video]); else a [[canvases]] name
+
+
+MAIN_CANVAS = ""
+
+
+@dataclass
+class CanvasConfig:
+    """``[[canvases]]``: a canvas beside the main one (a vertical one for Shorts/TikTok), with its
+    own size, frame rate and scenes (``canvas = NAME`` on a scene), composed on the one clock
+    from the same captures, and encoded for the outputs that pick it (``canvas = NAME``)."""
+
+    name: str = f.text("", "a canvas name like vertical", required=True)
+    size: Size = f.custom(Size(1080, 1920), (str,), 'a string like "1080x1920"', SIZE.parse, SIZE.dump)
+    fps: int | None = f.number(None, 1, 240, integer=True)  # None: [video]'s; it must divide it
 
 
 @dataclass
@@ -163,6 +178,11 @@ class OutputConfig(_Configured):
     def url(self) -> str | None:
         """The push URL of a stream output (None: the user's API hands one out)."""
         return getattr(self.settings, "url", None)
+
+    @property
+    def canvas(self) -> str:
+        """The canvas it is encoded from ("" is the main one)."""
+        return getattr(self.settings, "canvas", None) or MAIN_CANVAS
 
     def video_config(self, base: VideoConfig) -> VideoConfig:
         """``[video]`` with what this output's own ``video`` table changes (its own encode,
@@ -260,6 +280,7 @@ class RigcastConfig:
     obs_websocket: ObsWebsocketConfig = field(default_factory=ObsWebsocketConfig)
     link: LinkConfig = field(default_factory=LinkConfig)
     scenes: list[SceneConfig] = field(default_factory=list)
+    canvases: list[CanvasConfig] = field(default_factory=list)
     transition: TransitionConfig = field(default_factory=TransitionConfig)
     hotkeys: tuple[Hotkey, ...] = ()  # [hotkeys]: combos on the game box (config/hotkeys.py)
     # Where the config came from, for error messages and for saving back.
@@ -268,9 +289,12 @@ class RigcastConfig:
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
 
+    def canvas(self, name: str) -> CanvasConfig | None:
+        return next((c for c in self.canvases if c.name == name), None)
+
     def effective_scenes(self) -> list[SceneConfig]:
         """The configured scenes, or — with none configured — one scene showing the first
         source fitted to the canvas, named after it."""
-        if self.scenes:
+        if any(sc.canvas == MAIN_CANVAS for sc in self.scenes):
             return self.scenes
-        return [SceneConfig(s.name, [SceneItem(s.name)]) for s in self.sources[:1]]
+        return [SceneConfig(s.name, [SceneItem(s.name)]) for s in self.sources[:1]] + self.scenes

@@ -134,7 +134,8 @@ def run_ctl(a: argparse.Namespace) -> int:
         elif a.ctl == "screenshot":
             return screenshot(a)
         elif a.ctl == "scene":
-            print(f"rigcast: program scene {run(SwitchScene(_scene(a.scene))).program_scene}")
+            switched = run(SwitchScene(_scene(a.scene), a.canvas or None))
+            print(f"rigcast: program scene {switched.program_scene}" + (f" on canvas {a.canvas}" if a.canvas else ""))
         elif a.ctl in ("studio", "preview", "transition"):
             if a.ctl == "studio":
                 studio = run(SetStudio(None if a.state == "toggle" else a.state == "on"))

@@ -26,7 +26,7 @@ import av
 
 from rigcast.config.kinds import Cap, url_secret_parts
 from rigcast.config.kinds.congestion import Congestion
-from rigcast.config.model import OutputConfig, VideoConfig
+from rigcast.config.model import OutputConfig, TransitionConfig, VideoConfig
 from rigcast.config.secrets import remember_parts
 from rigcast.engine.audio.mixer import AudioInput, Mixer
 from rigcast.engine.audio.ring import AudioRing
@@ -49,18 +49,24 @@ from rigcast.engine.output.upstream import Upstream
 from rigcast.engine.proc import ParentWatch
 from rigcast.engine.spec import PipelineSpec
 from rigcast.engine.vocab import (
+    ChatPost,
+    ItemChange,
     MeterRate,
     MuteSet,
     OutputsStart,
     OutputsStop,
     OutputState,
+    PreviewSet,
     RecordPause,
     RenderedSource,
     RenderedState,
     ReplaySave,
+    SceneSwitch,
     Screenshot,
     SourceSettings,
     SourceState,
+    TextSet,
+    TransitionSet,
     VideoCommand,
     VolumeSet,
 )
@@ -99,14 +105,19 @@ class Pipeline:
         # stream"). One with a table gets the encode its settings make: a recording's never
         # adapts, so ``video = {}`` keeps a recording at full quality while the stream adapts.
         self.encodes: dict[tuple[Any, ...], VideoEncode] = {}
-        shared = [o for o in spec.outputs if getattr(o.settings, "video", None) is None]
+        self.canvas_cfgs = {c.name: c for c in spec.canvases}
+        shared = [o for o in spec.outputs if getattr(o.settings, "video", None) is None and not o.canvas]
         self.main = self._encode_for(v, adaptive=any(_adaptive(o) for o in shared))
         # A replay buffer keeps full quality: with no table of its own it takes [video]'s
         # settings on an encode that never adapts (the canvas's own when nothing on it adapts).
-        self.encode_of: dict[str, VideoEncode] = {
-            o.name: self._encode_for(v, adaptive=False) if o.has(Cap.REPLAY) and o in shared
-            else self.main if o in shared else self._encode_for(o.video_config(v), _adaptive(o))
-            for o in spec.outputs}
+        # An output on another canvas ([[canvases]], canvas = NAME) is encoded from that canvas,
+        # at its size and rate unless its own ``video`` table says otherwise.
+        self.encode_of: dict[str, VideoEncode] = {}
+        for o in spec.outputs:
+            base = self._canvas_video(o.canvas)
+            self.encode_of[o.name] = (
+                self._encode_for(v, adaptive=False) if o.has(Cap.REPLAY) and o in shared
+                else self.main if o in shared else self._encode_for(o.video_config(base), _adaptive(o), o.canvas))
         self.encoder_note = self.main.note
         log.info("%s", self.encoder_note)
         for enc in self.encodes.values():
@@ -126,23 +137,51 @@ class Pipeline:
         self._frame_error = ""
         self.position_s = 0.0  # the encoder's time line, at the current tick
         self.meter_interval_s = METER_INTERVAL_S
-        stills = {src.name: drawn_kind(src).still(src, spec.canvas) for src in spec.sources if src.has(Cap.DRAWN)}
+        sizes = {"": spec.canvas} | {c.name: c.size for c in spec.canvases}
+        # Drawn sources at each canvas's size; another canvas draws only those its scenes show.
+        shown = {c.name: {it.source for sc in spec.scenes if sc.canvas == c.name for it in sc.items}
+                 for c in spec.canvases}
+        stills = {name: {src.name: drawn_kind(src).still(src, size) for src in spec.sources
+                         if src.has(Cap.DRAWN) and (not name or src.name in shown[name])}
+                  for name, size in sizes.items()}
         # Attached last: nothing above can fail with a ring left open.
         self.rings = {name: FrameRing.attach(shm) for name, shm in spec.rings.items()}
-        self.compositor = Compositor(spec.canvas.width, spec.canvas.height, self.converter, spec.scenes,
-                                     spec.program, {n: RingLayer(r) for n, r in self.rings.items()}, stills,
+        main_scenes = [sc for sc in spec.scenes if not sc.canvas]
+        self.compositor = Compositor(spec.canvas.width, spec.canvas.height, self.converter, main_scenes,
+                                     spec.program, {n: RingLayer(r) for n, r in self.rings.items()}, stills[""],
                                      {s.name: s for s in spec.sources}, spec.transition)
+        # Each canvas composes its own scenes from the same rings (a source on both is captured
+        # once), on the one clock, into a frame in the pixel format of its first encode.
+        self.compositors: dict[str, Compositor] = {"": self.compositor}
+        for c in spec.canvases:
+            scenes = [sc for sc in spec.scenes if sc.canvas == c.name]
+            fmt = next((e.pix_fmt for e in self.encodes.values() if e.canvas == c.name), "yuv420p")
+            conv = Converter(c.size.width, c.size.height, fmt, v.scaler)
+            self.compositors[c.name] = Compositor(c.size.width, c.size.height, conv, scenes, scenes[0].name,
+                                                  {n: RingLayer(r) for n, r in self.rings.items()}, stills[c.name],
+                                                  {s.name: s for s in spec.sources}, spec.transition)
         self._dispatch, self._dispatch_later = self._handlers(), self._later()
 
-    def _encode_for(self, v: VideoConfig, adaptive: bool) -> VideoEncode:
-        """The encode that makes ``v`` (shared by every output whose settings come out equal)."""
-        size = v.size or self.spec.canvas
+    def _canvas_video(self, canvas: str) -> VideoConfig:
+        """[video] as a canvas makes it: its size and rate ([video] itself for the main one)."""
+        v = self.spec.video
+        if not canvas:
+            return v
+        c = self.canvas_cfgs[canvas]
+        return replace(v, size=c.size, fps=c.fps or v.fps)
+
+    def _encode_for(self, v: VideoConfig, adaptive: bool, canvas: str = "") -> VideoEncode:
+        """The encode that makes ``v`` from ``canvas`` (shared by every output whose settings
+        come out equal)."""
+        size = v.size or (self.canvas_cfgs[canvas].size if canvas else self.spec.canvas)
         settings = VideoSettings(size.width, size.height, v.fps, v.bitrate_kbps, v.keyint_s, v.preset, v.profile,
                                  v.bframes, adaptive)
-        key = (settings, v.codec, v.encoder)
+        key = (settings, v.codec, v.encoder, canvas)
         if key not in self.encodes:
-            self.encodes[key] = VideoEncode(settings, v.codec, v.encoder, self.spec.video.fps // v.fps, v.scaler,
-                                            self.audio.stream, self.spec.audio.bitrate_kbps)
+            enc = VideoEncode(settings, v.codec, v.encoder, self.spec.video.fps // v.fps, v.scaler,
+                              self.audio.stream, self.spec.audio.bitrate_kbps)
+            enc.canvas = canvas
+            self.encodes[key] = enc
         return self.encodes[key]
 
     def _fan_out_audio(self, packets: list[tuple[int, Any]]) -> None:
@@ -231,7 +270,7 @@ class Pipeline:
         """What each video-process command does, by its type: the compositor's own (scenes,
         items, text, transitions, chat) beside those for the outputs and the mixer held here.
         Acked as soon as they return."""
-        return self.compositor.handlers(now_ns) | {
+        return self.compositor.handlers(now_ns) | self._canvas_handlers() | {
             OutputsStart: lambda c: self.start_outputs(list(self._known(c.outputs)), c.urls, c.changed),
             MeterRate: lambda c: setattr(self, "meter_interval_s", 1 / max(1, min(60, c.hz))),
             RecordPause: self._pause,
@@ -239,6 +278,51 @@ class Pipeline:
             MuteSet: self._mute,
             VolumeSet: self._volume,
         }
+
+    def _canvas_of(self, scene: str) -> Compositor:
+        """The compositor whose canvas holds ``scene`` (scene names are unique across canvases)."""
+        for comp in self.compositors.values():
+            if any(sc.name == scene for sc in comp.scenes):
+                return comp
+        raise RigcastError(f'no scene named "{scene}"')
+
+    def _canvas_handlers(self) -> dict[type, Callable[[Any], None]]:
+        """Commands that name a scene go to its canvas; those for every picture go to each."""
+        if len(self.compositors) == 1:
+            return {}
+
+        def text(c: TextSet) -> None:
+            shown = [comp for comp in self.compositors.values() if c.source in comp.stills]
+            if not shown:
+                self.compositor.set_text(c.source, c.text)  # its error
+            for comp in shown:
+                comp.set_text(c.source, c.text)
+
+        def preview(c: PreviewSet) -> None:
+            if self._canvas_of(c.scene) is not self.compositor:
+                raise RigcastError(f'"{c.scene}" is on canvas "{self._scene_canvas(c.scene)}"; studio mode\'s '
+                                   "preview is the main canvas's")
+            self.compositor.set_preview(c.scene)
+
+        def transition(c: TransitionSet) -> None:
+            for comp in self.compositors.values():
+                comp.transition = TransitionConfig(c.kind, c.duration_ms)
+
+        def chat(c: ChatPost) -> None:
+            for comp in self.compositors.values():
+                comp.post_chat(c.message)
+
+        return {
+            SceneSwitch: lambda c: self._canvas_of(c.scene).switch(c.scene, now_ns()),
+            ItemChange: lambda c: self._canvas_of(c.scene).set_item(c.scene, c.source, c.changes),
+            PreviewSet: preview,
+            TransitionSet: transition,
+            TextSet: text,
+            ChatPost: chat,
+        }
+
+    def _scene_canvas(self, scene: str) -> str:
+        return next((sc.canvas for sc in self.spec.scenes if sc.name == scene), "")
 
     def _later(self) -> dict[type, Callable[[Any, Callable[..., None]], None]]:
         """Commands whose work ends off this thread: each acks when it is done."""
@@ -293,7 +377,10 @@ class Pipeline:
         if inp is not None:  # the mixer reads its sync offset from here each block
             inp.cfg = cmd.source
         else:
-            self.compositor.redraw(cmd.source, self.spec.canvas)
+            sizes = {"": self.spec.canvas} | {c.name: c.size for c in self.spec.canvases}
+            drawn = [name for name, comp in self.compositors.items() if cmd.source.name in comp.stills]
+            for name in drawn or [""]:  # each canvas draws it at its own size ("": the main one's error)
+                self.compositors[name].redraw(cmd.source, sizes[name])
 
     def _mute(self, cmd: MuteSet) -> None:
         inp = self.mixer.inputs.get(cmd.source)
@@ -325,7 +412,8 @@ class Pipeline:
     def _screenshot(self, cmd: Screenshot, ack: Callable[..., None]) -> None:
         """Scaled here, between two ticks (a copy: the canvas and the rings move on); encoded to
         PNG/JPEG on a thread, so the clock never waits for zlib."""
-        frame = self.compositor.picture(cmd.source, now_ns(), cmd.width, cmd.height, cmd.fmt, cmd.scene)
+        comp = self._canvas_of(cmd.scene) if cmd.scene else self.compositor  # a scene's picture is its canvas's
+        frame = comp.picture(cmd.source, now_ns(), cmd.width, cmd.height, cmd.fmt, cmd.scene)
         snapshot = self.rendered()
 
         def encode() -> None:
@@ -350,7 +438,13 @@ class Pipeline:
         for name, inp in self.mixer.inputs.items():
             sources.setdefault(name, RenderedSource(inp.muted, inp.volume_db))
         paused = any(o.paused for o in self.outputs.values() if isinstance(o, QueuedOutput) and o.cfg.has(Cap.RECORD))
-        return replace(self.compositor.rendered(sources), paused=paused)
+        main = self.compositor.rendered(sources)
+        if len(self.compositors) == 1:
+            return replace(main, paused=paused)
+        extra = [(name, comp) for name, comp in self.compositors.items() if name]
+        scenes = main.scenes + tuple(replace(sc, canvas=name) for name, comp in extra
+                                     for sc in comp.rendered(sources).scenes)
+        return replace(main, paused=paused, scenes=scenes, programs=tuple((name, comp.program) for name, comp in extra))
 
     def _poll_commands(self, commands: Any, events: Any) -> None:
         while True:
@@ -378,17 +472,18 @@ class Pipeline:
                 rows.append(idle_status(cfg))
         return tuple(rows)
 
-    def _frame_for_tick(self) -> Any:
+    def _frame_for_tick(self, canvas: str = "") -> Any:
         t = now_ns()
+        comp = self.compositors[canvas]
         try:
-            frame, new = self.compositor.frame(t)
+            frame, new = comp.frame(t)
         except Exception as e:  # never a dead clock: the last good frame goes out again
             why = f"{type(e).__name__}: {e}"
             if why != self._frame_error:
                 log.exception("making the frame failed (%s); repeating the last one", why)
                 self._frame_error = why
-            self.compositor.layout_version += 1  # try afresh next tick
-            return self.compositor.last_frame()
+            comp.layout_version += 1  # try afresh next tick
+            return comp.last_frame()
         if new:
             self.counters.convert_ns += now_ns() - t
             self.counters.converted += 1
@@ -488,7 +583,8 @@ class Pipeline:
                     break
         self.finish()
         events.put(Final(self.stats(started)))
-        self.compositor.close()
+        for comp in self.compositors.values():
+            comp.close()
         for ring in self.rings.values():
             ring.close()
         for aring in self.audio_rings.values():
@@ -497,9 +593,12 @@ class Pipeline:
     def _encode_tick(self, tick: int) -> None:
         """The canvas made once; each encode that takes this tick encodes it for its outputs."""
         c = self.counters
-        frame = self._frame_for_tick()
+        frames: dict[str, Any] = {}
         for enc in self.encodes.values():
             if enc.takes(tick):
+                frame = frames.get(enc.canvas)
+                if frame is None:  # each canvas made once a tick, and only when an encode takes it
+                    frame = frames[enc.canvas] = self._frame_for_tick(enc.canvas)
                 for ep in enc.encode(frame, tick):
                     for o in enc.outputs.values():
                         o.put(ep)

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from rigcast.engine.control.link import LinkHello
 
 from rigcast.engine.vocab.snapshot import (
+    CanvasRow,
     EngineRow,
     IdleOutput,
     LinkRow,
@@ -121,10 +122,12 @@ class Engine:
         # What the video process renders and mixes, as it last reported (ready, every ack); until
         # then what it starts with.
         scenes = cfg.effective_scenes()
-        self.rendered = RenderedState.of(scenes[0].name if scenes else "", scenes, {
+        main = [sc for sc in scenes if not sc.canvas]
+        self.rendered = RenderedState.of(main[0].name if main else "", scenes, {
             s.name: RenderedSource(bool(getattr(s.settings, "muted", False)), getattr(s.settings, "volume_db", None),
                                    getattr(s.settings, "text", None) if s.has(Cap.TEXT) else None)
-            for s in cfg.sources}, cfg.transition)
+            for s in cfg.sources}, cfg.transition, programs=tuple(
+            (c.name, next(sc.name for sc in scenes if sc.canvas == c.name)) for c in cfg.canvases))
         self.started_at = time.time()
         self.screenshots = 0  # answered: the thumbnails' requests show here (bench/tui_cpu.py checks them)
         self.engine_state = EngineState.STARTING
@@ -268,6 +271,8 @@ class Engine:
             outputs=outputs,
             link=self.link.status() if self.link is not None else LinkRow(),
             obs_websocket=self._obs_status(),
+            canvases=tuple(CanvasRow(c.name, str(c.size), c.fps or self.cfg.video.fps, self.rendered.program_of(c.name))
+                           for c in self.cfg.canvases),
         )
 
     def _obs_status(self) -> ObsWebsocketRow:

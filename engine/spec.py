@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from rigcast.config.model import (
     AudioConfig,
+    CanvasConfig,
     OutputConfig,
     SceneConfig,
     Size,
@@ -36,3 +37,4 @@ class PipelineSpec:
     parent_pid: int
     log_level: int = logging.INFO
     start_outputs: list[str] = field(default_factory=list)  # outputs running from the start
+    canvases: list[CanvasConfig] = field(default_factory=list)  # [[canvases]]: beside the main one

@@ -57,7 +57,8 @@ class Workers:
         # Pillow into this process, which never touches pixels.
         self.captured = [s for s in used if s.has(Cap.CAPTURED)]
         self.probes: dict[str, SourceProbe] = {s.name: source_kind(s).probe(s) for s in self.captured}
-        first = scenes[0].items[0].source if scenes and scenes[0].items else None
+        main = [sc for sc in scenes if not sc.canvas]  # the main canvas's: its size may come from its first source
+        first = main[0].items[0].source if main and main[0].items else None
         lead = self.probes.get(first or "") or next(iter(self.probes.values()), None)
         self.source = cfg.source(first or "") or used[0] if used else cfg.sources[0]
         self.probe = lead
@@ -79,7 +80,7 @@ class Workers:
                             {n: r.name for n, r in self.rings.items()}, used,
                             {n: shm.name for n, shm in self.audio_shm.items()}, self.audio_sources,
                             scenes, cfg.transition,
-                            scenes[0].name, t0, os.getpid(), log_level, start_outputs)
+                            main[0].name, t0, os.getpid(), log_level, start_outputs, cfg.canvases)
         self._ctx = ctx
         # How each worker is started, so one that dies (killed, crashed) is started again the same way.
         self._recipes: list[tuple[str, Any, tuple[Any, ...]]] = [

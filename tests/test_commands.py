@@ -117,6 +117,7 @@ def test_the_video_process_dispatches_every_video_command_by_type() -> None:
     "unknown video-process command" at run time."""
     pipeline = object.__new__(Pipeline)  # the tables only: no rings, encoders or outputs opened
     pipeline.compositor = object.__new__(Compositor)
+    pipeline.compositors = {"": pipeline.compositor, "vertical": object.__new__(Compositor)}  # with a second canvas
     now, later = pipeline._handlers(), pipeline._later()
     assert not set(now) & set(later)
     assert set(now) | set(later) == set(typing.get_args(VideoCommand))

@@ -75,6 +75,7 @@ class ControlRoom(App[int]):
         Binding("v", "save_replay", "Save"),
         Binding("1", "scene(1)", "Scene", key_display="1-9"),
         *[Binding(str(n), f"scene({n})", f"Scene {n}", show=False) for n in range(2, 10)],
+        Binding("c", "canvas", "Canvas"),
         Binding("e", "studio", "Studio"),
         Binding("t", "transition", "Take"),
         Binding("m", "mute", "Mute"),
@@ -295,6 +296,8 @@ class ControlRoom(App[int]):
             return st is not None and st.replay_buffer
         if action == "transition":
             return st is not None and st.preview_scene is not None
+        if action == "canvas":  # only with [[canvases]]: a vertical canvas beside the main one
+            return st is not None and bool(st.canvases)
         return True
 
     async def action_toggle(self, what: str) -> None:
@@ -312,9 +315,24 @@ class ControlRoom(App[int]):
         self.run_worker(save(), group="commands")
 
     async def action_scene(self, index: int) -> None:
-        """The program scene; in studio mode the preview (``t`` takes it to air), as in OBS."""
-        studio = self.view.state is not None and self.view.state.preview_scene is not None
-        self.run_worker(self._send(SetPreview(index) if studio else SwitchScene(index)), group="commands")
+        """The program scene of the canvas shown (``c`` picks it); on the main canvas in studio
+        mode, the preview (``t`` takes it to air), as in OBS."""
+        st = self.view.state
+        canvas = self.query_one(ScenesPanel).canvas
+        studio = st is not None and st.preview_scene is not None and not canvas
+        if studio:
+            self.run_worker(self._send(SetPreview(index)), group="commands")
+        else:  # numbered among the canvas's own scenes, as the panel shows them
+            named = (canvas or "main") if st is not None and st.canvases else None
+            self.run_worker(self._send(SwitchScene(index, named)), group="commands")
+
+    def action_canvas(self) -> None:
+        """The next canvas's scenes in the scenes panel: what 1-9 switch."""
+        st = self.view.state
+        panel = self.query_one(ScenesPanel)
+        order = ["", *(c.name for c in st.canvases)] if st is not None else [""]
+        panel.canvas = order[(order.index(panel.canvas) + 1) % len(order)] if panel.canvas in order else ""
+        self.query_one("#scenes").border_title = f"Scenes · {panel.canvas}" if panel.canvas else "Scenes"
 
     async def action_studio(self) -> None:
         self.run_worker(self._send(SetStudio()), group="commands")

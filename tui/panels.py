@@ -75,14 +75,19 @@ class ScenesPanel(CachedStyles):
 
     COMPONENT_CLASSES = {"scenes--program", "scenes--preview"}
     data: reactive[Snapshot | None] = reactive(None, layout=False)
+    canvas: reactive[str] = reactive("", layout=False)  # the canvas shown ("" the main one; ``c`` picks)
 
     def render(self) -> Text:
         t = Text()
         if self.data is None:
             return t
         program, preview = self.data.program_scene, self.data.preview_scene
-        for s in self.data.scenes:
-            t.append(f"{s.index} ", style="bold")
+        if self.canvas:
+            row = next((c for c in self.data.canvases if c.name == self.canvas), None)
+            program, preview = (row.program_scene if row else ""), None
+        shown = [s for s in self.data.scenes if s.canvas == self.canvas]
+        for index, s in enumerate(shown, 1):
+            t.append(f"{index} ", style="bold")
             if s.name == program:
                 t.append(f"▶ {s.name}\n", style=self.get_component_rich_style("scenes--program"))
             elif s.name == preview:

@@ -46,3 +46,4 @@ def _read(value: dict[str, Any], ctx: f.Context) -> OutputVideo:
 class OwnVideo:
     video: OutputVideo | None = f.custom(None, (dict,), 'a table like { size = "1280x720", bitrate = 2500 }',
                                          _read, f.write)
+    canvas: str | None = f.text(None, "a canvas name from [[canvases]]")  # None: the main canvas

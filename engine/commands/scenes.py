@@ -39,9 +39,22 @@ from rigcast.engine.vocab.results import (
 log = logging.getLogger("rigcast.engine")
 
 
-def scene_named(e: Host, want: str | int) -> str:
-    """A scene by name or 1-based index; BusError listing the scenes there are."""
-    names = [s.name for s in e.rendered.scenes]
+def canvas_named(e: Host, want: str | None) -> str | None:
+    """A canvas as named by a client ("main" or "" the main one); None: any; BusError if unknown."""
+    if want is None:
+        return None
+    if want in ("", "main", "Main"):
+        return ""
+    known = [c.name for c in e.cfg.canvases]
+    if want not in known:
+        raise BusError("unknown_canvas", f'no canvas named "{want}"; canvases: ' + ", ".join(["main", *known]))
+    return want
+
+
+def scene_named(e: Host, want: str | int, canvas: str | None = None) -> str:
+    """A scene by name or 1-based index (among ``canvas``'s scenes when one is named); BusError
+    listing the scenes there are."""
+    names = [s.name for s in e.rendered.scenes if canvas is None or s.canvas == canvas]
     if isinstance(want, int):
         if not 1 <= want <= len(names):
             raise BusError("unknown_scene", f"no scene {want}; scenes are numbered 1 to {len(names)}")
@@ -64,15 +77,17 @@ def save_change(e: Host, save: Any, *args: Any) -> bool:
 class SwitchScene(Cmd[ProgramScene]):
     NAME: ClassVar = "scene.switch"
     scene: str | int
+    canvas: str | None = None  # a [[canvases]] canvas; None: the one the scene is on
 
 
 async def switch_scene(e: Host, c: SwitchScene) -> ProgramScene:
-    name = scene_named(e, c.scene)
-    if name != e.rendered.program:
+    name = scene_named(e, c.scene, canvas_named(e, c.canvas))
+    canvas = e.rendered.canvas_of(name)
+    if name != e.rendered.program_of(canvas):
         await e.video_command(SceneSwitch(name))
-        log.info("scene: %s", e.rendered.program)
+        log.info("scene: %s%s", e.rendered.program_of(canvas), f" (canvas {canvas})" if canvas else "")
         e.publish_state()
-    return ProgramScene(e.rendered.program)
+    return ProgramScene(e.rendered.program_of(canvas))
 
 
 def _item(name: str) -> Any:

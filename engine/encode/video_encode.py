@@ -93,6 +93,7 @@ class VideoEncode:
         self.note = describe_choice(name, reasons)
         self.settings = settings
         self.every = every
+        self.canvas = ""  # the canvas it is made from ("" the main one; engine/pipeline.py sets it)
         self.pix_fmt = ENCODERS[name].pix_fmt
         self.interp = INTERPOLATION[scaler]
         self.audio = audio

@@ -101,16 +101,31 @@ class SceneRow:
     index: int  # 1-based: what ``scene.switch`` takes as a number
     name: str
     items: tuple[ItemRow, ...]
+    canvas: str = ""  # "" is the main canvas
 
     def wire(self) -> dict[str, Any]:
-        return {"index": self.index, "name": self.name, "items": [it.wire() for it in self.items]}
+        return {"index": self.index, "name": self.name, "items": [it.wire() for it in self.items],
+                "canvas": self.canvas}
+
+
+@dataclass(frozen=True)
+class CanvasRow:
+    """A canvas beside the main one ([[canvases]]): its picture and its program scene."""
+
+    name: str
+    size: str
+    fps: int
+    program_scene: str
+
+    def wire(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
 
 def scene_rows(rendered: RenderedState) -> tuple[SceneRow, ...]:
     """The video process's scenes as the snapshot shows them."""
     return tuple(SceneRow(i + 1, s.name, tuple(
         ItemRow(it.source, it.visible, it.x, it.y, it.scale, it.opacity, it.width, it.height, it.fit, it.crop,
-                tuple(it.filter_rows())) for it in s.items)) for i, s in enumerate(rendered.scenes))
+                tuple(it.filter_rows())) for it in s.items), s.canvas) for i, s in enumerate(rendered.scenes))
 
 
 @dataclass(frozen=True)
@@ -198,6 +213,7 @@ class Snapshot:
     outputs: tuple[OutputStatus | IdleOutput, ...]
     link: LinkRow = field(default_factory=LinkRow)
     obs_websocket: ObsWebsocketRow = field(default_factory=ObsWebsocketRow)
+    canvases: tuple[CanvasRow, ...] = ()
 
     def source(self, name: str) -> SourceRow | None:
         return next((s for s in self.sources if s.name == name), None)
@@ -234,4 +250,5 @@ class Snapshot:
             "outputs": [o.as_dict() if isinstance(o, OutputStatus) else o.wire() for o in self.outputs],
             "link": self.link.wire(),
             "obs_websocket": self.obs_websocket.wire(),
+            "canvases": [c.wire() for c in self.canvases],
         }

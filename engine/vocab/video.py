@@ -165,6 +165,7 @@ class RenderedItem:
 class RenderedScene:
     name: str
     items: tuple[RenderedItem, ...]
+    canvas: str = ""  # "" is the main canvas; else a [[canvases]] name
 
 
 @dataclass(frozen=True)
@@ -184,18 +185,27 @@ class RenderedState:
     paused: bool = False  # the running recordings are on hold (RecordPause)
     transition: tuple[str, int] = ("fade", 300)  # how a scene switch goes: kind, duration in ms
     preview: str | None = None  # studio mode's preview scene; None: studio mode is off
+    programs: tuple[tuple[str, str], ...] = ()  # (canvas, program scene) of each [[canvases]] canvas
 
     @classmethod
     def of(cls, program: str, scenes: Any, sources: dict[str, RenderedSource],
-           transition: Any = None, preview: str | None = None) -> RenderedState:
+           transition: Any = None, preview: str | None = None,
+           programs: tuple[tuple[str, str], ...] = ()) -> RenderedState:
         """From scenes shaped like config.model.SceneConfig: how the video process reports
         its own, and what it starts with (the engine's view until the first report)."""
         return cls(program, tuple(RenderedScene(sc.name, tuple(
             RenderedItem(it.source, it.visible, it.x, it.y, it.scale, it.opacity, it.width, it.height, it.crop, it.fit,
                          it.filters)
-            for it in sc.items)) for sc in scenes), sources,
+            for it in sc.items), getattr(sc, "canvas", "")) for sc in scenes), sources,
             transition=(transition.kind, transition.duration_ms) if transition is not None else ("fade", 300),
-            preview=preview)
+            preview=preview, programs=programs)
+
+    def canvas_of(self, scene: str) -> str:
+        return next((s.canvas for s in self.scenes if s.name == scene), "")
+
+    def program_of(self, canvas: str) -> str:
+        """The program scene of ``canvas`` ("" the main one)."""
+        return self.program if not canvas else dict(self.programs).get(canvas, "")
 
     def item(self, scene: str, source: str) -> RenderedItem | None:
         for s in self.scenes:

@@ -6,19 +6,32 @@ from __future__ import annotations
 from typing import Any
 
 from rigcast.engine.commands.scenes import SetItem, SwitchScene
-from rigcast.engine.control.obs.protocol import CANNOT_ACT, NOT_FOUND, RequestFailed, field
+from rigcast.engine.control.obs.canvases import canvas_of_uuid
+from rigcast.engine.control.obs.protocol import (
+    CANNOT_ACT,
+    INVALID_RESOURCE_STATE,
+    NOT_FOUND,
+    RequestFailed,
+    field,
+)
 from rigcast.engine.control.obs.requests import Ctx, request
 from rigcast.engine.control.obs.transform import item_changes, placement, transform_of
 from rigcast.engine.vocab.snapshot import ItemRow, SceneRow
 
 
 @request("GetSceneList")
-async def get_scene_list(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
+async def get_scene_list(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    """The main canvas's scenes, or (5.7's ``canvasUuid``) another canvas's, which OBS lists
+    with no program or preview scene."""
     st = ctx.state()
-    scenes = st.scenes
+    canvas = canvas_of_uuid(st, d.get("canvasUuid"))
+    scenes = [s for s in st.scenes if s.canvas == (canvas.name if canvas else "")]
     # OBS lists scenes bottom-up: index 0 is the last one.
+    listed = [{"sceneIndex": len(scenes) - 1 - i, "sceneName": s.name} for i, s in enumerate(scenes)][::-1]
+    if canvas is not None:
+        return {"currentProgramSceneName": None, "currentPreviewSceneName": None, "scenes": listed}
     return {"currentProgramSceneName": st.program_scene, "currentPreviewSceneName": st.preview_scene,
-            "scenes": [{"sceneIndex": len(scenes) - 1 - i, "sceneName": s.name} for i, s in enumerate(scenes)][::-1]}
+            "scenes": listed}
 
 
 @request("GetCurrentProgramScene")
@@ -29,7 +42,12 @@ async def get_current_program_scene(ctx: Ctx, _d: dict[str, Any]) -> dict[str, A
 
 @request("SetCurrentProgramScene")
 async def set_current_program_scene(ctx: Ctx, d: dict[str, Any]) -> None:
-    await ctx.bus.run(SwitchScene(field(d, "sceneName", str)))
+    name = field(d, "sceneName", str)
+    scene = ctx.state().scene(name)
+    if scene is not None and scene.canvas:  # as OBS answers for a scene of another canvas
+        raise RequestFailed(INVALID_RESOURCE_STATE, "The specified scene is not from the main canvas and cannot be "
+                                                    "set as the program scene.")
+    await ctx.bus.run(SwitchScene(name))
 
 
 def _scene(ctx: Ctx, d: dict[str, Any]) -> SceneRow:

@@ -25,6 +25,7 @@ from rigcast.engine.commands.scenes import SetMeterRate
 from rigcast.engine.control.bus import CommandBus
 from rigcast.engine.control.changes import changes
 from rigcast.engine.control.obs import (  # noqa: F401  (they register)
+    canvases,
     filters,
     general,
     hotkeys,

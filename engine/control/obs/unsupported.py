@@ -27,7 +27,6 @@ _NO_UI = "rigcast runs on a headless box: it has no dialogs or projectors to ope
 _NO_FILTERS = "rigcast's filters are the config file's: edit them there (SetSourceFilterEnabled/Settings work live)"
 
 for _name, _code, _why in (
-    ("GetCanvasList", CANNOT_ACT, "rigcast has one canvas; GetVideoSettings describes it"),
     ("SetCurrentSceneCollection", CANNOT_ACT, "rigcast has one scene collection: its config file"),
     ("CreateSceneCollection", CANNOT_ACT, "rigcast has one scene collection: its config file"),
     ("SetCurrentProfile", CANNOT_ACT, "rigcast has one profile: its config file"),
@@ -42,7 +41,6 @@ for _name, _code, _why in (
     ("SetSourceFilterName", NOT_FOUND, _NO_FILTERS),
     ("SetSourceFilterIndex", NOT_FOUND, _NO_FILTERS),
     ("BroadcastCustomEvent", CANNOT_ACT, "rigcast does not relay custom events between clients"),
-    ("CallVendorRequest", NOT_FOUND, "rigcast has no vendor extensions"),
     ("TriggerHotkeyByKeySequence", CANNOT_ACT, "trigger rigcast's hotkeys by name (GetHotkeyList lists them)"),
     ("CreateInput", CANNOT_ACT, _CONFIG),
     ("RemoveInput", CANNOT_ACT, _CONFIG),
