@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     st = csub.add_parser("status", help="the engine's state")
     st.add_argument("--json", action="store_true", help="the whole state as JSON")
     for what, actions in (("stream", ("start", "stop", "toggle")),
-                          ("record", ("start", "stop", "toggle", "pause", "resume"))):
+                          ("record", ("start", "stop", "toggle", "pause", "resume", "split"))):
         w = csub.add_parser(what, help=f"start or stop {what}ing" + (" (or pause it)" if what == "record" else ""))
         w.add_argument("action", choices=actions)
     rp = csub.add_parser("replay", help="save the replay buffer's last seconds to a file, or start/stop it")
@@ -74,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("file", metavar="FILE")
     shot.add_argument("--source", metavar="NAME", help="one source instead of the program")
     shot.add_argument("--size", metavar="WxH", help="scaled to this size (default: as it is)")
+    ch = csub.add_parser("chapter", help="a chapter mark in the running .mkv recordings")
+    ch.add_argument("title", nargs="?", help='its title (default "Chapter N")')
     sc = csub.add_parser("scene", help="switch the program scene (of the main canvas, or --canvas NAME's)")
     sc.add_argument("scene", metavar="NAME|INDEX")
     sc.add_argument("--canvas", metavar="NAME", help="a [[canvases]] canvas (an index then counts its scenes)")
@@ -336,19 +338,18 @@ def cmd_windows(_a: argparse.Namespace) -> int:
 
 def _pipewire_nodes() -> tuple[list[Any], str]:
     """PipeWire's video nodes (gamescope's among them), or why they can't be listed."""
-    from rigcast.engine.capture.gst import load
-    from rigcast.engine.capture.pw_nodes import NodeMonitor
     from rigcast.engine.capture.pw_session import desktop_session
 
-    try:
-        desktop_session()
-        monitor = NodeMonitor(load().Gst)
-    except RigcastError as e:
-        return [], str(e)
-    try:
-        return list(monitor.nodes()), ""
-    finally:
-        monitor.close()
+    if sys.platform == "win32":
+        return [], "PipeWire is Linux's"
+    else:
+        from rigcast.engine.capture.pipewire import list_nodes
+
+        try:
+            desktop_session()  # no PipeWire at all: said without starting anything
+            return list_nodes()[1], ""
+        except RigcastError as e:
+            return [], str(e)
 
 
 def cmd_devices(_a: argparse.Namespace) -> int:

@@ -22,10 +22,7 @@ import socket
 import sys
 from typing import Any
 
-import gi
-
-gi.require_version("Gst", "1.0")
-from gi.repository import Gio, GLib, Gst  # noqa: E402
+from gi.repository import Gio, GLib
 
 XML = """
 <node>
@@ -78,16 +75,12 @@ class Portal:
                                   GLib.Variant("(a{sv})", ({},)))
 
     def node_id(self) -> int:
-        mon = Gst.DeviceMonitor.new()
-        mon.add_filter("Video/Source", None)
-        mon.start()
-        try:
-            for d in mon.get_devices():
-                p = d.get_properties()
-                if p is not None and p.get_value("node.name") == self.args.node:
-                    return int(p.get_value("object.id"))
-        finally:
-            mon.stop()
+        """The node the "user" picked, as a portal's own PipeWire client would see it."""
+        from rigcast.engine.capture.pw_nodes import video_nodes
+
+        for n in video_nodes():
+            if n.name == self.args.node:
+                return n.id
         raise LookupError(self.args.node)
 
     def call(self, conn: Gio.DBusConnection, sender: str, _path: str, _iface: str, method: str,
@@ -151,7 +144,6 @@ def main() -> None:
     ap.add_argument("--cancel", action="store_true")
     ap.add_argument("--cursor-modes", type=int, default=3)
     args = ap.parse_args()
-    Gst.init(None)
     conn = Gio.bus_get_sync(Gio.BusType.SESSION, None)
     portal = Portal(conn, args)
     iface = Gio.DBusNodeInfo.new_for_xml(XML).interfaces[0]

@@ -19,7 +19,7 @@ import pytest
 
 from rigcast.config.model import Size
 from rigcast.engine.capture.portal import CURSOR_MODES, SOURCE_TYPES, PortalError, TokenStore, pick
-from rigcast.engine.capture.pw_nodes import VideoNode
+from rigcast.engine.capture.pw_nodes import VideoNode, parse_dump
 from rigcast.engine.capture.pw_session import find_session
 from rigcast.engine.errors import RigcastError
 from tests.harness import NginxRtmp, Rigcast, decode, psnr, require_tools, stop_process
@@ -196,3 +196,19 @@ def test_portal_prompt_cancelled_is_one_line_and_a_placeholder(pipewire: PipeWir
     d = decode(rec, keep_every=10)
     assert d.frames and not any(_bars(f) for f in d.frames), "the placeholder, never a picture"
     assert [c["prompts"] for c in _calls(log) if "prompts" in c] == [1], "asked once, not again and again"
+
+
+def test_pw_dump_is_read_for_video_sources_only() -> None:
+    dump = [
+        {"id": 36, "type": "PipeWire:Interface:Node", "info": {"props": {
+            "media.class": "Video/Source", "node.name": "gamescope", "node.description": "gamescope", "object.serial": 61},
+            "params": {"EnumFormat": [{"mediaType": "video", "format": "BGRx", "size": {"width": 1280, "height": 800}}]}}},
+        {"id": 40, "type": "PipeWire:Interface:Node", "info": {"props": {
+            "media.class": "Audio/Sink", "node.name": "speakers", "object.serial": 70}}},
+        {"id": 41, "type": "PipeWire:Interface:Node", "info": {"props": {
+            "media.class": "Video/Source", "node.name": "cam", "object.serial": "72"}, "params": {}}},
+        {"id": 2, "type": "PipeWire:Interface:Client", "info": {}},
+    ]
+    assert parse_dump(dump) == [VideoNode(36, 61, "gamescope", "gamescope", Size(1280, 800)),
+                                VideoNode(41, 72, "cam", "", None)]
+    assert parse_dump({"not": "a list"}) == []

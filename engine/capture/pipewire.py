@@ -1,8 +1,9 @@
 """The PipeWire video source: a node read through GStreamer, found by name or by the portal.
 
-By node (``node = "gamescope"``): a device monitor lists the Video/Source nodes once a second;
-the node gone (its producer quit) shows the placeholder, and the node back (a new serial under
-the same name) is read again, with no restart of rigcast.
+By node (``node = "gamescope"``): while no frames come, PipeWire's node list (pw-dump,
+engine/capture/pw_nodes.py) is read once a second; the node gone (its producer quit) shows the
+placeholder, and the node back (a new serial under the same name) is read again, with no
+restart of rigcast.
 
 Through the portal: the conversation (engine/capture/portal.py) runs in a thread, because the
 user answers the prompt on the game box's screen whenever they get to it; the source shows its
@@ -23,7 +24,9 @@ assert sys.platform.startswith("linux"), "rigcast.engine.capture.pipewire is Lin
 import logging
 import os
 import threading
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from rigcast.config.model import Size, SourceConfig
 from rigcast.engine import paths
@@ -31,13 +34,16 @@ from rigcast.engine.capture.base import SourceProbe
 from rigcast.engine.capture.gst import GstApi, copy_sample, load
 from rigcast.engine.capture.portal import Cast, PortalError, ScreenCastPortal, TokenStore
 from rigcast.engine.capture.presence import WindowPresence
-from rigcast.engine.capture.pw_nodes import NodeMonitor, VideoNode
+from rigcast.engine.capture.pw_nodes import VideoNode, video_nodes
 from rigcast.engine.capture.pw_session import DesktopSession, desktop_session
 from rigcast.engine.errors import RigcastError
 from rigcast.engine.framering import FrameRing, SourceState
 
 log = logging.getLogger("rigcast.capture.pipewire")
+T = TypeVar("T")
 
+PROBE_TIMEOUT_S = 60.0
+NODE_QUIET_S = 1.0  # no frame for this long: ask PipeWire whether the node is still there
 NODE_MAX = Size(2560, 1440)  # the ring holds at least this: a game that changes resolution fits
 PORTAL_SIZE, PORTAL_MAX = Size(1920, 1080), Size(3840, 2160)  # the cast's size is known only after the prompt
 CAPS = "video/x-raw,format={BGRx,BGRA}"  # the ring's layout; videoconvert passes these through
@@ -122,16 +128,16 @@ class PipeWireSource:
         self.stop = threading.Event()
         self.job: PortalJob | None = None
         self.portal: ScreenCastPortal | None = None
-        self.nodes = NodeMonitor(self.api.Gst) if cfg.settings.node is not None else None
-        if self.nodes is not None:
+        self.by_node = cfg.settings.node is not None
+        self.last_frame = 0.0  # when the last sample came (monotonic): while they come, the node is there
+        if self.by_node:
             self._follow_node()
         else:
             self._ask_portal()
 
     # -- by node --------------------------------------------------------------------------------
     def _follow_node(self) -> None:
-        assert self.nodes is not None
-        node = self.nodes.find(self.cfg.settings.node)
+        node = next((n for n in video_nodes() if n.matches(self.cfg.settings.node)), None)
         if self.stream is not None and (node is None or node.serial != self.serial):
             self._detach("is gone" if node is None else "was restarted")
         if self.stream is None and node is not None:
@@ -175,8 +181,9 @@ class PipeWireSource:
     def grab(self, ring: FrameRing, pts_ns: int) -> None:
         if self.stream is not None and (why := self.stream.failure()):
             self._detach(why)
-        if self.nodes is not None:
-            if self.presence.search_due():
+        if self.by_node:
+            # PipeWire is asked only while no frames come: a producer that sends goes on existing.
+            if time.monotonic() - self.last_frame > NODE_QUIET_S and self.presence.search_due():
                 self._follow_node()
         elif self.job is not None and not self.job.is_alive():
             self._portal_answered(self.job)
@@ -193,6 +200,7 @@ class PipeWireSource:
         if sample is None:
             return  # nothing new: the encoder repeats the last frame
         w, h = copy_sample(self.api, sample, ring, pts_ns)
+        self.last_frame = time.monotonic()
         if w:
             self.presence.last_size = Size(w, h)
             if self.presence.state != SourceState.LIVE:
@@ -205,37 +213,62 @@ class PipeWireSource:
             self.stream.close()
         if self.portal is not None:
             self.portal.close()
-        if self.nodes is not None:
-            self.nodes.close()
 
 
 def _larger(a: Size, b: Size) -> Size:
     return Size(max(a.width, b.width), max(a.height, b.height))
 
 
+def _probe(cfg: SourceConfig) -> SourceProbe:
+    """What the supervisor learns, found in a process of its own (PipeWireKind.probe)."""
+    session = desktop_session()
+    wanted = cfg.settings.node
+    if wanted is None:
+        api = load()
+        portal = ScreenCastPortal(api.Gio, api.GLib, session.bus_address)
+        try:
+            version = int(portal.property("version"))
+        finally:
+            portal.close()
+        return SourceProbe(PORTAL_SIZE, PORTAL_MAX, f"{cfg.describe()} (ScreenCast v{version}, {session.how})")
+    nodes = video_nodes()
+    node = next((n for n in nodes if n.matches(wanted)), None)
+    if node is None:
+        names = ", ".join(f'"{n.name}"' for n in nodes[:8]) or "none"
+        raise RigcastError(f'no PipeWire video node "{wanted}" in {session.how} (nodes: {names}); {cfg.info.hint}')
+    size = node.size or Size(1280, 720)
+    return SourceProbe(size, _larger(size, NODE_MAX), f'PipeWire node "{node.label}"')
+
+
+def isolated(fn: Callable[..., T], *args: Any, what: str) -> T:
+    """``fn(*args)`` in a short-lived process of its own: GStreamer and PipeWire's client threads
+    never run in the supervisor (which would keep them, and their memory, for the whole stream)
+    or the CLI, and a crash in them is one line here, not the engine gone (seen once: SIGSEGV)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import TimeoutError as FutureTimeout
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        return pool.submit(fn, *args).result(timeout=PROBE_TIMEOUT_S)
+    except BrokenProcessPool:
+        raise RigcastError(f"{what} crashed inside GStreamer/PipeWire; check that PipeWire runs in the "
+                           "game's session") from None
+    except FutureTimeout:
+        raise RigcastError(f"{what} got no answer from PipeWire in {PROBE_TIMEOUT_S:g} s") from None
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def list_nodes() -> tuple[str, list[VideoNode]]:
+    """(the session used, its Video/Source nodes), for ``rigcast windows``."""
+    return desktop_session().how, video_nodes()
+
+
 class PipeWireKind:
     def probe(self, cfg: SourceConfig) -> SourceProbe:
-        api = load()
-        session = desktop_session()
-        wanted = cfg.settings.node
-        if wanted is None:
-            portal = ScreenCastPortal(api.Gio, api.GLib, session.bus_address)
-            try:
-                version = int(portal.property("version"))
-            finally:
-                portal.close()
-            return SourceProbe(PORTAL_SIZE, PORTAL_MAX, f"{cfg.describe()} (ScreenCast v{version}, {session.how})")
-        monitor = NodeMonitor(api.Gst)
-        try:
-            nodes = monitor.nodes()
-        finally:
-            monitor.close()
-        node = next((n for n in nodes if n.matches(wanted)), None)
-        if node is None:
-            names = ", ".join(f'"{n.name}"' for n in nodes[:8]) or "none"
-            raise RigcastError(f'no PipeWire video node "{wanted}" in {session.how} (nodes: {names}); {cfg.info.hint}')
-        size = node.size or Size(1280, 720)
-        return SourceProbe(size, _larger(size, NODE_MAX), f'PipeWire node "{node.label}"')
+        return isolated(_probe, cfg, what=f"looking for {cfg.describe()}")
 
     def open(self, cfg: SourceConfig, ring: FrameRing) -> PipeWireSource:
         return PipeWireSource(cfg, ring)
