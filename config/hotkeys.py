@@ -30,6 +30,7 @@ ACTIONS: dict[str, tuple[str, str | None]] = {
     "toggle_stream": ("stream.toggle", None),
     "start_record": ("record.start", None), "stop_record": ("record.stop", None),
     "toggle_record": ("record.toggle", None), "pause_record": ("record.toggle_pause", None),
+    "add_chapter": ("record.chapter", None), "split_record": ("record.split", None),
     "scene": ("scene.switch", "scene"), "mute": ("source.mute", "source"),
 }
 

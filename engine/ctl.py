@@ -8,7 +8,14 @@ import sys
 
 from rigcast.engine.commands.audio import MuteSource
 from rigcast.engine.commands.engine_cmds import GetStatus
-from rigcast.engine.commands.outputs import AREA_COMMANDS, PauseRecording, ResumeRecording, SaveReplay
+from rigcast.engine.commands.outputs import (
+    AREA_COMMANDS,
+    AddChapter,
+    SplitRecording,
+    PauseRecording,
+    ResumeRecording,
+    SaveReplay,
+)
 from rigcast.engine.commands.pictures import TakeScreenshot
 from rigcast.engine.commands.scenes import SetItem, SetPreview, SetStudio, SetText, SwitchScene, TakePreview
 from rigcast.engine.commands.sources import ListFilters, SetFilter
@@ -111,6 +118,8 @@ def run_ctl(a: argparse.Namespace) -> int:
         if a.ctl == "status":
             # --json: the answer as the engine sent it, for scripts
             print(json.dumps(call(GetStatus.NAME), indent=2) if a.json else describe(run(GetStatus()).state))
+        elif a.ctl == "record" and a.action == "split":
+            print(f"rigcast: recording goes on in {', '.join(run(SplitRecording()).paths)}")
         elif a.ctl == "record" and a.action in ("pause", "resume"):
             paused = run(PauseRecording() if a.action == "pause" else ResumeRecording()).paused
             print(f"rigcast: recording {'paused' if paused else 'resumed'}")
@@ -133,6 +142,8 @@ def run_ctl(a: argparse.Namespace) -> int:
             print(f"rigcast: {a.source}: {a.filter} {a.state}")
         elif a.ctl == "screenshot":
             return screenshot(a)
+        elif a.ctl == "chapter":
+            print(f'rigcast: chapter "{run(AddChapter(a.title)).title}"')
         elif a.ctl == "scene":
             switched = run(SwitchScene(_scene(a.scene), a.canvas or None))
             print(f"rigcast: program scene {switched.program_scene}" + (f" on canvas {a.canvas}" if a.canvas else ""))

@@ -57,7 +57,9 @@ from rigcast.engine.vocab import (
     OutputsStop,
     OutputState,
     PreviewSet,
+    RecordChapter,
     RecordPause,
+    RecordSplit,
     RenderedSource,
     RenderedState,
     ReplaySave,
@@ -329,6 +331,8 @@ class Pipeline:
         return {
             OutputsStop: lambda c, ack: self._stop(c, ack),
             Screenshot: self._screenshot,
+            RecordChapter: self._chapter,
+            RecordSplit: self._split,
             ReplaySave: lambda _c, ack: self._save_replay(ack),
         }
 
@@ -364,6 +368,24 @@ class Pipeline:
     def _stop(self, cmd: OutputsStop, ack: Callable[..., None]) -> None:
         snapshot = self.rendered()  # read here, between two ticks: the ack comes from the closing thread
         self.stop_outputs(list(self._known(cmd.outputs)), lambda: ack(rendered=snapshot))
+
+    def _chapter(self, cmd: RecordChapter, ack: Callable[..., None]) -> None:
+        """A chapter mark at this tick in every running recording that holds chapters; its title."""
+        recordings = [o for o in self.outputs.values() if o.cfg.has(Cap.RECORD)]
+        if not recordings:
+            raise RigcastError("nothing is recording; start a recording first")
+        titles = [t for o in recordings if (t := o.add_chapter(cmd.title, self.position_s)) is not None]
+        if not titles:
+            raise RigcastError("chapters go into .mkv recordings (rigcast's .mp4 is fragmented, with no index to "
+                               "hold them; .flv and .ts have none): record to a .mkv file")
+        ack(result=titles[0].encode())
+
+    def _split(self, _cmd: RecordSplit, ack: Callable[..., None]) -> None:
+        """Every running recording goes on in its next file from the next keyframe; their paths."""
+        paths = [p for o in self.outputs.values() if o.cfg.has(Cap.RECORD) and (p := o.request_split()) is not None]
+        if not paths:
+            raise RigcastError("nothing is recording; start a recording first")
+        ack(result="\n".join(paths).encode())
 
     def _pause(self, cmd: RecordPause) -> None:
         recordings = [o for o in self.outputs.values() if o.cfg.has(Cap.RECORD)]

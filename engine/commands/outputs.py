@@ -17,13 +17,22 @@ from rigcast.config.secrets import MASK, mask_url
 from rigcast.engine.commands.host import Host
 from rigcast.engine.commands.scenes import save_change
 from rigcast.engine.control.bus import BusError, Cmd, Command, R, internal
-from rigcast.engine.vocab import OutputsStart, OutputsStop, RecordPause, ReplaySave
+from rigcast.engine.vocab import (
+    OutputsStart,
+    OutputsStop,
+    RecordChapter,
+    RecordPause,
+    RecordSplit,
+    ReplaySave,
+)
 from rigcast.engine.vocab.results import (
     Buffering,
+    ChapterAdded,
     OutputActive,
     RecordFolder,
     Recording,
     RecordPaused,
+    RecordSplitTo,
     ReplaySaved,
     ServiceRow,
     Streaming,
@@ -163,6 +172,40 @@ async def pause_recording(e: Host, c: PauseArgs) -> RecordPaused:
     return RecordPaused(e.rendered.paused)
 
 
+@dataclass(frozen=True)
+class AddChapter(Cmd[ChapterAdded]):
+    """A chapter mark in the running .mkv recordings, now (OBS's CreateRecordChapter)."""
+
+    NAME: ClassVar = "record.chapter"
+    title: str | None = None  # None: "Chapter N"
+
+
+async def add_chapter(e: Host, c: AddChapter) -> ChapterAdded:
+    if not e.live(Cap.RECORD):
+        raise BusError("not_recording", "nothing is recording; start a recording first")
+    data = await e.video_command(RecordChapter(c.title or ""))
+    assert data is not None
+    log.info("chapter: %s", data.decode())
+    return ChapterAdded(data.decode())
+
+
+@dataclass(frozen=True)
+class SplitRecording(Cmd[RecordSplitTo]):
+    """The running recordings go on in new files from the next keyframe (OBS's SplitRecordFile)."""
+
+    NAME: ClassVar = "record.split"
+
+
+async def split_recording(e: Host, _c: SplitRecording) -> RecordSplitTo:
+    if not e.live(Cap.RECORD):
+        raise BusError("not_recording", "nothing is recording; start a recording first")
+    data = await e.video_command(RecordSplit())
+    assert data is not None
+    paths = tuple(data.decode().split("\n"))
+    log.info("recording split; next: %s", ", ".join(paths))
+    return RecordSplitTo(paths)
+
+
 class PauseRecording(PauseArgs, name="record.pause", want=True): ...
 class ResumeRecording(PauseArgs, name="record.resume", want=False): ...
 class TogglePause(PauseArgs, name="record.toggle_pause", want=None): ...
@@ -298,6 +341,8 @@ COMMANDS: tuple[Command[Any, Any], ...] = (
     Command(ResumeRecording, pause_recording, "resume every running recording"),
     Command(TogglePause, pause_recording, "pause or resume every running recording"),
     Command(SaveReplay, save_replay, "write the replay buffer's last seconds to a file"),
+    Command(AddChapter, add_chapter, "a chapter mark in the running .mkv recordings; title optional"),
+    Command(SplitRecording, split_recording, "the running recordings go on in new files from the next keyframe"),
     Command(RecordDirectory, record_directory, "the folder recordings go to; give directory to change it"),
     Command(StreamService, stream_service,
             "the stream's server and (masked) key; give server (and key) to change them"),

@@ -42,6 +42,11 @@ def replay_saved(state: Snapshot) -> str | None:
     return next((o.saved for o in state.outputs if isinstance(o, OutputStatus) and o.replay and o.saved), None)
 
 
+def record_split(state: Snapshot) -> str | None:
+    """The file a recording last finished by splitting, if any (the next one is its target)."""
+    return next((o.saved for o in outputs(state, stream=False) if isinstance(o, OutputStatus) and o.saved), None)
+
+
 def active_sources(state: Snapshot) -> set[str]:
     """Sources on air: visible in the program scene, and every audio source (mixed in all)."""
     program = state.scene(state.program_scene)
@@ -91,6 +96,9 @@ def changes(last: Snapshot | None, new: Snapshot) -> list[Change]:
     saved = replay_saved(new)
     if saved is not None and saved != replay_saved(last):
         out.append(("replay_saved", {"path": saved}))
+    split = record_split(new)
+    if split is not None and split != record_split(last):
+        out.append(("record_file", {"path": next((o.target for o in outputs(new, stream=False)), "")}))
     before = {s.name: s for s in last.sources}
     for s in new.sources:
         old = before.get(s.name)

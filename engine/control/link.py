@@ -71,6 +71,8 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "start_replay": ("replay.start", ()),
     "stop_replay": ("replay.stop", ()),
     "save_replay": ("replay.save", ()),
+    "add_chapter": ("record.chapter", ()),
+    "split_record": ("record.split", ()),
     "list_filters": ("source.filters", ()),
     "set_filter": ("source.filter.set", ()),
     "set_studio_mode": ("studio.set", ()),

@@ -59,6 +59,10 @@ class Output(Protocol):
 
     def pause(self, on: bool) -> None: ...
 
+    def add_chapter(self, title: str, position_s: float) -> str | None: ...
+
+    def request_split(self) -> str | None: ...
+
     def stop(self) -> None: ...
 
     def status(self) -> OutputStatus: ...
@@ -86,6 +90,7 @@ class QueuedOutput(threading.Thread):
         # before this output was started: the encoder's lookahead still held them.
         self.not_before_s = 0.0
         self.timeline = Timeline()  # this session's: packets rebased to its time 0 (packets.py)
+        self.cut_wanted = False  # a recording's split: the next keyframe starts a new file (on_cut)
         self.dropped = 0
         self.bytes_out = 0
         self.state = OutputState.STARTING
@@ -158,6 +163,16 @@ class QueuedOutput(threading.Thread):
         )
 
     # -- consumer side (this thread) -----------------------------------------------------------
+    def add_chapter(self, title: str, position_s: float) -> str | None:
+        """A chapter mark at the encoder's ``position_s``: its title, or None where this kind of
+        output holds none (the recording kind overrides it)."""
+        return None
+
+    def request_split(self) -> str | None:
+        """Go on in a new file from the next keyframe: its path, or None where this kind of
+        output writes no file (the recording kind overrides it)."""
+        return None
+
     def discard_queued(self) -> None:
         self.q.clear()
 
@@ -209,6 +224,11 @@ class QueuedOutput(threading.Thread):
                 self.need_keyframe = False
                 if self.timeline.base_s is None:
                     self.timeline.start(pkt.dts_s)
+            if self.cut_wanted and pkt.kind == VIDEO and pkt.keyframe and self.timeline.base_s is not None:
+                # A new file from this keyframe on, at its own time 0: every frame in one file once.
+                self.cut_wanted = False
+                self.timeline.start(pkt.dts_s)
+                self.on_cut()
             p = self.timeline.packet(pkt, self.payload(pkt))
             if p is None:
                 continue  # audio from just before the first keyframe (or the resuming one)
@@ -220,6 +240,9 @@ class QueuedOutput(threading.Thread):
                 self._end_s = pkt.dts_s + max(0.0, step)
             self.bytes_out += len(pkt.data)
             idle()
+
+    def on_cut(self) -> None:
+        """Called right before the keyframe a split starts with (a recording opens its next file)."""
 
     def payload(self, pkt: EncodedPacket) -> bytes:
         """The bytes sent for a packet: as encoded (a kind may add to them, as WHIP adds the

@@ -18,7 +18,7 @@ from rigcast.engine.vocab.snapshot import Snapshot, TransitionRow
 from rigcast.engine.vocab.wire import WireError, from_wire
 
 __all__ = ["Buffering", "ChatShown", "FilterRow", "ItemSet", "OutputActive", "Picture", "ProgramScene",
-           "RecordFolder", "RecordPaused", "Recording", "ReplaySaved", "ServiceRow", "SourceChanged",
+           "ChapterAdded", "RecordFolder", "RecordSplitTo", "RecordPaused", "Recording", "ReplaySaved", "ServiceRow", "SourceChanged",
            "SourceFilters", "SourceMuted", "SourceSettingsRow", "SourceVolume", "Status", "Stopping",
            "Streaming", "StudioState", "Subscribed", "TextShown", "TransitionRow", "MeterRateSet"]
 
@@ -112,6 +112,16 @@ class OutputActive:
 @dataclass(frozen=True)
 class RecordPaused:
     paused: bool
+
+
+@dataclass(frozen=True)
+class ChapterAdded:
+    title: str
+
+
+@dataclass(frozen=True)
+class RecordSplitTo:
+    paths: tuple[str, ...]  # the files the running recordings go on in
 
 
 @dataclass(frozen=True)

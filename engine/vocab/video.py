@@ -100,6 +100,19 @@ class RecordPause:
 
 
 @dataclass(frozen=True)
+class RecordSplit:
+    """Every running recording goes on in a new file from the next keyframe."""
+
+
+@dataclass(frozen=True)
+class RecordChapter:
+    """A chapter mark at this instant in every running recording that can hold one ("": named
+    by its number)."""
+
+    title: str
+
+
+@dataclass(frozen=True)
 class StudioMode:
     """Studio mode on (a preview scene to edit while the program stays on air) or off."""
 
@@ -139,7 +152,7 @@ class MeterRate:
     hz: int
 
 
-VideoCommand = StudioMode | PreviewSet | Transition | MeterRate | TransitionSet | RecordPause | ReplaySave | SourceSettings | Screenshot | OutputsStart | OutputsStop | SceneSwitch | ItemChange | TextSet | ChatPost | MuteSet | VolumeSet
+VideoCommand = StudioMode | PreviewSet | Transition | MeterRate | TransitionSet | RecordPause | RecordChapter | RecordSplit | ReplaySave | SourceSettings | Screenshot | OutputsStart | OutputsStop | SceneSwitch | ItemChange | TextSet | ChatPost | MuteSet | VolumeSet
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,8 @@ def obs_events(found: list[Change], subs: int, state: Snapshot) -> list[dict[str
         elif what == "replay_buffer" and subs & SUB_OUTPUTS:
             out.append(event("ReplayBufferStateChanged", SUB_OUTPUTS, {
                 "outputActive": d["active"], "outputState": _STATE + ("STARTED" if d["active"] else "STOPPED")}))
+        elif what == "record_file" and subs & SUB_OUTPUTS:
+            out.append(event("RecordFileChanged", SUB_OUTPUTS, {"newOutputPath": d["path"]}))
         elif what == "replay_saved" and subs & SUB_OUTPUTS:
             out.append(event("ReplayBufferSaved", SUB_OUTPUTS, {"savedReplayPath": d["path"]}))
         elif what == "mute" and subs & SUB_INPUTS:

@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from rigcast.engine.commands.outputs import (
+    AddChapter,
     PauseRecording,
     RecordDirectory,
     ResumeRecording,
+    SplitRecording,
     StartOutput,
     StartRecording,
     StartStreaming,
@@ -23,6 +25,7 @@ from rigcast.engine.commands.outputs import (
 from rigcast.engine.control.changes import outputs
 from rigcast.engine.control.obs.protocol import (
     CANNOT_ACT,
+    INVALID_FIELD_TYPE,
     MISSING_FIELD,
     NOT_FOUND,
     OUTPUT_NOT_PAUSED,
@@ -87,6 +90,21 @@ async def toggle_stream(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
 @request("GetStreamStatus")
 async def get_stream_status(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
     return _output(ctx, stream=True)
+
+
+@request("CreateRecordChapter")
+async def create_record_chapter(ctx: Ctx, d: dict[str, Any]) -> None:
+    """Into rigcast's .mkv recordings (OBS writes them only to its hybrid MP4)."""
+    name = d.get("chapterName")
+    if name is not None and not isinstance(name, str):
+        raise RequestFailed(INVALID_FIELD_TYPE, "The field value of `chapterName` is of the wrong type.")
+    await ctx.bus.run(AddChapter(name or None))
+
+
+@request("SplitRecordFile")
+async def split_record_file(ctx: Ctx, _d: dict[str, Any]) -> None:
+    """The recording goes on in a new file from the next keyframe; RecordFileChanged follows."""
+    await ctx.bus.run(SplitRecording())
 
 
 @request("StartRecord")

@@ -56,8 +56,6 @@ for _name, _code, _why in (
     ("StopVirtualCam", INVALID_RESOURCE_STATE, "rigcast has no virtual camera"),
     ("SetOutputSettings", CANNOT_ACT, "an output's settings come from the config file (the stream's server/key: "
                                       "SetStreamServiceSettings; the record folder: SetRecordDirectory)"),
-    ("SplitRecordFile", CANNOT_ACT, "rigcast writes one file per recording"),
-    ("CreateRecordChapter", CANNOT_ACT, "rigcast writes no chapter markers"),
     ("GetGroupSceneItemList", NOT_FOUND, "rigcast has no groups"),
     ("CreateSceneItem", CANNOT_ACT, _CONFIG),
     ("RemoveSceneItem", CANNOT_ACT, _CONFIG),
