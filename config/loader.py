@@ -32,6 +32,8 @@ from rigcast.config.model import (
     SceneConfig,
     SceneItem,
     SourceConfig,
+    SwitcherConfig,
+    SwitchRule,
     TransitionConfig,
     VideoConfig,
 )
@@ -172,7 +174,7 @@ def _tables(doc: dict[str, Any], key: str, where: str) -> list[tuple[dict[str, A
 
 SECTIONS: tuple[tuple[str, type], ...] = (("video", VideoConfig), ("audio", AudioConfig), ("control", ControlConfig),
                                           ("obs_websocket", ObsWebsocketConfig), ("link", LinkConfig),
-                                          ("transition", TransitionConfig))
+                                          ("transition", TransitionConfig), ("switcher", SwitcherConfig))
 
 
 def parse_config(doc: dict[str, Any], where: str = "", base_dir: Path | None = None) -> RigcastConfig:
@@ -209,11 +211,13 @@ def parse_config(doc: dict[str, Any], where: str = "", base_dir: Path | None = N
             raise ConfigError(f"{where}scenes[{i}].name", f'"{sc.name}" is used twice; scene names must be unique')
     cfg.canvases = [_read(CanvasConfig, d, w, ctx) for d, w in _tables(doc, "canvases", where)]
     _check_canvases(cfg, where)
+    cfg.switch = [_read(SwitchRule, d, w, ctx) for d, w in _tables(doc, "switch", where)]
+    _check_switch(cfg, where)
     for i, o in enumerate(cfg.outputs):
         if o.has(Cap.NEEDS_INGEST) and o.url is None and cfg.link.url is None:
             raise ConfigError(f"{where}outputs[{i}].url", "missing; expected rtmp://HOST[:PORT]/APP/KEY "
                                                          "(or a [link] whose API supplies the URL)")
-    known = {key for key, _ in SECTIONS} | {"sources", "outputs", "scenes", "canvases", "replay", "hotkeys"}
+    known = {key for key, _ in SECTIONS} | {"sources", "outputs", "scenes", "canvases", "switch", "replay", "hotkeys"}
     for key in doc:
         if key not in known:
             raise ConfigError(f"{where}{key}", "unknown key; check its spelling against the README's config reference")
@@ -246,6 +250,19 @@ def _check_canvases(cfg: RigcastConfig, where: str) -> None:
         if named and named not in names:
             raise ConfigError(f"{where}outputs[{i}].canvas", f'no canvas named "{named}" (canvases: {known}); '
                                                             "declare it in [[canvases]]")
+
+
+def _check_switch(cfg: RigcastConfig, where: str) -> None:
+    """Each rule names a captured source and a scene that exist."""
+    captured = [s.name for s in cfg.sources if s.has(Cap.CAPTURED) and not s.has(Cap.AUDIO)]
+    scenes = [sc.name for sc in cfg.effective_scenes()]
+    for i, r in enumerate(cfg.switch):
+        at = f"{where}switch[{i}]."
+        if r.source not in captured:
+            raise ConfigError(f"{at}source", f'no captured source named "{r.source}" (captured sources: '
+                                             f'{", ".join(captured) or "none"}); a rule watches a window, display or node')
+        if r.scene not in scenes:
+            raise ConfigError(f"{at}scene", f'no scene named "{r.scene}" (scenes: {", ".join(scenes)})')
 
 
 def check_codec(cfg: RigcastConfig, where: str = "") -> None:
@@ -310,4 +327,6 @@ def to_toml(cfg: RigcastConfig) -> str:
                      for sc in cfg.scenes]
     if cfg.canvases:
         doc["canvases"] = [f.write(c) for c in cfg.canvases]
+    if cfg.switch:
+        doc["switch"] = [f.write(r) for r in cfg.switch]
     return tomli_w.dumps(doc)

@@ -150,6 +150,24 @@ class SceneConfig:
 
 
 MAIN_CANVAS = ""
+SWITCH_STATES = ("not_found", "lost", "live", "hidden", "error")  # a captured source's states a rule can name
+
+
+@dataclass
+class SwitchRule:
+    """``[[switch]]``: while ``source`` is in ``state``, show ``scene`` (rules are checked in order;
+    when none holds any more, the scene from before comes back)."""
+
+    source: str = f.text("", "a source name", required=True)
+    state: str = f.choice("not_found", SWITCH_STATES)
+    scene: str = f.text("", "a scene name", required=True)
+
+
+@dataclass
+class SwitcherConfig:
+    """``[switcher]``: how long a manual scene switch holds the rules off."""
+
+    hold_s: float = f.number(30.0, 0, 86_400)
 
 
 @dataclass
@@ -281,6 +299,8 @@ class RigcastConfig:
     link: LinkConfig = field(default_factory=LinkConfig)
     scenes: list[SceneConfig] = field(default_factory=list)
     canvases: list[CanvasConfig] = field(default_factory=list)
+    switch: list[SwitchRule] = field(default_factory=list)
+    switcher: SwitcherConfig = field(default_factory=SwitcherConfig)
     transition: TransitionConfig = field(default_factory=TransitionConfig)
     hotkeys: tuple[Hotkey, ...] = ()  # [hotkeys]: combos on the game box (config/hotkeys.py)
     # Where the config came from, for error messages and for saving back.

@@ -31,6 +31,7 @@ from rigcast.engine.control.chat import RateLimit
 from rigcast.engine.events import EventPump
 from rigcast.engine.outcome import Outcomes
 from rigcast.engine.supervisor import Workers
+from rigcast.engine.switcher import Switcher
 from rigcast.engine.vocab import (
     EngineState,
     LinkState,
@@ -135,6 +136,9 @@ class Engine:
         self.chat_rate = RateLimit()
         self.has_chat_overlay = any(s.has(Cap.CHAT) for s in cfg.sources)
         self.stats: VideoStats | None = None  # the video process's, as it last reported
+        self.switcher = Switcher(cfg.switch, cfg.switcher.hold_s, self.program,
+                                 lambda: {s.name: str(s.state) for s in self.stats.sources} if self.stats else {},
+                                 self.video_command, self.publish_state) if cfg.switch else None
         self.outcomes = Outcomes()
         self.encoder_note = ""
         self.logs: collections.deque[LogLine] = collections.deque(maxlen=LOG_HISTORY)
@@ -230,6 +234,11 @@ class Engine:
 
     def program(self) -> str:
         return self.rendered.program
+
+    def switched_by_hand(self) -> None:
+        """A client switched the main canvas's scene: automatic switching holds off."""
+        if self.switcher is not None:
+            self.switcher.manual()
 
     def state(self) -> Snapshot:
         """The whole state, typed; JSON only where it leaves through a socket (``wire()``)."""
@@ -402,6 +411,8 @@ class Engine:
             if self.link is not None:
                 self.link.start()
             hotkeys = self._start_hotkeys(loop)
+            if self.switcher is not None:
+                asyncio.create_task(self.switcher.run(self.stop))
             if self.deferred:
                 asyncio.create_task(self._start_deferred())
             self.engine_state = EngineState.RUNNING

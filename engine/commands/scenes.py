@@ -83,6 +83,8 @@ class SwitchScene(Cmd[ProgramScene]):
 async def switch_scene(e: Host, c: SwitchScene) -> ProgramScene:
     name = scene_named(e, c.scene, canvas_named(e, c.canvas))
     canvas = e.rendered.canvas_of(name)
+    if not canvas:
+        e.switched_by_hand()
     if name != e.rendered.program_of(canvas):
         await e.video_command(SceneSwitch(name))
         log.info("scene: %s%s", e.rendered.program_of(canvas), f" (canvas {canvas})" if canvas else "")
