@@ -225,14 +225,20 @@ class NginxRtmp:
         self.proc: subprocess.Popen[bytes] | None = None
         for d in (self.rec, root / "logs", root / "tmp"):
             d.mkdir(parents=True, exist_ok=True)
-        user = "user root;\n" if os.geteuid() == 0 else ""
-        tls_conf = ""
+        self.hook_port, self.tls = hook_port, tls
         if tls:
             # RTMPS as it is usually deployed: TLS terminated in front of the RTMP server.
             subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                             "-keyout", str(root / "key.pem"), "-out", str(self.cert), "-subj", "/CN=localhost",
                             "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
                            check=True, capture_output=True)
+        self._write_conf()
+
+    def _write_conf(self) -> None:
+        root, hook_port = self.root, self.hook_port
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        tls_conf = ""
+        if self.tls:
             tls_conf = f"""load_module {NGINX_STREAM_MODULE};
 stream {{
   server {{
@@ -289,8 +295,23 @@ http {{
         return f"rtmps://localhost:{self.tls_port}/{app}/{key}"
 
     def start(self) -> None:
-        self.proc, _ = start_part([*self.launcher, "nginx", "-c", str(self.root / "nginx.conf"), "-p", str(self.root)],
-                                  "nginx-rtmp to listen", self._listening)
+        """Ready once this nginx answers on its own /stat page: a port free_port() found free can
+        be taken by another process before nginx binds it, and then *that* process answers the
+        RTMP port while nginx gives up ("Address already in use") and exits. It is then started
+        again on ports picked afresh, at most three times."""
+        for attempt in range(3):
+            try:
+                self.proc, _ = start_part([*self.launcher, "nginx", "-c", str(self.root / "nginx.conf"), "-p",
+                                           str(self.root)], "nginx-rtmp to listen", self._answering)
+                return
+            except AssertionError:
+                if attempt == 2 or "Address already in use" not in self.log():
+                    raise
+            self.rtmp_port, self.http_port, self.tls_port = free_port(), free_port(), free_port()
+            self._write_conf()
+
+    def _answering(self) -> bool:
+        return self._listening() and "<rtmp>" in self.stat()
 
     def _listening(self) -> bool:
         try:
