@@ -100,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     mu = csub.add_parser("mute", help="mute, unmute or toggle a source")
     mu.add_argument("source")
     mu.add_argument("state", nargs="?", choices=("on", "off", "toggle"), default="toggle")
+    tr = csub.add_parser("tracks", help="the audio tracks (1-6) a source feeds, or set them (saved to the config file)")
+    tr.add_argument("source")
+    tr.add_argument("track", nargs="*", type=int, help="the tracks it feeds from now on, like 1 3")
 
     csub.add_parser("obs-info", help="obs-websocket's address, port and password, for an OBS remote tool "
                                      "(OBS's Show Connect Info)")

@@ -18,7 +18,7 @@ from rigcast.engine.commands.outputs import (
 )
 from rigcast.engine.commands.pictures import TakeScreenshot
 from rigcast.engine.commands.scenes import SetItem, SetPreview, SetStudio, SetText, SwitchScene, TakePreview
-from rigcast.engine.commands.sources import ListFilters, SetFilter
+from rigcast.engine.commands.sources import GetSource, ListFilters, SetFilter, SetSource
 from rigcast.engine.control.bus import BusError
 from rigcast.engine.control.client import call, run
 from rigcast.engine.status import clock
@@ -166,6 +166,14 @@ def run_ctl(a: argparse.Namespace) -> int:
             print(f"rigcast: {a.source} text set")
         elif a.ctl == "obs-info":
             return obs_info(run(GetStatus()).state.obs_websocket)
+        elif a.ctl == "tracks":
+            if a.track:
+                run(SetSource(a.source, {"tracks": a.track}))
+            tracks = run(GetSource(a.source)).settings.get("tracks")
+            if tracks is None:
+                print(f'rigcast: "{a.source}" has no sound to put on a track', file=sys.stderr)
+                return 1
+            print(f"rigcast: {a.source} feeds track{'s' if len(tracks) > 1 else ''} {', '.join(map(str, tracks))}")
         elif a.ctl == "mute":
             muted = run(MuteSource(a.source, None if a.state == "toggle" else a.state == "on"))
             print(f"rigcast: {muted.source} {'muted' if muted.muted else 'unmuted'}")

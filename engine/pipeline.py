@@ -26,6 +26,7 @@ import av
 
 from rigcast.config.kinds import Cap, url_secret_parts
 from rigcast.config.kinds.congestion import Congestion
+from rigcast.config.kinds.tracks import output_tracks
 from rigcast.config.model import OutputConfig, TransitionConfig, VideoConfig
 from rigcast.config.secrets import remember_parts
 from rigcast.engine.audio.mixer import AudioInput, Mixer
@@ -34,7 +35,7 @@ from rigcast.engine.capture.base import drawn_kind
 from rigcast.engine.clock import now_ns, sleep_until_ns, tick_at, tick_ns
 from rigcast.engine.compose import screenshot
 from rigcast.engine.compose.compositor import Compositor, RingLayer
-from rigcast.engine.encode.audio import AudioTrack
+from rigcast.engine.encode.audio import AudioTracks
 from rigcast.engine.encode.convert import Converter
 from rigcast.engine.encode.meter import LevelMeter
 from rigcast.engine.encode.video import VideoSettings
@@ -43,7 +44,7 @@ from rigcast.engine.errors import RigcastError
 from rigcast.engine.framering import FrameRing
 from rigcast.engine.logsetup import setup_logging
 from rigcast.engine.output.base import Output, QueuedOutput, create_output, idle_status
-from rigcast.engine.output.packets import OPUS, EncodedPacket
+from rigcast.engine.output.packets import EncodedPacket
 from rigcast.engine.output.replay import ReplayOutput
 from rigcast.engine.output.upstream import Upstream
 from rigcast.engine.proc import ParentWatch
@@ -98,7 +99,10 @@ class Pipeline:
         # The encoders live as streams of template containers that write nowhere; every
         # output container copies their parameters (SPS/PPS, AAC config) from them.
         self.template = av.open("rigcast-template", "w", format="null")
-        self.audio = AudioTrack(self.template, spec.audio.sample_rate, spec.audio.bitrate_kbps)
+        # One AAC encoder per audio track some output takes (config/kinds/tracks.py), made now:
+        # their template streams must exist before the template starts encoding.
+        self.audio = AudioTracks(self.template, {t for o in spec.outputs for t in output_tracks(o.settings)},
+                                 spec.audio.sample_rate, spec.audio.bitrate_kbps)
         self.template.start_encoding()
         self.output_cfgs = {o.name: o for o in spec.outputs}
         # One encode per distinct video setting; the canvas's own first (it sets the canvas's
@@ -181,7 +185,7 @@ class Pipeline:
         key = (settings, v.codec, v.encoder, canvas)
         if key not in self.encodes:
             enc = VideoEncode(settings, v.codec, v.encoder, self.spec.video.fps // v.fps, v.scaler,
-                              self.audio.stream, self.spec.audio.bitrate_kbps)
+                              self.audio.streams, self.spec.audio.bitrate_kbps)
             enc.canvas = canvas
             self.encodes[key] = enc
         return self.encodes[key]
@@ -195,8 +199,8 @@ class Pipeline:
                 o.put(ep)
 
     def _audio_codecs_taken(self) -> None:
-        """Opus is encoded beside AAC only while a running output takes it."""
-        self.audio.want_opus(any(OPUS in o.takes for o in self.outputs.values()))
+        """Each track is encoded (in AAC, and in Opus beside it) only while a running output takes it."""
+        self.audio.take(frozenset().union(*(o.takes for o in self.outputs.values())))
 
     # -- commands from the engine (its command bus), applied between two ticks ---------------
     def start_outputs(self, names: list[str], urls: dict[str, str] | None = None,
@@ -408,7 +412,7 @@ class Pipeline:
         inp = self.mixer.inputs.get(cmd.source)
         if inp is not None:  # a video source has no audio to mute
             inp.muted = (not inp.muted) if cmd.muted is None else cmd.muted
-        else:  # kept so a muted video source shows as muted (media audio is not mixed yet)
+        else:  # kept so a muted video source shows as muted
             now = (cmd.source not in self.video_muted) if cmd.muted is None else cmd.muted
             (self.video_muted.add if now else self.video_muted.discard)(cmd.source)
 
@@ -518,7 +522,8 @@ class Pipeline:
             state = (ring.state if ring is not None
                      else SourceState.ERROR if self.compositor.failed(src.name) else SourceState.LIVE)
             rows.append(SourceRow(src.name, state, self.compositor.size_of(src.name)))
-        rows += [SourceRow(name, state) for name, state in self.mixer.states().items()]
+        shown = {r.name for r in rows}  # a media file's sound is its picture's row
+        rows += [SourceRow(name, state) for name, state in self.mixer.states().items() if name not in shown]
         return tuple(rows)
 
     def stats(self, started: float) -> VideoStats:
@@ -588,6 +593,8 @@ class Pipeline:
             encoding = bool(self.outputs)
             if encoding:
                 self._encode_tick(n - n0)
+            if self.mixer.plays_files:
+                self.mixer.on_air(self._on_air())
             self._fan_out_audio(self.audio.encode_until(tick_ns(t0, n, fps) - t_start - audio_delay, encoding,
                                                         self.meter, mix))
             n += 1
@@ -611,6 +618,11 @@ class Pipeline:
             ring.close()
         for aring in self.audio_rings.values():
             aring.close()
+
+    def _on_air(self) -> set[str]:
+        """The sources some canvas's program shows: a file's sound is heard only while its
+        picture is on air, as in OBS."""
+        return {it.source for comp in self.compositors.values() for it in comp.program_scene().items if it.visible}
 
     def _encode_tick(self, tick: int) -> None:
         """The canvas made once; each encode that takes this tick encodes it for its outputs."""

@@ -166,7 +166,7 @@ class Engine:
                 table["text"] = r.text
             if r.volume_db is not None:
                 table["volume_db"] = r.volume_db
-            if src.has(Cap.AUDIO):
+            if src.has(Cap.SOUND):
                 table["muted"] = r.muted
         return table
 
@@ -245,7 +245,7 @@ class Engine:
         states = {s.name: s.state for s in self.stats.sources} if self.stats else {}
         sizes = {s.name: s.size for s in self.stats.sources if s.size} if self.stats else {}
         shown = {it.source for sc in self.rendered.scenes for it in sc.items} | {
-            s.name for s in self.cfg.sources if s.has(Cap.AUDIO)}
+            s.name for s in self.cfg.sources if s.has(Cap.AUDIO)}  # media: shown in a scene
         sources = []
         for s in self.cfg.sources:
             if s.name not in shown:
@@ -257,7 +257,7 @@ class Engine:
                 s.name, s.kind, s.describe(), SourceState(states.get(s.name, SourceState.STARTING)), r.muted,
                 self.source_settings(s), (size[0], size[1]) if size else None,
                 (pid, self.workers.restarts.get(s.name, 0)) if pid is not None else None,
-                s.has(Cap.AUDIO), r.volume_db if s.has(Cap.AUDIO) else None))
+                s.has(Cap.SOUND), r.volume_db if s.has(Cap.SOUND) else None))
         outputs: tuple[OutputStatus | IdleOutput, ...] = (
             tuple(self.stats.outputs) if self.stats and self.stats.outputs
             else tuple(IdleOutput(o.name, o.kind, o.describe(), o.has(Cap.STREAM), o.has(Cap.REPLAY))

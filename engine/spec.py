@@ -28,8 +28,8 @@ class PipelineSpec:
     outputs: list[OutputConfig]
     rings: dict[str, str]  # captured source name → its frame ring's shared-memory name
     sources: list[SourceConfig]  # every source some scene shows
-    audio_rings: dict[str, str]  # audio source name → its sample ring's shared-memory name
-    audio_sources: list[SourceConfig]
+    audio_rings: dict[str, str]  # the name of a source with sound → its sample ring's shared-memory name
+    audio_sources: list[SourceConfig]  # every source with sound the mixer takes (devices, media shown)
     scenes: list[SceneConfig]
     transition: TransitionConfig
     program: str

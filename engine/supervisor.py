@@ -64,7 +64,9 @@ class Workers:
         self.probe = lead
         self.canvas = canvas_size(cfg, lead.size if lead else DEFAULT_CANVAS)
         self.rings = {name: FrameRing.create(p.max_size.width, p.max_size.height) for name, p in self.probes.items()}
-        self.audio_sources = [s for s in cfg.sources if s.has(Cap.AUDIO)]
+        # Every source with sound gets a sample ring the mixer reads: a device's from its audio
+        # worker, a media file's from the same worker that decodes its pictures.
+        self.audio_sources = [s for s in cfg.sources if s.has(Cap.SOUND) and (s.has(Cap.AUDIO) or s in used)]
         self.audio_shm = {s.name: AudioRing.allocate(cfg.audio.sample_rate) for s in self.audio_sources}
         ctx = mp.get_context("spawn")
         worker = worker_executable(sys.platform, sys.executable, has_console(),
@@ -85,10 +87,12 @@ class Workers:
         # How each worker is started, so one that dies (killed, crashed) is started again the same way.
         self._recipes: list[tuple[str, Any, tuple[Any, ...]]] = [
             (src.name, run_capture_worker, (src, self.rings[src.name].name, cfg.video.fps, t0, self.stop_event,
-                                            os.getpid(), log_level, self.events)) for src in self.captured]
+                                            os.getpid(), log_level, self.events,
+                                            self.audio_shm[src.name].name if src.name in self.audio_shm else None))
+            for src in self.captured]
         self._recipes += [(src.name, run_audio_worker, (src, self.audio_shm[src.name].name, self.stop_event,
                                                         os.getpid(), log_level, self.events))
-                          for src in self.audio_sources]
+                          for src in self.audio_sources if src.has(Cap.AUDIO)]
         self.captures = [self._process(i) for i in range(len(self._recipes))]
         self.restarts: dict[str, int] = {}
         self.video = ctx.Process(target=_video_main, name="rigcast-video",

@@ -573,13 +573,16 @@ class Pulse:
         subprocess.run(["pactl", "set-default-sink", "rigcast_test"], env=dict(os.environ, **self.env()), check=True)
 
     def play_tone(self, freq: float, seconds: float, amplitude: float,
-                  effects: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
+                  effects: tuple[str, ...] = (), client: str | None = None) -> subprocess.Popen[bytes]:
         """A sine played into the null sink (what a game's sound would be); ``effects`` are
-        sox effects (e.g. ``("tremolo", "3", "90")`` for a level that never sits still)."""
+        sox effects (e.g. ``("tremolo", "3", "90")`` for a level that never sits still);
+        ``client``: the application name the player gives the sound server (asking, as a game
+        does, for a low latency: the null sink would otherwise render in 2 s blocks)."""
         sox = subprocess.Popen(["sox", "-q", "-n", "-r", "48000", "-c", "2", "-b", "16", "-t", "wav", "-", "synth",
                                 str(seconds), "sine", str(freq), "vol", str(amplitude), *effects],
                                stdout=subprocess.PIPE)
-        play = subprocess.Popen(["paplay"], stdin=sox.stdout, env=dict(os.environ, **self.env()))
+        play = subprocess.Popen(["paplay", *([f"--client-name={client}", "--latency-msec=30"] if client else [])], stdin=sox.stdout,
+                                env=dict(os.environ, **self.env()))
         assert sox.stdout is not None
         sox.stdout.close()
         return play

@@ -76,6 +76,15 @@ CONFIGS = [
     ('[[sources]]\nname = "g"\nkind = "display"\n[[scenes]]\nitems = [ { source = "g", crop = [0, -2, 0, 0] } ]\n',
      ["scenes[0].items[0].crop", "left, top, right, bottom"]),
     ('[transition]\nkind = "wipe"\n', ["transition.kind", "cut, fade"]),
+    # Audio tracks: out of 1-6, none, twice; an application named by nothing.
+    ('[[sources]]\nname = "d"\nkind = "desktop_audio"\ntracks = [1, 7]\n', ["sources[0].tracks", "track 7", "1 to 6"]),
+    ('[[outputs]]\nname="r"\nkind = "record"\npath = "a.mkv"\naudio_tracks = []\n',
+     ["outputs[0].audio_tracks", "no track listed"]),
+    ('[[outputs]]\nname="r"\nkind = "record"\npath = "a.mkv"\naudio_tracks = [2, 2]\n',
+     ["outputs[0].audio_tracks", "listed twice"]),
+    ('[[outputs]]\nname="s"\nkind = "rtmp"\nurl = "rtmp://h/live/k"\naudio_track = 0\n',
+     ["outputs[0].audio_track", "from 1 to 6"]),
+    ('[[sources]]\nname = "g"\nkind = "app_audio"\napp = " "\n', ["sources[0].app", "empty"]),
 ]
 
 

@@ -1,6 +1,7 @@
-"""``kind = "desktop_audio"`` (an output's loopback) and ``kind = "mic"``: mixed into the one
-audio track in every scene. One settings shape, two records: they differ only in which
-devices they open (``extra["loopback"]``)."""
+"""``kind = "desktop_audio"`` (an output's loopback) and ``kind = "mic"``: mixed into their
+tracks in every scene. One settings shape, two records: they differ only in which devices they
+open (``extra["loopback"]``). :class:`SoundSettings` is what every source with sound shares (a
+media file's sound is mixed the same way)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,25 @@ from dataclasses import dataclass
 from rigcast.config import fields as f
 from rigcast.config.filterlist import Filter, chain_field
 from rigcast.config.kinds.base import Cap, KindInfo, Role
+from rigcast.config.kinds.tracks import Feeds
 
 VOLUME_DB = (-100.0, 30.0)
 
 
 @dataclass
-class AudioSettings:
-    device: str | None = f.text(None, "a part of the device's name (see `rigcast devices`)")
+class SoundSettings(Feeds):
+    """How a source's sound is mixed (engine/audio/mixer.py): the same for a device and a file."""
+
     volume_db: float = f.number(0.0, *VOLUME_DB, live=True)
     muted: bool = f.flag(False, live=True)
     sync_offset_ms: int = f.number(0, 0, 20_000, integer=True)  # > 0 delays this source
     # In order, before the volume; their latency is made up for in A/V sync (engine/audio/filters.py)
     filters: tuple[Filter, ...] = chain_field(Cap.AUDIO, '{ kind = "noise_suppress" }')
+
+
+@dataclass
+class AudioSettings(SoundSettings):
+    device: str | None = f.text(None, "a part of the device's name (see `rigcast devices`)")
 
 
 def _describer(what: str):  # type: ignore[no-untyped-def]
@@ -30,7 +38,7 @@ def _describer(what: str):  # type: ignore[no-untyped-def]
     return describe
 
 
-_CAPS = Cap.AUDIO | Cap.CAPTURED
+_CAPS = Cap.AUDIO | Cap.SOUND | Cap.CAPTURED
 KINDS = (
     KindInfo("desktop_audio", Role.SOURCE, _CAPS, AudioSettings, _describer("desktop audio"),
              {"": "rigcast.engine.audio.capture:find_device"}, order=8, summary="what the box plays",

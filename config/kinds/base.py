@@ -34,7 +34,8 @@ class Role(StrEnum):
 class Cap(Flag):
     NONE = 0
     VIDEO = auto()  # makes pictures
-    AUDIO = auto()  # makes sound: mixed into the one audio track, in every scene, never placed as an item
+    AUDIO = auto()  # sound only (a device): mixed into its tracks in every scene, never placed as an item
+    SOUND = auto()  # has sound of its own to mix (volume, mute, filters, tracks): AUDIO kinds and media
     CAPTURED = auto()  # a worker process writes its frames into a frame ring
     DRAWN = auto()  # drawn in the video process (image, colour, text, chat)
     TEXT = auto()  # takes text.set

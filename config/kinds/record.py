@@ -8,6 +8,7 @@ from pathlib import Path
 from rigcast.config import fields as f
 from rigcast.config.kinds.base import Cap, KindInfo, Role
 from rigcast.config.kinds.own_video import OwnVideo
+from rigcast.config.kinds.tracks import WritesTracks
 
 RECORD_SUFFIXES: tuple[str, ...] = (".mkv", ".mp4", ".flv", ".ts")
 
@@ -23,7 +24,7 @@ def check_record_path(path: str) -> str:
 
 
 @dataclass
-class RecordSettings(OwnVideo):
+class RecordSettings(WritesTracks, OwnVideo):
     path: str = f.custom("", (str,), "a file path ending in .mkv or .mp4", lambda v, _c: check_record_path(v), required=True)
     split_mb: int | None = f.number(None, 1, 10_000_000, integer=True)  # a new file every so many MB (1 MB = 10^6 B)
     split_minutes: float | None = f.number(None, 0.05, 100_000)  # or every so many minutes

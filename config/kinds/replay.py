@@ -13,6 +13,7 @@ from pathlib import Path
 from rigcast.config import fields as f
 from rigcast.config.kinds.base import Cap, KindInfo, Role
 from rigcast.config.kinds.own_video import OwnVideo
+from rigcast.config.kinds.tracks import WritesTracks
 
 
 def _folder(value: str, _ctx: f.Context) -> str:
@@ -23,7 +24,7 @@ def _folder(value: str, _ctx: f.Context) -> str:
 
 
 @dataclass
-class ReplaySettings(OwnVideo):
+class ReplaySettings(WritesTracks, OwnVideo):
     seconds: float = f.number(30.0, 5, 600)
     max_mb: int = f.number(512, 16, 16_384, integer=True)
     path: str | None = f.custom(None, (str,), "a folder for saved replays", _folder)  # None: ~/Videos, else .

@@ -13,6 +13,7 @@ from rigcast.config.kinds.base import Cap, KindInfo, Role
 from rigcast.config.kinds.congestion import Congestion
 from rigcast.config.kinds.own_video import OwnVideo
 from rigcast.config.kinds.reconnect import Reconnecting
+from rigcast.config.kinds.tracks import SendsTrack
 from rigcast.config.secrets import mask_url, path_secret_parts, remember_parts
 
 PUSH_SCHEMES = ("rtmp", "rtmps")
@@ -47,7 +48,7 @@ def check_push_url(url: str) -> str:
 
 
 @dataclass
-class RtmpSettings(Reconnecting, Congestion, OwnVideo):
+class RtmpSettings(SendsTrack, Reconnecting, Congestion, OwnVideo):
     url: str | None = f.custom(None, (str,), "an rtmp:// URL", lambda v, _c: check_push_url(v))
 
 

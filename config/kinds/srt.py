@@ -19,6 +19,7 @@ from rigcast.config.kinds.base import Cap, KindInfo, KindStats, Role
 from rigcast.config.kinds.congestion import Congestion
 from rigcast.config.kinds.own_video import OwnVideo
 from rigcast.config.kinds.reconnect import Reconnecting
+from rigcast.config.kinds.tracks import SendsTrack
 from rigcast.config.secrets import mask_url, path_secret_parts, remember_parts, remember_secret
 
 EXPECT = "srt://HOST:PORT (streamid in streamid = ..., or ?streamid=%23!::r=APP/KEY,m=publish)"
@@ -90,7 +91,7 @@ def _streamid(value: Any, _ctx: f.Context) -> str:
 
 
 @dataclass
-class SrtSettings(Reconnecting, Congestion, OwnVideo):
+class SrtSettings(SendsTrack, Reconnecting, Congestion, OwnVideo):
     url: str | None = f.custom(None, (str,), "an srt://HOST:PORT URL", lambda v, _c: check_srt_url(v))
     streamid: str | None = f.custom(None, (str,), 'a streamid like "#!::r=live/KEY,m=publish"', _streamid)
     latency_ms: int = f.number(120, 20, 8000, integer=True, key="latency")

@@ -17,6 +17,7 @@ from rigcast.config import fields as f
 from rigcast.config.kinds.base import Cap, KindInfo, KindStats, Role
 from rigcast.config.kinds.own_video import OwnVideo
 from rigcast.config.kinds.reconnect import Reconnecting
+from rigcast.config.kinds.tracks import SendsTrack
 from rigcast.config.secrets import mask_url, remember_parts, remember_secret
 
 EXPECT = "http(s)://HOST[:PORT]/PATH (SRS: http://HOST:1985/rtc/v1/whip/?app=live&stream=KEY)"
@@ -60,7 +61,7 @@ def check_whip_url(url: str) -> str:
 
 
 @dataclass
-class WhipSettings(Reconnecting, OwnVideo):
+class WhipSettings(SendsTrack, Reconnecting, OwnVideo):
     url: str | None = f.custom(None, (str,), "a WHIP endpoint's http(s):// URL", lambda v, _c: check_whip_url(v))
     token_env: str | None = f.text(None, "the name of an environment variable holding the Bearer token")
     connect_timeout_ms: int = f.number(10_000, 1000, 60_000, integer=True, key="connect_timeout")

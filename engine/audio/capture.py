@@ -3,7 +3,8 @@
 Device kinds are looked up by the config's ``kind`` like video sources: ``desktop_audio`` is
 the loopback (PulseAudio monitor / WASAPI loopback: soundcard's ``include_loopback``, the same
 call on both) of the default output, or of the output
-whose name contains ``device``; ``mic`` the default microphone or the one named. soundcard hands
+whose name contains ``device``; ``mic`` the default microphone or the one named; ``app_audio``
+one application's stream (engine/audio/app_pulse.py, in soundcard's shape). soundcard hands
 over 10 ms blocks; the time each block arrives, minus its length, estimates when its first
 sample was heard. Delivery can only be late, never early, so the estimate kept is the earliest
 one seen over the last two seconds — which also follows the device's clock drift.
@@ -12,6 +13,7 @@ one seen over the last two seconds — which also follows the device's clock dri
 from __future__ import annotations
 
 import collections
+import importlib
 import logging
 import sys
 from multiprocessing.synchronize import Event
@@ -67,6 +69,15 @@ def find_device(cfg: SourceConfig) -> Any:
         raise RigcastError(f'source "{cfg.name}": no audio device ({type(e).__name__}: {e}); {hint}') from None
 
 
+def open_device(cfg: SourceConfig) -> Any:
+    """The source's recorder, from its kind's record: a soundcard device, or one of the same shape."""
+    try:
+        factory = cfg.info.implementation()
+    except RuntimeError as e:
+        raise RigcastError(f'source "{cfg.name}": {e}') from None
+    return factory(cfg)
+
+
 def list_devices() -> list[tuple[str, str, list[tuple[str, bool]]]]:
     """(source kind, what it captures, [(device name, is the default)]) for `rigcast devices`."""
     import soundcard as sc
@@ -80,9 +91,17 @@ def list_devices() -> list[tuple[str, str, list[tuple[str, bool]]]]:
         raise RigcastError(f"no audio devices ({type(e).__name__}: {e}); {hint}") from None
     from rigcast.config.kinds import Cap, Role, kinds
 
-    return [(k.name, "the loopback of an output", [(d.name, d.name == dspk.name) for d in spk])
-            if k.extra.get("loopback") else (k.name, "a microphone", [(d.name, d.name == dmic.name) for d in mics])
-            for k in kinds(Role.SOURCE, Cap.AUDIO)]
+    rows = []
+    for k in kinds(Role.SOURCE, Cap.AUDIO):
+        if "devices" in k.extra:  # a kind that lists its own (the applications playing)
+            if k.runs_here():
+                module, _, attr = k.extra["devices"].partition(":")
+                rows.append((k.name, k.summary, getattr(importlib.import_module(module), attr)()))
+        elif k.extra.get("loopback"):
+            rows.append((k.name, "the loopback of an output", [(d.name, d.name == dspk.name) for d in spk]))
+        else:
+            rows.append((k.name, "a microphone", [(d.name, d.name == dmic.name) for d in mics]))
+    return rows
 
 
 class AnchorEstimator:
@@ -110,7 +129,7 @@ def run_audio_worker(cfg: SourceConfig, ring_name: str, stop: Event, parent_pid:
     ring = AudioRing.attach(ring_name)
     parent = ParentWatch(parent_pid)
     try:
-        device = find_device(cfg)
+        device = open_device(cfg)
         est = AnchorEstimator(ring.rate)
         with device.recorder(samplerate=ring.rate, channels=2, blocksize=BLOCK) as rec:
             checks = 0
@@ -118,8 +137,12 @@ def run_audio_worker(cfg: SourceConfig, ring_name: str, stop: Event, parent_pid:
                 block = rec.record(numframes=BLOCK)
                 t = now_ns()
                 ring.write(block, est.add(t, ring.written + len(block)))
-                if checks == 0:  # live once samples flow, not when the device opened
-                    ring.set_state(SourceState.LIVE)
+                # live once samples flow, not when the device opened; a recorder that follows
+                # an application says itself whether it has found it
+                state = getattr(device, "state", SourceState.LIVE)
+                if state != ring.state:
+                    ring.set_state(state)
+                if checks == 0:
                     log.info("%s: capturing %s", cfg.name, device.name)
                 checks += 1
                 if checks % 100 == 0 and parent.gone():

@@ -1,4 +1,4 @@
-"""The mixer: every audio source into one 48 kHz stereo float track, on the video's clock.
+"""The mixer: every source with sound into its tracks (48 kHz stereo float), on the video's clock.
 
 Track sample ``s`` is heard at ``t_start + s / rate`` on the monotonic clock; each source's ring
 says (through its anchor) which of its samples was heard then. Reading stays contiguous while
@@ -6,16 +6,20 @@ that position agrees with the ideal one to within 5 ms; beyond that the read pos
 it — dropping or repeating a few milliseconds — so a device whose clock runs fast or slow never
 drifts out of sync by more than that. Filters, volume, mute and sync offset apply per source
 (a source's filters are read that much earlier as their chain delays it, engine/audio/filters.py);
-meters are taken after them, per source and on the mix.
+meters are taken after them, per source and on the mix. Each source is read and filtered once,
+then added to every track it feeds (``tracks``, OBS's six); only the tracks asked for are made.
+A media file's sound is heard only while its picture is on air (:meth:`Mixer.on_air`), as in OBS.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from rigcast.config.kinds import Cap
 from rigcast.config.model import SourceConfig
 from rigcast.engine.audio.filters import FilterChain
 from rigcast.engine.audio.ring import AudioRing
@@ -39,6 +43,7 @@ class AudioInput:
     meter: LevelMeter = field(default_factory=LevelMeter)
     chain: FilterChain | None = None  # built for ``chain_of`` (the source's filters as last seen)
     chain_of: Any = None
+    heard: bool = True  # a file's sound while its picture is on air; a device always
 
     @property
     def gain(self) -> float:
@@ -51,16 +56,25 @@ class Mixer:
         self.rate = rate
         self.t_start_ns = t_start_ns
         self._buf = np.zeros((4096, 2), dtype=np.float32)
+        self._silent = np.zeros((2, 4096), dtype=np.float32)
+        # Sources heard only while shown (media files): the pipeline says which are on air.
+        self.plays_files = any(i.cfg.has(Cap.VIDEO) for i in inputs)
 
-    def mix(self, s: int, n: int) -> np.ndarray:
-        """Track samples ``[s, s + n)`` as planar (2, n) float32."""
-        out = np.zeros((n, 2), dtype=np.float32)
+    def on_air(self, shown: set[str]) -> None:
+        for inp in self.inputs.values():
+            if inp.cfg.has(Cap.VIDEO):
+                inp.heard = inp.cfg.name in shown
+
+    def mix(self, s: int, n: int, tracks: Collection[int] = (1,)) -> dict[int, np.ndarray]:
+        """Samples ``[s, s + n)`` of each track in ``tracks``, as planar (2, n) float32."""
+        outs = {t: np.zeros((n, 2), dtype=np.float32) for t in tracks}
         t = self.t_start_ns + s * 1_000_000_000 // self.rate
         buf = self._buf[:n]
         for inp in self.inputs.values():
             ring = inp.ring
-            if ring.written == 0:
-                inp.meter.add(out.T)
+            if ring.written == 0 or not inp.heard:
+                inp.meter.add(self._silent[:, :n])
+                inp.next_k = None  # read from where the clock says once heard again
                 continue
             chain = self._chain(inp, n)
             offset_ns = inp.cfg.settings.sync_offset_ms * 1_000_000
@@ -78,9 +92,13 @@ class Mixer:
             if gain != 1.0:
                 buf *= gain
             inp.meter.add(buf.T)
-            out += buf
-        np.clip(out, -1.0, 1.0, out=out)
-        return np.ascontiguousarray(out.T)
+            for track in inp.cfg.settings.tracks:
+                out = outs.get(track)
+                if out is not None:
+                    out += buf
+        for out in outs.values():
+            np.clip(out, -1.0, 1.0, out=out)
+        return {track: np.ascontiguousarray(out.T) for track, out in outs.items()}
 
     def _chain(self, inp: AudioInput, n: int) -> FilterChain:
         """The source's filter chain, built again when its filters changed (source.set, an

@@ -9,12 +9,15 @@ its kind's record (config/kinds/), per platform, so Windows code sits behind the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from rigcast.config.kinds import Role, kinds
 from rigcast.config.model import Size, SourceConfig
 from rigcast.engine.errors import RigcastError
 from rigcast.engine.framering import FrameRing
+
+if TYPE_CHECKING:
+    from rigcast.engine.audio.ring import AudioRing
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,14 @@ class Source(Protocol):
         """Write the current frame (or a placeholder) into the ring and publish it."""
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class SoundSource(Protocol):
+    """A captured source with sound of its own (the record has ``Cap.SOUND``): handed the
+    sample ring the mixer reads, it writes its sound there on the pictures' clock."""
+
+    def play_sound(self, ring: AudioRing) -> None: ...
 
 
 class SourceKind(Protocol):

@@ -1,26 +1,38 @@
-"""A video file as a source, looped: decoded with PyAV in its own worker process.
+"""A video file as a source, looped: decoded with PyAV in its own worker process, sound and all.
 
 The worker shows, at each canvas tick, the file's frame for the time elapsed since the source
 started (frames between two ticks are skipped, a tick between two frames repeats), so a 24 fps
 clip plays at its own speed on a 60 fps canvas. At the end it seeks back to the start and keeps
 its timeline running, so the loop has no gap. Frames are converted to BGRA by swscale and copied
 once into the ring.
+
+The file's sound, when it has some and the engine hands a sample ring (engine/audio/ring.py),
+is decoded from the same demuxed packets, resampled to the track's rate by swresample, and
+written where the picture's clock puts it: file time ``t`` is heard at ``start + t`` (the same
+instant its frame is shown), so picture and sound stay in sync by construction, across loops
+too (each loop's sound starts where that loop's pictures do: a longer sound track is cut, a
+shorter one padded with silence).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rigcast.config.model import Size, SourceConfig
 from rigcast.engine.capture.base import SourceProbe
 from rigcast.engine.errors import RigcastError
 from rigcast.engine.framering import FrameRing, SourceState
 
+if TYPE_CHECKING:
+    from rigcast.engine.audio.ring import AudioRing
+
 log = logging.getLogger("rigcast.capture.media")
 
+SLACK = 240  # samples (5 ms at 48 kHz) the sound may sit off its place before it is moved there
 
-def _open(cfg: SourceConfig) -> tuple[Any, Any]:
+
+def _open(cfg: SourceConfig) -> tuple[Any, Any, Any]:
     import av
 
     try:
@@ -30,33 +42,96 @@ def _open(cfg: SourceConfig) -> tuple[Any, Any]:
     if not container.streams.video:
         container.close()
         raise RigcastError(f'source "{cfg.name}": {cfg.settings.path} has no video stream')
-    return container, container.streams.video[0]
+    audio = container.streams.audio[0] if container.streams.audio else None
+    return container, container.streams.video[0], audio
 
 
 class MediaSource:
     def __init__(self, cfg: SourceConfig, ring: FrameRing) -> None:
         self.cfg = cfg
-        self.container, self.stream = _open(cfg)
+        self.container, self.stream, self.audio = _open(cfg)
         self.width = min(self.stream.codec_context.width, ring.max_width)
         self.height = min(self.stream.codec_context.height, ring.max_height)
         rate = self.stream.average_rate or self.stream.guessed_rate or 30
         self.frame_s = 1 / float(rate)
-        self.frames: Any = self.container.decode(self.stream)
+        self.frames: Any = self._decode()
         self.first_t: float | None = None
         self.loop_offset = 0.0
         self.last_t = 0.0
         self.start_ns: int | None = None
         self.pending: tuple[Any, float] | None = None
         self.loops = 0
+        self.sound: AudioRing | None = None
+        self._resampler: Any = None
+        self._base = 0  # the ring's sample index at this worker's start (a restarted worker goes on from there)
+        self._early: list[Any] = []  # sound decoded before the first picture fixed the time origin
         ring.set_state(SourceState.LIVE)
-        log.info("%s: playing %s (%dx%d, %.2f fps, looped)", cfg.name, cfg.settings.path, self.width, self.height, float(rate))
+        log.info("%s: playing %s (%dx%d, %.2f fps, %s, looped)", cfg.name, cfg.settings.path, self.width,
+                 self.height, float(rate), "with sound" if self.audio is not None else "no sound")
+
+    def play_sound(self, ring: AudioRing) -> None:
+        """Write the file's sound into ``ring`` from now on (engine/capture/base.py SoundSource)."""
+        import av
+
+        self.sound = ring
+        self._base = ring.written
+        self._resampler = av.AudioResampler(format="flt", layout="stereo", rate=ring.rate)
+        if self.audio is not None:
+            ring.set_state(SourceState.LIVE)
+        self.frames = self._decode()  # from the start again, the sound stream demuxed too
+
+    def _decode(self) -> Any:
+        """The video frames in file order; sound frames met on the way are written as they come."""
+        streams = [self.stream] + ([self.audio] if self.audio is not None and self.sound is not None else [])
+        for packet in self.container.demux(streams):
+            for frame in packet.decode():
+                if packet.stream is self.stream:
+                    yield frame
+                else:
+                    self._hear(frame)
+
+    def _hear(self, frame: Any) -> None:
+        if self.first_t is None or self.start_ns is None:
+            self._early.append(frame)
+            return
+        for f in self._early:
+            self._write_sound(f)
+        self._early.clear()
+        self._write_sound(frame)
+
+    def _write_sound(self, frame: Any) -> None:
+        """One decoded sound frame into the ring at the sample its time puts it."""
+        ring = self.sound
+        assert ring is not None and self.first_t is not None and self.start_ns is not None
+        t = float(frame.time if frame.time is not None else 0.0) - self.first_t + self.loop_offset
+        want = self._base + round(t * ring.rate)
+        for out in self._resampler.resample(frame):
+            block = out.to_ndarray().reshape(-1, 2)  # packed float: (1, 2n) -> (n, 2), no copy
+            gap = want - ring.written
+            if gap > SLACK:  # a hole in the file's sound, or a shorter loop: silence up to its place
+                import numpy as np
+
+                while gap > 0:
+                    n = min(gap, ring.rate)
+                    ring.write(np.zeros((n, 2), dtype=np.float32), self._anchor(ring))
+                    gap -= n
+            elif gap < -SLACK:  # sound running past its place (a longer loop): the overlap is cut
+                block = block[min(-gap, len(block)):]
+            if len(block):
+                ring.write(block, self._anchor(ring))
+            want += out.samples
+
+    def _anchor(self, ring: AudioRing) -> int:
+        """When the ring's sample 0 was heard: this worker's start less what came before it."""
+        assert self.start_ns is not None
+        return self.start_ns - self._base * 1_000_000_000 // ring.rate
 
     def _next(self) -> tuple[Any, float] | None:
         for _ in range(2):
             if self.frames is None:
                 # Opened afresh at every loop: a file replaced meanwhile is played (or fails) as it is now.
-                self.container, self.stream = _open(self.cfg)
-                self.frames = self.container.decode(self.stream)
+                self.container, self.stream, self.audio = _open(self.cfg)
+                self.frames = self._decode()
             try:
                 f = next(self.frames)
             except (StopIteration, EOFError):
@@ -109,12 +184,10 @@ class MediaSource:
 
 class MediaKind:
     def probe(self, cfg: SourceConfig) -> SourceProbe:
-        container, stream = _open(cfg)  # PyAV in the engine process only when a media source exists
+        container, stream, _audio = _open(cfg)  # PyAV in the engine process only when a media source exists
         size = Size(stream.codec_context.width, stream.codec_context.height)
         container.close()
         return SourceProbe(size, size, cfg.describe())
 
     def open(self, cfg: SourceConfig, ring: FrameRing) -> MediaSource:
         return MediaSource(cfg, ring)
-
-

@@ -12,7 +12,7 @@ from multiprocessing.synchronize import Event
 from typing import Any
 
 from rigcast.config.model import SourceConfig
-from rigcast.engine.capture.base import source_kind
+from rigcast.engine.capture.base import SoundSource, source_kind
 from rigcast.engine.clock import now_ns, sleep_until_ns, tick_at, tick_ns
 from rigcast.engine.errors import RigcastError
 from rigcast.engine.framering import FrameRing, SourceState
@@ -24,7 +24,9 @@ log = logging.getLogger("rigcast.capture")
 
 
 def run_capture_worker(cfg: SourceConfig, ring_name: str, fps: int, t0_ns: int, stop: Event,
-                       parent_pid: int, log_level: int, events: Any = None) -> None:
+                       parent_pid: int, log_level: int, events: Any = None, sound_ring: str | None = None) -> None:
+    """``sound_ring``: where a source with sound of its own (a media file) writes it, on the
+    same clock as its pictures (engine/audio/ring.py)."""
     ignore_keys()  # Ctrl+C / Ctrl+Break reach the whole group: the supervisor decides when we stop
     setup_logging(log_level, f"capture:{cfg.name}", events)
     parent = ParentWatch(parent_pid)
@@ -40,6 +42,12 @@ def run_capture_worker(cfg: SourceConfig, ring_name: str, fps: int, t0_ns: int, 
         ring.set_state(SourceState.ERROR)
         ring.close()
         return
+    sound = None
+    if sound_ring is not None and isinstance(source, SoundSource):
+        from rigcast.engine.audio.ring import AudioRing
+
+        sound = AudioRing.attach(sound_ring)
+        source.play_sound(sound)
     half = 500_000_000 // fps
     failed = ""
     n = tick_at(t0_ns, now_ns(), fps) + 1
@@ -70,3 +78,5 @@ def run_capture_worker(cfg: SourceConfig, ring_name: str, fps: int, t0_ns: int, 
     finally:
         source.close()
         ring.close()
+        if sound is not None:
+            sound.close()

@@ -37,8 +37,8 @@ class SetVolume(Cmd[SourceVolume]):
 
 async def set_volume(e: Host, c: SetVolume) -> SourceVolume:
     src = e.cfg.source(c.source)
-    if src is None or not src.has(Cap.AUDIO):
-        raise BusError("unknown_source", f'no audio source named "{c.source}"')
+    if src is None or not src.has(Cap.SOUND):
+        raise BusError("unknown_source", f'no source with sound named "{c.source}"')
     await e.video_command(VolumeSet(src.name, c.volume_db))
     e.publish_state()
     return SourceVolume(src.name, e.rendered.sources[src.name].volume_db)

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from rigcast.config import fields as f
 from rigcast.config.filterlist import filter_names
 from rigcast.config.kinds import Cap
+from rigcast.config.kinds.audio import SoundSettings
 from rigcast.config.loader import ConfigError, _read
 from rigcast.config.model import SourceConfig
 from rigcast.engine.commands.host import Host
@@ -67,18 +68,21 @@ async def set_source(e: Host, c: SetSource) -> SourceChanged:
     changed = sorted(k for k in set(merged) | set(now) if merged.get(k) != now.get(k))
     if not changed:
         return SourceChanged(src.name, (), False)
-    if src.has(Cap.AUDIO):
+    rest = set(changed) - set(MIXED_LIVE)
+    if src.has(Cap.SOUND):
         if "volume_db" in changed:
             await e.video_command(VolumeSet(src.name, new.settings.volume_db))
         if "muted" in changed:
             await e.video_command(MuteSet(src.name, new.settings.muted))
-        if set(changed) - set(MIXED_LIVE):
+        if rest:  # the mixer reads tracks, filters and offset from the config it holds
             await e.video_command(SourceSettings(new))
-            if "device" in changed:
-                e.reconfigure(new)
+        rest -= f.keys(SoundSettings)
+    if src.has(Cap.AUDIO):
+        if "device" in changed:
+            e.reconfigure(new)
     elif src.has(Cap.DRAWN):
         await e.video_command(SourceSettings(new))
-    elif not e.reconfigure(new):
+    elif rest and not e.reconfigure(new):
         raise BusError("failed", f'"{src.name}" is not captured by any worker (it is in no scene)')
     e.replace_source(new)
     saved = False

@@ -48,10 +48,10 @@ def record_split(state: Snapshot) -> str | None:
 
 
 def active_sources(state: Snapshot) -> set[str]:
-    """Sources on air: visible in the program scene, and every audio source (mixed in all)."""
+    """Sources on air: visible in the program scene, and every sound-only source (mixed in all)."""
     program = state.scene(state.program_scene)
     shown = {it.source for it in (program.items if program else ()) if it.visible}
-    return shown | {s.name for s in state.sources if s.audio}
+    return shown | {s.name for s in state.sources if s.sound_only}
 
 
 def _items(state: Snapshot) -> dict[tuple[str, int], ItemRow]:

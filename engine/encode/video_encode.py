@@ -85,9 +85,9 @@ def open_encoder(name: str, settings: VideoSettings) -> Any:
 
 class VideoEncode:
     def __init__(self, settings: VideoSettings, codec: str, encoder: str, every: int, scaler: str,
-                 audio: Any, audio_kbps: int) -> None:
+                 audio: dict[int, Any], audio_kbps: int) -> None:
         """``every``: this encode takes every n-th canvas tick (its fps divides the canvas's);
-        ``audio``: the shared audio encoder's template stream, copied into each output."""
+        ``audio``: the shared audio tracks' template streams by track, copied into each output."""
         name, _, reasons = choose_encoder(encoder, lambda n: probe_video_encoder(n, settings), codec)
         self.name = name
         self.note = describe_choice(name, reasons)

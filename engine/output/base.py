@@ -20,8 +20,9 @@ from typing import Any, Protocol
 import av
 
 from rigcast.config.kinds import Cap
+from rigcast.config.kinds.tracks import output_tracks
 from rigcast.config.model import OutputConfig
-from rigcast.engine.output.packets import AUDIO, VIDEO, EncodedPacket, StreamTemplates, Timeline
+from rigcast.engine.output.packets import VIDEO, EncodedPacket, StreamTemplates, Timeline, aac
 from rigcast.engine.output.sendqueue import SendQueue
 from rigcast.engine.output.upstream import Upstream
 from rigcast.engine.vocab import OutputState
@@ -46,7 +47,7 @@ class Output(Protocol):
 
     name: str
     cfg: OutputConfig
-    takes: frozenset[int]  # the packet kinds it is fed (VIDEO, AUDIO, OPUS)
+    takes: frozenset[int]  # the packet kinds it is fed: VIDEO and its tracks' (packets.py)
     encode: EncodeFacts  # the shared encode as made (set before start)
     upstream: Upstream  # what it asks of that encode: a keyframe, a bitrate, a profile
     # Packets stamped before this instant (the encoder's time line, seconds) are from before
@@ -71,8 +72,8 @@ class Output(Protocol):
 class QueuedOutput(threading.Thread):
     """Base for outputs that mux packets into a container from their own thread."""
 
-    # The packet kinds this output is fed (WHIP takes Opus instead of AAC).
-    takes: frozenset[int] = frozenset((VIDEO, AUDIO))
+    # An audio track's packet kind as this output takes it (WHIP takes Opus instead of AAC).
+    audio_kind: Callable[[int], int] = staticmethod(aac)
 
     def __init__(self, cfg: OutputConfig, templates: StreamTemplates, upstream: Upstream | None = None) -> None:
         super().__init__(name=f"output:{cfg.name}", daemon=True)
@@ -82,6 +83,10 @@ class QueuedOutput(threading.Thread):
         self.cfg = cfg
         self.name = cfg.name
         self.templates = templates
+        # The audio tracks it carries (config/kinds/tracks.py), in its streams' order, and so
+        # the packet kinds it is fed.
+        self.tracks = output_tracks(cfg.settings)
+        self.takes = frozenset({VIDEO} | {self.audio_kind(t) for t in self.tracks})
         self.q = SendQueue()  # a network output gives it a limit in seconds (network.py)
         self.stopping = threading.Event()
         self.accepting = True
@@ -183,10 +188,14 @@ class QueuedOutput(threading.Thread):
         self.upstream.want_keyframe()
 
     def open_streams(self, container: Any) -> dict[int, Any]:
-        return {
-            VIDEO: container.add_stream_from_template(self.templates.video),
-            AUDIO: container.add_stream_from_template(self.templates.audio),
-        }
+        """The container's streams by packet kind: video, then one audio stream per track it
+        carries (named "Track N" where there are several, as OBS names them)."""
+        streams = {VIDEO: container.add_stream_from_template(self.templates.video)}
+        for t in self.tracks:
+            s = streams[aac(t)] = container.add_stream_from_template(self.templates.audio[t])
+            if len(self.tracks) > 1:
+                s.metadata["title"] = f"Track {t}"
+        return streams
 
     def mux_from_queue(self, container: Any, streams: dict[int, Any], idle: Callable[[], None]) -> None:
         """Mux queued packets until stopping (after draining the queue) or an error raises.

@@ -12,14 +12,30 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-VIDEO, AUDIO = 0, 1
-# The same mix as AUDIO in Opus (48 kHz), encoded only while an output that takes it (WHIP) runs.
-OPUS = 2
+VIDEO = 0
+
+
+def aac(track: int) -> int:
+    """The packet kind of audio track ``track`` (1-6) in AAC."""
+    return track
+
+
+def opus(track: int) -> int:
+    """The same track's mix in Opus (48 kHz), encoded only while an output that takes it (WHIP) runs."""
+    return 10 + track
+
+
+def track_of(kind: int) -> int:
+    """The audio track an audio packet kind carries."""
+    return kind % 10
+
+
+AUDIO, OPUS = aac(1), opus(1)  # track 1: what an output takes unless it names others
 
 
 @dataclass(frozen=True, slots=True)
 class EncodedPacket:
-    kind: int  # VIDEO, AUDIO (AAC) or OPUS
+    kind: int  # VIDEO, or an audio track's kind: aac(track), opus(track)
     data: bytes
     pts: int
     dts: int
@@ -86,4 +102,4 @@ class StreamTemplates:
     """The encoders' template streams; outputs copy them into their containers."""
 
     video: Any
-    audio: Any
+    audio: dict[int, Any]  # track -> its AAC encoder's stream

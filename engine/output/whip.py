@@ -54,7 +54,7 @@ from rigcast.engine.output.h264_params import (
     profile_level_id,
 )
 from rigcast.engine.output.network import NetworkOutput
-from rigcast.engine.output.packets import OPUS, VIDEO, EncodedPacket
+from rigcast.engine.output.packets import VIDEO, EncodedPacket, opus
 from rigcast.engine.output.whip_http import (
     WhipHttpFailed,
     WhipNetworkError,
@@ -215,7 +215,7 @@ def event_loop(platform: str) -> asyncio.AbstractEventLoop:
 
 
 class WhipOutput(NetworkOutput):
-    takes = frozenset((VIDEO, OPUS))
+    audio_kind = staticmethod(opus)
 
     def __init__(self, cfg: Any, templates: Any, upstream: Any = None) -> None:
         super().__init__(cfg, templates, upstream)

@@ -39,8 +39,9 @@ class EngineRow:
 
 @dataclass(frozen=True)
 class SourceRow:
-    """A source shown in a scene or mixed. ``audio``: it has a volume (and is mixed in every
-    scene); ``worker``: the pid and restarts of the process capturing it, if one does."""
+    """A source shown in a scene or mixed. ``audio``: it has sound, with a volume (a device's is
+    mixed in every scene, a media file's while it is on air); ``worker``: the pid and restarts
+    of the process capturing it, if one does."""
 
     name: str
     kind: str
@@ -52,6 +53,16 @@ class SourceRow:
     worker: tuple[int, int] | None = None  # (pid, restarts)
     audio: bool = False
     volume_db: float | None = None
+
+    @property
+    def sound_only(self) -> bool:
+        """Sound and no picture (a device): mixed in every scene, never placed as an item."""
+        from rigcast.config.kinds import Cap, Role, find
+
+        try:
+            return self.audio and not find(Role.SOURCE, self.kind).has(Cap.VIDEO)
+        except KeyError:
+            return self.audio
 
     @classmethod
     def from_wire(cls, data: Mapping[str, Any]) -> SourceRow:

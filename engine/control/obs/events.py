@@ -17,7 +17,7 @@ from rigcast.engine.control.changes import (
     Change,
     outputs,
 )
-from rigcast.engine.control.obs.inputs import volume_fields
+from rigcast.engine.control.obs.inputs import audio_tracks, volume_fields
 from rigcast.engine.control.obs.protocol import (
     EVENT,
     SUB_FILTERS,
@@ -125,8 +125,15 @@ def obs_events(found: list[Change], subs: int, state: Snapshot) -> list[dict[str
                              | volume_fields(float(d["volume_db"]))))
         elif what == "settings":
             if subs & SUB_INPUTS:
-                out.append(event("InputSettingsChanged", SUB_INPUTS,
-                                 {"inputName": d["source"], "inputUuid": d["source"], "inputSettings": d["settings"]}))
+                named = {"inputName": d["source"], "inputUuid": d["source"]}
+                out.append(event("InputSettingsChanged", SUB_INPUTS, named | {"inputSettings": d["settings"]}))
+                now, was = d["settings"], d["was"]
+                if "tracks" in now and now.get("tracks") != was.get("tracks"):
+                    out.append(event("InputAudioTracksChanged", SUB_INPUTS,
+                                     named | {"inputAudioTracks": audio_tracks(now["tracks"])}))
+                if "sync_offset_ms" in now and now.get("sync_offset_ms") != was.get("sync_offset_ms"):
+                    out.append(event("InputAudioSyncOffsetChanged", SUB_INPUTS,
+                                     named | {"inputAudioSyncOffset": int(now["sync_offset_ms"])}))
             if subs & SUB_FILTERS:
                 out += _filter_events(d["source"], d["was"].get("filters", []), d["settings"].get("filters", []))
         elif what == "item_visible" and subs & SUB_SCENE_ITEMS:

@@ -12,10 +12,12 @@ from typing import Any
 
 from rigcast.config import fields as f
 from rigcast.config.kinds import Cap, Role, find, kinds
+from rigcast.config.kinds.tracks import MAX_TRACKS
 from rigcast.engine.commands.audio import MuteSource, SetVolume
 from rigcast.engine.commands.sources import GetSource, SetSource
 from rigcast.engine.control.obs.protocol import (
     CANNOT_ACT,
+    INVALID_FIELD,
     INVALID_RESOURCE_STATE,
     NOT_FOUND,
     OUT_OF_RANGE,
@@ -25,7 +27,6 @@ from rigcast.engine.control.obs.protocol import (
 from rigcast.engine.control.obs.requests import Ctx, request
 from rigcast.engine.vocab.snapshot import SourceRow
 
-TRACKS = {str(n): n == 1 for n in range(1, 7)}  # rigcast mixes one audio track: OBS's track 1
 
 
 def _source(ctx: Ctx, name: str) -> SourceRow:
@@ -168,10 +169,33 @@ async def set_input_audio_monitor_type(ctx: Ctx, d: dict[str, Any]) -> None:
         raise RequestFailed(CANNOT_ACT, "rigcast has no audio monitoring (it runs on a headless box)")
 
 
-@request("GetInputAudioTracks", fixed="track 1 only: rigcast mixes one audio track")
+def audio_tracks(tracks: Any) -> dict[str, bool]:
+    """A source's ``tracks`` as OBS's ``inputAudioTracks``: "1".."6" on or off."""
+    on = {int(t) for t in tracks or (1,)}
+    return {str(n): n in on for n in range(1, MAX_TRACKS + 1)}
+
+
+@request("GetInputAudioTracks")
 async def get_input_audio_tracks(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
-    _audio(ctx, d)
-    return {"inputAudioTracks": TRACKS}
+    s = _audio(ctx, d)
+    return {"inputAudioTracks": audio_tracks(s.settings.get("tracks"))}
+
+
+@request("SetInputAudioTracks")
+async def set_input_audio_tracks(ctx: Ctx, d: dict[str, Any]) -> None:
+    """Tracks switched on or off by number ("1".."6"); the rest as they were. A source fed to
+    no track at all is refused: rigcast's ``tracks`` lists at least one."""
+    s = _audio(ctx, d)
+    now = audio_tracks(s.settings.get("tracks"))
+    for k, v in field(d, "inputAudioTracks", dict).items():
+        if k not in now or not isinstance(v, bool):
+            raise RequestFailed(INVALID_FIELD, f'inputAudioTracks: "{k}" must be a track "1" to "6" set to true '
+                                                   "or false")
+        now[k] = v
+    tracks = [int(k) for k, on in now.items() if on]
+    if not tracks:
+        raise RequestFailed(CANNOT_ACT, "a source feeds at least one track; switch another on first")
+    await ctx.bus.run(SetSource(s.name, {"tracks": tracks}))
 
 
 @request("GetSourceActive")
@@ -184,7 +208,7 @@ async def get_source_active(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     if st.scene(name) is not None:
         return {"videoActive": name == st.program_scene, "videoShowing": name == st.program_scene}
     s = _source(ctx, name)
-    on = s.audio or any(it.source == name and it.visible for it in (program.items if program else ()))
+    on = s.sound_only or any(it.source == name and it.visible for it in (program.items if program else ()))
     return {"videoActive": on, "videoShowing": on}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from rigcast.config.kinds import Role, find
-from rigcast.engine.control.obs.inputs import TRACKS, _audio, _input
+from rigcast.engine.control.obs.inputs import _audio, _input
 from rigcast.engine.control.obs.protocol import (
     CANNOT_ACT,
     INVALID_RESOURCE_STATE,
@@ -88,17 +88,9 @@ async def set_input_audio_balance(ctx: Ctx, d: dict[str, Any]) -> None:
     _only(field(d, "inputAudioBalance", (int, float)), 0.5, "no balance control: every source is mixed centred")
 
 
-@request("SetInputAudioTracks", fixed="track 1 on is accepted; anything else fails with 703")
-async def set_input_audio_tracks(ctx: Ctx, d: dict[str, Any]) -> None:
-    _audio(ctx, d)
-    tracks = field(d, "inputAudioTracks", dict)
-    if any(TRACKS.get(k) != v for k, v in tracks.items()):
-        raise RequestFailed(CANNOT_ACT, "rigcast mixes one audio track: track 1 is always on, the others off")
-
-
 def _video(ctx: Ctx, d: dict[str, Any]) -> SourceRow:
     s = _input(ctx, d)
-    if s.audio:
+    if s.sound_only:
         raise RequestFailed(INVALID_RESOURCE_STATE, f'The input "{s.name}" has no video to deinterlace.')
     return s
 

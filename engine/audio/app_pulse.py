@@ -1,0 +1,205 @@
+"""One application's sound on Linux: its PulseAudio/PipeWire playback stream, recorded alone.
+
+PulseAudio (and pipewire-pulse, which speaks the same protocol) can record a single playback
+stream: a record stream with a *monitor stream* set (``pa_stream_set_monitor_stream``) hears
+that sink input only, before it is mixed with anything else. soundcard has no call for it, so
+the well-kept clients of the sound server's own utilities do the work: ``pactl -f json list
+sink-inputs`` names the streams playing and the applications behind them, and ``parec
+--monitor-stream=N`` records one as raw float samples on a pipe. The sound server still plays
+the application to the speakers as before; nothing is moved or rerouted.
+
+The application is matched by its binary (``application.process.binary``) or its client name
+(``application.name``): an exact match (ignoring case) first, else the first that contains the
+text. When its stream ends (the game quits, restarts, or opens a new stream) ``parec`` ends with
+it, and the application is looked for again every second, with silence in the meantime.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import select
+import subprocess
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rigcast.config.model import SourceConfig
+from rigcast.engine.errors import RigcastError
+from rigcast.engine.vocab import SourceState
+
+log = logging.getLogger("rigcast.audio")
+
+LOOK_EVERY_S = 1.0
+# No samples for this long (the application paused, or its stream still starting): silence for
+# the time that passed, so the ring keeps pace with real time, and the stop flag is looked at.
+QUIET_S = 0.2
+INSTALL = "install pulseaudio-utils (it has pactl and parec)"
+
+
+@dataclass(frozen=True)
+class PlayingApp:
+    """A playback stream (a sink input) and the application behind it."""
+
+    index: int
+    name: str  # application.name: the client's name
+    binary: str  # application.process.binary
+    pid: int | None
+
+    def label(self) -> str:
+        return self.binary if self.name in ("", self.binary) else f"{self.binary} ({self.name})"
+
+
+def playing_apps() -> list[PlayingApp]:
+    """The playback streams now, in the server's order; RigcastError in one line when the
+    sound server or its utilities can't be reached."""
+    try:
+        r = subprocess.run(["pactl", "-f", "json", "list", "sink-inputs"], capture_output=True, text=True, timeout=10)
+    except FileNotFoundError:
+        raise RigcastError(f"pactl is missing; {INSTALL}") from None
+    except subprocess.TimeoutExpired:
+        raise RigcastError("the sound server did not answer pactl within 10 s") from None
+    if r.returncode != 0:
+        why = (r.stderr.strip().splitlines() or ["no answer"])[-1]
+        raise RigcastError(f"cannot list playing applications ({why}); is PulseAudio/PipeWire running for this user?")
+    try:
+        rows = json.loads(r.stdout or "[]")
+    except json.JSONDecodeError:
+        raise RigcastError("pactl gave no JSON; PulseAudio 16 or pipewire-pulse 0.3.50 or later is needed") from None
+    apps = []
+    for row in rows:
+        props = row.get("properties") or {}
+        pid = str(props.get("application.process.id") or "")
+        apps.append(PlayingApp(int(row["index"]), str(props.get("application.name", "")),
+                               str(props.get("application.process.binary", "")), int(pid) if pid.isdigit() else None))
+    return apps
+
+
+def pick(apps: list[PlayingApp], want: str) -> PlayingApp | None:
+    """The stream of the application ``want`` names: by binary or name, exact before contained."""
+    w = want.lower()
+    exact = [a for a in apps if w in (a.binary.lower(), a.name.lower())]
+    found = exact or [a for a in apps if w in a.binary.lower() or w in a.name.lower()]
+    return found[0] if found else None
+
+
+def list_apps() -> list[tuple[str, bool]]:
+    """What ``app = "..."`` can name, for `rigcast devices`: the applications playing now."""
+    seen: dict[str, None] = {}
+    for a in playing_apps():
+        seen.setdefault(a.label())
+    return [(label, False) for label in seen]
+
+
+class AppStream:
+    """A recorder (soundcard's shape: ``recorder()`` then ``record(n)``) of one application's
+    stream, found again whenever it ends; silence while the application plays nothing."""
+
+    def __init__(self, cfg: SourceConfig) -> None:
+        self.want: str = cfg.settings.app
+        self.name = f'application "{self.want}"'
+        self.state = SourceState.NOT_FOUND
+        self.rate = 48000
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._next_look = 0.0
+        self._silence_due: float | None = None
+        self._said_missing = False
+
+    def recorder(self, samplerate: int, channels: int, blocksize: int) -> AppStream:
+        assert channels == 2
+        self.rate = samplerate
+        return self
+
+    def __enter__(self) -> AppStream:
+        self._look()
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        self._end()
+
+    def record(self, numframes: int) -> np.ndarray:
+        """The next ``numframes`` (n, 2) float32 frames: the application's, or silence at the
+        pace of real time while it isn't playing."""
+        want = numframes * 8
+        while True:
+            if self.proc is None and time.monotonic() >= self._next_look:
+                self._look()
+            if self.proc is None:
+                return self._silence(numframes)
+            out = self.proc.stdout
+            assert out is not None
+            ready, _, _ = select.select([out], [], [], QUIET_S)
+            if not ready:
+                return self._silence(numframes)
+            data = os.read(out.fileno(), want)
+            while data and len(data) < want:
+                more = os.read(out.fileno(), want - len(data))
+                if not more:
+                    break
+                data += more
+            if len(data) == want:
+                self._silence_due = None
+                return np.frombuffer(data, dtype=np.float32).reshape(numframes, 2)
+            log.info("%s stopped playing; looking for it again every %g s", self.name, LOOK_EVERY_S)
+            self._end()
+            self.state = SourceState.NOT_FOUND
+
+    def _silence(self, numframes: int) -> np.ndarray:
+        """Silence as long as the time since the last block (at least ``numframes``, waiting
+        for that long when it's early): the samples written keep pace with the clock, which is
+        what the ring's anchor estimate assumes (engine/audio/capture.py)."""
+        now = time.monotonic()
+        due = self._silence_due if self._silence_due is not None else now
+        if due > now:
+            time.sleep(due - now)
+            now = due
+        n = max(numframes, min(self.rate, round((now - due) * self.rate) + numframes))
+        self._silence_due = due + n / self.rate
+        return np.zeros((n, 2), dtype=np.float32)
+
+    def _look(self) -> None:
+        self._next_look = time.monotonic() + LOOK_EVERY_S
+        try:
+            app = pick(playing_apps(), self.want)
+        except RigcastError as e:
+            if "missing" in str(e):
+                raise
+            if not self._said_missing:
+                log.warning("%s: %s", self.name, e)
+                self._said_missing = True
+            return
+        if app is None:
+            if not self._said_missing:
+                log.info("%s is not playing; looking for it every %g s", self.name, LOOK_EVERY_S)
+                self._said_missing = True
+            return
+        try:
+            self.proc = subprocess.Popen(
+                ["parec", f"--monitor-stream={app.index}", "--raw", "--format=float32le", f"--rate={self.rate}",
+                 "--channels=2", "--latency-msec=10"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except FileNotFoundError:
+            raise RigcastError(f"parec is missing; {INSTALL}") from None
+        self._said_missing = False
+        self.state = SourceState.LIVE
+        log.info("%s: recording %s (stream #%d%s)", self.name, app.label(), app.index,
+                 f", pid {app.pid}" if app.pid else "")
+
+    def _end(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
+            self.proc = None
+
+
+def find_app(cfg: SourceConfig) -> AppStream:
+    """The kind's factory (config/kinds/app_audio.py): checked for its tools at once."""
+    return AppStream(cfg)
