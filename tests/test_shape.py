@@ -90,7 +90,7 @@ def test_every_kind_question_is_answered_by_a_record() -> None:
     for codec, software in (("h264", "libx264"), ("hevc", "libx265"), ("av1", "libsvtav1")):
         order = auto_order(codec)  # hardware first, the software encoder last: it always opens
         assert order[-1] == software and all(find(Role.ENCODER, n).has(Cap.HARDWARE) for n in order[:-1]), order
-    only_linux = {"pipewire", "h264_vaapi", "hevc_vaapi", "av1_vaapi", "app_audio"}  # PipeWire, the portal and VAAPI are Linux's
+    only_linux = {"pipewire", "h264_vaapi", "hevc_vaapi", "av1_vaapi"}  # PipeWire, the portal and VAAPI are Linux's
     for k in all_kinds():  # every record names a settings dataclass and a factory for Linux and Windows
         assert k.factory_path("linux") and bool(k.factory_path("win32")) == (k.name not in only_linux), k.name
         assert isinstance(k.describe(k.settings(**_required(k.settings))), str)

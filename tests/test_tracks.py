@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from rigcast.config.kinds.tracks import check_tracks, output_tracks
-from rigcast.engine.audio.app_pulse import PlayingApp, pick
+from rigcast.engine.audio.apps import PlayingApp, pick
 from tests.harness import EngineHome, NginxRtmp, Pulse, decode_audio, wait_for
 
 TONES = {1: 440.0, 2: 1000.0, 3: 2500.0}
@@ -78,6 +78,30 @@ def test_an_application_is_picked_by_binary_or_name_exact_first() -> None:
     assert pick(apps, "x86_64").index == 7  # a part of the binary
     assert pick(apps, "chromium").index == 3
     assert pick(apps, "discord") is None
+
+
+def test_windows_process_loopback_is_asked_as_its_header_says() -> None:
+    """The facts engine/audio/app_wasapi.py hands Windows (audioclientactivationparams.h,
+    mmreg.h), checked here since Windows can't run in CI."""
+    import struct
+
+    from rigcast.engine.audio import wasapi_rules as rules
+    from rigcast.engine.errors import RigcastError
+
+    # AUDIOCLIENT_ACTIVATION_PARAMS: PROCESS_LOOPBACK (1), the pid, INCLUDE_TARGET_PROCESS_TREE (0)
+    assert rules.activation_params(4242) == struct.pack("<iIi", 1, 4242, 0) and len(rules.activation_params(1)) == 12
+    # WAVEFORMATEX, IEEE float stereo 48 kHz: tag 3, 2 channels, 384000 B/s, block 8, 32 bits, cbSize 0
+    assert struct.unpack("<HHIIHHH", rules.float_format(48000)) == (3, 2, 48000, 384000, 8, 32, 0)
+    assert rules.STREAM_FLAGS & rules.AUDCLNT_STREAMFLAGS_LOOPBACK and rules.STREAM_FLAGS & 0x8000_0000
+    assert rules.VIRTUAL_DEVICE == "VAD\\Process_Loopback" and rules.hresult(-2004287478) == "0x8889000A"
+    rules.check_build(20348)
+    rules.check_build(26100)
+    with pytest.raises(RigcastError, match="build 20348 or later .this is build 19045.; capture desktop_audio"):
+        rules.check_build(19045)
+    # A Windows candidate is a window's process: its .exe matches with or without the suffix.
+    wins = [PlayingApp(100, "Steam", "steam.exe", 100), PlayingApp(200, "ELDEN RING", "eldenring.exe", 200)]
+    assert pick(wins, "eldenring").pid == 200 and pick(wins, "EldenRing.exe").pid == 200
+    assert pick(wins, "elden ring").pid == 200  # the window's title
 
 
 def test_three_media_files_on_three_tracks(home: EngineHome, nginx: NginxRtmp, tmp_path: Path) -> None:

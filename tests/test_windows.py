@@ -270,7 +270,7 @@ print(json.dumps({{"failed": failed, "loaded": sorted({{m.split('.')[0] for m in
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout.splitlines()[-1])
     assert set(out["failed"]) == {"rigcast.engine.capture.win32_api", "rigcast.engine.capture.win_window",
-                                  "rigcast.engine.capture.win_display"}
+                                  "rigcast.engine.capture.win_display", "rigcast.engine.audio.app_wasapi"}
     assert all("Windows-only" in why for why in out["failed"].values())
     assert not WINDOWS_ONLY_PACKAGES & set(out["loaded"])
 

@@ -1,7 +1,9 @@
 """``kind = "app_audio"``: one application's sound alone (the game without the voice chat), as
 OBS 28+ captures it. On Linux the application's PulseAudio/PipeWire playback stream is recorded
-by itself (a sink input's monitor), matched by its binary or its client name and followed when
-the application restarts. Windows' WASAPI process loopback is not built yet: the kind says so.
+by itself (a sink input's monitor), matched by its binary or its client name; on Windows the
+process tree of the window matched by its .exe or title, through WASAPI process loopback
+(Windows 11, or Windows 10 build 20348 and later). Either way it is followed when the
+application restarts.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ def describe(s: AppAudioSettings) -> str:
 
 
 KINDS = (KindInfo("app_audio", Role.SOURCE, Cap.AUDIO | Cap.SOUND | Cap.CAPTURED, AppAudioSettings, describe,
-                  {"linux": "rigcast.engine.audio.app_pulse:find_app"}, order=10,
-                  summary="one application's sound alone", hint="run `rigcast devices` to list what is playing",
-                  extra={"devices": "rigcast.engine.audio.app_pulse:list_apps"}),)
+                  {"linux": "rigcast.engine.audio.app_pulse:find_app", "win32": "rigcast.engine.audio.app_wasapi:find_app"},
+                  order=10, summary="one application's sound alone", hint="run `rigcast devices` to list them",
+                  extra={"devices": {"linux": "rigcast.engine.audio.app_pulse:list_apps",
+                                     "win32": "rigcast.engine.audio.app_wasapi:list_apps"}}),)

@@ -9,8 +9,7 @@ sink-inputs`` names the streams playing and the applications behind them, and ``
 the application to the speakers as before; nothing is moved or rerouted.
 
 The application is matched by its binary (``application.process.binary``) or its client name
-(``application.name``): an exact match (ignoring case) first, else the first that contains the
-text. When its stream ends (the game quits, restarts, or opens a new stream) ``parec`` ends with
+(``application.name``), as engine/audio/apps.py says. When its stream ends (the game quits, restarts, or opens a new stream) ``parec`` ends with
 it, and the application is looked for again every second, with silence in the meantime.
 """
 
@@ -22,12 +21,12 @@ import os
 import select
 import subprocess
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from rigcast.config.model import SourceConfig
+from rigcast.engine.audio.apps import PlayingApp, SilencePacer, pick
 from rigcast.engine.errors import RigcastError
 from rigcast.engine.vocab import SourceState
 
@@ -38,19 +37,6 @@ LOOK_EVERY_S = 1.0
 # the time that passed, so the ring keeps pace with real time, and the stop flag is looked at.
 QUIET_S = 0.2
 INSTALL = "install pulseaudio-utils (it has pactl and parec)"
-
-
-@dataclass(frozen=True)
-class PlayingApp:
-    """A playback stream (a sink input) and the application behind it."""
-
-    index: int
-    name: str  # application.name: the client's name
-    binary: str  # application.process.binary
-    pid: int | None
-
-    def label(self) -> str:
-        return self.binary if self.name in ("", self.binary) else f"{self.binary} ({self.name})"
 
 
 def playing_apps() -> list[PlayingApp]:
@@ -78,14 +64,6 @@ def playing_apps() -> list[PlayingApp]:
     return apps
 
 
-def pick(apps: list[PlayingApp], want: str) -> PlayingApp | None:
-    """The stream of the application ``want`` names: by binary or name, exact before contained."""
-    w = want.lower()
-    exact = [a for a in apps if w in (a.binary.lower(), a.name.lower())]
-    found = exact or [a for a in apps if w in a.binary.lower() or w in a.name.lower()]
-    return found[0] if found else None
-
-
 def list_apps() -> list[tuple[str, bool]]:
     """What ``app = "..."`` can name, for `rigcast devices`: the applications playing now."""
     seen: dict[str, None] = {}
@@ -105,12 +83,13 @@ class AppStream:
         self.rate = 48000
         self.proc: subprocess.Popen[bytes] | None = None
         self._next_look = 0.0
-        self._silence_due: float | None = None
+        self._pacer = SilencePacer(self.rate)
         self._said_missing = False
 
     def recorder(self, samplerate: int, channels: int, blocksize: int) -> AppStream:
         assert channels == 2
         self.rate = samplerate
+        self._pacer = SilencePacer(samplerate)
         return self
 
     def __enter__(self) -> AppStream:
@@ -128,12 +107,12 @@ class AppStream:
             if self.proc is None and time.monotonic() >= self._next_look:
                 self._look()
             if self.proc is None:
-                return self._silence(numframes)
+                return self._pacer.silence(numframes)
             out = self.proc.stdout
             assert out is not None
             ready, _, _ = select.select([out], [], [], QUIET_S)
             if not ready:
-                return self._silence(numframes)
+                return self._pacer.silence(numframes)
             data = os.read(out.fileno(), want)
             while data and len(data) < want:
                 more = os.read(out.fileno(), want - len(data))
@@ -141,24 +120,11 @@ class AppStream:
                     break
                 data += more
             if len(data) == want:
-                self._silence_due = None
+                self._pacer.reset()
                 return np.frombuffer(data, dtype=np.float32).reshape(numframes, 2)
             log.info("%s stopped playing; looking for it again every %g s", self.name, LOOK_EVERY_S)
             self._end()
             self.state = SourceState.NOT_FOUND
-
-    def _silence(self, numframes: int) -> np.ndarray:
-        """Silence as long as the time since the last block (at least ``numframes``, waiting
-        for that long when it's early): the samples written keep pace with the clock, which is
-        what the ring's anchor estimate assumes (engine/audio/capture.py)."""
-        now = time.monotonic()
-        due = self._silence_due if self._silence_due is not None else now
-        if due > now:
-            time.sleep(due - now)
-            now = due
-        n = max(numframes, min(self.rate, round((now - due) * self.rate) + numframes))
-        self._silence_due = due + n / self.rate
-        return np.zeros((n, 2), dtype=np.float32)
 
     def _look(self) -> None:
         self._next_look = time.monotonic() + LOOK_EVERY_S

@@ -94,8 +94,9 @@ def list_devices() -> list[tuple[str, str, list[tuple[str, bool]]]]:
     rows = []
     for k in kinds(Role.SOURCE, Cap.AUDIO):
         if "devices" in k.extra:  # a kind that lists its own (the applications playing)
-            if k.runs_here():
-                module, _, attr = k.extra["devices"].partition(":")
+            lister = next((path for prefix, path in k.extra["devices"].items() if sys.platform.startswith(prefix)), None)
+            if lister is not None:
+                module, _, attr = lister.partition(":")
                 rows.append((k.name, k.summary, getattr(importlib.import_module(module), attr)()))
         elif k.extra.get("loopback"):
             rows.append((k.name, "the loopback of an output", [(d.name, d.name == dspk.name) for d in spk]))
