@@ -134,6 +134,12 @@ audio_tracks = [1, 2, 3]
 name = "live"
 kind = "rtmp"
 url = "{nginx.url('tracks')}"
+[[outputs]]
+name = "buffer"
+kind = "replay"
+seconds = 5
+path = "{tmp_path}"
+audio_tracks = [3, 1]
 """)
     home.up("--config", str(cfg), "--live")
     wait_for(lambda: nginx.publishing("tracks") and home.status()["recording"], 30, what="live and recording")
@@ -141,6 +147,9 @@ url = "{nginx.url('tracks')}"
     rows = {s["name"]: s for s in st["sources"]}
     assert all(rows[f"m{t}"]["volume_db"] == 0.0 for t in TONES), "a media source has a volume like any audio source"
     time.sleep(6)
+    saved = home.rigcast("ctl", "replay", "save")
+    assert saved.returncode == 0, saved.stderr
+    replay = Path(saved.stdout.strip().removeprefix("rigcast: replay saved to "))
     r = home.rigcast("ctl", "scene", "Quiet")
     assert r.returncode == 0, r.stderr
     time.sleep(4)
@@ -154,6 +163,12 @@ url = "{nginx.url('tracks')}"
         levels = _tones(mid, rate)
         others = [v for f, v in levels.items() if f != hz]
         assert levels[hz] - max(others) >= 30, f"{title}: {levels}"
+    # The replay buffer keeps the tracks it lists, in its order.
+    kept = _audio_streams(replay)
+    assert [title for _, _, title in kept] == ["Track 3", "Track 1"], kept
+    for (x, rate, title), hz in zip(kept, (TONES[3], TONES[1]), strict=True):
+        levels = _tones(x[rate:], rate)
+        assert levels[hz] - max(v for f, v in levels.items() if f != hz) >= 30, f"replay {title}: {levels}"
     # The stream carries one audio stream: track 1's tone only.
     got = nginx.recordings("tracks")[0]
     with av.open(str(got)) as c:
