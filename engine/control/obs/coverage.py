@@ -184,6 +184,33 @@ EVENTS_NOT_SENT: dict[str, str] = {
 }
 
 
+# Every request Bitfocus Companion's OBS module sends, read from its source at 1b9568d (3.16.0):
+# actions.js, feedbacks.js, index.js and presets.js, through sendRequest, sendBatch's
+# requestType and the projector actions' requestType. The doc counts rigcast's answers to them.
+COMPANION = ("companion-module-obs-studio 3.16.0 (1b9568d)", (
+    "CallVendorRequest", "CreateRecordChapter", "GetCurrentPreviewScene", "GetCurrentSceneTransition",
+    "GetGroupSceneItemList", "GetHotkeyList", "GetInputAudioBalance", "GetInputAudioMonitorType",
+    "GetInputAudioSyncOffset", "GetInputAudioTracks", "GetInputDefaultSettings", "GetInputKindList",
+    "GetInputMute", "GetInputSettings", "GetInputVolume", "GetMediaInputStatus", "GetMonitorList",
+    "GetOutputList", "GetOutputStatus", "GetProfileList", "GetRecordDirectory", "GetRecordStatus",
+    "GetReplayBufferStatus", "GetSceneCollectionList", "GetSceneItemId", "GetSceneItemList", "GetSceneList",
+    "GetSceneTransitionList", "GetSourceActive", "GetSourceFilterList", "GetSpecialInputs", "GetStats",
+    "GetStreamServiceSettings", "GetStreamStatus", "GetStudioModeEnabled", "GetVersion", "GetVideoSettings",
+    "OffsetMediaInputCursor", "OpenInputFiltersDialog", "OpenInputInteractDialog", "OpenInputPropertiesDialog",
+    "OpenSourceProjector", "OpenVideoMixProjector", "PauseRecord", "PressInputPropertiesButton", "ResumeRecord",
+    "SaveReplayBuffer", "SaveSourceScreenshot", "SendStreamCaption", "SetCurrentPreviewScene",
+    "SetCurrentProfile", "SetCurrentProgramScene", "SetCurrentSceneCollection", "SetCurrentSceneTransition",
+    "SetCurrentSceneTransitionDuration", "SetInputAudioBalance", "SetInputAudioMonitorType",
+    "SetInputAudioSyncOffset", "SetInputMute", "SetInputSettings", "SetInputVolume", "SetMediaInputCursor",
+    "SetSceneItemEnabled", "SetSceneItemTransform", "SetSourceFilterEnabled", "SetSourceFilterSettings",
+    "SetStreamServiceSettings", "SetStudioModeEnabled", "Sleep", "SplitRecordFile", "StartOutput",
+    "StartRecord", "StartReplayBuffer", "StartStream", "StartVirtualCam", "StopOutput", "StopRecord",
+    "StopReplayBuffer", "StopStream", "StopVirtualCam", "ToggleInputMute", "ToggleOutput", "ToggleRecord",
+    "ToggleRecordPause", "ToggleReplayBuffer", "ToggleStream", "ToggleVirtualCam", "TriggerHotkeyByKeySequence",
+    "TriggerHotkeyByName", "TriggerMediaInputAction", "TriggerStudioModeTransition",
+))
+
+
 def all_requests() -> list[str]:
     return [n for names in REQUESTS_BY_CATEGORY.values() for n in names]
 
@@ -237,6 +264,14 @@ def render() -> str:
                 how = f"fixed answer: {note}" if kind == "fixed" else f"not supported: {note}"
             lines.append(f"| `{n}` | {_cell(how)} |")
         lines.append("")
+    version, companion = COMPANION
+    c_done = [n for n in companion if (n in REQUESTS and n not in NOTES) or n == "Sleep"]
+    c_fixed = [n for n in companion if NOTES.get(n, ("",))[0] == "fixed"]
+    c_refused = [n for n in companion if NOTES.get(n, ("",))[0] == "refused"]
+    lines += ["## Bitfocus Companion", "",
+              f"{version} sends {len(companion)} distinct requests (counted from its source). rigcast "
+              f"**does {len(c_done)}**, gives **a fixed answer to {len(c_fixed)}** and **refuses {len(c_refused)}**"
+              + (": " + ", ".join(f"`{n}`" for n in c_refused) if c_refused else "") + ".", ""]
     lines += ["## Events", ""]
     for cat, names in EVENTS_BY_CATEGORY.items():
         lines += [f"### {cat}", "", "| event | sent |", "|---|---|"]

@@ -10,6 +10,7 @@ from rigcast.engine.control.obs.canvases import canvas_of_uuid
 from rigcast.engine.control.obs.protocol import (
     CANNOT_ACT,
     INVALID_RESOURCE_STATE,
+    INVALID_RESOURCE_TYPE,
     NOT_FOUND,
     RequestFailed,
     field,
@@ -145,3 +146,14 @@ async def set_scene_item_transform(ctx: Ctx, d: dict[str, Any]) -> None:
 @request("GetGroupList", fixed="[]: rigcast has no groups")
 async def get_group_list(_ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
     return {"groups": []}  # rigcast has no groups
+
+
+@request("GetGroupSceneItemList")
+async def get_group_scene_item_list(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    """As OBS answers where no group exists: a scene or source by that name is not a group (602),
+    anything else is not found (600). rigcast's scenes hold no groups."""
+    name = field(d, "sceneName", str)
+    st = ctx.state()
+    if st.scene(name) is not None or any(s.name == name for s in st.sources):
+        raise RequestFailed(INVALID_RESOURCE_TYPE, "The specified source is not a group.")
+    raise RequestFailed(NOT_FOUND, f'No source was found by the name of "{name}".')

@@ -24,6 +24,8 @@ from rigcast.engine.vocab.snapshot import SourceRow
 
 _CONFIG = "rigcast's sources and scenes come from its config file; edit it (or use its live requests) and restart"
 _NO_UI = "rigcast runs on a headless box: it has no dialogs or projectors to open"
+_VIRTUALCAM = ("rigcast has no virtual camera: it needs v4l2loopback (a kernel module) on Linux and a camera driver "
+               "on Windows, and neither can be tested where rigcast is built")
 _NO_FILTERS = "rigcast's filters are the config file's: edit them there (SetSourceFilterEnabled/Settings work live)"
 
 for _name, _code, _why in (
@@ -41,7 +43,6 @@ for _name, _code, _why in (
     ("SetSourceFilterName", NOT_FOUND, _NO_FILTERS),
     ("SetSourceFilterIndex", NOT_FOUND, _NO_FILTERS),
     ("BroadcastCustomEvent", CANNOT_ACT, "rigcast does not relay custom events between clients"),
-    ("TriggerHotkeyByKeySequence", CANNOT_ACT, "trigger rigcast's hotkeys by name (GetHotkeyList lists them)"),
     ("CreateInput", CANNOT_ACT, _CONFIG),
     ("RemoveInput", CANNOT_ACT, _CONFIG),
     ("SetInputName", CANNOT_ACT, _CONFIG),
@@ -50,13 +51,12 @@ for _name, _code, _why in (
     ("SetMediaInputCursor", CANNOT_ACT, "rigcast loops media files; it has no seeking"),
     ("OffsetMediaInputCursor", CANNOT_ACT, "rigcast loops media files; it has no seeking"),
     ("TriggerMediaInputAction", CANNOT_ACT, "rigcast loops media files; it has no play/pause/stop"),
-    ("GetVirtualCamStatus", INVALID_RESOURCE_STATE, "rigcast has no virtual camera"),
-    ("ToggleVirtualCam", INVALID_RESOURCE_STATE, "rigcast has no virtual camera"),
-    ("StartVirtualCam", INVALID_RESOURCE_STATE, "rigcast has no virtual camera"),
-    ("StopVirtualCam", INVALID_RESOURCE_STATE, "rigcast has no virtual camera"),
+    ("GetVirtualCamStatus", INVALID_RESOURCE_STATE, _VIRTUALCAM),
+    ("ToggleVirtualCam", INVALID_RESOURCE_STATE, _VIRTUALCAM),
+    ("StartVirtualCam", INVALID_RESOURCE_STATE, _VIRTUALCAM),
+    ("StopVirtualCam", INVALID_RESOURCE_STATE, _VIRTUALCAM),
     ("SetOutputSettings", CANNOT_ACT, "an output's settings come from the config file (the stream's server/key: "
                                       "SetStreamServiceSettings; the record folder: SetRecordDirectory)"),
-    ("GetGroupSceneItemList", NOT_FOUND, "rigcast has no groups"),
     ("CreateSceneItem", CANNOT_ACT, _CONFIG),
     ("RemoveSceneItem", CANNOT_ACT, _CONFIG),
     ("DuplicateSceneItem", CANNOT_ACT, _CONFIG),
