@@ -8,13 +8,14 @@ import sys
 
 from rigcast.engine.commands.audio import MuteSource
 from rigcast.engine.commands.engine_cmds import GetStatus
+from rigcast.engine.commands.media import ActOnMedia
 from rigcast.engine.commands.outputs import (
     AREA_COMMANDS,
     AddChapter,
-    SplitRecording,
     PauseRecording,
     ResumeRecording,
     SaveReplay,
+    SplitRecording,
 )
 from rigcast.engine.commands.pictures import TakeScreenshot
 from rigcast.engine.commands.scenes import SetItem, SetPreview, SetStudio, SetText, SwitchScene, TakePreview
@@ -108,6 +109,25 @@ def screenshot(a: argparse.Namespace) -> int:
     return 0
 
 
+def media(a: argparse.Namespace) -> int:
+    """``ctl media SOURCE ACTION [AT]``: AT is seconds, or a step from here when signed."""
+    cursor = offset = None
+    if a.action == "seek":
+        try:
+            seconds = float(a.at or "")
+        except ValueError:
+            print('rigcast: seek needs a time in seconds, like 12.5, or a step like +10 or -5', file=sys.stderr)
+            return 1
+        if a.at.startswith(("+", "-")):
+            offset = round(seconds * 1000)
+        else:
+            cursor = round(seconds * 1000)
+    done = run(ActOnMedia(a.source, a.action, cursor, offset))
+    at = f"{done.cursor_ms / 1000:.1f} s" + (f" of {done.duration_ms / 1000:.1f}" if done.duration_ms else "")
+    print(f"rigcast: {done.source} {done.state} at {at}")
+    return 0
+
+
 def _scene(given: str) -> str | int:
     """A scene as typed: a number is its 1-based index."""
     return int(given) if given.isdigit() else given
@@ -166,6 +186,8 @@ def run_ctl(a: argparse.Namespace) -> int:
             print(f"rigcast: {a.source} text set")
         elif a.ctl == "obs-info":
             return obs_info(run(GetStatus()).state.obs_websocket)
+        elif a.ctl == "media":
+            return media(a)
         elif a.ctl == "tracks":
             if a.track:
                 run(SetSource(a.source, {"tracks": a.track}))

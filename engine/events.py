@@ -14,7 +14,17 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from rigcast.engine.status import status_line
-from rigcast.engine.vocab.reports import Ack, Fatal, Final, LogLine, Meter, Ready, Report, VideoStats
+from rigcast.engine.vocab.reports import (
+    Ack,
+    Fatal,
+    Final,
+    LogLine,
+    MediaStatus,
+    Meter,
+    Ready,
+    Report,
+    VideoStats,
+)
 
 if TYPE_CHECKING:
     from rigcast.engine.runtime import Engine
@@ -64,6 +74,8 @@ class EventPump:
             e.bus.publish(msg)
         elif isinstance(msg, Ack):
             e.acked(msg)
+        elif isinstance(msg, MediaStatus):
+            e.media_reported(msg)
         elif isinstance(msg, Ready):
             e.encoder_note = msg.encoder
             doing = ("live" if e.control else "streaming (Ctrl-C stops)") if e.active else "idle"

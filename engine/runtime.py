@@ -44,6 +44,7 @@ from rigcast.engine.vocab.reports import (
     Ack,
     ChatMessage,
     LogLine,
+    MediaStatus,
     OutputStatus,
     Report,
     StateChanged,
@@ -54,17 +55,21 @@ from rigcast.engine.vocab.results import Status
 if TYPE_CHECKING:
     from rigcast.engine.control.link import LinkHello
 
+from rigcast.engine.clock import now_ns
 from rigcast.engine.vocab.snapshot import (
     CanvasRow,
     EngineRow,
     IdleOutput,
     LinkRow,
+    MediaRow,
     ObsWebsocketRow,
     Snapshot,
     SourceRow,
     TransitionRow,
     scene_rows,
 )
+from rigcast.engine.vocab.states import MediaState
+from rigcast.engine.vocab.video import MediaControl
 
 log = logging.getLogger("rigcast.engine")
 
@@ -152,6 +157,7 @@ class Engine:
         self.ready = asyncio.Event()
         self.pump = EventPump(self)
         self.obsws: Any = None
+        self.media: dict[str, MediaStatus] = {}  # each media source's playback, as its worker last said
 
     # -- state -----------------------------------------------------------------------------
     def source_settings(self, src: SourceConfig) -> dict[str, Any]:
@@ -189,6 +195,20 @@ class Engine:
 
     def reconfigure(self, src: SourceConfig) -> bool:
         return self.workers.reconfigure(src)
+
+    async def media_control(self, source: str, cmd: MediaControl) -> MediaStatus | None:
+        if not self.workers.control(source, cmd):
+            return None
+        for _ in range(150):  # the worker answers at its next tick
+            now = self.media.get(source)
+            if now is not None and now.seq >= cmd.seq:
+                return now
+            await asyncio.sleep(0.02)
+        return None
+
+    def media_reported(self, status: MediaStatus) -> None:
+        self.media[status.source] = status
+        self.publish_state()
 
     def screenshot_taken(self) -> None:
         self.screenshots += 1
@@ -240,6 +260,12 @@ class Engine:
         if self.switcher is not None:
             self.switcher.manual()
 
+    def _media_row(self, source: str) -> MediaRow | None:
+        m = self.media.get(source)
+        if m is None:
+            return None
+        return MediaRow(MediaState(m.state), m.cursor_at(now_ns()), m.duration_ms, m.action, m.seq)
+
     def state(self) -> Snapshot:
         """The whole state, typed; JSON only where it leaves through a socket (``wire()``)."""
         states = {s.name: s.state for s in self.stats.sources} if self.stats else {}
@@ -257,7 +283,7 @@ class Engine:
                 s.name, s.kind, s.describe(), SourceState(states.get(s.name, SourceState.STARTING)), r.muted,
                 self.source_settings(s), (size[0], size[1]) if size else None,
                 (pid, self.workers.restarts.get(s.name, 0)) if pid is not None else None,
-                s.has(Cap.SOUND), r.volume_db if s.has(Cap.SOUND) else None))
+                s.has(Cap.SOUND), r.volume_db if s.has(Cap.SOUND) else None, self._media_row(s.name)))
         outputs: tuple[OutputStatus | IdleOutput, ...] = (
             tuple(self.stats.outputs) if self.stats and self.stats.outputs
             else tuple(IdleOutput(o.name, o.kind, o.describe(), o.has(Cap.STREAM), o.has(Cap.REPLAY))

@@ -27,6 +27,7 @@ from rigcast.engine.framering import FrameRing
 from rigcast.engine.proc import has_console, worker_executable
 from rigcast.engine.spec import PipelineSpec
 from rigcast.engine.vocab import SourceState
+from rigcast.engine.vocab.video import MediaControl
 
 log = logging.getLogger("rigcast.supervisor")
 
@@ -77,6 +78,9 @@ class Workers:
         self.stop_event = ctx.Event()
         self.events: Any = ctx.Queue(maxsize=256)  # video/capture → engine: stats, meters, logs, acks
         self.commands: Any = ctx.Queue()  # engine → video process
+        # A source that takes actions while it runs (a media file: play, pause, seek) reads them
+        # from a queue of its own in its worker (engine/capture/base.py ControlledSource).
+        self.controls: dict[str, Any] = {s.name: ctx.Queue() for s in self.captured if s.info.extra.get("plays_file")}
         t0 = now_ns()
         spec = PipelineSpec(cfg.video, cfg.audio, self.canvas, cfg.outputs,
                             {n: r.name for n, r in self.rings.items()}, used,
@@ -88,7 +92,8 @@ class Workers:
         self._recipes: list[tuple[str, Any, tuple[Any, ...]]] = [
             (src.name, run_capture_worker, (src, self.rings[src.name].name, cfg.video.fps, t0, self.stop_event,
                                             os.getpid(), log_level, self.events,
-                                            self.audio_shm[src.name].name if src.name in self.audio_shm else None))
+                                            self.audio_shm[src.name].name if src.name in self.audio_shm else None,
+                                            self.controls.get(src.name)))
             for src in self.captured]
         self._recipes += [(src.name, run_audio_worker, (src, self.audio_shm[src.name].name, self.stop_event,
                                                         os.getpid(), log_level, self.events))
@@ -164,6 +169,14 @@ class Workers:
             self.captures[i].start()
             return True
         return False
+
+    def control(self, source: str, cmd: MediaControl) -> bool:
+        """An action for a source's worker (a media file's); False if no worker takes them."""
+        q = self.controls.get(source)
+        if q is None:
+            return False
+        q.put(cmd)
+        return True
 
     def signal_stop(self) -> None:
         self.stop_event.set()

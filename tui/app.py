@@ -23,6 +23,7 @@ from textual.widgets import Footer
 
 from rigcast.engine.commands.audio import MuteSource
 from rigcast.engine.commands.engine_cmds import StopEngine
+from rigcast.engine.commands.media import ActOnMedia
 from rigcast.engine.commands.outputs import (
     SaveReplay,
     TogglePause,
@@ -79,6 +80,7 @@ class ControlRoom(App[int]):
         Binding("e", "studio", "Studio"),
         Binding("t", "transition", "Take"),
         Binding("m", "mute", "Mute"),
+        Binding("o", "media", "Play/Pause"),
         Binding("h", "pictures", "Pic"),
         Binding("q", "detach", "Detach"),
         Binding("Q", "stop_engine", "Stop", key_display="Q"),
@@ -351,6 +353,14 @@ class ControlRoom(App[int]):
             self.notify("no source selected", severity="warning")
             return
         self.run_worker(self._send(MuteSource(name)), group="commands")
+
+    async def action_media(self) -> None:
+        """Play or pause the selected media source (media.action toggle)."""
+        name = self.query_one(SourcesPanel).selected_name()
+        if name is None:
+            self.notify("no source selected", severity="warning")
+            return
+        self.run_worker(self._send(ActOnMedia(name, "toggle")), group="commands")
 
     def action_detach(self) -> None:
         self.exit(0)

@@ -72,7 +72,7 @@ class Mixer:
         buf = self._buf[:n]
         for inp in self.inputs.values():
             ring = inp.ring
-            if ring.written == 0 or not inp.heard:
+            if ring.written == 0 or not inp.heard or ring.state == SourceState.HIDDEN:  # hidden: a paused file
                 inp.meter.add(self._silent[:, :n])
                 inp.next_k = None  # read from where the clock says once heard again
                 continue

@@ -88,6 +88,10 @@ class AudioRing:
         self.hdr[_ANCHOR] = anchor_ns
         self.hdr[_WRITTEN] = w + n  # last: the reader never sees frames not yet written
 
+    def set_anchor(self, anchor_ns: int) -> None:
+        """The writer's clock moved without new samples (a paused file resumed): said at once."""
+        self.hdr[_ANCHOR] = anchor_ns
+
     # -- reader ----------------------------------------------------------------------------
     def read(self, k: int, n: int, out: np.ndarray) -> int:
         """Frames ``[k, k + n)`` into ``out`` (n, 2); what was never written or is already

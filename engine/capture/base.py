@@ -18,6 +18,8 @@ from rigcast.engine.framering import FrameRing
 
 if TYPE_CHECKING:
     from rigcast.engine.audio.ring import AudioRing
+    from rigcast.engine.vocab.reports import MediaStatus
+    from rigcast.engine.vocab.video import MediaControl
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,16 @@ class SoundSource(Protocol):
     sample ring the mixer reads, it writes its sound there on the pictures' clock."""
 
     def play_sound(self, ring: AudioRing) -> None: ...
+
+
+@runtime_checkable
+class ControlledSource(Protocol):
+    """A captured source that takes actions while it runs (a media file: play, pause, seek),
+    sent to its worker on a queue of its own; each answers with its playback as it now is."""
+
+    def control(self, cmd: MediaControl, now_ns: int) -> MediaStatus: ...
+
+    def status(self, now_ns: int) -> MediaStatus: ...
 
 
 class SourceKind(Protocol):

@@ -12,6 +12,12 @@ written where the picture's clock puts it: file time ``t`` is heard at ``start +
 instant its frame is shown), so picture and sound stay in sync by construction, across loops
 too (each loop's sound starts where that loop's pictures do: a longer sound track is cut, a
 shorter one padded with silence).
+
+It takes actions while it runs (engine/capture/base.py ControlledSource): pause holds the last
+frame and takes the sound off the mix (its sample ring says ``hidden``, which the mixer skips)
+and play goes on from there, shifting the clock by the pause; a seek (restart, stop, a cursor
+set or moved) opens the file at the keyframe before the target and shows the target's frame at
+once, its sound rebased so the next sample lands where the clock now is.
 """
 
 from __future__ import annotations
@@ -23,6 +29,9 @@ from rigcast.config.model import Size, SourceConfig
 from rigcast.engine.capture.base import SourceProbe
 from rigcast.engine.errors import RigcastError
 from rigcast.engine.framering import FrameRing, SourceState
+from rigcast.engine.vocab.reports import MediaStatus
+from rigcast.engine.vocab.states import MediaAction, MediaState
+from rigcast.engine.vocab.video import MediaControl
 
 if TYPE_CHECKING:
     from rigcast.engine.audio.ring import AudioRing
@@ -49,7 +58,13 @@ def _open(cfg: SourceConfig) -> tuple[Any, Any, Any]:
 class MediaSource:
     def __init__(self, cfg: SourceConfig, ring: FrameRing) -> None:
         self.cfg = cfg
+        self.ring = ring
         self.container, self.stream, self.audio = _open(cfg)
+        d = self.container.duration  # microseconds (AV_TIME_BASE), when the container knows it
+        self.duration_ms: int | None = d // 1000 if d else None
+        self.state = MediaState.PLAYING
+        self.paused_at: int | None = None  # the clock when paused or stopped
+        self.last_action, self.last_seq = "", 0
         self.width = min(self.stream.codec_context.width, ring.max_width)
         self.height = min(self.stream.codec_context.height, ring.max_height)
         rate = self.stream.average_rate or self.stream.guessed_rate or 30
@@ -158,9 +173,107 @@ class MediaSource:
         except Exception:
             pass
 
+    # -- actions (ControlledSource) --------------------------------------------------------------
+    def status(self, now_ns: int) -> MediaStatus:
+        return MediaStatus(self.cfg.name, self.state, self._cursor_ms(now_ns), self.duration_ms, now_ns,
+                           self.last_action, self.last_seq)
+
+    def control(self, cmd: MediaControl, now_ns: int) -> MediaStatus:
+        action = MediaAction(cmd.action)
+        if action == MediaAction.TOGGLE:
+            action = MediaAction.PAUSE if self.state == MediaState.PLAYING else MediaAction.PLAY
+        if action == MediaAction.PAUSE and self.state == MediaState.PLAYING:
+            self.paused_at, self.state = now_ns, MediaState.PAUSED
+            self._audible(False)
+        elif action == MediaAction.PLAY and self.state != MediaState.PLAYING:
+            if self.start_ns is not None and self.paused_at is not None:
+                self.start_ns += now_ns - self.paused_at  # the clock goes on from where it stopped
+                if self.sound is not None:
+                    self.sound.set_anchor(self._anchor(self.sound))
+            self.paused_at, self.state = None, MediaState.PLAYING
+            self._audible(True)
+        elif action == MediaAction.RESTART:
+            self._seek(0, now_ns, playing=True)
+        elif action == MediaAction.STOP:
+            self._seek(0, now_ns, playing=False)
+            self.state = MediaState.STOPPED
+        elif action == MediaAction.SEEK:
+            here = self._cursor_ms(now_ns)
+            target = cmd.cursor_ms if cmd.cursor_ms is not None else here + (cmd.offset_ms or 0)
+            self._seek(target, now_ns, playing=self.state == MediaState.PLAYING)
+        self.last_action, self.last_seq = cmd.action, cmd.seq
+        log.info("%s: %s (%s at %.1f s)", self.cfg.name, cmd.action, self.state, self._cursor_ms(now_ns) / 1000)
+        return self.status(now_ns)
+
+    def _elapsed_s(self, now_ns: int) -> float:
+        """The timeline's position (seconds since the file started, loops included)."""
+        if self.start_ns is None:
+            return 0.0
+        at = self.paused_at if self.paused_at is not None else now_ns
+        return (at - self.start_ns) / 1e9
+
+    def _cursor_ms(self, now_ns: int) -> int:
+        pos = max(0.0, self._elapsed_s(now_ns) - self.loop_offset) * 1000
+        return min(round(pos), self.duration_ms) if self.duration_ms else round(pos)
+
+    def _audible(self, on: bool) -> None:
+        """The sound in the mix or out of it (a paused file is silent, not stuck on a sample)."""
+        if self.sound is not None and self.audio is not None:
+            self.sound.set_state(SourceState.LIVE if on else SourceState.HIDDEN)
+
+    def _seek(self, cursor_ms: int, now_ns: int, playing: bool) -> None:
+        """Open the file at ``cursor_ms`` (clamped to it), show that frame now, and go on from
+        there playing or held."""
+        import av
+
+        last = max(0, (self.duration_ms or 0) - 1)
+        target = max(0, min(cursor_ms, last) if self.duration_ms else cursor_ms) / 1000
+        self._close()
+        self.container, self.stream, self.audio = _open(self.cfg)
+        if target > 0:
+            try:
+                self.container.seek(int(target * av.time_base), backward=True, any_frame=False)
+            except av.FFmpegError as e:
+                raise RigcastError(f'source "{self.cfg.name}": cannot seek to {target:.1f} s: {e}') from None
+        self.frames = self._decode()
+        self.pending, self.loop_offset = None, 0.0
+        self._early.clear()
+        self.start_ns = now_ns - int(target * 1e9)
+        self.paused_at = None if playing else now_ns
+        self.state = MediaState.PLAYING if playing else MediaState.PAUSED
+        if self.sound is not None:
+            self._resampler = av.AudioResampler(format="flt", layout="stereo", rate=self.sound.rate)
+            self._base = self.sound.written - round(target * self.sound.rate)  # the next sample lands now
+            self.sound.set_anchor(self._anchor(self.sound))
+        self._audible(playing)
+        self._show(self.ring, now_ns, target)
+
+    def _show(self, ring: FrameRing, pts_ns: int, elapsed: float) -> None:
+        """The newest frame at or before ``elapsed`` into the ring (a seek's picture at once)."""
+        shown = None
+        while True:
+            if self.pending is None:
+                self.pending = self._next()
+                if self.pending is None:
+                    break
+            if self.pending[1] > elapsed and shown is not None:
+                break
+            shown, self.pending = self.pending, None
+        if shown is not None:
+            self._publish(ring, shown[0], pts_ns)
+
+    def _publish(self, ring: FrameRing, frame: Any, pts_ns: int) -> None:
+        bgra = frame.reformat(self.width, self.height, "bgra").to_ndarray()
+        slot = ring.begin_write()
+        ring.slot_pixels(slot, self.width, self.height)[:] = bgra
+        ring.commit(slot, self.width, self.height, self.width * 4, pts_ns)
+
+    # -- the capture loop ------------------------------------------------------------------------
     def grab(self, ring: FrameRing, pts_ns: int) -> None:
         if self.start_ns is None:
             self.start_ns = pts_ns
+        if self.paused_at is not None:
+            return  # held: the compositor shows the last frame again
         elapsed = (pts_ns - self.start_ns) / 1e9
         shown = None
         while True:
@@ -173,10 +286,7 @@ class MediaSource:
             shown, self.pending = self.pending, None
         if shown is None:
             return  # no new frame for this tick: the compositor shows the last one again
-        bgra = shown[0].reformat(self.width, self.height, "bgra").to_ndarray()
-        slot = ring.begin_write()
-        ring.slot_pixels(slot, self.width, self.height)[:] = bgra
-        ring.commit(slot, self.width, self.height, self.width * 4, pts_ns)
+        self._publish(ring, shown[0], pts_ns)
 
     def close(self) -> None:
         self._close()

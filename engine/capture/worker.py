@@ -12,7 +12,7 @@ from multiprocessing.synchronize import Event
 from typing import Any
 
 from rigcast.config.model import SourceConfig
-from rigcast.engine.capture.base import SoundSource, source_kind
+from rigcast.engine.capture.base import ControlledSource, SoundSource, source_kind
 from rigcast.engine.clock import now_ns, sleep_until_ns, tick_at, tick_ns
 from rigcast.engine.errors import RigcastError
 from rigcast.engine.framering import FrameRing, SourceState
@@ -24,9 +24,11 @@ log = logging.getLogger("rigcast.capture")
 
 
 def run_capture_worker(cfg: SourceConfig, ring_name: str, fps: int, t0_ns: int, stop: Event,
-                       parent_pid: int, log_level: int, events: Any = None, sound_ring: str | None = None) -> None:
+                       parent_pid: int, log_level: int, events: Any = None, sound_ring: str | None = None,
+                       controls: Any = None) -> None:
     """``sound_ring``: where a source with sound of its own (a media file) writes it, on the
-    same clock as its pictures (engine/audio/ring.py)."""
+    same clock as its pictures (engine/audio/ring.py); ``controls``: the queue a source that
+    takes actions (engine/capture/base.py ControlledSource) reads them from."""
     ignore_keys()  # Ctrl+C / Ctrl+Break reach the whole group: the supervisor decides when we stop
     setup_logging(log_level, f"capture:{cfg.name}", events)
     parent = ParentWatch(parent_pid)
@@ -48,12 +50,17 @@ def run_capture_worker(cfg: SourceConfig, ring_name: str, fps: int, t0_ns: int, 
 
         sound = AudioRing.attach(sound_ring)
         source.play_sound(sound)
+    controlled = source if controls is not None and isinstance(source, ControlledSource) else None
+    if controlled is not None and events is not None:
+        events.put(controlled.status(now_ns()))
     half = 500_000_000 // fps
     failed = ""
     n = tick_at(t0_ns, now_ns(), fps) + 1
     try:
         while not stop.is_set():
             sleep_until_ns(tick_ns(t0_ns, n, fps) - half)
+            if controlled is not None:
+                _take_controls(controlled, controls, events)
             t = now_ns()
             try:
                 source.grab(ring, t)
@@ -80,3 +87,21 @@ def run_capture_worker(cfg: SourceConfig, ring_name: str, fps: int, t0_ns: int, 
         ring.close()
         if sound is not None:
             sound.close()
+
+
+def _take_controls(source: ControlledSource, controls: Any, events: Any) -> None:
+    """The actions sent since the last tick, each answered with the playback it leaves."""
+    import queue
+
+    while True:
+        try:
+            cmd = controls.get_nowait()
+        except (queue.Empty, EOFError, OSError):
+            return
+        try:
+            status = source.control(cmd, now_ns())
+        except Exception as e:  # a seek into a broken file: that action's failure, logged; playback goes on
+            log.error("media action %s failed: %s", cmd.action, e)
+            status = source.status(now_ns())
+        if events is not None:
+            events.put(status)

@@ -9,6 +9,7 @@ can't reach into the workers, the link's socket or the event pump, and mypy says
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any, Protocol
 
@@ -16,8 +17,9 @@ from rigcast.config.kinds import Cap
 from rigcast.config.model import OutputConfig, RigcastConfig, SourceConfig
 from rigcast.engine.control.chat import RateLimit
 from rigcast.engine.vocab import RenderedState, VideoCommand
-from rigcast.engine.vocab.reports import ChatMessage
+from rigcast.engine.vocab.reports import ChatMessage, MediaStatus
 from rigcast.engine.vocab.results import Status
+from rigcast.engine.vocab.video import MediaControl
 
 
 class Ingest(Protocol):
@@ -72,6 +74,16 @@ class Host(Protocol):
 
     def replace_source(self, new: SourceConfig) -> None:
         """A source's settings changed live: the engine's config holds the new ones."""
+        ...
+
+    @property
+    def media(self) -> Mapping[str, MediaStatus]:
+        """Each media source's playback as its worker last reported it."""
+        ...
+
+    async def media_control(self, source: str, cmd: MediaControl) -> MediaStatus | None:
+        """An action for a media source's worker, and the playback it leaves (None: no worker
+        takes actions for it, or it did not answer within a few seconds)."""
         ...
 
     def reconfigure(self, src: SourceConfig) -> bool:

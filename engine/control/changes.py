@@ -11,7 +11,8 @@ from dataclasses import fields
 from typing import Any
 
 from rigcast.engine.vocab import EngineState, OutputState, OutputStatus
-from rigcast.engine.vocab.snapshot import IdleOutput, ItemRow, Snapshot, SourceRow
+from rigcast.engine.vocab.snapshot import IdleOutput, ItemRow, MediaRow, Snapshot, SourceRow
+from rigcast.engine.vocab.states import MediaState
 
 Change = tuple[str, dict[str, Any]]
 
@@ -66,6 +67,23 @@ def _settings(row: SourceRow) -> dict[str, Any]:
 PLACEMENT = tuple(f.name for f in fields(ItemRow) if f.name not in ("source", "visible", "opacity", "filters"))
 
 
+def _media_changes(source: str, was: MediaRow | None, now: MediaRow | None) -> list[Change]:
+    """("media_action", {source, action}) for each action taken; ("media_started"|"media_ended",
+    {source}) as playback starts (a restart included) or stops. A file that loops never ends."""
+    if now is None:
+        return []
+    out: list[Change] = []
+    acted = now.seq != (was.seq if was else 0) and now.action
+    if acted:
+        out.append(("media_action", {"source": source, "action": now.action, "state": now.state}))
+    playing = now.state == MediaState.PLAYING
+    if playing and ((was is None or was.state != MediaState.PLAYING) or (acted and now.action == "restart")):
+        out.append(("media_started", {"source": source}))
+    if now.state == MediaState.STOPPED and (was is None or was.state != MediaState.STOPPED):
+        out.append(("media_ended", {"source": source}))
+    return out
+
+
 def changes(last: Snapshot | None, new: Snapshot) -> list[Change]:
     """("scene", {scene}), ("streaming"|"recording"|"replay_buffer", {active}), ("replay_saved", {path}), ("stream_phase"|"record_phase",
     {phase, was}), ("mute", {source, muted}), ("volume", {source, volume_db}), ("settings",
@@ -110,6 +128,7 @@ def changes(last: Snapshot | None, new: Snapshot) -> list[Change]:
             out.append(("volume", {"source": s.name, "volume_db": s.volume_db}))
         if _settings(old) != _settings(s):
             out.append(("settings", {"source": s.name, "settings": _settings(s), "was": _settings(old)}))
+        out += _media_changes(s.name, old.media, s.media)
     was_items = _items(last)
     for (scene, i), it in _items(new).items():
         old_it = was_items.get((scene, i))

@@ -78,6 +78,8 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "set_studio_mode": ("studio.set", ()),
     "set_preview_scene": ("scene.preview", ()),
     "transition": ("studio.transition", ()),
+    "media": ("media.action", ()),
+    "set_tracks": ("source.set", ("source", "settings")),
 }
 EVENTS = ("stream_state", "scene_changed", "stats", "error")
 

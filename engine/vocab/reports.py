@@ -256,7 +256,29 @@ class ChatMessage:
         return self.wire()
 
 
-Report = Ack | Ready | Meter | VideoStats | Final | LogLine | Fatal
+@dataclass(frozen=True)
+class MediaStatus:
+    """A media source's playback as its worker last set it: at ``at_ns`` (the monotonic clock
+    the rings use) it was at ``cursor_ms``; playing, it has moved on since (looping at
+    ``duration_ms``). ``action``/``seq``: the action that made it (none and 0 at start)."""
+
+    source: str
+    state: str  # a MediaState
+    cursor_ms: int
+    duration_ms: int | None
+    at_ns: int
+    action: str = ""
+    seq: int = 0
+
+    def cursor_at(self, now_ns: int) -> int:
+        """Where it is at ``now_ns``."""
+        if self.state != "playing":
+            return self.cursor_ms
+        pos = self.cursor_ms + max(0, now_ns - self.at_ns) // 1_000_000
+        return pos % self.duration_ms if self.duration_ms else pos
+
+
+Report = Ack | Ready | Meter | VideoStats | Final | LogLine | Fatal | MediaStatus
 BusEvent = StateChanged | VideoStats | Meter | LogLine | ChatMessage
 EVENT_TYPES: dict[EventName, type[BusEvent]] = {t.EVENT: t for t in (StateChanged, VideoStats, Meter, LogLine, ChatMessage)}
 

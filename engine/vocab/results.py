@@ -249,3 +249,13 @@ class Picture:
     def wire(self) -> dict[str, Any]:
         return {"source": self.source, "scene": self.scene, "format": self.format,
                 "image_base64": base64.b64encode(self.data).decode()}
+
+
+@dataclass(frozen=True)
+class MediaPlayback:
+    """``media.action``'s answer: the playback the action left."""
+
+    source: str
+    state: str  # a MediaState
+    cursor_ms: int
+    duration_ms: int | None

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from rigcast.engine.vocab.reports import OutputStatus
-from rigcast.engine.vocab.states import EngineState, LinkState, OutputState, SourceState
+from rigcast.engine.vocab.states import EngineState, LinkState, MediaState, OutputState, SourceState
 from rigcast.engine.vocab.video import RenderedState
 from rigcast.engine.vocab.wire import WireError, fields_of, from_wire
 
@@ -38,6 +38,17 @@ class EngineRow:
 
 
 @dataclass(frozen=True)
+class MediaRow:
+    """A media source's playback as the state is taken: its cursor then, not when reported."""
+
+    state: MediaState
+    cursor_ms: int
+    duration_ms: int | None = None
+    action: str = ""  # the last action taken on it, and its number (events tell actions apart by it)
+    seq: int = 0
+
+
+@dataclass(frozen=True)
 class SourceRow:
     """A source shown in a scene or mixed. ``audio``: it has sound, with a volume (a device's is
     mixed in every scene, a media file's while it is on air); ``worker``: the pid and restarts
@@ -53,6 +64,7 @@ class SourceRow:
     worker: tuple[int, int] | None = None  # (pid, restarts)
     audio: bool = False
     volume_db: float | None = None
+    media: MediaRow | None = None  # a media source's playback
 
     @property
     def sound_only(self) -> bool:
@@ -80,6 +92,8 @@ class SourceRow:
             row["pid"], row["restarts"] = self.worker
         if self.audio:
             row["volume_db"] = self.volume_db
+        if self.media is not None:
+            row["media"] = dataclasses.asdict(self.media)
         row["settings"] = self.settings
         return row
 

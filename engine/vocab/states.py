@@ -84,3 +84,21 @@ def labelled(value: str, kind: type[_Labelled]) -> str:
         return kind(value).label
     except ValueError:
         return value
+
+
+class MediaState(StrEnum):
+    """A media source's playback, moved by ``media.action`` (obs-websocket's media actions).
+    A file loops while it plays, so it never ends by itself."""
+
+    PLAYING = "playing"
+    PAUSED = "paused"
+    STOPPED = "stopped"  # back at the start, held there (its first frame shown) until played
+
+
+class MediaAction(StrEnum):
+    PLAY = "play"
+    PAUSE = "pause"
+    TOGGLE = "toggle"  # play when paused or stopped, pause when playing
+    STOP = "stop"
+    RESTART = "restart"
+    SEEK = "seek"  # to ``cursor_ms``, or by ``offset_ms``

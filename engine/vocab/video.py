@@ -228,3 +228,14 @@ class RenderedState:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class MediaControl:
+    """To a media source's capture worker (not the video process): an action, a seek's target
+    (``cursor_ms``) or step (``offset_ms``), and its number, which the status it answers with carries."""
+
+    action: str  # a MediaAction
+    seq: int
+    cursor_ms: int | None = None
+    offset_ms: int | None = None

@@ -18,6 +18,7 @@ from rigcast.engine.control.changes import (
     outputs,
 )
 from rigcast.engine.control.obs.inputs import audio_tracks, volume_fields
+from rigcast.engine.control.obs.media import obs_media_action
 from rigcast.engine.control.obs.protocol import (
     EVENT,
     SUB_FILTERS,
@@ -26,6 +27,7 @@ from rigcast.engine.control.obs.protocol import (
     SUB_INPUT_SHOW,
     SUB_INPUTS,
     SUB_ITEM_TRANSFORM,
+    SUB_MEDIA_INPUTS,
     SUB_OUTPUTS,
     SUB_SCENE_ITEMS,
     SUB_SCENES,
@@ -136,6 +138,14 @@ def obs_events(found: list[Change], subs: int, state: Snapshot) -> list[dict[str
                                      named | {"inputAudioSyncOffset": int(now["sync_offset_ms"])}))
             if subs & SUB_FILTERS:
                 out += _filter_events(d["source"], d["was"].get("filters", []), d["settings"].get("filters", []))
+        elif what == "media_action" and subs & SUB_MEDIA_INPUTS:
+            action = obs_media_action(d["action"], d["state"])
+            if action is not None:
+                out.append(event("MediaInputActionTriggered", SUB_MEDIA_INPUTS,
+                                 {"inputName": d["source"], "inputUuid": d["source"], "mediaAction": action}))
+        elif what in ("media_started", "media_ended") and subs & SUB_MEDIA_INPUTS:
+            name = "MediaInputPlaybackStarted" if what == "media_started" else "MediaInputPlaybackEnded"
+            out.append(event(name, SUB_MEDIA_INPUTS, {"inputName": d["source"], "inputUuid": d["source"]}))
         elif what == "item_visible" and subs & SUB_SCENE_ITEMS:
             out.append(event("SceneItemEnableStateChanged", SUB_SCENE_ITEMS, {
                 "sceneName": d["scene"], "sceneUuid": d["scene"], "sceneItemId": d["index"] + 1,

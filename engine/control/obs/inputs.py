@@ -28,7 +28,6 @@ from rigcast.engine.control.obs.requests import Ctx, request
 from rigcast.engine.vocab.snapshot import SourceRow
 
 
-
 def _source(ctx: Ctx, name: str) -> SourceRow:
     s = ctx.state().source(name)
     if s is not None:

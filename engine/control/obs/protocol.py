@@ -27,7 +27,7 @@ INVALID_RESOURCE_TYPE, INVALID_RESOURCE_STATE, PROCESSING_FAILED, CANNOT_ACT = 6
 # EventSubscription bits
 SUB_GENERAL, SUB_SCENES, SUB_INPUTS, SUB_TRANSITIONS = 1 << 0, 1 << 2, 1 << 3, 1 << 4
 SUB_FILTERS, SUB_OUTPUTS, SUB_SCENE_ITEMS = 1 << 5, 1 << 6, 1 << 7
-SUB_UI = 1 << 10
+SUB_MEDIA_INPUTS, SUB_UI = 1 << 8, 1 << 10
 SUB_ALL = (1 << 12) - 1  # General .. Canvases: not the high-volume ones below
 SUB_VOLUME_METERS, SUB_INPUT_ACTIVE, SUB_INPUT_SHOW, SUB_ITEM_TRANSFORM = 1 << 16, 1 << 17, 1 << 18, 1 << 19
 MAX_MESSAGE = 512 * 1024  # a message larger is closed with 1009 before it is read

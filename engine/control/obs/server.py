@@ -30,6 +30,7 @@ from rigcast.engine.control.obs import (  # noqa: F401  (they register)
     general,
     hotkeys,
     inputs,
+    media,
     outputs,
     replay,
     scenes,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rigcast.config.kinds import Role, find
 from rigcast.engine.control.obs.inputs import _audio, _input
 from rigcast.engine.control.obs.protocol import (
     CANNOT_ACT,
@@ -48,9 +47,6 @@ for _name, _code, _why in (
     ("SetInputName", CANNOT_ACT, _CONFIG),
     ("GetInputPropertiesListPropertyItems", CANNOT_ACT, "rigcast has no properties UI; GetInputSettings lists settings"),
     ("PressInputPropertiesButton", CANNOT_ACT, "rigcast has no properties UI"),
-    ("SetMediaInputCursor", CANNOT_ACT, "rigcast loops media files; it has no seeking"),
-    ("OffsetMediaInputCursor", CANNOT_ACT, "rigcast loops media files; it has no seeking"),
-    ("TriggerMediaInputAction", CANNOT_ACT, "rigcast loops media files; it has no play/pause/stop"),
     ("GetVirtualCamStatus", INVALID_RESOURCE_STATE, _VIRTUALCAM),
     ("ToggleVirtualCam", INVALID_RESOURCE_STATE, _VIRTUALCAM),
     ("StartVirtualCam", INVALID_RESOURCE_STATE, _VIRTUALCAM),
@@ -117,14 +113,6 @@ async def get_input_deinterlace_field_order(ctx: Ctx, d: dict[str, Any]) -> dict
 async def set_input_deinterlace_field_order(ctx: Ctx, d: dict[str, Any]) -> None:
     _video(ctx, d)
     _only(field(d, "inputDeinterlaceFieldOrder", str), "OBS_DEINTERLACE_FIELD_ORDER_TOP", "no deinterlacing")
-
-
-@request("GetMediaInputStatus", fixed="OBS_MEDIA_STATE_PLAYING for a media source (looped; no duration or cursor)")
-async def get_media_input_status(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
-    s = _input(ctx, d)
-    if not find(Role.SOURCE, s.kind).extra.get("plays_file"):
-        raise RequestFailed(INVALID_RESOURCE_STATE, f'The input "{s.name}" is not a media source.')
-    return {"mediaState": "OBS_MEDIA_STATE_PLAYING", "mediaDuration": None, "mediaCursor": None}
 
 
 @request("SetSceneItemLocked", fixed="false is accepted; locking fails with 703 (nothing to lock against)")
