@@ -15,6 +15,7 @@ from rigcast.engine.commands.outputs import (
     PauseRecording,
     ResumeRecording,
     SaveReplay,
+    SendCaption,
     SplitRecording,
 )
 from rigcast.engine.commands.pictures import TakeScreenshot
@@ -186,6 +187,8 @@ def run_ctl(a: argparse.Namespace) -> int:
             print(f"rigcast: {a.source} text set")
         elif a.ctl == "obs-info":
             return obs_info(run(GetStatus()).state.obs_websocket)
+        elif a.ctl == "caption":
+            print(f'rigcast: caption "{run(SendCaption(a.text)).text}"')
         elif a.ctl == "media":
             return media(a)
         elif a.ctl == "tracks":

@@ -50,6 +50,7 @@ from rigcast.engine.output.upstream import Upstream
 from rigcast.engine.proc import ParentWatch
 from rigcast.engine.spec import PipelineSpec
 from rigcast.engine.vocab import (
+    CaptionSend,
     ChatPost,
     ItemChange,
     MeterRate,
@@ -280,6 +281,7 @@ class Pipeline:
             OutputsStart: lambda c: self.start_outputs(list(self._known(c.outputs)), c.urls, c.changed),
             MeterRate: lambda c: setattr(self, "meter_interval_s", 1 / max(1, min(60, c.hz))),
             RecordPause: self._pause,
+            CaptionSend: self._caption,
             SourceSettings: self._source_settings,
             MuteSet: self._mute,
             VolumeSet: self._volume,
@@ -390,6 +392,16 @@ class Pipeline:
         if not paths:
             raise RigcastError("nothing is recording; start a recording first")
         ack(result="\n".join(paths).encode())
+
+    def _caption(self, cmd: CaptionSend) -> None:
+        """The caption into every running H.264 encode, from each one's next picture."""
+        encodes = [e for e in self.encodes.values() if e.outputs and e.codec == "h264"]
+        if not encodes:
+            running = any(e.outputs for e in self.encodes.values())
+            raise RigcastError("captions go into an H.264 stream (CEA-608 in its SEI); the running encodes are "
+                               "HEVC or AV1" if running else "nothing is being encoded; go live first")
+        for e in encodes:
+            e.captions.schedule(cmd.text, e.next_pts)
 
     def _pause(self, cmd: RecordPause) -> None:
         recordings = [o for o in self.outputs.values() if o.cfg.has(Cap.RECORD)]

@@ -17,7 +17,9 @@ from rigcast.config.secrets import MASK, mask_url
 from rigcast.engine.commands.host import Host
 from rigcast.engine.commands.scenes import save_change
 from rigcast.engine.control.bus import BusError, Cmd, Command, R, internal
+from rigcast.engine.encode.captions import caption_char
 from rigcast.engine.vocab import (
+    CaptionSend,
     OutputsStart,
     OutputsStop,
     RecordChapter,
@@ -27,6 +29,7 @@ from rigcast.engine.vocab import (
 )
 from rigcast.engine.vocab.results import (
     Buffering,
+    CaptionSent,
     ChapterAdded,
     OutputActive,
     RecordFolder,
@@ -189,6 +192,30 @@ async def add_chapter(e: Host, c: AddChapter) -> ChapterAdded:
     return ChapterAdded(data.decode())
 
 
+MAX_CAPTION = 4 * 32  # CEA-608's four rows of 32 characters
+
+
+@dataclass(frozen=True)
+class SendCaption(Cmd[CaptionSent]):
+    """A caption in the stream's H.264 (CEA-608 in its SEI, as OBS's SendStreamCaption): a
+    viewer's player shows it with captions on; the user's own speech-to-text can send them."""
+
+    NAME: ClassVar = "stream.caption"
+    text: str
+
+
+async def send_caption(e: Host, c: SendCaption) -> CaptionSent:
+    text = " ".join(c.text.split())
+    if not text or len(text) > MAX_CAPTION:
+        raise BusError("bad_args", f"stream.caption: text must be 1 to {MAX_CAPTION} characters (four rows of 32)")
+    if not (e.live(Cap.STREAM) or e.live(Cap.RECORD)):
+        raise BusError("not_running", "nothing is live or recording; captions go into a running stream")
+    await e.video_command(CaptionSend(text))
+    shown = "".join(c if caption_char(c) else "?" for c in text)
+    log.info("caption: %s", shown)
+    return CaptionSent(shown)
+
+
 @dataclass(frozen=True)
 class SplitRecording(Cmd[RecordSplitTo]):
     """The running recordings go on in new files from the next keyframe (OBS's SplitRecordFile)."""
@@ -342,6 +369,7 @@ COMMANDS: tuple[Command[Any, Any], ...] = (
     Command(TogglePause, pause_recording, "pause or resume every running recording"),
     Command(SaveReplay, save_replay, "write the replay buffer's last seconds to a file"),
     Command(AddChapter, add_chapter, "a chapter mark in the running .mkv recordings; title optional"),
+    Command(SendCaption, send_caption, "a caption (CEA-608) in the running H.264 streams and recordings"),
     Command(SplitRecording, split_recording, "the running recordings go on in new files from the next keyframe"),
     Command(RecordDirectory, record_directory, "the folder recordings go to; give directory to change it"),
     Command(StreamService, stream_service,

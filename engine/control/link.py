@@ -79,6 +79,7 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "set_preview_scene": ("scene.preview", ()),
     "transition": ("studio.transition", ()),
     "media": ("media.action", ()),
+    "caption": ("stream.caption", ()),
     "set_tracks": ("source.set", ("source", "settings")),
 }
 EVENTS = ("stream_state", "scene_changed", "stats", "error")

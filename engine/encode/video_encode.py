@@ -29,6 +29,7 @@ from av.video.reformatter import ColorRange, Colorspace, VideoReformatter
 from rigcast.config.kinds import Cap
 from rigcast.config.kinds.encoders import encoder_kind
 from rigcast.engine.clock import now_ns
+from rigcast.engine.encode.captions import CaptionFeed
 from rigcast.engine.encode.convert import INTERPOLATION, PACKED_RGB
 from rigcast.engine.encode.select import choose_encoder, describe_choice
 from rigcast.engine.encode.video import ENCODERS, VideoSettings, add_video_stream, probe_video_encoder
@@ -97,6 +98,10 @@ class VideoEncode:
         self.pix_fmt = ENCODERS[name].pix_fmt
         self.interp = INTERPOLATION[scaler]
         self.audio = audio
+        self.codec = codec
+        # CEA-608 captions put into its H.264 packets (engine/encode/captions.py), by picture
+        self.captions = CaptionFeed()
+        self.next_pts = 0  # the picture the next encode makes
         self.facts = EncodeFacts(settings.bitrate_kbps, audio_kbps,
                                  settings.adaptive and bool(encoder_kind(name).extra.get("live_bitrate")))
         self.kbps = settings.bitrate_kbps  # what the encoder is set to make now
@@ -148,6 +153,10 @@ class VideoEncode:
         packets: list[EncodedPacket] = self.encoder.encode(frame, tick // self.every, forced)
         self.encode_ns += now_ns() - t
         self.frames += 1
+        self.next_pts = tick // self.every + 1
+        if self.captions.pairs:
+            packets = [replace(ep, data=self.captions.attach(ep.pts, ep.data)) if ep.kind == VIDEO else ep
+                       for ep in packets]
         return packets
 
     def adapt_bitrate(self) -> None:

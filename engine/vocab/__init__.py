@@ -26,6 +26,7 @@ from rigcast.engine.vocab.reports import (
 )
 from rigcast.engine.vocab.states import EngineState, LinkState, OutputState, SourceState, labelled
 from rigcast.engine.vocab.video import (
+    CaptionSend,
     ChatPost,
     ItemChange,
     MeterRate,
@@ -67,6 +68,7 @@ __all__ = [
     "SourceRow",
     "StateChanged",
     "VideoStats",
+    "CaptionSend",
     "ChatPost",
     "EngineState",
     "ItemChange",

@@ -259,3 +259,10 @@ class MediaPlayback:
     state: str  # a MediaState
     cursor_ms: int
     duration_ms: int | None
+
+
+@dataclass(frozen=True)
+class CaptionSent:
+    """``stream.caption``'s answer: the text as it goes out (CEA-608's rows, characters it lacks as "?")."""
+
+    text: str

@@ -113,6 +113,14 @@ class RecordChapter:
 
 
 @dataclass(frozen=True)
+class CaptionSend:
+    """A caption (CEA-608, engine/encode/captions.py) in every running H.264 encode, from the
+    next picture on."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class StudioMode:
     """Studio mode on (a preview scene to edit while the program stays on air) or off."""
 
@@ -152,7 +160,7 @@ class MeterRate:
     hz: int
 
 
-VideoCommand = StudioMode | PreviewSet | Transition | MeterRate | TransitionSet | RecordPause | RecordChapter | RecordSplit | ReplaySave | SourceSettings | Screenshot | OutputsStart | OutputsStop | SceneSwitch | ItemChange | TextSet | ChatPost | MuteSet | VolumeSet
+VideoCommand = CaptionSend | StudioMode | PreviewSet | Transition | MeterRate | TransitionSet | RecordPause | RecordChapter | RecordSplit | ReplaySave | SourceSettings | Screenshot | OutputsStart | OutputsStop | SceneSwitch | ItemChange | TextSet | ChatPost | MuteSet | VolumeSet
 
 
 @dataclass(frozen=True)

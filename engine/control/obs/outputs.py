@@ -10,6 +10,7 @@ from rigcast.engine.commands.outputs import (
     PauseRecording,
     RecordDirectory,
     ResumeRecording,
+    SendCaption,
     SplitRecording,
     StartOutput,
     StartRecording,
@@ -244,3 +245,12 @@ async def get_output_list(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
     """rigcast's own outputs by name (its config's), with their real state."""
     return {"outputs": [{"outputName": o.name, "outputKind": o.kind, "outputActive": o.state in RUNNING,
                          "outputWidth": 0, "outputHeight": 0, "outputFlags": {}} for o in ctx.state().outputs]}
+
+
+@request("SendStreamCaption")
+async def send_stream_caption(ctx: Ctx, d: dict[str, Any]) -> None:
+    """The text as CEA-608 captions in the stream's H.264, as OBS sends them (stream.caption)."""
+    text = field(d, "captionText", str)
+    if not ctx.state().streaming:
+        raise RequestFailed(OUTPUT_NOT_RUNNING, "Streaming is not active.")
+    await ctx.bus.run(SendCaption(text))

@@ -61,7 +61,6 @@ for _name, _code, _why in (
     ("RemoveScene", CANNOT_ACT, _CONFIG),
     ("SetSceneName", CANNOT_ACT, _CONFIG),
     ("SetSceneSceneTransitionOverride", CANNOT_ACT, "rigcast has one transition for every scene (SetCurrentSceneTransition)"),
-    ("SendStreamCaption", CANNOT_ACT, "rigcast sends no captions"),
     ("SetCurrentSceneTransitionSettings", CANNOT_ACT, "Cut and Fade have no settings beyond the fade's duration"),
     ("GetCurrentSceneTransitionCursor", CANNOT_ACT, "rigcast does not report a transition's progress"),
     ("OpenInputPropertiesDialog", CANNOT_ACT, _NO_UI),
