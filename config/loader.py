@@ -253,12 +253,16 @@ def _check_canvases(cfg: RigcastConfig, where: str) -> None:
 
 
 def _check_switch(cfg: RigcastConfig, where: str) -> None:
-    """Each rule names a captured source and a scene that exist."""
+    """Each rule names sources and a scene that exist."""
     captured = [s.name for s in cfg.sources if s.has(Cap.CAPTURED) and not s.has(Cap.AUDIO)]
+    sounding = [s.name for s in cfg.sources if s.has(Cap.SOUND)]
     scenes = [sc.name for sc in cfg.effective_scenes()]
     for i, r in enumerate(cfg.switch):
         at = f"{where}switch[{i}]."
-        if r.source not in captured:
+        if r.silent is not None and r.silent not in sounding:
+            raise ConfigError(f"{at}silent", f'no source with sound named "{r.silent}" (they are: '
+                                             f'{", ".join(sounding) or "none"})')
+        if r.source is not None and r.source not in captured:
             raise ConfigError(f"{at}source", f'no captured source named "{r.source}" (captured sources: '
                                              f'{", ".join(captured) or "none"}); a rule watches a window, display or node')
         if r.scene not in scenes:

@@ -9,6 +9,7 @@ and the small value types (sizes, URLs) whose rules every caller must share.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,14 +154,36 @@ MAIN_CANVAS = ""
 SWITCH_STATES = ("not_found", "lost", "live", "hidden", "error")  # a captured source's states a rule can name
 
 
+def _between(value: str, _ctx: f.Context) -> str:
+    """"HH:MM-HH:MM", local time; a span past midnight ("22:00-02:00") is allowed."""
+    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", value)
+    if not m or int(m[1]) > 23 or int(m[3]) > 23 or int(m[2]) > 59 or int(m[4]) > 59:
+        raise ValueError(f'"{value}" is not a span of the day; write it like "22:00-02:00"')
+    return value
+
+
 @dataclass
 class SwitchRule:
-    """``[[switch]]``: while ``source`` is in ``state``, show ``scene`` (rules are checked in order;
-    when none holds any more, the scene from before comes back)."""
+    """``[[switch]]``: while the rule's one condition holds, show ``scene`` (rules are checked in
+    order; when none holds any more, the scene from before comes back). The conditions:
+    ``source`` in ``state``; the focused ``window`` (a regex on its title or class); ``silent``,
+    an audio source quiet for ``for_s``; no input on the game box for ``idle_s``; local time
+    ``between`` two times of day."""
 
-    source: str = f.text("", "a source name", required=True)
-    state: str = f.choice("not_found", SWITCH_STATES)
     scene: str = f.text("", "a scene name", required=True)
+    source: str | None = f.text(None, "a captured source's name")
+    state: str = f.choice("not_found", SWITCH_STATES)
+    window: str | None = f.text(None, "a regular expression for the focused window's title or class", parse=f.regex)
+    silent: str | None = f.text(None, "the name of a source with sound")
+    for_s: float = f.number(5.0, 0.5, 86_400)  # how long ``silent`` must have been quiet
+    idle_s: float | None = f.number(None, 1, 86_400)
+    between: str | None = f.text(None, '"HH:MM-HH:MM" (local time)', parse=_between)
+
+    def validate(self, data: dict[str, Any]) -> None:
+        given = [k for k in ("source", "window", "silent", "idle_s", "between") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise f.SettingError("source", "give exactly one condition: source (with state), window, silent (with "
+                                           f"for_s), idle_s or between; got {', '.join(given) or 'none'}")
 
 
 @dataclass

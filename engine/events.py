@@ -59,6 +59,8 @@ class EventPump:
             e.rendered = msg.rendered  # the video process's own state, as it is now
         if isinstance(msg, Meter):
             e.bus.publish(msg)
+            if e.switcher is not None:
+                e.switcher.heard(msg)
         elif isinstance(msg, VideoStats):
             e.stats = msg
             e.outcomes.note(msg.outputs)

@@ -158,6 +158,24 @@ def window_info(hwnd: int) -> WindowInfo | None:
                       width=w, height=ht, visible=not user32.IsIconic(h), exe=process_exe(int(pid.value)))
 
 
+def foreground_window() -> WindowInfo | None:
+    """The window the user is typing into (automatic scene switching's focused window)."""
+    hwnd = user32.GetForegroundWindow()
+    return window_info(int(hwnd)) if hwnd else None
+
+
+class LASTINPUTINFO(ctypes.Structure):
+    _fields_ = [("cbSize", wintypes.UINT), ("dwTime", wintypes.DWORD)]
+
+
+def idle_seconds() -> float | None:
+    """How long since the last keyboard or mouse input in this session (GetLastInputInfo)."""
+    li = LASTINPUTINFO(ctypes.sizeof(LASTINPUTINFO), 0)
+    if not user32.GetLastInputInfo(ctypes.byref(li)):
+        return None
+    return ((kernel32.GetTickCount() - li.dwTime) & 0xFFFFFFFF) / 1000
+
+
 def list_windows() -> list[WindowInfo]:
     """Top-level windows a user could mean, in z-order (topmost first), like Alt-Tab shows."""
     found: list[WindowInfo] = []
