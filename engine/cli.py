@@ -100,6 +100,8 @@ def _parser() -> argparse.ArgumentParser:
     mu = csub.add_parser("mute", help="mute, unmute or toggle a source")
     mu.add_argument("source")
     mu.add_argument("state", nargs="?", choices=("on", "off", "toggle"), default="toggle")
+    cf = csub.add_parser("config", help="list the config files beside the running one, or restart on one (idle only)")
+    cf.add_argument("name", nargs="?")
     cp = csub.add_parser("caption", help="a caption (CEA-608) in the running H.264 stream")
     cp.add_argument("text")
     me = csub.add_parser("media", help="play, pause, stop, restart or seek a media source")

@@ -7,6 +7,7 @@ import json
 import sys
 
 from rigcast.engine.commands.audio import MuteSource
+from rigcast.engine.commands.config_files import ListConfigs, SwitchConfig
 from rigcast.engine.commands.engine_cmds import GetStatus
 from rigcast.engine.commands.media import ActOnMedia
 from rigcast.engine.commands.outputs import (
@@ -187,6 +188,13 @@ def run_ctl(a: argparse.Namespace) -> int:
             print(f"rigcast: {a.source} text set")
         elif a.ctl == "obs-info":
             return obs_info(run(GetStatus()).state.obs_websocket)
+        elif a.ctl == "config" and a.name:
+            going = run(SwitchConfig(a.name))
+            print(f"rigcast: restarting on {going.to}.toml (was {going.was}.toml)")
+        elif a.ctl == "config":
+            files = run(ListConfigs())
+            for name in files.names:
+                print(f"{'*' if name == files.current else ' '} {name}")
         elif a.ctl == "caption":
             print(f'rigcast: caption "{run(SendCaption(a.text)).text}"')
         elif a.ctl == "media":

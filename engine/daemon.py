@@ -51,8 +51,14 @@ def run_engine(cfg: RigcastConfig, live: list[str], log_level: int, duration: fl
     state = running_engine()
     if state is not None:
         raise _already_running(state)
-    engine = Engine(cfg, live, log_level, out=None, control=True)
-    return asyncio.run(engine.run(duration))
+    while True:
+        engine = Engine(cfg, live, log_level, out=None, control=True)
+        rc = asyncio.run(engine.run(duration))
+        if engine.next_cfg is None or rc != 0:
+            return rc
+        # config.switch: the same process goes on with the other file, idle (clients reconnect)
+        log.info("starting again on %s", engine.next_cfg.path)
+        cfg, live = engine.next_cfg, []
 
 
 def up(engine_argv: list[str], env_names: Iterable[str] = ()) -> int:

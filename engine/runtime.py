@@ -157,6 +157,7 @@ class Engine:
         self.ready = asyncio.Event()
         self.pump = EventPump(self)
         self.obsws: Any = None
+        self.next_cfg: RigcastConfig | None = None  # config.switch: start again on this once stopped
         self.media: dict[str, MediaStatus] = {}  # each media source's playback, as its worker last said
 
     # -- state -----------------------------------------------------------------------------
@@ -205,6 +206,10 @@ class Engine:
                 return now
             await asyncio.sleep(0.02)
         return None
+
+    def switch_config(self, new: RigcastConfig) -> None:
+        self.next_cfg = new
+        asyncio.get_running_loop().call_soon(self.request_stop, f"switching to {new.path}")
 
     def media_reported(self, status: MediaStatus) -> None:
         self.media[status.source] = status

@@ -35,9 +35,7 @@ def test_companions_refusals_are_what_a_headless_box_cant_have() -> None:
     headless = {"StartVirtualCam", "StopVirtualCam", "ToggleVirtualCam", "OpenInputFiltersDialog",
                 "OpenInputInteractDialog", "OpenInputPropertiesDialog", "OpenSourceProjector", "OpenVideoMixProjector",
                 "PressInputPropertiesButton"}
-    # Not built yet (see the note of issue 26): profiles and scene collections.
-    not_yet = {"SetCurrentProfile", "SetCurrentSceneCollection"}
-    assert refused == headless | not_yet, sorted(refused ^ (headless | not_yet))
+    assert refused == headless, sorted(refused ^ headless)
 
 
 def test_a_key_sequence_presses_a_configured_hotkey_and_groups_answer_as_obs(home: EngineHome,

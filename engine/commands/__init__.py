@@ -10,8 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from rigcast.engine.commands import audio, chat, engine_cmds, media, outputs, pictures, scenes, sources
+from rigcast.engine.commands import (
+                                        audio,
+                                        chat,
+                                        config_files,
+                                        engine_cmds,
+                                        media,
+                                        outputs,
+                                        pictures,
+                                        scenes,
+                                        sources,
+)
 from rigcast.engine.control.bus import Command
 
 TABLE: tuple[Command[Any, Any], ...] = (*engine_cmds.COMMANDS, *outputs.COMMANDS, *scenes.COMMANDS, *audio.COMMANDS,
-                                        *chat.COMMANDS, *pictures.COMMANDS, *sources.COMMANDS, *media.COMMANDS)
+                                        *chat.COMMANDS, *pictures.COMMANDS, *sources.COMMANDS, *media.COMMANDS,
+                                        *config_files.COMMANDS)

@@ -86,6 +86,9 @@ class Host(Protocol):
         takes actions for it, or it did not answer within a few seconds)."""
         ...
 
+    def switch_config(self, new: RigcastConfig) -> None:
+        """Stop, then start again on ``new`` in this process (engine/daemon.py)."""
+
     def reconfigure(self, src: SourceConfig) -> bool:
         """The worker capturing ``src`` restarted with its new settings; False if none does."""
         ...

@@ -266,3 +266,19 @@ class CaptionSent:
     """``stream.caption``'s answer: the text as it goes out (CEA-608's rows, characters it lacks as "?")."""
 
     text: str
+
+
+@dataclass(frozen=True)
+class ConfigFiles:
+    """``config.list``: the running config file's name and every name in its folder (stems)."""
+
+    current: str
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConfigSwitching:
+    """``config.switch``: the engine restarts from ``to``.toml; clients reconnect."""
+
+    was: str
+    to: str

@@ -164,11 +164,13 @@ EVENTS_SENT: dict[str, str] = {
 # Why the others are never sent.
 _NO_FILTERS = "rigcast's filters are the config file's: none is created, removed, renamed or moved live"
 _CONFIG = "sources and scenes come from the config file; none is created, removed or renamed live"
+_SWITCH = "switching config files restarts the engine: the connection closes, and the client reconnects to the new one"
 EVENTS_NOT_SENT: dict[str, str] = {
     "CanvasCreated": "one canvas", "CanvasRemoved": "one canvas", "CanvasNameChanged": "one canvas",
-    "CurrentSceneCollectionChanging": "one scene collection", "CurrentSceneCollectionChanged": "one scene collection",
-    "SceneCollectionListChanged": "one scene collection", "CurrentProfileChanging": "one profile",
-    "CurrentProfileChanged": "one profile", "ProfileListChanged": "one profile",
+    "CurrentSceneCollectionChanging": _SWITCH, "CurrentSceneCollectionChanged": _SWITCH,
+    "SceneCollectionListChanged": "the list is the config files in the folder, read when asked",
+    "CurrentProfileChanging": _SWITCH, "CurrentProfileChanged": _SWITCH,
+    "ProfileListChanged": "the list is the config files in the folder, read when asked",
     "SourceFilterListReindexed": _NO_FILTERS, "SourceFilterCreated": _NO_FILTERS, "SourceFilterRemoved": _NO_FILTERS,
     "SourceFilterNameChanged": _NO_FILTERS,
     "VendorEvent": "no vendor extensions", "CustomEvent": "BroadcastCustomEvent is refused",

@@ -9,6 +9,7 @@ import shutil
 import time
 from typing import Any
 
+from rigcast.engine.commands.config_files import ListConfigs, SwitchConfig
 from rigcast.engine.commands.outputs import RecordDirectory
 from rigcast.engine.control.obs.protocol import (
     CANNOT_ACT,
@@ -86,14 +87,31 @@ async def get_video_settings(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
             "fpsNumerator": engine.fps, "fpsDenominator": 1}
 
 
-@request("GetProfileList", fixed="one profile, \"rigcast\": the config file")
-async def get_profile_list(_ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
-    return {"currentProfileName": "rigcast", "profiles": ["rigcast"]}
+# A rigcast config file holds what OBS splits into a profile and a scene collection, so both
+# lists are the config files beside the running one (engine/commands/config_files.py).
+@request("GetProfileList")
+async def get_profile_list(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
+    files = await ctx.bus.run(ListConfigs())
+    return {"currentProfileName": files.current, "profiles": list(files.names)}
 
 
-@request("GetSceneCollectionList", fixed="one collection, \"rigcast\": the config file")
-async def get_scene_collection_list(_ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
-    return {"currentSceneCollectionName": "rigcast", "sceneCollections": ["rigcast"]}
+@request("GetSceneCollectionList")
+async def get_scene_collection_list(ctx: Ctx, _d: dict[str, Any]) -> dict[str, Any]:
+    files = await ctx.bus.run(ListConfigs())
+    return {"currentSceneCollectionName": files.current, "sceneCollections": list(files.names)}
+
+
+@request("SetCurrentSceneCollection")
+async def set_current_scene_collection(ctx: Ctx, d: dict[str, Any]) -> None:
+    """The engine goes over to that config file (idle only): this connection closes with the old
+    engine, and the client reconnects to the new one, as after OBS restarts."""
+    await ctx.bus.run(SwitchConfig(field(d, "sceneCollectionName", str)))
+
+
+@request("SetCurrentProfile")
+async def set_current_profile(ctx: Ctx, d: dict[str, Any]) -> None:
+    """The same switch: a rigcast config file is a profile and a scene collection at once."""
+    await ctx.bus.run(SwitchConfig(field(d, "profileName", str)))
 
 
 def _monitors() -> list[dict[str, Any]]:

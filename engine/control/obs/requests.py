@@ -16,6 +16,7 @@ from typing import Any
 
 from rigcast.engine.control.bus import BusError, CommandBus
 from rigcast.engine.control.obs.protocol import (
+    CANNOT_ACT,
     GENERIC_ERROR,
     INVALID_FIELD,
     INVALID_FIELD_TYPE,
@@ -25,6 +26,7 @@ from rigcast.engine.control.obs.protocol import (
     MISSING_REQUEST_TYPE,
     NOT_FOUND,
     OUT_OF_RANGE,
+    OUTPUT_RUNNING,
     PARALLEL,
     PROCESSING_FAILED,
     SERIAL_FRAME,
@@ -40,7 +42,8 @@ from rigcast.engine.vocab.reports import VideoStats
 from rigcast.engine.vocab.snapshot import Snapshot
 
 # The bus's error codes as the spec's statuses (the rest: 600 for unknown_*, else 205).
-BUS_CODES = {"bad_args": INVALID_FIELD, "out_of_range": OUT_OF_RANGE, "bad_format": INVALID_FIELD,
+BUS_CODES = {"busy": OUTPUT_RUNNING, "bad_config": CANNOT_ACT, "no_config_file": CANNOT_ACT,
+             "bad_args": INVALID_FIELD, "out_of_range": OUT_OF_RANGE, "bad_format": INVALID_FIELD,
              "not_recording": INVALID_RESOURCE_STATE, "recording": INVALID_RESOURCE_STATE,
              "streaming": INVALID_RESOURCE_STATE, "no_output": NOT_FOUND, "failed": PROCESSING_FAILED,
              "timeout": PROCESSING_FAILED, "engine_down": PROCESSING_FAILED, "studio_mode_off": STUDIO_MODE_NOT_ACTIVE}

@@ -28,9 +28,7 @@ _VIRTUALCAM = ("rigcast has no virtual camera: it needs v4l2loopback (a kernel m
 _NO_FILTERS = "rigcast's filters are the config file's: edit them there (SetSourceFilterEnabled/Settings work live)"
 
 for _name, _code, _why in (
-    ("SetCurrentSceneCollection", CANNOT_ACT, "rigcast has one scene collection: its config file"),
     ("CreateSceneCollection", CANNOT_ACT, "rigcast has one scene collection: its config file"),
-    ("SetCurrentProfile", CANNOT_ACT, "rigcast has one profile: its config file"),
     ("CreateProfile", CANNOT_ACT, "rigcast has one profile: its config file"),
     ("RemoveProfile", CANNOT_ACT, "rigcast has one profile: its config file"),
     ("GetProfileParameter", CANNOT_ACT, "rigcast has no OBS profile parameters; its settings are the config file"),
