@@ -27,13 +27,14 @@ class Desktop:
         self._failed = False
 
     def _x(self) -> Any:
-        if self._display is None and not self._failed:
-            try:
-                from Xlib import display
+        if sys.platform != "win32":
+            if self._display is None and not self._failed:
+                try:
+                    from Xlib import display
 
-                self._display = display.Display()
-            except Exception:  # no X server (Wayland, headless): the rules that need it don't hold
-                self._failed = True
+                    self._display = display.Display()
+                except Exception:  # no X server (Wayland, headless): the rules that need it don't hold
+                    self._failed = True
         return self._display
 
     @property

@@ -21,12 +21,11 @@ import os
 import select
 import subprocess
 import time
-from typing import Any
 
 import numpy as np
 
 from rigcast.config.model import SourceConfig
-from rigcast.engine.audio.apps import PlayingApp, SilencePacer, pick
+from rigcast.engine.audio.apps import AppRecorder, PlayingApp, pick
 from rigcast.engine.errors import RigcastError
 from rigcast.engine.vocab import SourceState
 
@@ -72,32 +71,13 @@ def list_apps() -> list[tuple[str, bool]]:
     return [(label, False) for label in seen]
 
 
-class AppStream:
-    """A recorder (soundcard's shape: ``recorder()`` then ``record(n)``) of one application's
-    stream, found again whenever it ends; silence while the application plays nothing."""
+class AppStream(AppRecorder):
+    """One application's PulseAudio stream, found again whenever it ends; silence while the
+    application plays nothing."""
 
     def __init__(self, cfg: SourceConfig) -> None:
-        self.want: str = cfg.settings.app
-        self.name = f'application "{self.want}"'
-        self.state = SourceState.NOT_FOUND
-        self.rate = 48000
+        super().__init__(cfg.settings.app)
         self.proc: subprocess.Popen[bytes] | None = None
-        self._next_look = 0.0
-        self._pacer = SilencePacer(self.rate)
-        self._said_missing = False
-
-    def recorder(self, samplerate: int, channels: int, blocksize: int) -> AppStream:
-        assert channels == 2
-        self.rate = samplerate
-        self._pacer = SilencePacer(samplerate)
-        return self
-
-    def __enter__(self) -> AppStream:
-        self._look()
-        return self
-
-    def __exit__(self, *_exc: Any) -> None:
-        self._end()
 
     def record(self, numframes: int) -> np.ndarray:
         """The next ``numframes`` (n, 2) float32 frames: the application's, or silence at the

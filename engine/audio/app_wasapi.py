@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 
 from rigcast.config.model import SourceConfig  # noqa: E402
 from rigcast.engine.audio import wasapi_rules as rules  # noqa: E402
-from rigcast.engine.audio.apps import PlayingApp, SilencePacer, pick  # noqa: E402
+from rigcast.engine.audio.apps import AppRecorder, PlayingApp, pick  # noqa: E402
 from rigcast.engine.errors import RigcastError  # noqa: E402
 from rigcast.engine.vocab import SourceState  # noqa: E402
 
@@ -163,38 +163,22 @@ def list_apps() -> list[tuple[str, bool]]:
     return [(label, False) for label in seen]
 
 
-class ProcessLoopback:
-    """A recorder (soundcard's shape) of one process tree's sound, found again when it ends."""
+class ProcessLoopback(AppRecorder):
+    """One process tree's sound, found again when it ends."""
 
     def __init__(self, cfg: SourceConfig) -> None:
         rules.check_build(int(sys.getwindowsversion().build))
-        self.want: str = cfg.settings.app
-        self.name = f'application "{self.want}"'
-        self.state = SourceState.NOT_FOUND
-        self.rate = 48000
-        self._pacer = SilencePacer(self.rate)
+        super().__init__(cfg.settings.app)
         self._pending = np.zeros((0, 2), dtype=np.float32)
         self._client: ctypes.c_void_p | None = None
         self._capture: ctypes.c_void_p | None = None
         self._process: int | None = None
         self._event = kernel32.CreateEventW(None, False, False, None)
-        self._next_look = 0.0
-        self._said_missing = False
         self._handler: CompletionHandler | None = None
         _check(ole32.CoInitializeEx(None, COINIT_MULTITHREADED), "starting COM")
 
-    def recorder(self, samplerate: int, channels: int, blocksize: int) -> ProcessLoopback:
-        assert channels == 2
-        self.rate = samplerate
-        self._pacer = SilencePacer(samplerate)
-        return self
-
-    def __enter__(self) -> ProcessLoopback:
-        self._look()
-        return self
-
     def __exit__(self, *_exc: Any) -> None:
-        self._end()
+        super().__exit__()
         kernel32.CloseHandle(self._event)
 
     def record(self, numframes: int) -> np.ndarray:

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from rigcast.engine.vocab.states import SourceState
 
 
 @dataclass(frozen=True)
@@ -65,3 +68,37 @@ class SilencePacer:
         n = max(numframes, min(self.rate, round((now - due) * self.rate) + numframes))
         self._due = due + n / self.rate
         return np.zeros((n, 2), dtype=np.float32)
+
+
+class AppRecorder:
+    """soundcard's recorder shape (``recorder()``, a context, ``record(n)``) for one
+    application's sound: what the platforms' recorders share. A subclass looks the application
+    up (``_look``, at most once a second: ``_next_look``), records it, and ends (``_end``)."""
+
+    def __init__(self, want: str) -> None:
+        self.want = want
+        self.name = f'application "{want}"'
+        self.state = SourceState.NOT_FOUND  # the worker shows it: not_found until the application plays
+        self.rate = 48000
+        self._pacer = SilencePacer(self.rate)
+        self._next_look = 0.0
+        self._said_missing = False
+
+    def recorder(self, samplerate: int, channels: int, blocksize: int) -> Any:
+        assert channels == 2
+        self.rate = samplerate
+        self._pacer = SilencePacer(samplerate)
+        return self
+
+    def __enter__(self) -> Any:
+        self._look()
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        self._end()
+
+    def _look(self) -> None:
+        raise NotImplementedError
+
+    def _end(self) -> None:
+        raise NotImplementedError

@@ -248,17 +248,23 @@ class MediaSource:
         self._audible(playing)
         self._show(self.ring, now_ns, target)
 
-    def _show(self, ring: FrameRing, pts_ns: int, elapsed: float) -> None:
-        """The newest frame at or before ``elapsed`` into the ring (a seek's picture at once)."""
+    def _newest(self, elapsed: float, at_least_one: bool = False) -> tuple[Any, float] | None:
+        """The newest decoded frame due at ``elapsed`` (None: none new), the next one kept
+        pending; ``at_least_one``: the first frame even if it is not due yet (a seek's)."""
         shown = None
         while True:
             if self.pending is None:
                 self.pending = self._next()
                 if self.pending is None:
                     break
-            if self.pending[1] > elapsed and shown is not None:
+            if self.pending[1] > elapsed and (shown is not None or not at_least_one):
                 break
             shown, self.pending = self.pending, None
+        return shown
+
+    def _show(self, ring: FrameRing, pts_ns: int, elapsed: float) -> None:
+        """The frame at ``elapsed`` into the ring now (a seek's picture, even while held)."""
+        shown = self._newest(elapsed, at_least_one=True)
         if shown is not None:
             self._publish(ring, shown[0], pts_ns)
 
@@ -274,16 +280,7 @@ class MediaSource:
             self.start_ns = pts_ns
         if self.paused_at is not None:
             return  # held: the compositor shows the last frame again
-        elapsed = (pts_ns - self.start_ns) / 1e9
-        shown = None
-        while True:
-            if self.pending is None:
-                self.pending = self._next()
-                if self.pending is None:
-                    break
-            if self.pending[1] > elapsed:
-                break
-            shown, self.pending = self.pending, None
+        shown = self._newest((pts_ns - self.start_ns) / 1e9)
         if shown is None:
             return  # no new frame for this tick: the compositor shows the last one again
         self._publish(ring, shown[0], pts_ns)
