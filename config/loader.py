@@ -22,6 +22,7 @@ from rigcast.config.kinds.encoders import encoder_kind
 from rigcast.config.kinds.record import check_record_path
 from rigcast.config.kinds.rtmp import check_push_url
 from rigcast.config.model import (
+    LOCAL_RIG,
     AudioConfig,
     CanvasConfig,
     ControlConfig,
@@ -29,6 +30,7 @@ from rigcast.config.model import (
     ObsWebsocketConfig,
     OutputConfig,
     RigcastConfig,
+    RigConfig,
     SceneConfig,
     SceneItem,
     SourceConfig,
@@ -211,13 +213,18 @@ def parse_config(doc: dict[str, Any], where: str = "", base_dir: Path | None = N
             raise ConfigError(f"{where}scenes[{i}].name", f'"{sc.name}" is used twice; scene names must be unique')
     cfg.canvases = [_read(CanvasConfig, d, w, ctx) for d, w in _tables(doc, "canvases", where)]
     _check_canvases(cfg, where)
+    cfg.rigs = [_read(RigConfig, d, w, ctx) for d, w in _tables(doc, "rigs", where)]
+    for i, rig in enumerate(cfg.rigs):
+        if rig.name in [r.name for r in cfg.rigs[:i]] or rig.name == LOCAL_RIG:
+            raise ConfigError(f"{where}rigs[{i}].name", f'"{rig.name}" is taken; rig names must be unique '
+                                                        f'and not "{LOCAL_RIG}" (this box)')
     cfg.switch = [_read(SwitchRule, d, w, ctx) for d, w in _tables(doc, "switch", where)]
     _check_switch(cfg, where)
     for i, o in enumerate(cfg.outputs):
         if o.has(Cap.NEEDS_INGEST) and o.url is None and cfg.link.url is None:
             raise ConfigError(f"{where}outputs[{i}].url", "missing; expected rtmp://HOST[:PORT]/APP/KEY "
                                                          "(or a [link] whose API supplies the URL)")
-    known = {key for key, _ in SECTIONS} | {"sources", "outputs", "scenes", "canvases", "switch", "replay", "hotkeys"}
+    known = {key for key, _ in SECTIONS} | {"sources", "outputs", "scenes", "canvases", "rigs", "switch", "replay", "hotkeys"}
     for key in doc:
         if key not in known:
             raise ConfigError(f"{where}{key}", "unknown key; check its spelling against the README's config reference")
@@ -331,6 +338,8 @@ def to_toml(cfg: RigcastConfig) -> str:
                      for sc in cfg.scenes]
     if cfg.canvases:
         doc["canvases"] = [f.write(c) for c in cfg.canvases]
+    if cfg.rigs:
+        doc["rigs"] = [f.write(r) for r in cfg.rigs]
     if cfg.switch:
         doc["switch"] = [f.write(r) for r in cfg.switch]
     return tomli_w.dumps(doc)

@@ -264,6 +264,20 @@ class ObsWebsocketConfig:
                                          f'it is allowed only with bind = "127.0.0.1" (or drop auth = false)')
 
 
+LOCAL_RIG = "local"  # this box's own engine, among [[rigs]]
+
+
+@dataclass
+class RigConfig:
+    """``[[rigs]]``: an engine on another box, attached to over SSH by the control room and
+    ``rigcast ctl --all``. Only clients read these; the engine ignores them."""
+
+    name: str = f.text("", "a rig name like den", required=True)
+    host: str = f.text("", 'anything ssh takes, like "me@den" or an alias in ~/.ssh/config', required=True)
+    # A non-interactive ssh's PATH often lacks ~/.local/bin: name the remote rigcast in full then.
+    command: str = f.text("rigcast", "the remote rigcast's path, like ~/.local/bin/rigcast")
+
+
 @dataclass
 class LinkConfig:
     """The outbound websocket link to the user's own API (commands, chat, ingest URLs).
@@ -322,6 +336,7 @@ class RigcastConfig:
     link: LinkConfig = field(default_factory=LinkConfig)
     scenes: list[SceneConfig] = field(default_factory=list)
     canvases: list[CanvasConfig] = field(default_factory=list)
+    rigs: list[RigConfig] = field(default_factory=list)
     switch: list[SwitchRule] = field(default_factory=list)
     switcher: SwitcherConfig = field(default_factory=SwitcherConfig)
     transition: TransitionConfig = field(default_factory=TransitionConfig)

@@ -41,6 +41,8 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="rigcast", description="Capture a game window, encode, push to SRS over RTMP.")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")
+    p.add_argument("--host", dest="top_host", action="append", metavar="HOST",
+                   help="the control room on a rig's engine over SSH (as `rigcast tui --host HOST`); repeatable")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     s = sub.add_parser("stream", help="stream in the foreground (Ctrl-C stops)")
@@ -56,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("down", help="stop the background engine (recordings are finalised)")
 
     c = sub.add_parser("ctl", help="drive the running engine from scripts")
+    where = c.add_mutually_exclusive_group()
+    where.add_argument("--host", action="append", metavar="HOST",
+                       help="the engine on a rig over SSH (user@box, a ~/.ssh/config alias or a [[rigs]] name); "
+                            "repeatable")
+    where.add_argument("--all", action="store_true", help="this box's engine and every [[rigs]] rig's")
     csub = c.add_subparsers(dest="ctl", parser_class=_Parser, required=True)
     st = csub.add_parser("status", help="the engine's state")
     st.add_argument("--json", action="store_true", help="the whole state as JSON")
@@ -112,10 +119,15 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("source")
     tr.add_argument("track", nargs="*", type=int, help="the tracks it feeds from now on, like 1 3")
 
+    csub.add_parser("bridge", help="the control protocol on stdin/stdout, one JSON message a line: "
+                                   "what `rigcast --host` runs on a rig through ssh")
     csub.add_parser("obs-info", help="obs-websocket's address, port and password, for an OBS remote tool "
                                      "(OBS's Show Connect Info)")
 
     tui = sub.add_parser("tui", help="the control room (default): attach to the engine, starting one if needed")
+    tui.add_argument("--host", action="append", metavar="HOST",
+                     help="attach to a rig's engine over SSH (user@box, a ~/.ssh/config alias or a [[rigs]] "
+                          "name); repeatable: several rigs, one shown at a time")
     tui.add_argument("--theme", default=os.environ.get("RIGCAST_THEME"),
                      help="the colour theme (Textual's: textual-dark by default, textual-light for a light "
                           "terminal, ansi-dark/ansi-light for the terminal's own colours, ...); also RIGCAST_THEME")
@@ -287,13 +299,19 @@ def cmd_down(_a: argparse.Namespace) -> int:
 def cmd_ctl(a: argparse.Namespace) -> int:
     from rigcast.engine.ctl import run_ctl
 
+    a.host = _hosts(a)
     return run_ctl(a)
 
 
 def cmd_tui(a: argparse.Namespace) -> int:
     from rigcast.tui.app import run_tui
 
-    return run_tui(getattr(a, "theme", None) or os.environ.get("RIGCAST_THEME"))
+    return run_tui(getattr(a, "theme", None) or os.environ.get("RIGCAST_THEME"), _hosts(a))
+
+
+def _hosts(a: argparse.Namespace) -> list[str]:
+    """``--host`` given before the command (``rigcast --host den``) or after it."""
+    return [*(getattr(a, "top_host", None) or []), *(getattr(a, "host", None) or [])]
 
 
 def cmd_windows(_a: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 
@@ -23,7 +24,9 @@ from rigcast.engine.commands.pictures import TakeScreenshot
 from rigcast.engine.commands.scenes import SetItem, SetPreview, SetStudio, SetText, SwitchScene, TakePreview
 from rigcast.engine.commands.sources import GetSource, ListFilters, SetFilter, SetSource
 from rigcast.engine.control.bus import BusError
-from rigcast.engine.control.client import call, run
+from rigcast.engine.control.client import call, run, using
+from rigcast.engine.control.rigs import Glance, Rig, RigState
+from rigcast.engine.errors import RigcastError
 from rigcast.engine.status import clock
 from rigcast.engine.vocab import LinkState, OutputStatus, SourceState, labelled
 from rigcast.engine.vocab.snapshot import ObsWebsocketRow, Snapshot
@@ -136,6 +139,46 @@ def _scene(given: str) -> str | int:
 
 
 def run_ctl(a: argparse.Namespace) -> int:
+    """On this box's engine; with ``--host`` or ``--all``, on each rig named, in turn."""
+    if a.ctl == "bridge":
+        from rigcast.engine.control.bridge import bridge
+
+        return bridge()
+    if not a.host and not a.all:
+        return _run_one(a)
+    from rigcast.engine.control.rigs import choose_rigs
+
+    rigs = choose_rigs(a.host, every=a.all)
+    if a.ctl == "status" and not a.json and len(rigs) > 1:
+        return status_lines(rigs)
+    rc = 0
+    for rig in rigs:
+        if len(rigs) > 1:
+            print(f"== {rig.name}", flush=True)
+        try:
+            with using(rig.endpoint) if rig.endpoint else contextlib.nullcontext():
+                rc = max(rc, _run_one(a))
+        except RigcastError as e:  # this rig unreachable: the others still get the command
+            print(f"rigcast: {rig.name}: {e}", file=sys.stderr)
+            rc = 1
+    return rc
+
+
+def status_lines(rigs: list[Rig]) -> int:
+    """``ctl --all status``: one line per rig, the unreachable ones with the reason."""
+    width = max(len(r.name) for r in rigs)
+    rc = 0
+    for rig in rigs:
+        try:
+            glance = Glance.of(run(GetStatus(), endpoint=rig.endpoint).state)
+        except RigcastError as e:
+            glance = Glance(RigState.UNREACHABLE, why=str(e))
+            rc = 1
+        print(f"{rig.name:<{width}}  {glance.line()}", flush=True)
+    return rc
+
+
+def _run_one(a: argparse.Namespace) -> int:
     try:
         if a.ctl == "status":
             # --json: the answer as the engine sent it, for scripts

@@ -327,3 +327,17 @@ def test_text_too_big_to_draw_is_refused_not_allocated() -> None:
     with pytest.raises(RigcastError, match="too large"):
         TextKind.render(cfg, "W" * 4096)
     assert TextKind.render(cfg, "W" * 8).shape[2] == 4
+
+
+def test_a_rig_is_dialled_with_batchmode_and_keepalives_and_the_users_ssh_command(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from rigcast.engine.control.sshlink import SshRoute, as_line
+
+    monkeypatch.delenv("RIGCAST_SSH_COMMAND", raising=False)
+    argv = SshRoute("me@den", "~/.local/bin/rigcast").argv()
+    assert argv[:2] == ["ssh", "-T"] and "BatchMode=yes" in argv and "ServerAliveInterval=5" in argv
+    assert argv[-3:] == ["--", "me@den", "~/.local/bin/rigcast ctl bridge"], "the host can't pass for an option"
+    monkeypatch.setenv("RIGCAST_SSH_COMMAND", "ssh -F '/home/me/rig config'")
+    assert SshRoute("den").argv()[:4] == ["ssh", "-F", "/home/me/rig config", "-T"]
+    assert as_line('{"a": "x\\ny"}') == b'{"a": "x\\ny"}\n'
+    assert as_line('{\n "a": 1\n}') == b'{"a":1}\n', "a pretty message is re-packed onto one line"

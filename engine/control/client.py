@@ -8,7 +8,8 @@ engine/vocab/wire.py. ``call``/``request`` stay for tools that speak JSON by nam
 
 Both find the engine the same way: its Unix socket in the runtime dir, or — where there is
 none (Windows, or an engine reached over TCP) — the endpoint and token it wrote to
-``control.json`` in the runtime dir.
+``control.json`` in the runtime dir. An engine on another box is reached through ``ssh``
+instead (engine/control/sshlink.py): the same messages, over the ssh process's pipes.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -28,6 +30,7 @@ from typing import Any, TypeVar, cast
 from rigcast.engine import paths
 from rigcast.engine.control import protocol
 from rigcast.engine.control.bus import BusError, Cmd, given
+from rigcast.engine.control.sshlink import AsyncSshLink, SshClosed, SshRoute, SyncSshLink
 from rigcast.engine.errors import RigcastError
 from rigcast.engine.vocab.reports import BusEvent, event_from_wire
 from rigcast.engine.vocab.results import Subscribed
@@ -46,6 +49,7 @@ class Endpoint:
     unix_path: Path | None = None
     tcp: str | None = None  # host:port
     token: str | None = None
+    ssh: SshRoute | None = None  # a rig on another box: its bridge, through ssh
 
     @property
     def uri(self) -> str:
@@ -58,10 +62,29 @@ class Endpoint:
         return kw
 
     def describe(self) -> str:
+        if self.ssh is not None:
+            return self.ssh.describe()
         return str(self.unix_path) if self.unix_path else f"tcp {self.tcp}"
 
 
+# The engine a process talks to when a call names none: ``rigcast ctl --host`` sets it.
+_chosen: ContextVar[Endpoint | None] = ContextVar("rigcast_endpoint", default=None)
+
+
+@contextlib.contextmanager
+def using(endpoint: Endpoint) -> Iterator[None]:
+    """Calls inside go to ``endpoint`` unless they name another."""
+    token = _chosen.set(endpoint)
+    try:
+        yield
+    finally:
+        _chosen.reset(token)
+
+
 def find_endpoint() -> Endpoint:
+    chosen = _chosen.get()
+    if chosen is not None:
+        return chosen
     sock = paths.socket_path()
     if sys.platform != "win32" and sock.exists():
         return Endpoint(unix_path=sock)
@@ -89,20 +112,27 @@ def call(cmd: str, args: dict[str, Any] | None = None, timeout: float = 30.0,
 
     ep = endpoint or find_endpoint()
     try:
-        if ep.unix_path is not None:
+        if ep.ssh is not None:
+            ws: Any = SyncSshLink(ep.ssh)  # raises SshClosed only when ssh can't be run
+        elif ep.unix_path is not None:
             ws = unix_connect(str(ep.unix_path), ep.uri, open_timeout=5, **ep.connect_kwargs())
         else:
             ws = connect(ep.uri, open_timeout=5, proxy=None, **ep.connect_kwargs())
+    except SshClosed as e:
+        raise EngineNotRunning(str(e)) from None
     except (OSError, WebSocketException, TimeoutError) as e:
         raise EngineNotRunning(f"cannot reach the rigcast engine at {ep.describe()} ({e}); "
                                "is it running? start one with `rigcast up`") from None
     with ws:
-        ws.recv(timeout=timeout)  # hello
-        ws.send(protocol.request(1, cmd, args))
-        while True:
-            msg = json.loads(ws.recv(timeout=timeout))
-            if msg.get("type") == "reply" and msg.get("id") == 1:
-                return _raise_for(msg)
+        try:
+            ws.recv(timeout=timeout)  # hello
+            ws.send(protocol.request(1, cmd, args))
+            while True:
+                msg = json.loads(ws.recv(timeout=timeout))
+                if msg.get("type") == "reply" and msg.get("id") == 1:
+                    return _raise_for(msg)
+        except SshClosed as e:  # ssh's line, or the rig's: "Host key verification failed."
+            raise EngineNotRunning(str(e)) from None
 
 
 def run(cmd: Cmd[R], timeout: float = 30.0, endpoint: Endpoint | None = None) -> R:
@@ -140,13 +170,19 @@ class AsyncControlClient:
 
         ep = self.endpoint or find_endpoint()
         try:
-            if ep.unix_path is not None:
+            if ep.ssh is not None:
+                self._ws = await AsyncSshLink.open(ep.ssh)
+            elif ep.unix_path is not None:
                 self._ws = await unix_connect(str(ep.unix_path), ep.uri, open_timeout=5, **ep.connect_kwargs())
             else:
                 self._ws = await connect(ep.uri, open_timeout=5, proxy=None, **ep.connect_kwargs())
             self.hello = json.loads(await self._ws.recv())
         except EngineNotRunning:
             raise
+        except SshClosed as e:  # ssh's own line says why: "Host key verification failed."
+            if self._ws is not None:
+                await self._ws.close()
+            raise EngineNotRunning(str(e)) from None
         except Exception as e:  # refused, timed out, not a websocket: all mean "no engine there"
             raise EngineNotRunning(f"cannot reach the rigcast engine at {ep.describe()} ({e})") from None
         self._reader = asyncio.create_task(self._read())
@@ -193,6 +229,10 @@ class AsyncControlClient:
         if meter_hz is not None:
             args["meter_hz"] = meter_hz
         return Subscribed.from_wire(await self.request("subscribe", args))
+
+    async def unsubscribe(self, events: Iterable[str]) -> Subscribed:
+        """Stop hearing these events; the answer holds the events still heard."""
+        return Subscribed.from_wire(await self.request("unsubscribe", {"events": list(events)}))
 
     async def request(self, cmd: str, args: dict[str, Any] | None = None, timeout: float = 30.0) -> Any:
         if self._ws is None or self.closed.is_set():
