@@ -258,3 +258,24 @@ def test_tui_starts_an_engine_when_none_is_running(home: EngineHome) -> None:
         wait_for(lambda: not alive(pid), 30, what="the engine to stop")
     finally:
         tmux.run("kill-server")
+
+
+async def feed_rigs(pilot: Any) -> None:
+    """Three rigs: the shown one fed as above; the others' glances as their links would set them."""
+    from rigcast.engine.control.rigs import Glance, RigState
+
+    app: ControlRoom = pilot.app
+    app.links[1].glance = Glance(RigState.RECORDING, scene="Desk")
+    app.links[2].glance = Glance(RigState.UNREACHABLE, why="attic: Connection refused")
+    await feed(pilot)
+    app.rig_changed(app.links[1])
+
+
+def test_layout_snapshot_with_rigs(snap_compare: Any, utc: None) -> None:
+    """The rig bar takes one row; the room still fits 80x24, every key in the footer."""
+    from rigcast.engine.control.client import Endpoint
+    from rigcast.engine.control.rigs import Rig
+    from rigcast.engine.control.sshlink import SshRoute
+
+    rigs = [Rig(name, Endpoint(ssh=SshRoute(name))) for name in ("den", "studio", "attic")]
+    assert snap_compare(ControlRoom(connect=False, rigs=rigs), terminal_size=(80, 24), run_before=feed_rigs)

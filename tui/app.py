@@ -8,7 +8,6 @@ sending commands on the bus — so any number of control rooms can be attached, 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import gc
 import sys
@@ -21,6 +20,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer
 
+from rigcast.config.model import LOCAL_RIG
 from rigcast.engine.commands.audio import MuteSource
 from rigcast.engine.commands.engine_cmds import StopEngine
 from rigcast.engine.commands.media import ActOnMedia
@@ -33,10 +33,12 @@ from rigcast.engine.commands.outputs import (
 )
 from rigcast.engine.commands.pictures import TakeScreenshot
 from rigcast.engine.commands.scenes import SetPreview, SetStudio, SwitchScene, TakePreview
-from rigcast.engine.control.bus import EVENTS, BusError, Cmd
+from rigcast.engine.control.bus import BusError, Cmd
 from rigcast.engine.control.client import AsyncControlClient, EngineNotRunning
+from rigcast.engine.control.rigs import Rig
 from rigcast.engine.vocab import ChatMessage, LogLine, Meter, StateChanged, VideoStats
 from rigcast.engine.vocab.reports import BusEvent
+from rigcast.engine.vocab.results import Subscribed
 from rigcast.engine.vocab.snapshot import Snapshot
 from rigcast.tui.box import Box, Row, show
 from rigcast.tui.chat import ChatPane
@@ -47,8 +49,8 @@ from rigcast.tui.model import EngineView
 from rigcast.tui.panels import GraphsPanel, OutputsPanel, ScenesPanel, SourcesPanel, StatusBar, StatusView
 from rigcast.tui.preview import RATE_HZ as PREVIEW_HZ
 from rigcast.tui.preview import GraphicsPreview, Preview
+from rigcast.tui.rigs import RigBar, RigLink
 
-RECONNECT_S = 2.0
 # The one repaint clock: every panel that changes often (meters, thumbnails, the stats-driven
 # status line, outputs and graphs) changes on its tick, so a tick costs one compositor pass,
 # whatever arrived in between. A pass is what the room spends its CPU on.
@@ -68,11 +70,11 @@ class ControlRoom(App[int]):
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
         # Pause, Save and Take show only while they can act (check_action), each beside the key
-        # it belongs to; idle, the footer fits 80 columns with room to spare.
-        Binding("s", "toggle('stream')", "Stream"),
+        # it belongs to; idle, the footer fits 80 columns, with several rigs' n too.
+        Binding("s", "toggle('stream')", "Live"),
         Binding("r", "toggle('record')", "Rec"),
         Binding("p", "pause_record", "Pause"),
-        Binding("b", "toggle('replay')", "Buffer"),
+        Binding("b", "toggle('replay')", "Buf"),  # the replay buffer
         Binding("v", "save_replay", "Save"),
         Binding("1", "scene(1)", "Scene", key_display="1-9"),
         *[Binding(str(n), f"scene({n})", f"Scene {n}", show=False) for n in range(2, 10)],
@@ -80,31 +82,48 @@ class ControlRoom(App[int]):
         Binding("e", "studio", "Studio"),
         Binding("t", "transition", "Take"),
         Binding("m", "mute", "Mute"),
-        Binding("o", "media", "Play/Pause"),
+        Binding("o", "media", "Play"),  # play or pause the media source selected
         Binding("h", "pictures", "Pic"),
+        Binding("n", "next_rig", "Rig"),  # only with several rigs (check_action)
         Binding("q", "detach", "Detach"),
         Binding("Q", "stop_engine", "Stop", key_display="Q"),
     ]
 
-    def __init__(self, connect: bool = True, graphics: str | None = None, theme: str | None = None) -> None:
+    def __init__(self, connect: bool = True, graphics: str | None = None, theme: str | None = None,
+                 rigs: list[Rig] | None = None) -> None:
         """``graphics``: "kitty" or "sixel" to draw the thumbnails with the terminal's own
         graphics (tui/preview.py's terminal_graphics() says which, before the app starts);
-        ``theme``: one of Textual's themes (run_tui checks the name)."""
+        ``theme``: one of Textual's themes (run_tui checks the name); ``rigs``: the engines
+        attached to, one shown at a time (default: this box's)."""
         super().__init__()
         if theme is not None:
             self.theme = theme
         self.graphics = graphics
-        self.view = EngineView()
-        self.client: AsyncControlClient | None = None
+        self.links = [RigLink(rig, self, REPAINT_HZ) for rig in (rigs or [Rig(LOCAL_RIG)])]
+        self.shown = self.links[0]
+        self.shown.shown = True
         self._connect = connect
         self.crash_line: str | None = None  # set when an error nothing caught ended the app
-        self._connector: asyncio.Task[None] | None = None
+        self._stopping = False
         # Each event kind to the panels that show it (and only those).
         self._on: dict[type, Callable[[Any], None]] = {
             Meter: self._meter, VideoStats: self._stats, StateChanged: self._state,
             LogLine: lambda line: self.w_log.add(line), ChatMessage: lambda msg: self.w_chat.add(msg)}
 
+    @property
+    def view(self) -> EngineView:
+        """What the room knows of the rig shown."""
+        return self.shown.view
+
+    @property
+    def client(self) -> AsyncControlClient | None:
+        """The shown rig's connection, while it is up."""
+        return self.shown.client
+
     def compose(self) -> ComposeResult:
+        if len(self.links) > 1:  # one rig: the room looks as it always did
+            with Box(id="rigbar-box"):
+                yield RigBar(id="rigbar")
         with Box(id="status-box"):  # tui/box.py: not re-rendered for repaints below it
             yield StatusBar(id="status")
         with Row(id="top"):
@@ -157,44 +176,62 @@ class ControlRoom(App[int]):
         self._fetching: dict[Preview | GraphicsPreview, asyncio.Task[None]] = {}
         self.set_interval(1 / REPAINT_HZ, self._tick)
         self.query_one(SourcesPanel).focus()
+        self._rigbar()
         if self._connect:
-            self._connector = asyncio.create_task(self._stay_connected())
+            for link in self.links:
+                link.start()
 
-    # -- the connection --------------------------------------------------------------------
-    async def _stay_connected(self) -> None:
-        """Attach, and re-attach whenever the engine's socket goes away (engine restarted)."""
-        while True:
-            client = AsyncControlClient(on_event=self.apply_event)
-            try:
-                await client.connect()
-                first = await client.subscribe(EVENTS, meter_hz=REPAINT_HZ)
-            except (EngineNotRunning, BusError, OSError, TimeoutError) as e:
-                self._set_note(f"no engine: {e}; retrying")
-                await asyncio.sleep(RECONNECT_S)
-                continue
-            self.client = client
-            if first.state is not None:
-                self.apply_event(StateChanged(first.state))
-            for line in first.log:
-                self.apply_event(line)
-            self.w_chat.clear()
-            for msg in first.chat:
-                self.apply_event(msg)
-            await client.closed.wait()
-            self.client = None
-            self.view.state = None
-            self._set_note("engine disconnected; reconnecting…")
-            await asyncio.sleep(RECONNECT_S)
+    # -- the rigs (tui/rigs.py keeps each one's connection) ---------------------------------
+    def rig_attached(self, link: RigLink, first: Subscribed) -> None:
+        self._rigbar()
+        if not link.shown:
+            return
+        if first.state is not None:
+            self._state(StateChanged(first.state))
+        self.w_log.clear()
+        for line in first.log:
+            self.w_log.add(line)
+        self.w_chat.clear()
+        for msg in first.chat:
+            self.w_chat.add(msg)
+
+    def rig_changed(self, link: RigLink) -> None:
+        self._rigbar()
+        if link.shown and link.view.state is None:
+            self._set_note(f"{link.name}: {link.glance.line()}" if len(self.links) > 1 else
+                           f"no engine: {link.glance.why}; retrying")
+
+    def rig_event(self, link: RigLink, event: BusEvent) -> None:
+        self._on[type(event)](event)
+
+    def _rigbar(self) -> None:
+        if len(self.links) > 1:
+            self.query_one(RigBar).cells = tuple((x.name, x.glance, x.shown) for x in self.links)
+
+    async def action_next_rig(self) -> None:
+        """Show the next rig: every key then acts on it."""
+        was = self.shown
+        self.shown = self.links[(self.links.index(was) + 1) % len(self.links)]
+        was.shown = False
+        self.shown.shown = True
+        self._pictures.clear()
+        if self.view.state is not None:
+            self._state(StateChanged(self.view.state))
+            self._show_stats()
+        else:
+            self.rig_changed(self.shown)
+        self._rigbar()
+        await asyncio.gather(was.show(False), self.shown.show(True))
 
     def _set_note(self, note: str) -> None:
         self.w_status.data = StatusView(note=note)
 
     def apply_event(self, event: BusEvent) -> None:
-        """One protocol event → the panels that show it (and only those) redraw."""
+        """One protocol event of the rig shown → the panels that show it (and only those) redraw."""
+        self.shown.note(event)
         self._on[type(event)](event)
 
     def _meter(self, meter: Meter) -> None:
-        self.view.meter = meter
         self.w_meters.update_levels(meter)
 
     def _tick(self) -> None:
@@ -213,8 +250,7 @@ class ControlRoom(App[int]):
         if self._ticks % max(1, REPAINT_HZ // PREVIEW_HZ) == 0:
             self._ask_preview()
 
-    def _stats(self, stats: VideoStats) -> None:
-        self.view.add_stats(stats)
+    def _stats(self, _stats: VideoStats) -> None:
         self._stats_new = True
 
     def _show_stats(self) -> None:
@@ -225,7 +261,6 @@ class ControlRoom(App[int]):
 
     def _state(self, event: StateChanged) -> None:
         v = self.view
-        v.state = event.state
         self.query_one(ScenesPanel).data = event.state
         self._studio(event.state)
         self.refresh_bindings()  # Pause / Save / Take come and go with the state
@@ -298,6 +333,8 @@ class ControlRoom(App[int]):
             return st is not None and st.replay_buffer
         if action == "transition":
             return st is not None and st.preview_scene is not None
+        if action == "next_rig":
+            return len(self.links) > 1
         if action == "canvas":  # only with [[canvases]]: a vertical canvas beside the main one
             return st is not None and bool(st.canvases)
         return True
@@ -373,8 +410,6 @@ class ControlRoom(App[int]):
         self.push_screen(Confirm("Stop the engine? The stream ends and recordings are finalised."), answered)
 
     async def _stop_and_exit(self) -> None:
-        if self._connector is not None:
-            self._connector.cancel()
         await self._send(StopEngine())
         self.exit(0)
 
@@ -390,25 +425,24 @@ class ControlRoom(App[int]):
         self._exit_renderables.clear()
 
     async def on_unmount(self) -> None:
-        if self._connector is not None:
-            self._connector.cancel()
         for task in list(getattr(self, "_fetching", {}).values()):
             task.cancel()
-        if self.client is not None:
-            with contextlib.suppress(Exception):
-                await self.client.close()
+        await asyncio.gather(*(link.stop() for link in self.links))
 
 
-def run_tui(theme: str | None = None) -> int:
-    """``rigcast`` / ``rigcast tui``: attach, starting an engine first if none is running."""
+def run_tui(theme: str | None = None, hosts: list[str] | None = None) -> int:
+    """``rigcast`` / ``rigcast tui``: attach, starting an engine first if none is running;
+    with ``hosts`` (``--host``), to those rigs' engines over SSH instead."""
+    from rigcast.engine.control.rigs import choose_rigs
     from rigcast.engine.daemon import running_engine, up
 
+    rigs = choose_rigs(hosts or ())
     themes = sorted(ControlRoom().available_themes)
     if theme is not None and theme not in themes:
         print(f'rigcast: no theme named "{theme}"; give one of {", ".join(themes)}', file=sys.stderr)
         return 2
 
-    if running_engine() is None:
+    if not rigs[0].remote and running_engine() is None:
         print("rigcast: no engine running; starting one (`rigcast down` stops it)")
         rc = up(["engine"])
         if rc != 0:
@@ -416,7 +450,7 @@ def run_tui(theme: str | None = None) -> int:
     from rigcast.engine.crash import EXIT_CRASH, report_crash
     from rigcast.tui.preview import terminal_graphics
 
-    app = ControlRoom(graphics=terminal_graphics(), theme=theme)
+    app = ControlRoom(graphics=terminal_graphics(), theme=theme, rigs=rigs)
     try:
         app.run()
     except Exception as e:  # before Textual's own handling (the terminal could not be set up)
