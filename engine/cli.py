@@ -132,6 +132,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="the colour theme (Textual's: textual-dark by default, textual-light for a light "
                           "terminal, ansi-dark/ansi-light for the terminal's own colours, ...); also RIGCAST_THEME")
 
+    sub.add_parser("plugins", help="installed plugins (rigcast.plugins entry points), their kinds, and whether each loaded")
     sub.add_parser("windows", help="list capturable windows")
     sub.add_parser("devices", help="list audio outputs (desktop_audio) and microphones (mic)")
     return p
@@ -314,6 +315,22 @@ def _hosts(a: argparse.Namespace) -> list[str]:
     return [*(getattr(a, "top_host", None) or []), *(getattr(a, "host", None) or [])]
 
 
+def cmd_plugins(_a: argparse.Namespace) -> int:
+    """One row per plugin: its package and version, loaded or why not, then its kinds."""
+    from rigcast.config.kinds import installed_plugins
+
+    found = installed_plugins()[1]
+    if not found:
+        print("rigcast: no plugins installed (a plugin is a package with a rigcast.plugins entry point; "
+              "see docs/plugins.md)")
+        return 0
+    for p in found:
+        print(f"{p.name:<16} {p.package} {p.version}  " + ("loaded" if p.loaded else f"NOT LOADED: {p.error}"))
+        for kind in p.kinds:
+            print(f"    {kind}")
+    return 0 if all(p.loaded for p in found) else 1
+
+
 def cmd_windows(_a: argparse.Namespace) -> int:
     """Windows to capture, and on Linux PipeWire's video nodes too (Wayland, gamescope): one
     error line only when neither can be listed."""
@@ -445,7 +462,8 @@ def _main(parser: argparse.ArgumentParser, given: list[str]) -> int:
 
     setup_logging(logging.DEBUG if args.verbose else logging.INFO, "main")
     commands = {"stream": cmd_stream, "windows": cmd_windows, "devices": cmd_devices, "up": cmd_up, "down": cmd_down,
-                "engine": cmd_engine, "ctl": cmd_ctl, "tui": cmd_tui}
+                "engine": cmd_engine, "ctl": cmd_ctl, "tui": cmd_tui,
+                "plugins": cmd_plugins}
     args.argv = given
     if args.command is None:
         args.command = "tui"

@@ -2,19 +2,22 @@
 
 Each module of this package declares ``KINDS``, a tuple of records. They are collected here by
 walking the package, so a new kind is a new module and nothing else in this package changes.
+Installed plugins add theirs the same way (config/kinds/plugins.py).
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Mapping
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rigcast.config.kinds.base import Cap, KindInfo, KindStats, Role
 
-__all__ = ["Cap", "KindInfo", "KindStats", "Role", "all_kinds", "find", "first", "kinds", "names", "output_kind_for_url", "stats_class", "stats_wire_keys",
+if TYPE_CHECKING:
+    from rigcast.config.kinds.plugins import Plugin
+
+__all__ = ["Cap", "KindInfo", "KindStats", "Role", "all_kinds", "find", "first", "installed_plugins", "kinds", "names", "output_kind_for_url", "stats_class", "stats_wire_keys",
            "url_secret_parts"]
 
 
@@ -22,7 +25,7 @@ __all__ = ["Cap", "KindInfo", "KindStats", "Role", "all_kinds", "find", "first",
 def all_kinds() -> tuple[KindInfo[Any], ...]:
     found: list[KindInfo[Any]] = []
     for mod in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if mod.name == "base":
+        if mod.name in ("base", "plugins"):
             continue
         found.extend(getattr(importlib.import_module(f"{__name__}.{mod.name}"), "KINDS", ()))
     seen: set[tuple[Role, str]] = set()
@@ -30,7 +33,21 @@ def all_kinds() -> tuple[KindInfo[Any], ...]:
         if (k.role, k.name) in seen:
             raise RuntimeError(f"{k.role} kind {k.name} is declared twice")
         seen.add((k.role, k.name))
+    found.extend(installed_plugins()[0])
     return tuple(sorted(found, key=lambda k: (k.role, k.order, k.name)))
+
+
+@cache
+def installed_plugins() -> tuple[tuple[KindInfo[Any], ...], tuple[Plugin, ...]]:
+    """The plugins' kinds (those that loaded) and every plugin found, read once per process."""
+    from rigcast.config.kinds import plugins
+
+    own: list[tuple[Role, str]] = []
+    for mod in pkgutil.iter_modules(__path__):
+        if mod.name not in ("base", "plugins"):
+            own.extend((k.role, k.name) for k in getattr(importlib.import_module(f"{__name__}.{mod.name}"), "KINDS", ()))
+    found, each = plugins.load(own)
+    return tuple(found), tuple(each)
 
 
 def kinds(role: Role, cap: Cap | None = None) -> tuple[KindInfo[Any], ...]:

@@ -115,3 +115,9 @@ class TextKind(_StillKind):
                                            stroke_width=stroke, stroke_fill=parse_color(cfg.settings.outline_color))
         rgba = np.asarray(img)
         return rgba[..., [2, 1, 0, 3]]  # RGBA → BGRA
+
+
+# The plugin API for drawn sources (docs/plugins.md): subclass DrawnKind, implement
+# ``still(cfg, canvas)`` and return ``still_picture(bgra)``. Kept under these names on purpose.
+DrawnKind = _StillKind
+still_picture = _still
