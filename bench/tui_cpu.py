@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -40,6 +41,53 @@ def shots(root: Path) -> int:
     r = subprocess.run([sys.executable, "-m", "rigcast.engine", "ctl", "status", "--json"], capture_output=True, text=True,
                        env=os.environ | {"RIGCAST_RUNTIME_DIR": str(root / "run"), "RIGCAST_STATE_DIR": str(root / "state")})
     return int(json.loads(r.stdout).get("engine", {}).get("screenshots", 0))
+
+
+def rig2_dirs(root: Path) -> dict[str, str]:
+    return {"RIGCAST_RUNTIME_DIR": str(root / "rig2" / "run"), "RIGCAST_STATE_DIR": str(root / "rig2" / "state")}
+
+
+def two_rigs(root: Path, env: dict[str, str], rig_cmd: list[str], nginx: Any, sock: str,
+             seconds: float) -> tuple[float, float]:
+    """The room with a second rig attached over SSH (an engine behind a loopback sshd, live),
+    this box's rig shown: the room's CPU, and with its ssh client's."""
+    from tests.sshd import Sshd, client_key, ssh_config_for
+
+    (root / "rig2").mkdir()
+    cfg = root / "rig2" / "rigcast.toml"
+    cfg.write_text('[video]\nsize = "640x360"\nfps = 30\n[[sources]]\nname = "bg"\nkind = "color"\ncolor = "#204080"\n')
+    subprocess.run([*rig_cmd, "up", "--config", str(cfg), "--url", nginx.url("bench2"), "--live"],
+                   env=env | rig2_dirs(root), check=True, capture_output=True)
+    wait_for(lambda: nginx.publishing("bench2"), 30, what="the second rig live")
+    key = client_key(root)
+    sshd = Sshd(root / "sshd", key, rig2_dirs(root) | {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"})
+    sshd.start()
+    try:
+        ssh_cfg = ssh_config_for(root, key, {"den": sshd})
+        (root / "laptop-config").mkdir()
+        (root / "laptop-config" / "rigcast.toml").write_text(
+            f'[[rigs]]\nname = "den"\nhost = "den"\ncommand = "{sys.executable} -m rigcast.engine"\n')
+        env2 = env | {"RIGCAST_CONFIG_DIR": str(root / "laptop-config"), "RIGCAST_SSH_COMMAND": f"ssh -F {ssh_cfg}"}
+        subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-s", "b2", "-x", "120", "-y", "36",
+                        f"exec {sys.executable} -m rigcast.engine tui"], env=env2, check=True)
+
+        def bar() -> str:
+            return subprocess.run(["tmux", "-L", sock, "capture-pane", "-p", "-t", "b2"], env=env2,
+                                  capture_output=True, text=True).stdout.partition("\n")[0]
+
+        wait_for(lambda: "local live" in bar() and "den live" in bar(), 60, what="the rig bar with both rigs live")
+        pid = int(subprocess.run(["tmux", "-L", sock, "display-message", "-p", "-t", "b2", "#{pane_pid}"],
+                                 env=env2, capture_output=True, text=True).stdout)
+        time.sleep(3)
+        with_ssh = tree(pid)
+        assert len(with_ssh) > 1, "no ssh client under the room: the second rig is not attached"
+        c0, t0 = sample(with_ssh)[0], time.monotonic()
+        alone = cpu_percent([pid], seconds)
+        both = 100 * (sample(with_ssh)[0] - c0) / (time.monotonic() - t0)
+        assert "den live" in bar(), f"the second rig dropped during the run: {bar()}"
+        return alone, both
+    finally:
+        sshd.stop()
 
 
 def main() -> int:
@@ -85,10 +133,13 @@ def main() -> int:
             tui_off = cpu_percent([tui_pid], a.seconds)
             live_off = 100 * (sample(pids)[0] - c0) / (time.monotonic() - t0)
             assert shots(root) == before, "h did not stop the thumbnail"
+            subprocess.run(["tmux", "-L", sock, "kill-session", "-t", "b"], env=env, check=True)
+            two, two_ssh = two_rigs(root, env, rig_cmd, nginx, sock, a.seconds)
         finally:
             subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
             tone.kill()
             subprocess.run([*rig_cmd, "down"], env=env, capture_output=True)
+            subprocess.run([*rig_cmd, "down"], env=env | rig2_dirs(root), capture_output=True)
     print(f"{'':24}{'CPU % of one core':>20}")
     print(f"{'TUI attached, live':24}{tui:>20.2f}   (target <= 2; RSS {rss / 1024:.0f} MB; thumbnail on)")
     print(f"{'TUI, thumbnail hidden':24}{tui_off:>20.2f}   (target <= 2)")
@@ -96,6 +147,8 @@ def main() -> int:
     print(f"{'thumbnail: engine extra':24}{live - live_off:>20.2f}   (the downscale; engine noise is +-1)")
     print(f"{'engine live (1280x720)':24}{live:>20.1f}")
     print(f"{'engine idle':24}{idle:>20.1f}   ({idle / live:.2f}x of live)" if live else "")
+    print(f"{'TUI, two rigs':24}{two:>20.2f}   ({two / tui:.2f}x of one rig; this box's shown, thumbnail on)")
+    print(f"{'  its ssh client':24}{two_ssh - two:>20.2f}   (the second rig's pipe)")
     print(f"TUI / engine live: {tui / live:.3f}" if live else "")
     return 0
 

@@ -4,9 +4,7 @@ openssh-server, one sshd per "box"), two engines in two runtime dirs, the room i
 from __future__ import annotations
 
 import os
-import pwd
 import shlex
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -14,67 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import EngineHome, NginxRtmp, XServer, decode, free_port, looks_like, rigcast_command, wait_for
+from tests.harness import (
+    EngineHome,
+    NginxRtmp,
+    XServer,
+    decode,
+    looks_like,
+    rigcast_command,
+    wait_for,
+)
+from tests.sshd import SSHD, Sshd, client_key, ssh_config_for
 from tests.test_tui import Tmux
 
-SSHD = "/usr/sbin/sshd"
 RED, BLUE, GREEN, WHITE = (255, 0, 0), (0, 0, 255), (0, 160, 0), (255, 255, 255)
-
-
-class Sshd:
-    """One box's sshd on 127.0.0.1: its own host key, and ``SetEnv`` pointing rigcast at this
-    box's engine (its runtime dir) with the rigcast under test first on PATH."""
-
-    def __init__(self, root: Path, client_key: Path, env: dict[str, str]) -> None:
-        self.root = root
-        root.mkdir(parents=True)
-        self.port = free_port()
-        self.host_key = root / "host_ed25519"
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(self.host_key)], check=True)
-        (root / "authorized_keys").write_text(client_key.with_suffix(".pub").read_text())
-        os.chmod(root / "authorized_keys", 0o600)
-        setenv = " ".join(f'"{k}={v}"' for k, v in env.items())
-        (root / "sshd_config").write_text(
-            f"Port {self.port}\nListenAddress 127.0.0.1\nHostKey {self.host_key}\n"
-            f"AuthorizedKeysFile {root / 'authorized_keys'}\nPidFile {root / 'sshd.pid'}\n"
-            "StrictModes no\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-            "PermitRootLogin prohibit-password\nLogLevel VERBOSE\n"
-            f"SetEnv {setenv}\n")
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        Path("/run/sshd").mkdir(exist_ok=True)  # its privilege-separation dir, as the package's unit makes
-        self.log = open(self.root / "sshd.log", "ab")
-        self.proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(self.root / "sshd_config")],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-
-        def answers() -> bool:
-            assert self.proc is not None
-            if self.proc.poll() is not None:
-                raise AssertionError(f"sshd exited: {(self.root / 'sshd.log').read_text()[-2000:]}")
-            return "Server listening" in (self.root / "sshd.log").read_text()
-
-        wait_for(answers, 30, what=f"sshd to listen on 127.0.0.1:{self.port}")
-
-    def sessions(self) -> list[int]:
-        """The per-connection sshd processes (the listener's children)."""
-        assert self.proc is not None
-        r = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True)
-        return [int(p) for p in r.stdout.split()]
-
-    def stop(self, sessions_too: bool = True) -> None:
-        if self.proc is None:
-            return
-        children = self.sessions() if sessions_too else []
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(10)
-        for pid in children:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.proc = None
-        self.log.close()
 
 
 def rig_config(nginx: NginxRtmp, key: str, first: str, second: str) -> str:
@@ -109,8 +59,7 @@ def rigs(xserver: XServer, nginx: NginxRtmp, tmp_path: Path) -> Iterator[tuple[l
     ssh config names them rig1 and rig2, with a known_hosts holding their keys."""
     if not Path(SSHD).exists():
         pytest.fail("OpenSSH's server is missing; run `bash .ci/run` (it installs openssh-server)", pytrace=False)
-    key = tmp_path / "client_ed25519"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    key = client_key(tmp_path)
     bindir = str(Path(rigcast_command()[0]).parent)
     homes, servers = [], []
     for i, colours in ((1, ("#ff0000", "#0000ff")), (2, ("#00a000", "#ffffff"))):
@@ -123,17 +72,10 @@ def rigs(xserver: XServer, nginx: NginxRtmp, tmp_path: Path) -> Iterator[tuple[l
         servers.append(Sshd(tmp_path / f"sshd{i}", key, {
             "RIGCAST_RUNTIME_DIR": str(h.run_dir), "RIGCAST_STATE_DIR": str(h.state_dir),
             "PATH": f"{bindir}:/usr/local/bin:/usr/bin:/bin"}))
-    known = tmp_path / "known_hosts"
-    known.write_text("".join(f"[127.0.0.1]:{s.port} {s.host_key.with_suffix('.pub').read_text()}" for s in servers))
-    ssh_config = tmp_path / "ssh_config"
-    ssh_config.write_text("".join(
-        f"Host rig{i}\n  HostName 127.0.0.1\n  Port {s.port}\n  User {pwd.getpwuid(os.getuid()).pw_name}\n"
-        f"  IdentityFile {key}\n  IdentitiesOnly yes\n  UserKnownHostsFile {known}\n"
-        f"  GlobalKnownHostsFile /dev/null\n"
-        for i, s in enumerate(servers, 1))
-        # a box whose host key this client has never seen
-        + f"Host stranger\n  HostName 127.0.0.1\n  Port {servers[0].port}\n  IdentityFile {key}\n"
-          f"  UserKnownHostsFile {tmp_path / 'empty_known_hosts'}\n  GlobalKnownHostsFile /dev/null\n")
+    ssh_config = ssh_config_for(tmp_path, key, {"rig1": servers[0], "rig2": servers[1]})
+    with ssh_config.open("a") as f:  # a box whose host key this client has never seen
+        f.write(f"Host stranger\n  HostName 127.0.0.1\n  Port {servers[0].port}\n  IdentityFile {key}\n"
+                f"  UserKnownHostsFile {tmp_path / 'empty_known_hosts'}\n  GlobalKnownHostsFile /dev/null\n")
     env = {"RIGCAST_SSH_COMMAND": f"ssh -F {ssh_config}"}
     try:
         for s in servers:
