@@ -95,7 +95,8 @@ class SyncSshLink:
         self._stderr = bytearray()
         # Threads, not select(): Windows pipes can't be selected on.
         threading.Thread(target=self._pump, args=(self._proc.stdout,), daemon=True).start()
-        threading.Thread(target=self._drain, args=(self._proc.stderr,), daemon=True).start()
+        self._drainer = threading.Thread(target=self._drain, args=(self._proc.stderr,), daemon=True)
+        self._drainer.start()
 
     def _pump(self, out: IO[bytes] | None) -> None:
         assert out is not None
@@ -115,10 +116,16 @@ class SyncSshLink:
         except queue.Empty:
             raise TimeoutError(f"{self.route.host}: no answer in {timeout:.0f} s") from None
         if not line:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self._proc.wait(CLOSE_WAIT_S)
-            raise SshClosed(_why(self.route.host, bytes(self._stderr), self._proc.returncode))
+            raise self._ended()
         return line.decode()
+
+    def _ended(self) -> SshClosed:
+        """Why the session ended. ssh's reason is its last stderr line, which can arrive after
+        stdout's end: so wait (bounded) for ssh to exit and for its stderr to be read out."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._proc.wait(CLOSE_WAIT_S)
+        self._drainer.join(CLOSE_WAIT_S)
+        return SshClosed(_why(self.route.host, bytes(self._stderr), self._proc.returncode))
 
     def send(self, message: str) -> None:
         assert self._proc.stdin is not None
@@ -126,7 +133,7 @@ class SyncSshLink:
             self._proc.stdin.write(as_line(message))
             self._proc.stdin.flush()
         except OSError:
-            raise SshClosed(_why(self.route.host, bytes(self._stderr), self._proc.poll())) from None
+            raise self._ended() from None
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -180,12 +187,16 @@ class AsyncSshLink:
         except (ValueError, asyncio.LimitOverrunError):
             line = b""  # a line past MAX_FRAME: the websocket would have closed on it too
         if not line.endswith(b"\n"):
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(asyncio.shield(self._drainer), CLOSE_WAIT_S)
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._proc.wait(), CLOSE_WAIT_S)
-            raise SshClosed(_why(self.route.host, bytes(self._stderr), self._proc.returncode))
+            raise await self._ended()
         return line.decode()
+
+    async def _ended(self) -> SshClosed:
+        """Why the session ended: ssh's last stderr line, read out after it exits (bounded)."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._drainer), CLOSE_WAIT_S)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._proc.wait(), CLOSE_WAIT_S)
+        return SshClosed(_why(self.route.host, bytes(self._stderr), self._proc.returncode))
 
     async def send(self, message: str) -> None:
         assert self._proc.stdin is not None
@@ -193,7 +204,7 @@ class AsyncSshLink:
             self._proc.stdin.write(as_line(message))
             await self._proc.stdin.drain()
         except (OSError, RuntimeError):
-            raise SshClosed(_why(self.route.host, bytes(self._stderr), self._proc.returncode)) from None
+            raise await self._ended() from None
 
     async def __aiter__(self) -> AsyncIterator[str]:
         while True:
