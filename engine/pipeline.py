@@ -148,9 +148,15 @@ class Pipeline:
         # Drawn sources at each canvas's size; another canvas draws only those its scenes show.
         shown = {c.name: {it.source for sc in spec.scenes if sc.canvas == c.name for it in sc.items}
                  for c in spec.canvases}
-        stills = {name: {src.name: drawn_kind(src).still(src, size) for src in spec.sources
-                         if src.has(Cap.DRAWN) and (not name or src.name in shown[name])}
-                  for name, size in sizes.items()}
+        stills: dict[str, dict[str, Any]] = {name: {} for name in sizes}
+        undrawn: dict[str, dict[str, Exception]] = {name: {} for name in sizes}
+        for name, size in sizes.items():
+            for src in spec.sources:
+                if src.has(Cap.DRAWN) and (not name or src.name in shown[name]):
+                    try:
+                        stills[name][src.name] = drawn_kind(src).still(src, size)
+                    except Exception as e:  # a drawn kind's bug (a plugin's): that source shows error
+                        undrawn[name][src.name] = e
         # Attached last: nothing above can fail with a ring left open.
         self.rings = {name: FrameRing.attach(shm) for name, shm in spec.rings.items()}
         main_scenes = [sc for sc in spec.scenes if not sc.canvas]
@@ -167,6 +173,9 @@ class Pipeline:
             self.compositors[c.name] = Compositor(c.size.width, c.size.height, conv, scenes, scenes[0].name,
                                                   {n: RingLayer(r) for n, r in self.rings.items()}, stills[c.name],
                                                   {s.name: s for s in spec.sources}, spec.transition)
+        for name, failures in undrawn.items():
+            for source, error in failures.items():
+                self.compositors[name].fail(source, error)
         self._dispatch, self._dispatch_later = self._handlers(), self._later()
 
     def _canvas_video(self, canvas: str) -> VideoConfig:

@@ -45,6 +45,23 @@ def canvas_size(cfg: RigcastConfig, source_size: Size) -> Size:
     return (cfg.video.size or source_size).even()
 
 
+PROBE_FAILED = "error"  # the description of a source whose probe raised
+
+
+def probe_source(cfg: SourceConfig, canvas: Size | None) -> SourceProbe:
+    """What a captured source says of its size before it starts. A probe that raises anything
+    but rigcast's own error (a plugin's bug) costs that source, not the engine: its ring gets
+    the canvas's size and shows ``error``, and its worker still tries to open it."""
+    try:
+        return source_kind(cfg).probe(cfg)
+    except RigcastError:
+        raise
+    except Exception as e:
+        log.error("%s: could not be probed (%s: %s); it shows error, the rest goes on", cfg.name, type(e).__name__, e)
+        size = (canvas or DEFAULT_CANVAS).even()
+        return SourceProbe(size, size, PROBE_FAILED)
+
+
 class Workers:
     """A capture process per captured source and the video process, joined by frame rings."""
 
@@ -57,7 +74,7 @@ class Workers:
         # Only captured sources are probed here: drawn ones (image, text) would pull PyAV and
         # Pillow into this process, which never touches pixels.
         self.captured = [s for s in used if s.has(Cap.CAPTURED)]
-        self.probes: dict[str, SourceProbe] = {s.name: source_kind(s).probe(s) for s in self.captured}
+        self.probes: dict[str, SourceProbe] = {s.name: probe_source(s, cfg.video.size) for s in self.captured}
         main = [sc for sc in scenes if not sc.canvas]  # the main canvas's: its size may come from its first source
         first = main[0].items[0].source if main and main[0].items else None
         lead = self.probes.get(first or "") or next(iter(self.probes.values()), None)
@@ -65,6 +82,9 @@ class Workers:
         self.probe = lead
         self.canvas = canvas_size(cfg, lead.size if lead else DEFAULT_CANVAS)
         self.rings = {name: FrameRing.create(p.max_size.width, p.max_size.height) for name, p in self.probes.items()}
+        for name, p in self.probes.items():
+            if p.description == PROBE_FAILED:
+                self.rings[name].set_state(SourceState.ERROR)
         # Every source with sound gets a sample ring the mixer reads: a device's from its audio
         # worker, a media file's from the same worker that decodes its pictures.
         self.audio_sources = [s for s in cfg.sources if s.has(Cap.SOUND) and (s.has(Cap.AUDIO) or s in used)]

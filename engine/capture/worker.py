@@ -44,6 +44,11 @@ def run_capture_worker(cfg: SourceConfig, ring_name: str, fps: int, t0_ns: int, 
         ring.set_state(SourceState.ERROR)
         ring.close()
         return
+    except Exception as e:  # a kind's bug (a plugin's): this source shows error, and no restart loop
+        log.error("%s: could not start (%s: %s); it shows error, the rest goes on", cfg.name, type(e).__name__, e)
+        ring.set_state(SourceState.ERROR)
+        ring.close()
+        return
     sound = None
     if sound_ring is not None and isinstance(source, SoundSource):
         from rigcast.engine.audio.ring import AudioRing

@@ -306,7 +306,7 @@ class Compositor:
                 try:
                     self.stills[n].tick(now_s)
                 except Exception as e:
-                    self._fail(n, e)
+                    self.fail(n, e)
         layers = [self.rings[n] for n in sorted(names) if n in self.rings]
         for layer in layers:
             layer.acquire()
@@ -411,7 +411,7 @@ class Compositor:
             try:
                 self._blend_planar(scene, index, it, frame)
             except Exception as e:  # one item's failure costs that item, never the frame
-                self._fail(it.source, e)
+                self.fail(it.source, e)
         return frame
 
     def _blend_planar(self, scene: SceneConfig, index: int, it: SceneItem, frame: Any) -> None:
@@ -449,13 +449,15 @@ class Compositor:
             try:
                 drawn = self._draw(scene, index, it, canvas, drawn)
             except Exception as e:  # one item's failure costs that item, never the frame
-                self._fail(it.source, e)
+                self.fail(it.source, e)
         if not drawn:
             canvas[:] = 0
             canvas[..., 3] = 255
         return canvas
 
-    def _fail(self, source: str, e: Exception) -> None:
+    def fail(self, source: str, e: Exception) -> None:
+        """``source`` could not be drawn: one line per new reason, and it shows ``error`` until
+        it is drawn again (a drawn source whose picture could not be made at all stays so)."""
         why = f"{type(e).__name__}: {e}"
         if self._failed.get(source) != why:  # one line per new failure, not one per frame
             log.error("%s: could not be drawn (%s); the rest of the scene goes on", source, why)
