@@ -8,16 +8,33 @@ record's ``extra["ffmpeg"]`` turns its settings into FFmpeg filters; nothing els
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from rigcast.config import fields as f
-from rigcast.config.kinds.base import Cap, Role
+from rigcast.config.kinds.base import Cap, KindInfo, Role
 
 
 @dataclass
 class FilterBase:
     enabled: bool = f.flag(True, live=True)
+
+
+# Where each chain runs: the audio one in the mixer, the video one on a scene item's pixels.
+_CHAINS = {Cap.AUDIO: "rigcast.engine.audio.filters:FilterChain",
+           Cap.VIDEO: "rigcast.engine.compose.item_filters:ItemFilters"}
+
+
+def filter_kind(name: str, cap: Cap, settings: type, summary: str, ffmpeg: Callable[[Any], Any],
+                *, alpha: bool = False) -> KindInfo[Any]:
+    """A filter's record, rigcast's own or a plugin's (docs/plugins.md): ``cap`` is
+    ``Cap.AUDIO`` or ``Cap.VIDEO``, ``ffmpeg`` turns its settings into one FFmpeg filter
+    ``(name, arguments)`` or a list of them, ``alpha`` says a video filter makes pixels
+    transparent (the item is then blended, never copied)."""
+    extra: dict[str, Any] = {"ffmpeg": ffmpeg} | ({"alpha": alpha} if cap == Cap.VIDEO else {})
+    return KindInfo(name, Role.FILTER, cap, settings, lambda _s: summary, {"": _CHAINS[cap]}, summary=summary,
+                    extra=extra)
 
 
 @dataclass(frozen=True)

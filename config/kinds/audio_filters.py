@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rigcast.config import fields as f
-from rigcast.config.filterlist import FilterBase
-from rigcast.config.kinds.base import Cap, KindInfo, Role
+from rigcast.config.filterlist import FilterBase, filter_kind
+from rigcast.config.kinds.base import Cap, KindInfo
 
 
 def _lin(db: float) -> float:
@@ -66,9 +66,7 @@ FFmpeg = Callable[[Any], tuple[str, str]]
 
 
 def _record(name: str, settings: type, summary: str, ffmpeg: FFmpeg) -> KindInfo[Any]:
-    return KindInfo(name, Role.FILTER, Cap.AUDIO, settings, lambda s: summary,
-                    {"": "rigcast.engine.audio.filters:FilterChain"}, summary=summary,
-                    extra={"ffmpeg": ffmpeg})
+    return filter_kind(name, Cap.AUDIO, settings, summary, ffmpeg)
 
 
 KINDS = (

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rigcast.config import fields as f
-from rigcast.config.filterlist import FilterBase
-from rigcast.config.kinds.base import Cap, KindInfo, Role
+from rigcast.config.filterlist import FilterBase, filter_kind
+from rigcast.config.kinds.base import Cap, KindInfo
 from rigcast.config.values import COLOUR, parse_color
 
 LUT_INTERP = ("nearest", "trilinear", "tetrahedral", "pyramid", "prism")
@@ -97,9 +97,7 @@ FFmpeg = Callable[[Any], list[tuple[str, Any]]]
 
 
 def _record(name: str, settings: type, summary: str, ffmpeg: FFmpeg, alpha: bool = False) -> KindInfo[Any]:
-    return KindInfo(name, Role.FILTER, Cap.VIDEO, settings, lambda s: summary,
-                    {"": "rigcast.engine.compose.item_filters:ItemFilters"}, summary=summary,
-                    extra={"ffmpeg": ffmpeg, "alpha": alpha})
+    return filter_kind(name, Cap.VIDEO, settings, summary, ffmpeg, alpha=alpha)
 
 
 KINDS = (
