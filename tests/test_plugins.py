@@ -1,5 +1,6 @@
 """Plugins: the example plugin (examples/rigcast-stripes) pip-installed beside rigcast, with two
-broken ones, and a stream using its source decoded from what nginx received."""
+broken ones and one whose sources fail while running, and streams using every kind it adds,
+decoded from what nginx received and from the file its output wrote."""
 
 from __future__ import annotations
 
@@ -12,12 +13,72 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.harness import ROOT, EngineHome, NginxRtmp, decode, psnr, wait_for
+from tests.harness import (
+    ROOT,
+    EngineHome,
+    NginxRtmp,
+    decode,
+    decode_audio,
+    looks_like,
+    psnr,
+    rms_db,
+    wait_for,
+)
 
 BROKEN = {  # package name -> (entry point name, module source)
     "rigcast-broken": ("broken", "raise ImportError('needs libfoo, which is not installed')\n"),
     "rigcast-clash": ("clash", "from rigcast.config.kinds.color import KINDS\n"),  # "color" is rigcast's own
 }
+
+# Loads, and its sources fail while running: one raises on every frame in its own process, one
+# hangs there, one can't be probed, one can't be opened, one (drawn in the video process) can't
+# make its picture.
+FAULTY = '''
+import time
+from dataclasses import dataclass
+from rigcast.config.kinds.base import Cap, KindInfo, Role
+from rigcast.config.values import Size
+
+@dataclass
+class Nothing:
+    pass
+
+class Raises:
+    def probe(self, cfg):
+        from rigcast.engine.capture.base import SourceProbe  # not at the top: a record's module stays light
+
+        return SourceProbe(Size(64, 36), Size(64, 36), "raises")
+    def open(self, cfg, ring):
+        return self
+    def grab(self, ring, pts_ns):
+        raise RuntimeError("the plugin's own bug")
+    def close(self):
+        pass
+
+class Hangs(Raises):
+    def grab(self, ring, pts_ns):
+        time.sleep(3600)
+
+class BadProbe(Raises):
+    def probe(self, cfg):
+        raise KeyError("size")
+
+class BadOpen(Raises):
+    def open(self, cfg, ring):
+        raise OSError("no such device")
+
+class BadStill:
+    def still(self, cfg, canvas):
+        raise ValueError("no picture today")
+
+KINDS = (
+    KindInfo("raises", Role.SOURCE, Cap.VIDEO | Cap.CAPTURED, Nothing, lambda s: "raises", {"": "rigcast_faulty:Raises"}),
+    KindInfo("hangs", Role.SOURCE, Cap.VIDEO | Cap.CAPTURED, Nothing, lambda s: "hangs", {"": "rigcast_faulty:Hangs"}),
+    KindInfo("bad_probe", Role.SOURCE, Cap.VIDEO | Cap.CAPTURED, Nothing, lambda s: "p", {"": "rigcast_faulty:BadProbe"}),
+    KindInfo("bad_open", Role.SOURCE, Cap.VIDEO | Cap.CAPTURED, Nothing, lambda s: "o", {"": "rigcast_faulty:BadOpen"}),
+    KindInfo("bad_still", Role.SOURCE, Cap.VIDEO | Cap.DRAWN, Nothing, lambda s: "bad", {"": "rigcast_faulty:BadStill"}),
+)
+'''
 
 
 def pip_install(target: Path, project: Path) -> None:
@@ -34,7 +95,7 @@ def plugins_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = root / "site"
     # A copy: building in place would leave build/ in the checkout.
     pip_install(target, Path(shutil.copytree(ROOT / "examples" / "rigcast-stripes", root / "rigcast-stripes")))
-    for package, (entry, source) in BROKEN.items():
+    for package, (entry, source) in {**BROKEN, "rigcast-faulty": ("faulty", FAULTY)}.items():
         project = root / package
         module = package.replace("-", "_")
         (project / module).mkdir(parents=True)
@@ -60,6 +121,9 @@ def test_rigcast_plugins_lists_each_plugin_and_why_a_broken_one_did_not_load(
     assert r.returncode == 1, "a plugin did not load: the exit status says so\n" + r.stdout + r.stderr
     out = r.stdout
     assert "stripes          rigcast-stripes 1.0.0  loaded" in out and "    source/stripes" in out, out
+    assert all(f"    {k}\n" in out for k in ("source/ticker", "output/packet_file", "filter/swap_channels",
+                                                 "filter/invert")), out
+    assert "faulty           rigcast-faulty 0.1  loaded" in out, out
     assert "broken           rigcast-broken 0.1  NOT LOADED: ImportError: needs libfoo" in out, out
     assert 'clash            rigcast-clash 0.1  NOT LOADED: its source kind "color" has a name already taken' in out, out
     assert "Traceback" not in r.stdout + r.stderr
@@ -113,3 +177,117 @@ url = "{nginx.url('stripes')}"
     want = np.asarray(stripes_rgb(4, 320, 180))
     assert frame.shape == want.shape
     assert psnr(frame, want) >= 30, f"{psnr(frame, want):.1f} dB"
+
+
+@pytest.mark.installed
+def test_every_plugin_shape_runs_and_a_failing_plugin_source_costs_only_itself(
+        home: EngineHome, nginx: NginxRtmp, plugins_dir: Path, tmp_path: Path) -> None:
+    with_plugins(home, plugins_dir)
+    clip = tmp_path / "left.mp4"  # a tiny picture with a tone on the left channel only
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "color=c=red:s=64x36:r=15",
+                    "-f", "lavfi", "-i", "aevalsrc=0.5*sin(2*PI*440*t)|0:s=48000", "-t", "4",
+                    "-pix_fmt", "yuv420p", "-c:a", "aac", str(clip)], check=True, timeout=120)
+    out = tmp_path / "packets.ts"
+    cfg = home.root / "rigcast.toml"
+    cfg.write_text(f"""[video]
+size = "320x180"
+fps = 15
+bitrate = 800
+[[sources]]
+name = "bars"
+kind = "stripes"
+count = 4
+[[sources]]
+name = "tick"
+kind = "ticker"
+size = "64x36"
+[[sources]]
+name = "tone"
+kind = "media"
+path = "{clip}"
+filters = [ {{ kind = "swap_channels" }} ]
+[[sources]]
+name = "raiser"
+kind = "raises"
+[[sources]]
+name = "hanger"
+kind = "hangs"
+[[sources]]
+name = "blank"
+kind = "bad_still"
+[[sources]]
+name = "unprobed"
+kind = "bad_probe"
+[[sources]]
+name = "unopened"
+kind = "bad_open"
+[[scenes]]
+name = "All"
+items = [ {{ source = "bars" }}, {{ source = "tick", x = 256, y = 144 }}, {{ source = "tone", x = 128, y = 144, filters = [ {{ kind = "invert" }} ] }},
+          {{ source = "raiser", x = 0, y = 144 }}, {{ source = "hanger", x = 64, y = 144 }},
+          {{ source = "blank", x = 192, y = 144 }} ]
+[[scenes]]
+name = "Spare"
+items = [ {{ source = "unprobed" }}, {{ source = "unopened" }} ]
+[[outputs]]
+name = "push"
+kind = "rtmp"
+url = "{nginx.url('plugins')}"
+[[outputs]]
+name = "dump"
+kind = "packet_file"
+path = "{out}"
+""")
+    home.up("--config", str(cfg), "--live")
+    wait_for(lambda: nginx.publishing("plugins"), 30, what="the stream live")
+
+    def rows() -> dict[str, dict]:  # type: ignore[type-arg]
+        return {s["name"]: s for s in home.status()["sources"]}
+
+    failing = ("raiser", "blank", "unprobed", "unopened")
+    wait_for(lambda: all(rows()[n]["state"] == "error" for n in failing), 30,
+             what=f"the failing plugin sources ({', '.join(failing)}) to show error")
+    r = home.rigcast("ctl", "record", "start")
+    assert r.returncode == 0, r.stdout + r.stderr
+    frames = home.status()["stats"]["frames"]
+    wait_for(lambda: home.status()["stats"]["frames"] > frames + 60, 30, what="4 s more of the canvas clock")
+    st = rows()
+    assert st["tick"]["state"] == "live" and st["bars"]["state"] == "live", st
+    # Captured plugin sources each run in a worker process of their own, not the engine's.
+    pids = {st[n]["pid"] for n in ("tick", "raiser", "hanger")}
+    assert len(pids) == 3 and home.status()["engine"]["pid"] not in pids, st
+    outputs = {o["name"]: o for o in home.status()["outputs"]}
+    assert outputs["dump"]["state"] == "recording" and outputs["dump"]["target"] == str(out), outputs
+    r = home.rigcast("ctl", "record", "stop")
+    assert r.returncode == 0, r.stdout + r.stderr
+    log = home.log()
+    home.down()
+    # One line each, naming the source and the plugin's own error.
+    assert log.count("raiser: capture failed: RuntimeError: the plugin's own bug") == 1, log
+    assert log.count("blank: could not be drawn (ValueError: no picture today)") == 1, log
+    assert log.count("unprobed: could not be probed (KeyError: 'size')") == 1, log
+    assert log.count("unopened: could not start (OSError: no such device)") == 1, log
+    assert "Traceback" not in log, log
+
+    shown = decode(nginx.recordings("plugins")[-1], keep_every=5)
+    assert len(shown.times) > 60, "frames went on arriving at nginx"
+    sys.path.insert(0, str(plugins_dir))
+    try:
+        from rigcast_stripes.draw import stripes_rgb
+    finally:
+        sys.path.remove(str(plugins_dir))
+    want = np.asarray(stripes_rgb(4, 320, 180))[:140]
+    last = shown.frames[-1]
+    assert psnr(last[:140], want) >= 30, f"{psnr(last[:140], want):.1f} dB above the row of small items"
+    # The plugin's video filter on the clip's item: red inverted is cyan.
+    assert looks_like(last[148:176, 132:188], (0, 255, 255), tol=40), last[148:176, 132:188].reshape(-1, 3).mean(0)
+    # The ticker's bar moves: its corner differs between frames a few apart.
+    corners = [f[148:176, 260:316].astype(int) for f in shown.frames[-4:]]
+    assert any(np.abs(a - b).mean() > 20 for a, b in zip(corners, corners[1:])), "the ticker's bar did not move"
+
+    # The plugin output's file decodes: pictures, and the tone on the right (the filter swapped it).
+    written = decode(out)
+    assert written.video_codec == "h264" and len(written.times) > 45, written.times[:3]
+    sound, _rate = decode_audio(out)
+    left, right = rms_db(sound[0, 24000:]), rms_db(sound[1, 24000:])
+    assert right > -30 and right - left > 20, f"left {left:.1f} dBFS, right {right:.1f} dBFS"

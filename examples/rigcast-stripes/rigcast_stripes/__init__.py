@@ -1,18 +1,30 @@
 """rigcast-stripes: a rigcast plugin, and the template for writing one (docs/plugins.md).
 
-It adds one source kind, ``kind = "stripes"``: N vertical stripes, stripe i in colour i of a
-fixed palette, so a test (or a viewer) can tell each stripe by its number. A drawn source: the
-compositor draws it in the video process, from the picture ``still()`` returns once.
+One kind of each shape a plugin can add:
 
-This module holds only the record: it is imported wherever rigcast reads a config (the CLI, the
-TUI's host, every worker). The drawing code, in draw.py, is imported only where pixels are made.
+- ``kind = "stripes"`` (a drawn source): N vertical stripes, stripe i in colour i of a fixed
+  palette, so a test (or a viewer) can tell each stripe by its number. The compositor draws it
+  in the video process, from the picture ``still()`` returns once (draw.py).
+- ``kind = "ticker"`` (a captured source): a bar that moves one step a frame, made in a worker
+  process of its own, like a game capture, so a source that hangs or crashes can't stop the
+  canvas clock (ticker.py).
+- ``kind = "packet_file"`` (an output): the encoded packets written to an MPEG-TS file, from
+  the output's own thread (packets.py).
+- ``kind = "swap_channels"`` (an audio filter) and ``kind = "invert"`` (a video filter on a
+  scene item): FFmpeg filters, run in C by the mixer and the compositor.
+
+This module holds only the records: it is imported wherever rigcast reads a config (the CLI,
+the TUI's host, every worker). The code that makes pixels or writes files is in the modules the
+records' factories name, imported only where it runs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from rigcast.config import fields as f
+from rigcast.config.filterlist import FilterBase, filter_kind
 from rigcast.config.kinds.base import Cap, KindInfo, Role
 from rigcast.config.values import SIZE, Size
 
@@ -34,5 +46,48 @@ def describe(s: StripesSettings) -> str:
     return f"{s.count} stripes"
 
 
-KINDS = (KindInfo("stripes", Role.SOURCE, Cap.VIDEO | Cap.DRAWN, StripesSettings, describe,
-                  {"": "rigcast_stripes.draw:StripesKind"}, summary="numbered stripes (the example plugin)"),)
+@dataclass
+class TickerSettings:
+    size: Size = f.custom(Size(320, 180), (str,), SIZE.expect, SIZE.parse, SIZE.dump)
+    step: int = f.number(8, 1, 256, integer=True)  # pixels the bar moves each frame
+
+
+def _check_ts(path: str, _ctx: f.Context) -> str:
+    """A bad value is a ValueError: rigcast turns it into one line naming the key."""
+    if Path(path).suffix.lower() != ".ts":
+        raise ValueError(f'cannot write packets to "{path}": use a file ending in .ts')
+    if not Path(path).expanduser().resolve().parent.is_dir():
+        raise ValueError(f'cannot write packets to "{path}": its folder does not exist')
+    return path
+
+
+@dataclass
+class PacketFileSettings:
+    path: str = f.custom("", (str,), "a file path ending in .ts", _check_ts, required=True)
+
+
+@dataclass
+class SwapChannelsSettings(FilterBase):  # FilterBase gives every filter its ``enabled`` flag
+    pass
+
+
+@dataclass
+class InvertSettings(FilterBase):
+    pass
+
+
+KINDS = (
+    KindInfo("stripes", Role.SOURCE, Cap.VIDEO | Cap.DRAWN, StripesSettings, describe,
+             {"": "rigcast_stripes.draw:StripesKind"}, summary="numbered stripes (the example plugin)"),
+    KindInfo("ticker", Role.SOURCE, Cap.VIDEO | Cap.CAPTURED, TickerSettings,
+             lambda s: f"a bar moving {s.step} px a frame", {"": "rigcast_stripes.ticker:TickerKind"},
+             summary="a moving bar, in a process of its own (the example plugin)"),
+    KindInfo("packet_file", Role.OUTPUT, Cap.RECORD, PacketFileSettings,
+             lambda s: str(Path(s.path).expanduser()), {"": "rigcast_stripes.packets:PacketFileOutput"},
+             summary="encoded packets to an MPEG-TS file (the example plugin)"),
+    # Filters are FFmpeg filter chains: the record says which filters, from its settings.
+    filter_kind("swap_channels", Cap.AUDIO, SwapChannelsSettings, "left and right swapped (the example plugin)",
+                lambda s: ("pan", "stereo|c0=c1|c1=c0")),
+    filter_kind("invert", Cap.VIDEO, InvertSettings, "colours inverted (the example plugin)",
+                lambda s: ("negate", "")),
+)
