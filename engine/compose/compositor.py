@@ -28,7 +28,7 @@ from rigcast.engine.capture.still import Still
 from rigcast.engine.compose.item_filters import ItemFilters, filtering, makes_alpha, specs_of
 from rigcast.engine.compose.layout import clip, covers, place, visible_part
 from rigcast.engine.compose.planar import PLANAR_420, PlanarOverlay, blend, crop_onto_canvas, make_overlay
-from rigcast.engine.compose.transitions import Fade
+from rigcast.engine.compose.transitions import Blend
 from rigcast.engine.encode.convert import Converter
 from rigcast.engine.errors import RigcastError
 from rigcast.engine.framering import FrameRef, FrameRing
@@ -103,7 +103,7 @@ class Compositor:
     stills: dict[str, Still]
     sources: dict[str, SourceConfig]
     transition: TransitionConfig
-    fade: Fade | None = None
+    fade: Blend | None = None  # the transition in progress
     # Studio mode: the program shows ``on_air``, a copy of its scene as last taken; edits land
     # in ``scenes`` and show in the preview until a transition takes them to air.
     on_air: SceneConfig | None = None
@@ -182,8 +182,12 @@ class Compositor:
     def _take(self, name: str, now_ns: int) -> None:
         before = self.program_scene()
         after = copy.deepcopy(self.scene(name)) if self.on_air is not None else self.scene(name)
-        start = find(Role.TRANSITION, self.transition.kind).implementation()
-        self.fade = start(before, after, now_ns, self.transition.duration_ms * 1_000_000)
+        try:
+            start = find(Role.TRANSITION, self.transition.kind).implementation()
+            self.fade = start(before, after, now_ns, self.transition.duration_ms * 1_000_000)
+        except Exception as e:  # a transition's bug (a plugin's): the switch still happens, as a cut
+            log.error("transition %s failed (%s: %s); cut to the new scene", self.transition.kind, type(e).__name__, e)
+            self.fade = None
         self.program = name
         if self.on_air is not None:
             self.on_air = after
@@ -367,11 +371,12 @@ class Compositor:
         else:
             a = self._compose(self.fade.src, self._canvases[0])
             b = self._compose(self.fade.dst, self._canvases[1])
-            p = round(self.fade.progress(now_ns) * 256)
-            # a += (b - a) * p / 256, in place, in uint16: two full-frame passes, only while fading.
-            mixed = (a.astype(np.uint16) * (256 - p) + b.astype(np.uint16) * p) >> 8
-            np.copyto(a, mixed, casting="unsafe")
-            canvas = a
+            try:
+                canvas = self.fade.mix(a, b, self.fade.progress(now_ns))
+            except Exception as e:  # a transition's bug (a plugin's): the new scene at once
+                log.error("transition %s failed (%s: %s); cut to the new scene", self.transition.kind,
+                          type(e).__name__, e)
+                self.fade, canvas = None, b
         frame = self.converter.convert_array(canvas)
         self.compose_ns += time.perf_counter_ns() - t
         self.composed += 1
