@@ -121,7 +121,7 @@ def test_rigcast_plugins_lists_each_plugin_and_why_a_broken_one_did_not_load(
     assert r.returncode == 1, "a plugin did not load: the exit status says so\n" + r.stdout + r.stderr
     out = r.stdout
     assert "stripes          rigcast-stripes 1.0.0  loaded" in out and "    source/stripes" in out, out
-    assert all(f"    {k}\n" in out for k in ("source/ticker", "output/packet_file", "filter/swap_channels",
+    assert all(f"    {k}\n" in out for k in ("source/ticker", "output/packet_file", "transition/wipe", "filter/swap_channels",
                                                  "filter/invert")), out
     assert "faulty           rigcast-faulty 0.1  loaded" in out, out
     assert "broken           rigcast-broken 0.1  NOT LOADED: ImportError: needs libfoo" in out, out
@@ -226,9 +226,19 @@ name = "All"
 items = [ {{ source = "bars" }}, {{ source = "tick", x = 256, y = 144 }}, {{ source = "tone", x = 128, y = 144, filters = [ {{ kind = "invert" }} ] }},
           {{ source = "raiser", x = 0, y = 144 }}, {{ source = "hanger", x = 64, y = 144 }},
           {{ source = "blank", x = 192, y = 144 }} ]
+[[sources]]
+name = "white"
+kind = "color"
+color = "#ffffff"
 [[scenes]]
 name = "Spare"
 items = [ {{ source = "unprobed" }}, {{ source = "unopened" }} ]
+[[scenes]]
+name = "White"
+items = [ {{ source = "white" }} ]
+[transition]
+kind = "wipe"
+duration_ms = 3000
 [[outputs]]
 name = "push"
 kind = "rtmp"
@@ -260,6 +270,12 @@ path = "{out}"
     assert outputs["dump"]["state"] == "recording" and outputs["dump"]["target"] == str(out), outputs
     r = home.rigcast("ctl", "record", "stop")
     assert r.returncode == 0, r.stdout + r.stderr
+    # The plugin's transition, there and back: the coming scene slides in from the left.
+    for scene in ("White", "All"):
+        r = home.rigcast("ctl", "scene", scene)
+        assert r.returncode == 0, r.stdout + r.stderr
+        frames = home.status()["stats"]["frames"]
+        wait_for(lambda: home.status()["stats"]["frames"] > frames + 75, 30, what=f"the wipe to {scene} and 2 s")
     log = home.log()
     home.down()
     # One line each, naming the source and the plugin's own error.
@@ -269,7 +285,7 @@ path = "{out}"
     assert log.count("unopened: could not start (OSError: no such device)") == 1, log
     assert "Traceback" not in log, log
 
-    shown = decode(nginx.recordings("plugins")[-1], keep_every=5)
+    shown = decode(nginx.recordings("plugins")[-1], keep_every=3)
     assert len(shown.times) > 60, "frames went on arriving at nginx"
     sys.path.insert(0, str(plugins_dir))
     try:
@@ -281,8 +297,12 @@ path = "{out}"
     assert psnr(last[:140], want) >= 30, f"{psnr(last[:140], want):.1f} dB above the row of small items"
     # The plugin's video filter on the clip's item: red inverted is cyan.
     assert looks_like(last[148:176, 132:188], (0, 255, 255), tol=40), last[148:176, 132:188].reshape(-1, 3).mean(0)
+    # Mid-wipe: white already on the left, the stripes' last (blue) still on the right. A fade
+    # would show a blend of the two, a cut neither.
+    assert any(looks_like(f[40:140, 0:40], (255, 255, 255)) and looks_like(f[40:140, 280:320], (0, 130, 200))
+               for f in shown.frames), "no frame half wiped"
     # The ticker's bar moves: its corner differs between frames a few apart.
-    corners = [f[148:176, 260:316].astype(int) for f in shown.frames[-4:]]
+    corners = [f[148:176, 260:316].astype(int) for f in shown.frames[-6:]]
     assert any(np.abs(a - b).mean() > 20 for a, b in zip(corners, corners[1:])), "the ticker's bar did not move"
 
     # The plugin output's file decodes: pictures, and the tone on the right (the filter swapped it).

@@ -10,6 +10,7 @@ One kind of each shape a plugin can add:
   canvas clock (ticker.py).
 - ``kind = "packet_file"`` (an output): the encoded packets written to an MPEG-TS file, from
   the output's own thread (packets.py).
+- ``[transition] kind = "wipe"``: the coming scene slides in from the left (wipe.py).
 - ``kind = "swap_channels"`` (an audio filter) and ``kind = "invert"`` (a video filter on a
   scene item): FFmpeg filters, run in C by the mixer and the compositor.
 
@@ -76,6 +77,13 @@ class InvertSettings(FilterBase):
     pass
 
 
+@dataclass(frozen=True)
+class WipeSettings:
+    """What ``[transition]`` sets for a kind that blends over time (``Cap.BLENDS``)."""
+
+    duration_ms: int = f.number(300, 0, 10_000, integer=True)
+
+
 KINDS = (
     KindInfo("stripes", Role.SOURCE, Cap.VIDEO | Cap.DRAWN, StripesSettings, describe,
              {"": "rigcast_stripes.draw:StripesKind"}, summary="numbered stripes (the example plugin)"),
@@ -85,6 +93,9 @@ KINDS = (
     KindInfo("packet_file", Role.OUTPUT, Cap.RECORD, PacketFileSettings,
              lambda s: str(Path(s.path).expanduser()), {"": "rigcast_stripes.packets:PacketFileOutput"},
              summary="encoded packets to an MPEG-TS file (the example plugin)"),
+    KindInfo("wipe", Role.TRANSITION, Cap.BLENDS, WipeSettings, lambda s: f"wipe over {s.duration_ms} ms",
+             {"": "rigcast_stripes.wipe:wipe"}, summary="the new scene slides in from the left (the example plugin)",
+             extra={"obs": ("Wipe", "wipe_transition")}),
     # Filters are FFmpeg filter chains: the record says which filters, from its settings.
     filter_kind("swap_channels", Cap.AUDIO, SwapChannelsSettings, "left and right swapped (the example plugin)",
                 lambda s: ("pan", "stereo|c0=c1|c1=c0")),
