@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from tests.harness import (
     NginxRtmp,
     decode,
     decode_audio,
+    free_port,
     looks_like,
     psnr,
     rms_db,
@@ -188,11 +190,17 @@ def test_every_plugin_shape_runs_and_a_failing_plugin_source_costs_only_itself(
                     "-f", "lavfi", "-i", "aevalsrc=0.5*sin(2*PI*440*t)|0:s=48000", "-t", "4",
                     "-pix_fmt", "yuv420p", "-c:a", "aac", str(clip)], check=True, timeout=120)
     out = tmp_path / "packets.ts"
+    port = free_port()
+    home.extra_env["PLUGIN_OBS_PASSWORD"] = "obs-pass-plugins"
     cfg = home.root / "rigcast.toml"
     cfg.write_text(f"""[video]
 size = "320x180"
 fps = 15
 bitrate = 800
+[obs_websocket]
+enabled = true
+port = {port}
+password_env = "PLUGIN_OBS_PASSWORD"
 [[sources]]
 name = "bars"
 kind = "stripes"
@@ -270,6 +278,27 @@ path = "{out}"
     assert outputs["dump"]["state"] == "recording" and outputs["dump"]["target"] == str(out), outputs
     r = home.rigcast("ctl", "record", "stop")
     assert r.returncode == 0, r.stdout + r.stderr
+    # The tools streamers own see plugin kinds as any other: listed, read, changed (bounds
+    # checked by rigcast from the plugin's settings) and saved to the config file.
+    import obsws_python as obs
+
+    cl = obs.ReqClient(host="127.0.0.1", port=port, password="obs-pass-plugins", timeout=20)
+    try:
+        assert {"stripes", "ticker"} <= set(cl.send("GetInputKindList").input_kinds)
+        listed = {i["inputName"]: i["inputKind"] for i in cl.send("GetInputList").inputs}
+        assert listed["bars"] == "stripes" and listed["tick"] == "ticker", listed
+        assert cl.send("GetInputSettings", {"inputName": "bars"}).input_settings["count"] == 4
+        assert "Wipe" in [t["transitionName"] for t in cl.send("GetSceneTransitionList").transitions]
+        with pytest.raises(obs.error.OBSSDKRequestError) as refused:
+            cl.send("SetInputSettings", {"inputName": "tick", "inputSettings": {"step": 999}})
+        assert "step: expected a whole number from 1 to 256, got 999" in str(refused.value), refused.value
+        cl.send("SetInputSettings", {"inputName": "tick", "inputSettings": {"step": 10}})
+    finally:
+        cl.disconnect()
+    wait_for(lambda: rows()["tick"]["description"] == "a bar moving 10 px a frame", 15, what="the ticker's new step")
+    saved = tomllib.loads(cfg.read_text())
+    assert next(s for s in saved["sources"] if s["name"] == "tick")["step"] == 10, cfg.read_text()
+    wait_for(lambda: rows()["tick"]["state"] == "live", 30, what="the ticker live again in its new worker")
     # The plugin's transition, there and back: the coming scene slides in from the left.
     for scene in ("White", "All"):
         r = home.rigcast("ctl", "scene", scene)
