@@ -100,8 +100,9 @@ def list_devices() -> list[tuple[str, str, list[tuple[str, bool]]]]:
                 rows.append((k.name, k.summary, getattr(importlib.import_module(module), attr)()))
         elif k.extra.get("loopback"):
             rows.append((k.name, "the loopback of an output", [(d.name, d.name == dspk.name) for d in spk]))
-        else:
+        elif k.extra.get("loopback") is False:
             rows.append((k.name, "a microphone", [(d.name, d.name == dmic.name) for d in mics]))
+        # else: a kind with no devices to pick (a plugin's tone generator)
     return rows
 
 
