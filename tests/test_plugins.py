@@ -23,7 +23,6 @@ from tests.harness import (
     free_port,
     looks_like,
     psnr,
-    rms_db,
     wait_for,
 )
 
@@ -111,6 +110,13 @@ def plugins_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
+def band_db(x: np.ndarray, rate: int, hz: float) -> float:
+    """The level of ``x`` around ``hz``, dB (relative: for comparing bands and channels)."""
+    spectrum = np.abs(np.fft.rfft(x * np.hanning(len(x)))) / len(x)
+    i = round(hz * len(x) / rate)
+    return float(20 * np.log10(spectrum[max(0, i - 3):i + 4].max() + 1e-12))
+
+
 def with_plugins(home: EngineHome, plugins: Path) -> None:
     home.extra_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")]))
 
@@ -123,8 +129,9 @@ def test_rigcast_plugins_lists_each_plugin_and_why_a_broken_one_did_not_load(
     assert r.returncode == 1, "a plugin did not load: the exit status says so\n" + r.stdout + r.stderr
     out = r.stdout
     assert "stripes          rigcast-stripes 1.0.0  loaded" in out and "    source/stripes" in out, out
-    assert all(f"    {k}\n" in out for k in ("source/ticker", "output/packet_file", "transition/wipe", "filter/swap_channels",
-                                                 "filter/invert")), out
+    added = ("source/ticker", "source/tone", "output/packet_file", "transition/wipe", "filter/swap_channels",
+             "filter/invert")
+    assert all(f"    {k}\n" in out for k in added), out
     assert "faulty           rigcast-faulty 0.1  loaded" in out, out
     assert "broken           rigcast-broken 0.1  NOT LOADED: ImportError: needs libfoo" in out, out
     assert 'clash            rigcast-clash 0.1  NOT LOADED: its source kind "color" has a name already taken' in out, out
@@ -214,6 +221,11 @@ name = "tone"
 kind = "media"
 path = "{clip}"
 filters = [ {{ kind = "swap_channels" }} ]
+[[sources]]
+name = "beep"
+kind = "tone"
+freq = 1000
+level_db = -20
 [[sources]]
 name = "raiser"
 kind = "raises"
@@ -337,6 +349,10 @@ path = "{out}"
     # The plugin output's file decodes: pictures, and the tone on the right (the filter swapped it).
     written = decode(out)
     assert written.video_codec == "h264" and len(written.times) > 45, written.times[:3]
-    sound, _rate = decode_audio(out)
-    left, right = rms_db(sound[0, 24000:]), rms_db(sound[1, 24000:])
-    assert right > -30 and right - left > 20, f"left {left:.1f} dBFS, right {right:.1f} dBFS"
+    # The plugin's audio source (1 kHz, both sides) mixed in; the clip's 440 Hz, on its left,
+    # came out on the right only: the plugin's filter swapped it.
+    sound, rate = decode_audio(out)
+    level = {(side, hz): band_db(sound[i, rate // 2:], rate, hz) for i, side in enumerate("LR") for hz in (440, 1000)}
+    shown_levels = ", ".join(f"{side} {hz} Hz {db:.0f} dB" for (side, hz), db in level.items())
+    assert level["R", 440] - level["L", 440] > 20, shown_levels
+    assert level["L", 1000] - level["L", 440] > 20 and abs(level["L", 1000] - level["R", 1000]) < 3, shown_levels

@@ -8,6 +8,8 @@ One kind of each shape a plugin can add:
 - ``kind = "ticker"`` (a captured source): a bar that moves one step a frame, made in a worker
   process of its own, like a game capture, so a source that hangs or crashes can't stop the
   canvas clock (ticker.py).
+- ``kind = "tone"`` (an audio source): a sine, made in an audio worker process of its own, as a
+  microphone is read, and mixed like one (volume, mute, filters, tracks) (tone.py).
 - ``kind = "packet_file"`` (an output): the encoded packets written to an MPEG-TS file, from
   the output's own thread (packets.py).
 - ``[transition] kind = "wipe"``: the coming scene slides in from the left (wipe.py).
@@ -26,6 +28,7 @@ from pathlib import Path
 
 from rigcast.config import fields as f
 from rigcast.config.filterlist import FilterBase, filter_kind
+from rigcast.config.kinds.audio import SoundSettings
 from rigcast.config.kinds.base import Cap, KindInfo, Role
 from rigcast.config.values import SIZE, Size
 
@@ -51,6 +54,12 @@ def describe(s: StripesSettings) -> str:
 class TickerSettings:
     size: Size = f.custom(Size(320, 180), (str,), SIZE.expect, SIZE.parse, SIZE.dump)
     step: int = f.number(8, 1, 256, integer=True)  # pixels the bar moves each frame
+
+
+@dataclass
+class ToneSettings(SoundSettings):  # volume, mute, sync offset, filters and tracks, as a mic has
+    freq: float = f.number(1000.0, 20, 20_000)
+    level_db: float = f.number(-20.0, -60, 0)
 
 
 def _check_ts(path: str, _ctx: f.Context) -> str:
@@ -90,6 +99,9 @@ KINDS = (
     KindInfo("ticker", Role.SOURCE, Cap.VIDEO | Cap.CAPTURED, TickerSettings,
              lambda s: f"a bar moving {s.step} px a frame", {"": "rigcast_stripes.ticker:TickerKind"},
              summary="a moving bar, in a process of its own (the example plugin)"),
+    KindInfo("tone", Role.SOURCE, Cap.AUDIO | Cap.SOUND | Cap.CAPTURED, ToneSettings,
+             lambda s: f"a {s.freq:g} Hz tone at {s.level_db:g} dBFS", {"": "rigcast_stripes.tone:open_tone"},
+             summary="a sine, in a process of its own (the example plugin)"),
     KindInfo("packet_file", Role.OUTPUT, Cap.RECORD, PacketFileSettings,
              lambda s: str(Path(s.path).expanduser()), {"": "rigcast_stripes.packets:PacketFileOutput"},
              summary="encoded packets to an MPEG-TS file (the example plugin)"),
