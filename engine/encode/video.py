@@ -45,6 +45,9 @@ class VideoSettings:
 
 
 class EncoderProfile(Protocol):
+    """How one encoder kind drives an FFmpeg encoder. ``name`` is the FFmpeg encoder's (a kind's
+    own name, except for a plugin's kind that drives one rigcast already knows its own way)."""
+
     name: str
     pix_fmt: str
 
@@ -190,14 +193,14 @@ def probe_video_encoder(name: str, s: VideoSettings) -> None:
     if not encoder_kind(name).has(Cap.HARDWARE):
         # Software: present or not, never a missing device. Opening a throwaway x264 would
         # only raise the process's memory high-water mark (glibc keeps the freed heap).
-        if name not in av.codecs_available:
-            raise EncoderUnavailable(f"this PyAV build has no {name}")
+        if profile.name not in av.codecs_available:
+            raise EncoderUnavailable(f"this PyAV build has no {profile.name}")
         return
     if av.logging.get_level() is None:
         av.logging.set_level(av.logging.ERROR)  # needed for Capture to see FFmpeg's reason
     with av.logging.Capture() as logs:
         try:
-            ctx: Any = av.CodecContext.create(name, "w")
+            ctx: Any = av.CodecContext.create(profile.name, "w")
             _configure(ctx, profile, s)
             ctx.open()
             frame = av.VideoFrame(s.width, s.height, profile.pix_fmt)
@@ -212,7 +215,7 @@ def probe_video_encoder(name: str, s: VideoSettings) -> None:
 
 def add_video_stream(template: Any, name: str, s: VideoSettings) -> Any:
     """The real encoder, as a stream of the template container outputs copy from."""
-    stream = template.add_stream(name, rate=s.fps)
+    stream = template.add_stream(ENCODERS[name].name, rate=s.fps)  # the FFmpeg encoder the profile drives
     _configure(stream.codec_context, ENCODERS[name], s)
     stream.codec_context.open()
     return stream
