@@ -117,6 +117,15 @@ def band_db(x: np.ndarray, rate: int, hz: float) -> float:
     return float(20 * np.log10(spectrum[max(0, i - 3):i + 4].max() + 1e-12))
 
 
+def first_nal_types(flv: Path) -> list[int]:
+    """The type of the first NAL unit of each H.264 packet in ``flv`` (length-prefixed, as FLV
+    carries them)."""
+    import av
+
+    with av.open(str(flv)) as c:
+        return [bytes(p)[4] & 0x1F for p in c.demux(video=0) if p.size > 4]
+
+
 def with_plugins(home: EngineHome, plugins: Path) -> None:
     home.extra_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")]))
 
@@ -129,8 +138,8 @@ def test_rigcast_plugins_lists_each_plugin_and_why_a_broken_one_did_not_load(
     assert r.returncode == 1, "a plugin did not load: the exit status says so\n" + r.stdout + r.stderr
     out = r.stdout
     assert "stripes          rigcast-stripes 1.0.0  loaded" in out and "    source/stripes" in out, out
-    added = ("source/ticker", "source/tone", "output/packet_file", "transition/wipe", "filter/swap_channels",
-             "filter/invert")
+    added = ("source/ticker", "source/tone", "output/packet_file", "encoder/x264_lowlatency", "transition/wipe",
+             "filter/swap_channels", "filter/invert")
     assert all(f"    {k}\n" in out for k in added), out
     assert "faulty           rigcast-faulty 0.1  loaded" in out, out
     assert "broken           rigcast-broken 0.1  NOT LOADED: ImportError: needs libfoo" in out, out
@@ -147,6 +156,7 @@ def test_a_plugin_source_streams_like_a_builtin_one_beside_broken_plugins(
 size = "320x180"
 fps = 15
 bitrate = 800
+encoder = "x264_lowlatency"
 [[sources]]
 name = "bars"
 kind = "stripes"
@@ -186,6 +196,11 @@ url = "{nginx.url('stripes')}"
     want = np.asarray(stripes_rgb(4, 320, 180))
     assert frame.shape == want.shape
     assert psnr(frame, want) >= 30, f"{psnr(frame, want):.1f} dB"
+    # The plugin's encoder made it: its options reached x264, which put an access unit
+    # delimiter (NAL type 9) first in every frame nginx received; rigcast's own profile doesn't.
+    assert status["engine"]["encoder"] == "encoder: x264_lowlatency", status["engine"]
+    first_nals = first_nal_types(nginx.recordings("stripes")[-1])
+    assert len(first_nals) > 30 and set(first_nals) == {9}, first_nals[:10]
 
 
 @pytest.mark.installed

@@ -12,6 +12,7 @@ One kind of each shape a plugin can add:
   microphone is read, and mixed like one (volume, mute, filters, tracks) (tone.py).
 - ``kind = "packet_file"`` (an output): the encoded packets written to an MPEG-TS file, from
   the output's own thread (packets.py).
+- ``[video] encoder = "x264_lowlatency"`` (an encoder): libx264 tuned for latency (encoder.py).
 - ``[transition] kind = "wipe"``: the coming scene slides in from the left (wipe.py).
 - ``kind = "swap_channels"`` (an audio filter) and ``kind = "invert"`` (a video filter on a
   scene item): FFmpeg filters, run in C by the mixer and the compositor.
@@ -86,6 +87,11 @@ class InvertSettings(FilterBase):
     pass
 
 
+@dataclass
+class EncoderSettings:
+    """An encoder is set by ``[video]`` (bitrate, preset, keyint, ...): nothing of its own."""
+
+
 @dataclass(frozen=True)
 class WipeSettings:
     """What ``[transition]`` sets for a kind that blends over time (``Cap.BLENDS``)."""
@@ -105,6 +111,10 @@ KINDS = (
     KindInfo("packet_file", Role.OUTPUT, Cap.RECORD, PacketFileSettings,
              lambda s: str(Path(s.path).expanduser()), {"": "rigcast_stripes.packets:PacketFileOutput"},
              summary="encoded packets to an MPEG-TS file (the example plugin)"),
+    # extra: the codec it makes; whether a new bitrate applies while open (adaptive bitrate).
+    KindInfo("x264_lowlatency", Role.ENCODER, Cap.VIDEO, EncoderSettings, lambda s: "encoder",
+             {"": "rigcast_stripes.encoder:LowLatencyX264"}, summary="libx264, zerolatency (the example plugin)",
+             extra={"codec": "h264", "live_bitrate": True}),
     KindInfo("wipe", Role.TRANSITION, Cap.BLENDS, WipeSettings, lambda s: f"wipe over {s.duration_ms} ms",
              {"": "rigcast_stripes.wipe:wipe"}, summary="the new scene slides in from the left (the example plugin)",
              extra={"obs": ("Wipe", "wipe_transition")}),
