@@ -45,9 +45,6 @@ def canvas_size(cfg: RigcastConfig, source_size: Size) -> Size:
     return (cfg.video.size or source_size).even()
 
 
-PROBE_FAILED = "error"  # the description of a source whose probe raised
-
-
 def probe_source(cfg: SourceConfig, canvas: Size | None) -> SourceProbe:
     """What a captured source says of its size before it starts. A probe that raises anything
     but rigcast's own error (a plugin's bug) costs that source, not the engine: its ring gets
@@ -59,7 +56,7 @@ def probe_source(cfg: SourceConfig, canvas: Size | None) -> SourceProbe:
     except Exception as e:
         log.error("%s: could not be probed (%s: %s); it shows error, the rest goes on", cfg.name, type(e).__name__, e)
         size = (canvas or DEFAULT_CANVAS).even()
-        return SourceProbe(size, size, PROBE_FAILED)
+        return SourceProbe(size, size, "error", failed=True)
 
 
 class Workers:
@@ -83,7 +80,7 @@ class Workers:
         self.canvas = canvas_size(cfg, lead.size if lead else DEFAULT_CANVAS)
         self.rings = {name: FrameRing.create(p.max_size.width, p.max_size.height) for name, p in self.probes.items()}
         for name, p in self.probes.items():
-            if p.description == PROBE_FAILED:
+            if p.failed:
                 self.rings[name].set_state(SourceState.ERROR)
         # Every source with sound gets a sample ring the mixer reads: a device's from its audio
         # worker, a media file's from the same worker that decodes its pictures.

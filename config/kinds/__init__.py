@@ -22,7 +22,8 @@ __all__ = ["Cap", "KindInfo", "KindStats", "Role", "all_kinds", "find", "first",
 
 
 @cache
-def all_kinds() -> tuple[KindInfo[Any], ...]:
+def _own_kinds() -> tuple[KindInfo[Any], ...]:
+    """rigcast's own records, one module each; a name declared twice among them is a bug."""
     found: list[KindInfo[Any]] = []
     for mod in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if mod.name in ("base", "plugins"):
@@ -33,8 +34,12 @@ def all_kinds() -> tuple[KindInfo[Any], ...]:
         if (k.role, k.name) in seen:
             raise RuntimeError(f"{k.role} kind {k.name} is declared twice")
         seen.add((k.role, k.name))
-    found.extend(installed_plugins()[0])
-    return tuple(sorted(found, key=lambda k: (k.role, k.order, k.name)))
+    return tuple(found)
+
+
+@cache
+def all_kinds() -> tuple[KindInfo[Any], ...]:
+    return tuple(sorted((*_own_kinds(), *installed_plugins()[0]), key=lambda k: (k.role, k.order, k.name)))
 
 
 @cache
@@ -42,11 +47,7 @@ def installed_plugins() -> tuple[tuple[KindInfo[Any], ...], tuple[Plugin, ...]]:
     """The plugins' kinds (those that loaded) and every plugin found, read once per process."""
     from rigcast.config.kinds import plugins
 
-    own: list[tuple[Role, str]] = []
-    for mod in pkgutil.iter_modules(__path__):
-        if mod.name not in ("base", "plugins"):
-            own.extend((k.role, k.name) for k in getattr(importlib.import_module(f"{__name__}.{mod.name}"), "KINDS", ()))
-    found, each = plugins.load(own)
+    found, each = plugins.load((k.role, k.name) for k in _own_kinds())
     return tuple(found), tuple(each)
 
 

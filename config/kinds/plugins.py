@@ -63,10 +63,9 @@ def load(taken: Iterable[tuple[Role, str]]) -> tuple[list[KindInfo[Any]], list[P
             plugin = Plugin(ep.name, package, version, error=f"{type(e).__name__}: {e}")
         else:
             names = tuple(f"{k.role}/{k.name}" for k in records)
-            clash = next((k for k in records if (k.role, k.name) in seen), None)
             own = [(k.role, k.name) for k in records]
-            if clash is None and len(set(own)) < len(own):
-                clash = next(k for i, k in enumerate(records) if (k.role, k.name) in own[:i])
+            # Taken by rigcast or an earlier plugin, or twice in this one.
+            clash = next((k for i, k in enumerate(records) if own[i] in seen or own[i] in own[:i]), None)
             if clash is not None:
                 plugin = Plugin(ep.name, package, version, names,
                                 f'its {clash.role} kind "{clash.name}" has a name already taken')

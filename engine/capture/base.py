@@ -29,6 +29,7 @@ class SourceProbe:
     size: Size  # the content's size now
     max_size: Size  # the largest frame the source will write (sizes its ring)
     description: str
+    failed: bool = False  # the probe raised: the source starts as ``error`` (engine/supervisor.py)
 
 
 class Source(Protocol):

@@ -13,7 +13,7 @@ import sys
 import threading
 from typing import IO
 
-from rigcast.engine.control.client import EngineNotRunning, find_endpoint
+from rigcast.engine.control.client import EngineNotRunning, find_endpoint, open_sync
 from rigcast.engine.control.sshlink import as_line
 
 OPEN_TIMEOUT_S = 5
@@ -23,22 +23,13 @@ def bridge(stdin: IO[bytes] | None = None, stdout: IO[bytes] | None = None) -> i
     """Relay until either side ends. Exit status 0 when the SSH side ended, 1 when the engine
     did (its line on stderr: what the client shows for this rig)."""
     from websockets.exceptions import WebSocketException
-    from websockets.sync.client import connect, unix_connect
 
     src = stdin or sys.stdin.buffer
     out = stdout or sys.stdout.buffer
     try:
-        ep = find_endpoint()
-        if ep.unix_path is not None:
-            ws = unix_connect(str(ep.unix_path), ep.uri, open_timeout=OPEN_TIMEOUT_S, **ep.connect_kwargs())
-        else:
-            ws = connect(ep.uri, open_timeout=OPEN_TIMEOUT_S, proxy=None, **ep.connect_kwargs())
+        ws = open_sync(find_endpoint(), OPEN_TIMEOUT_S)
     except EngineNotRunning as e:
         print(f"rigcast: {e}", file=sys.stderr, flush=True)
-        return 1
-    except (OSError, WebSocketException, TimeoutError) as e:
-        print(f"rigcast: no rigcast engine answers on this rig ({e}); start one with `rigcast up`",
-              file=sys.stderr, flush=True)
         return 1
 
     ssh_gone = threading.Event()

@@ -104,26 +104,29 @@ def _raise_for(reply: dict[str, Any]) -> Any:
     raise BusError(str(err.get("code", "error")), str(err.get("message", "request failed")))
 
 
-def call(cmd: str, args: dict[str, Any] | None = None, timeout: float = 30.0,
-         endpoint: Endpoint | None = None) -> Any:
-    """One request, one reply; raises :class:`BusError` for an error reply."""
+def open_sync(ep: Endpoint, open_timeout: float = 5) -> Any:
+    """A blocking connection to ``ep`` (websockets' sync one, or the SSH link of the same
+    shape); EngineNotRunning, with why, when nothing answers there."""
     from websockets.exceptions import WebSocketException
     from websockets.sync.client import connect, unix_connect
 
-    ep = endpoint or find_endpoint()
     try:
         if ep.ssh is not None:
-            ws: Any = SyncSshLink(ep.ssh)  # raises SshClosed only when ssh can't be run
-        elif ep.unix_path is not None:
-            ws = unix_connect(str(ep.unix_path), ep.uri, open_timeout=5, **ep.connect_kwargs())
-        else:
-            ws = connect(ep.uri, open_timeout=5, proxy=None, **ep.connect_kwargs())
+            return SyncSshLink(ep.ssh)  # raises SshClosed only when ssh can't be run
+        if ep.unix_path is not None:
+            return unix_connect(str(ep.unix_path), ep.uri, open_timeout=open_timeout, **ep.connect_kwargs())
+        return connect(ep.uri, open_timeout=open_timeout, proxy=None, **ep.connect_kwargs())
     except SshClosed as e:
         raise EngineNotRunning(str(e)) from None
     except (OSError, WebSocketException, TimeoutError) as e:
         raise EngineNotRunning(f"cannot reach the rigcast engine at {ep.describe()} ({e}); "
                                "is it running? start one with `rigcast up`") from None
-    with ws:
+
+
+def call(cmd: str, args: dict[str, Any] | None = None, timeout: float = 30.0,
+         endpoint: Endpoint | None = None) -> Any:
+    """One request, one reply; raises :class:`BusError` for an error reply."""
+    with open_sync(endpoint or find_endpoint()) as ws:
         try:
             ws.recv(timeout=timeout)  # hello
             ws.send(protocol.request(1, cmd, args))

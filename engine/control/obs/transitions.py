@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from rigcast.config.kinds import Cap, Role, find, kinds
+from rigcast.config.kinds import Cap, KindInfo, Role, find, kinds
 from rigcast.engine.commands.scenes import SetTransition
 from rigcast.engine.control.obs.protocol import CANNOT_ACT, NOT_FOUND, OUT_OF_RANGE, RequestFailed, field
 from rigcast.engine.control.obs.requests import Ctx, request
 
 
-def _obs(name: str) -> tuple[str, str]:
+def _obs(k: KindInfo[Any]) -> tuple[str, str]:
     """OBS's name and kind for a transition kind: its record's ``extra["obs"]``, else made from
     its name (a plugin's "wipe" is "Wipe", ``wipe_transition``)."""
-    k = find(Role.TRANSITION, name)
-    default = (name.replace("_", " ").title(), f"{name}_transition")
-    obs = k.extra.get("obs", default)
-    return (str(obs[0]), str(obs[1])) if isinstance(obs, tuple) and len(obs) == 2 else default
+    obs = k.extra.get("obs")
+    if isinstance(obs, tuple) and len(obs) == 2:  # a plugin's malformed one is not ours to fail on
+        return str(obs[0]), str(obs[1])
+    return k.name.replace("_", " ").title(), f"{k.name}_transition"
 
 
 # OBS's names for rigcast's transition kinds, both ways, from their records.
-NAMES = {k.name: _obs(k.name)[0] for k in kinds(Role.TRANSITION)}
-OBS_KINDS = {k.name: _obs(k.name)[1] for k in kinds(Role.TRANSITION)}
+NAMES = {k.name: _obs(k)[0] for k in kinds(Role.TRANSITION)}
+OBS_KINDS = {k.name: _obs(k)[1] for k in kinds(Role.TRANSITION)}
 KIND_OF = {v: k for k, v in NAMES.items()}
 MAX_MS = 10_000  # TransitionConfig's bound
 
